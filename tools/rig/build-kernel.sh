@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the rig kernel from Debian's linux-source-6.12 with kernel.config on
+# top of tinyconfig, once: the result is cached under ~/.cache/drm-msvm/,
+# keyed by the source version and the fragment's hash. Prints the build
+# directory (usable as KDIR) on stdout.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$RIG_DIR/deps.sh" >&2
+OUT=$(rig_kernel_dir)
+if [ -f "$OUT/.rig-complete" ]; then
+	echo "$OUT"
+	exit 0
+fi
+
+SRC=$(rig_src_dir)
+if [ ! -f "$SRC/.rig-extracted" ]; then
+	echo "rig: extracting $KSRC_TAR" >&2
+	rm -rf "$(dirname "$SRC")"
+	mkdir -p "$(dirname "$SRC")"
+	tar -C "$(dirname "$SRC")" -xf "$KSRC_TAR"
+	touch "$SRC/.rig-extracted"
+fi
+
+echo "rig: configuring kernel in $OUT" >&2
+rm -rf "$OUT"
+mkdir -p "$OUT"
+KMAKE=(make -s -C "$SRC" O="$OUT" ARCH=x86_64)
+"${KMAKE[@]}" tinyconfig >&2
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$FRAGMENT" >/dev/null
+"${KMAKE[@]}" olddefconfig >&2
+
+# Every option of the fragment must have taken effect.
+bad=""
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=n)
+		opt=${line%%=*}
+		if grep -q "^$opt=" "$OUT/.config"; then bad="$bad $line"; fi ;;
+	CONFIG_*=*)
+		grep -qx -- "$line" "$OUT/.config" || bad="$bad $line" ;;
+	esac
+done < "$FRAGMENT"
+if [ -n "$bad" ]; then
+	for b in $bad; do
+		echo "rig: option did not take effect: $b (got: $(grep -E "^(# )?${b%%=*}[= ]" "$OUT/.config" || echo unset))" >&2
+	done
+	rig_die "kernel config incomplete, fix tools/rig/kernel.config"
+fi
+
+echo "rig: building kernel (a few minutes, once)" >&2
+start=$(date +%s)
+"${KMAKE[@]}" -j"$(nproc)" bzImage modules >&2
+echo "rig: kernel built in $(( $(date +%s) - start ))s" >&2
+touch "$OUT/.rig-complete"
+echo "$OUT"
