@@ -312,6 +312,7 @@ bool __igt_run_subtest(const char *name, const char *file, int line)
 	printf("Starting subtest: %s\n", name);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &subtest_start);
+	errno = 0;
 
 	if (skip_henceforth != CONTINUE) {
 		finish_subtest(skip_henceforth == SKIP ? "SKIP" : "FAIL");
