@@ -33,27 +33,31 @@
 #define IGT_EXIT_FAILURE	98
 #define IGT_EXIT_ABORT		112
 
-#define igt_tokencat2(x, y)	x ## y
-#define igt_tokencat(x, y)	igt_tokencat2(x, y)
-#define igt_unique(prefix)	igt_tokencat(prefix, __COUNTER__)
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
+#endif
 
-#define __igt_noreturn		__attribute__((noreturn))
-#define __igt_printf(f, a)	__attribute__((format(printf, f, a)))
+#define __igt_noreturn		__attribute((noreturn))
+#define __igt_printf(f, a)	__attribute((format(printf, f, a)))
+#define __igt_unused		__attribute((unused))
 
 /* The jump target of the running subtest or fixture. */
 extern sigjmp_buf igt_subtest_jmpbuf;
 
 void __igt_main_init(int argc, char **argv);
 bool __igt_run_subtest(const char *name, const char *file, int line);
+bool __igt_run_subtest_f(const char *file, int line, const char *f, ...)
+	__igt_printf(3, 4);
 bool __igt_fixture(void);
-void __igt_fixture_end(void);
+bool __igt_fixture_end(void);
 void __igt_describe(const char *description);
-bool __igt_fork(void);
+int __igt_fork_all(int num_children);
+bool __igt_fork_in_child(void);
 
 void igt_success(void);
-void igt_fail(int exitcode) __igt_noreturn;
-void igt_skip(const char *f, ...) __igt_printf(1, 2) __igt_noreturn;
-void igt_exit(void) __igt_noreturn;
+__igt_noreturn void igt_fail(int exitcode);
+__igt_noreturn void igt_skip(const char *f, ...) __igt_printf(1, 2);
+__igt_noreturn void igt_exit(void);
 void igt_waitchildren(void);
 bool igt_only_list_subtests(void);
 
@@ -99,12 +103,10 @@ void igt_log(enum igt_log_level level, const char *f, ...) __igt_printf(2, 3);
  * Not run when listing subtests, nor after an earlier fixture skipped or
  * failed. A skip in it skips, and a failure fails, every later subtest.
  */
-#define __igt_fixture_loop(tmp) \
-	for (volatile int tmp = 0; \
-	     tmp < 1 && __igt_fixture() && \
-	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
-	     tmp++, __igt_fixture_end())
-#define igt_fixture __igt_fixture_loop(igt_unique(__igt_fixture_once))
+#define igt_fixture \
+	for (bool __igt_once = __igt_fixture(); \
+	     __igt_once && sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
+	     __igt_once = __igt_fixture_end())
 
 /**
  * igt_subtest - a subtest named @name, run when selected
@@ -114,16 +116,13 @@ void igt_log(enum igt_log_level level, const char *f, ...) __igt_printf(2, 3);
 	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     igt_success())
 
-#define __igt_subtest_f(tmp, format...) \
-	for (char tmp[256]; \
-	     snprintf(tmp, sizeof(tmp), format), \
-	     __igt_run_subtest(tmp, __FILE__, __LINE__) && \
-	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
-	     igt_success())
 /**
  * igt_subtest_f - a subtest whose name is printf-formatted
  */
-#define igt_subtest_f(f...) __igt_subtest_f(igt_unique(__igt_name), f)
+#define igt_subtest_f(f...) \
+	for (; __igt_run_subtest_f(__FILE__, __LINE__, f) && \
+	     sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
+	     igt_success())
 
 /**
  * igt_describe - describe the next subtest (printed by --describe)
@@ -135,10 +134,11 @@ void igt_log(enum igt_log_level level, const char *f, ...) __igt_printf(2, 3);
  *
  * @child is the child's number, 0 to @num_children - 1. A failed assertion
  * in a child ends that child; igt_waitchildren() then fails the subtest.
+ * All children are forked before any of them runs the block.
  */
 #define igt_fork(child, num_children) \
-	for (int child = 0; child < (num_children); child++) \
-		for (; __igt_fork(); exit(0))
+	for (int child __igt_unused = __igt_fork_all(num_children); \
+	     __igt_fork_in_child(); exit(0))
 
 #define igt_assert(expr) \
 	do { \
@@ -154,24 +154,27 @@ void igt_log(enum igt_log_level level, const char *f, ...) __igt_printf(2, 3);
 					  #expr, f); \
 	} while (0)
 
-#define __igt_assert_cmp(type, fmt, n1, cmp, ncmp, n2) \
+/* @msg: the format of the two values, e.g. "error: %d != %d\n" */
+#define __igt_assert_cmp(type, n1, cmp, n2, msg) \
 	do { \
 		type __igt_n1 = (n1), __igt_n2 = (n2); \
 		if (!(__igt_n1 cmp __igt_n2)) \
 			__igt_fail_assert(__FILE__, __LINE__, __func__, \
-					  #n1 " " #cmp " " #n2, \
-					  "error: " fmt " " #ncmp " " fmt "\n", \
+					  #n1 " " #cmp " " #n2, msg, \
 					  __igt_n1, __igt_n2); \
 	} while (0)
 
 #define igt_assert_cmpint(n1, cmp, ncmp, n2) \
-	__igt_assert_cmp(int, "%d", n1, cmp, ncmp, n2)
+	__igt_assert_cmp(int, n1, cmp, n2, "error: %d " #ncmp " %d\n")
 #define igt_assert_cmpuint(n1, cmp, ncmp, n2) \
-	__igt_assert_cmp(unsigned int, "%#x", n1, cmp, ncmp, n2)
+	__igt_assert_cmp(unsigned int, n1, cmp, n2, \
+			 "error: %#x " #ncmp " %#x\n")
 #define igt_assert_cmps64(n1, cmp, ncmp, n2) \
-	__igt_assert_cmp(long long, "%lld", n1, cmp, ncmp, n2)
+	__igt_assert_cmp(long long, n1, cmp, n2, \
+			 "error: %lld " #ncmp " %lld\n")
 #define igt_assert_cmpu64(n1, cmp, ncmp, n2) \
-	__igt_assert_cmp(unsigned long long, "%#llx", n1, cmp, ncmp, n2)
+	__igt_assert_cmp(unsigned long long, n1, cmp, n2, \
+			 "error: %#llx " #ncmp " %#llx\n")
 
 #define igt_assert_eq(n1, n2)		igt_assert_cmpint(n1, ==, !=, n2)
 #define igt_assert_neq(n1, n2)		igt_assert_cmpint(n1, !=, ==, n2)

@@ -169,7 +169,7 @@ static void set_fatal_handlers(void (*handler)(int))
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
 		signal(fatal_signals[i], handler);
 }
 
@@ -321,6 +321,17 @@ bool __igt_run_subtest(const char *name, const char *file, int line)
 	return true;
 }
 
+bool __igt_run_subtest_f(const char *file, int line, const char *f, ...)
+{
+	char name[256];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(name, sizeof(name), f, ap);
+	va_end(ap);
+	return __igt_run_subtest(name, file, line);
+}
+
 void __igt_describe(const char *description)
 {
 	pending_description = description;
@@ -340,9 +351,10 @@ bool __igt_fixture(void)
 	return true;
 }
 
-void __igt_fixture_end(void)
+bool __igt_fixture_end(void)
 {
 	in_fixture = false;
+	return false;
 }
 
 static void __igt_noreturn fixture_abort(enum skip_state state)
@@ -358,8 +370,9 @@ void igt_success(void)
 	if (test_child || !in_subtest)
 		return;
 	if (n_children) {
-		igt_critical("subtest %s ended with %u children not waited for (igt_waitchildren() missing)\n",
+		igt_critical("subtest %s: %u children not waited for\n",
 			     in_subtest, n_children);
+		igt_critical("igt_waitchildren() missing\n");
 		exit_subtest("FAIL");
 	}
 	exit_subtest("SUCCESS");
@@ -368,7 +381,8 @@ void igt_success(void)
 void igt_fail(int exitcode)
 {
 	if (exitcode == IGT_EXIT_SUCCESS || exitcode == IGT_EXIT_SKIP)
-		internal_error("igt_fail(%d): not a failure code\n", exitcode);
+		internal_error("%s(%d): not a failure code\n", __func__,
+			       exitcode);
 	/* A child just exits; igt_waitchildren() in the parent reports it. */
 	if (test_child)
 		exit(exitcode);
@@ -452,39 +466,53 @@ void __igt_fail_assert(const char *file, int line, const char *func,
 	igt_fail(IGT_EXIT_FAILURE);
 }
 
-bool __igt_fork(void)
+/* Set in a child just forked by __igt_fork_all(), until it runs the body. */
+static bool fork_body_pending;
+
+int __igt_fork_all(int num_children)
 {
-	pid_t pid;
+	pid_t pid, *p;
+	unsigned int cap;
+	int child;
 
 	if (!in_subtest && !in_fixture && !test_child)
 		internal_error("igt_fork outside a subtest or fixture\n");
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		igt_assert_f(pid >= 0, "fork failed: %s\n", strerror(errno));
-	if (pid == 0) {
-		test_child = true;
-		free(children);
-		children = NULL;
-		n_children = children_cap = 0;
-		set_fatal_handlers(SIG_DFL);
-		return true;
-	}
-	if (n_children == children_cap) {
-		unsigned int cap = children_cap ? 2 * children_cap : 16;
-		pid_t *p = realloc(children, cap * sizeof(*p));
-
-		if (!p) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			internal_error("out of memory\n");
+	for (child = 0; child < num_children; child++) {
+		if (n_children == children_cap) {
+			cap = children_cap ? 2 * children_cap : 16;
+			p = realloc(children, cap * sizeof(*p));
+			if (!p)
+				internal_error("out of memory\n");
+			children = p;
+			children_cap = cap;
 		}
-		children = p;
-		children_cap = cap;
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0)
+			igt_assert_f(pid >= 0, "fork failed: %s\n",
+				     strerror(errno));
+		if (pid == 0) {
+			test_child = true;
+			fork_body_pending = true;
+			free(children);
+			children = NULL;
+			n_children = 0;
+			children_cap = 0;
+			set_fatal_handlers(SIG_DFL);
+			return child;
+		}
+		children[n_children++] = pid;
 	}
-	children[n_children++] = pid;
-	return false;
+	return -1;
+}
+
+bool __igt_fork_in_child(void)
+{
+	bool ret = fork_body_pending;
+
+	fork_body_pending = false;
+	return ret;
 }
 
 void igt_waitchildren(void)

@@ -21,8 +21,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
-#include <xf86drm.h>
+#include <drm.h>
+
+#define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
 
 static const char *samples_dir, *tests_dir;
 static unsigned int n_passed, n_failed;
@@ -35,7 +38,7 @@ struct run {
 	double secs;
 };
 
-static void __attribute__((format(printf, 2, 3)))
+static void __attribute((format(printf, 2, 3)))
 check(bool ok, const char *f, ...)
 {
 	char *msg = NULL, *p;
@@ -280,13 +283,13 @@ static void expect_out_line(const struct run *r, const char *line, bool yes)
 
 static void expect_err(const struct run *r, const char *text, bool yes)
 {
-	check((strstr(r->err, text) != NULL) == yes, "%s: stderr %s \"%s\"",
+	check(!!strstr(r->err, text) == yes, "%s: stderr %s \"%s\"",
 	      r->cmd, yes ? "has" : "lacks", text);
 }
 
 static void expect_out(const struct run *r, const char *text, bool yes)
 {
-	check((strstr(r->out, text) != NULL) == yes, "%s: stdout %s \"%s\"",
+	check(!!strstr(r->out, text) == yes, "%s: stdout %s \"%s\"",
 	      r->cmd, yes ? "has" : "lacks", text);
 }
 
@@ -305,11 +308,12 @@ static const char * const basic_subtests[] = {
 	"skip-explicit", "formatted-7-x", "loop-0", "loop-1", "loop-2",
 	"crash-segv", "crash-abort", "pass-last",
 };
-#define N_BASIC (sizeof(basic_subtests) / sizeof(basic_subtests[0]))
+
+#define N_BASIC ARRAY_SIZE(basic_subtests)
 
 static void test_basic_full(void)
 {
-	const char *args[] = { NULL };
+	static const char * const args[] = { NULL };
 	struct run r = run_prog(sample("basic"), NULL, args);
 	unsigned int i;
 
@@ -355,8 +359,13 @@ static void test_basic_full(void)
 /* Run one failing subtest of "basic" alone and check its stderr. */
 static void test_basic_fail_detail(const char *name, const char *const *want)
 {
-	const char *args[] = { "--run-subtest", name, NULL };
-	struct run r = run_prog(sample("basic"), NULL, args);
+	const char *args[3];
+	struct run r;
+
+	args[0] = "--run-subtest";
+	args[1] = name;
+	args[2] = NULL;
+	r = run_prog(sample("basic"), NULL, args);
 
 	expect_exit(&r, 98);
 	expect_n_results(&r, 1);
@@ -393,8 +402,12 @@ static void test_basic_details(void)
 	static const char * const lte[] = { "CRITICAL: error: 4 > 3\n", NULL };
 	static const char * const lteu64[] = { "CRITICAL: error: 0x5 > 0x4\n",
 					       NULL };
-	const char *args[] = { "--run-subtest", "fail-eq", NULL };
+	const char *args[3];
 	struct run r;
+
+	args[0] = "--run-subtest";
+	args[1] = "fail-eq";
+	args[2] = NULL;
 
 	test_basic_fail_detail("fail-eq", eq);
 	test_basic_fail_detail("fail-errno", err);
@@ -421,7 +434,7 @@ static void test_basic_details(void)
 
 static void test_basic_options(void)
 {
-	const char *list[] = { "--list-subtests", NULL };
+	static const char * const list[] = { "--list-subtests", NULL };
 	const char *args[4] = { NULL };
 	struct run r;
 	unsigned int i;
@@ -545,9 +558,9 @@ static void test_basic_options(void)
 
 static void test_fixtures(void)
 {
-	const char *none[] = { NULL };
-	const char *one[] = { "--run-subtest", "after-2", NULL };
-	const char *list[] = { "--list-subtests", NULL };
+	static const char * const none[] = { NULL };
+	static const char * const one[] = { "--run-subtest", "after-2", NULL };
+	static const char * const list[] = { "--list-subtests", NULL };
 	struct run r;
 
 	r = run_prog(sample("fixture_skip"), NULL, none);
@@ -599,14 +612,15 @@ static void test_fixtures(void)
 
 static void test_fork(void)
 {
-	const char *none[] = { NULL };
-	const char *pass[] = { "--run-subtest", "fork-pass", NULL };
+	static const char * const none[] = { NULL };
+	static const char * const pass[] = { "--run-subtest", "fork-pass", NULL };
 	struct run r;
 
 	r = run_prog(sample("fork"), NULL, none);
 	expect_exit(&r, 98);
-	expect_n_results(&r, 9);
+	expect_n_results(&r, 10);
 	expect_result(&r, "fork-pass", "SUCCESS");
+	expect_result(&r, "fork-nested", "SUCCESS");
 	expect_result(&r, "fork-fail", "FAIL");
 	expect_result(&r, "fork-crash", "FAIL");
 	expect_result(&r, "fork-skip", "FAIL");
@@ -620,6 +634,12 @@ static void test_fork(void)
 	expect_out_line(&r, "MARK parent after wait", true);
 	expect_out_line(&r, "MARK fork-fail not reached", false);
 	expect_out_line(&r, "MARK fixture child 1", true);
+	expect_out_line(&r, "MARK grandchild 0 of 0", true);
+	expect_out_line(&r, "MARK grandchild 1 of 0", true);
+	expect_out_line(&r, "MARK grandchild 0 of 1", true);
+	expect_out_line(&r, "MARK grandchild 1 of 1", true);
+	expect_out(&r, "MARK grandchild -1", false);
+	expect_order(&r, "MARK grandchild 1 of 1", "MARK child 1 done nested");
 	expect_order(&r, "MARK child 3", "MARK parent after wait");
 	expect_err(&r, "CRITICAL: Failed assertion: child != 1", true);
 	expect_err(&r, "CRITICAL: child 1 (pid ", true);
@@ -648,7 +668,8 @@ static int vsvm_nodes(void)
 	if (!dir)
 		return 0;
 	while ((de = readdir(dir))) {
-		drmVersionPtr v;
+		struct drm_version v;
+		char name[8] = "";
 
 		if (strncmp(de->d_name, "renderD", 7))
 			continue;
@@ -656,10 +677,12 @@ static int vsvm_nodes(void)
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		v = drmGetVersion(fd);
-		if (v && v->name && !strcmp(v->name, "vsvm"))
+		memset(&v, 0, sizeof(v));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && v.name_len == 4 &&
+		    !strcmp(name, "vsvm"))
 			n++;
-		drmFreeVersion(v);
 		close(fd);
 	}
 	closedir(dir);
@@ -669,8 +692,8 @@ static int vsvm_nodes(void)
 /* Every test binary lists its subtests; vsvm_query skips without devices. */
 static void test_real_tests(void)
 {
-	const char *list[] = { "--list-subtests", NULL };
-	const char *none[] = { NULL };
+	static const char * const list[] = { "--list-subtests", NULL };
+	static const char * const none[] = { NULL };
 	unsigned int n_bins = 0;
 	struct dirent *de;
 	char path[4096];
@@ -678,7 +701,7 @@ static void test_real_tests(void)
 	DIR *dir;
 
 	dir = opendir(tests_dir);
-	check(dir != NULL, "open %s", tests_dir);
+	check(!!dir, "open %s", tests_dir);
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
@@ -686,7 +709,7 @@ static void test_real_tests(void)
 
 		snprintf(path, sizeof(path), "%s/%s", tests_dir, de->d_name);
 		if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & S_IXUSR))
+		    access(path, X_OK))
 			continue;
 		n_bins++;
 		r = run_prog(path, NULL, list);
@@ -728,7 +751,8 @@ static void test_real_tests(void)
 		expect_exit(&r, 77);
 		free_run(&r);
 	} else {
-		printf("note: this host has vsvm nodes; the skip checks of vsvm_query are not run\n");
+		printf("note: this host has vsvm nodes: ");
+		printf("the skip checks of vsvm_query are not run\n");
 	}
 }
 

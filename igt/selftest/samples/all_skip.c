@@ -4,8 +4,9 @@
 
 igt_main
 {
-	igt_fixture
+	igt_fixture {
 		igt_require_f(0, "no hardware\n");
+	}
 
 	igt_subtest("a")
 		igt_info("MARK a\n");

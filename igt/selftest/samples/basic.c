@@ -12,8 +12,9 @@ static int counter;
 
 igt_main
 {
-	igt_fixture
+	igt_fixture {
 		igt_info("MARK fixture-1\n");
+	}
 
 	igt_describe("A subtest that passes.");
 	igt_subtest("pass-a") {
@@ -115,6 +116,7 @@ igt_main
 	igt_subtest("pass-last")
 		igt_info("MARK pass-last\n");
 
-	igt_fixture
+	igt_fixture {
 		igt_info("MARK fixture-2\n");
+	}
 }

@@ -4,8 +4,9 @@
 
 igt_main
 {
-	igt_fixture
+	igt_fixture {
 		igt_info("MARK fixture-1\n");
+	}
 
 	igt_subtest("before")
 		igt_info("MARK before\n");
@@ -18,8 +19,9 @@ igt_main
 	igt_subtest("after-1")
 		igt_info("MARK after-1\n");
 
-	igt_fixture
+	igt_fixture {
 		igt_info("MARK fixture-3\n");
+	}
 
 	igt_subtest("after-2")
 		igt_info("MARK after-2\n");

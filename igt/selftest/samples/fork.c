@@ -55,6 +55,17 @@ igt_main
 			;
 	}
 
+	igt_subtest("fork-nested") {
+		igt_fork(child, 2) {
+			igt_fork(grandchild, 2)
+				igt_info("MARK grandchild %d of %d\n",
+					 grandchild, child);
+			igt_waitchildren();
+			igt_info("MARK child %d done nested\n", child);
+		}
+		igt_waitchildren();
+	}
+
 	igt_subtest("after-forks")
 		igt_info("MARK after-forks\n");
 
