@@ -164,6 +164,7 @@ static struct kunit_suite drm_pagemap_p2p_suite = {
 	.name = "drm_pagemap_p2p",
 	.test_cases = drm_pagemap_p2p_cases,
 };
+
 kunit_test_suite(drm_pagemap_p2p_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the drm_pagemap P2P interconnect helpers");
