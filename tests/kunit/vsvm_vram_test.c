@@ -6,6 +6,7 @@
 #include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
@@ -685,8 +686,8 @@ static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_alloc_invalid),
 	KUNIT_CASE(vsvm_vram_test_exhaustion),
 	KUNIT_CASE(vsvm_vram_test_free_restores),
-	KUNIT_CASE(vsvm_vram_test_fragmentation),
-	KUNIT_CASE(vsvm_vram_test_many_small),
+	KUNIT_CASE_SLOW(vsvm_vram_test_fragmentation),
+	KUNIT_CASE_SLOW(vsvm_vram_test_many_small),
 	KUNIT_CASE(vsvm_vram_test_backing_data),
 	KUNIT_CASE(vsvm_vram_test_odd_sizes),
 	KUNIT_CASE(vsvm_vram_test_iomem),
@@ -700,6 +701,7 @@ static struct kunit_suite vsvm_vram_test_suite = {
 	.exit = vsvm_vram_test_exit,
 	.test_cases = vsvm_vram_test_cases,
 };
+
 kunit_test_suite(vsvm_vram_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the vsvm VRAM allocator");

@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -148,7 +149,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_init_sysmem);
  * Return: 0, -EINVAL for a bad @vaddr, @phys or @size, or -ENOMEM.
  */
 int vsvm_vram_init_iomem(struct vsvm_vram *vram, void *vaddr,
-					  phys_addr_t phys, u64 size)
+			 phys_addr_t phys, u64 size)
 {
 	int err;
 
@@ -369,8 +370,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_phys);
  * where it is device memory (a PCI BAR), or (with a warning) for an offset
  * out of range.
  */
-struct page *vsvm_vram_page(struct vsvm_vram *vram,
-					     u64 offset)
+struct page *vsvm_vram_page(struct vsvm_vram *vram, u64 offset)
 {
 	struct vsvm_vram_chunk *chunk;
 	u64 in_chunk;

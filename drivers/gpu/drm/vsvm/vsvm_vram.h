@@ -61,6 +61,7 @@ struct vsvm_vram {
 	struct vsvm_vram_chunk *chunks;
 	bool sysmem;
 
+	/* Protects mm, used and nr_allocs; innermost, see @lock above. */
 	struct mutex lock;
 	struct gpu_buddy mm;
 	u64 used;
