@@ -48,6 +48,7 @@ static const struct file_operations vsvm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	.fop_flags = FOP_UNSIGNED_OFFSET,
 };
 
 static const struct drm_driver vsvm_drm_driver = {
