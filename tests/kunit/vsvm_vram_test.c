@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include <kunit/test.h>
 
@@ -677,6 +678,109 @@ static void vsvm_vram_test_fini_no_leak(struct kunit *test)
 	}
 }
 
+#define TEST_WORKERS		4
+#define TEST_WORKER_LOOPS	200
+#define TEST_WORKER_LIVE	8
+
+/**
+ * struct vsvm_vram_test_worker - one of the concurrent allocators
+ * @work: runs vsvm_vram_test_worker_fn()
+ * @vram: the shared VRAM
+ * @id: the worker's number, written into the memory it holds
+ * @errors: allocations that failed
+ * @corrupt: pages whose content another worker changed
+ */
+struct vsvm_vram_test_worker {
+	struct work_struct work;
+	struct vsvm_vram *vram;
+	u64 id;
+	unsigned int errors;
+	unsigned int corrupt;
+};
+
+static void worker_fill(struct vsvm_vram_test_worker *w,
+			struct vsvm_vram_alloc *alloc, bool check)
+{
+	struct gpu_buddy_block *block;
+	u64 off;
+
+	list_for_each_entry(block, &alloc->blocks, link) {
+		u64 start = vsvm_vram_block_offset(block);
+		u64 end = start + vsvm_vram_block_size(w->vram, block);
+
+		for (off = start; off < end; off += PAGE_SIZE) {
+			u64 *p = vsvm_vram_vaddr(w->vram, off);
+
+			if (!check)
+				*p = w->id << 32 | off >> PAGE_SHIFT;
+			else if (*p != (w->id << 32 | off >> PAGE_SHIFT))
+				w->corrupt++;
+		}
+	}
+}
+
+static void vsvm_vram_test_worker_fn(struct work_struct *work)
+{
+	struct vsvm_vram_test_worker *w =
+		container_of(work, struct vsvm_vram_test_worker, work);
+	struct vsvm_vram_alloc *live[TEST_WORKER_LIVE] = {};
+	unsigned int i, slot;
+
+	for (i = 0; i < TEST_WORKER_LOOPS; i++) {
+		slot = i % TEST_WORKER_LIVE;
+		if (live[slot]) {
+			worker_fill(w, live[slot], true);
+			vsvm_vram_free(live[slot]);
+			live[slot] = NULL;
+		}
+		live[slot] = vsvm_vram_alloc(w->vram, (i % 16 + 1) * SZ_4K,
+					     i & 4 ? SZ_16K : 0,
+					     i & 8 ? VSVM_VRAM_ALLOC_TOPDOWN : 0);
+		if (IS_ERR(live[slot])) {
+			w->errors++;
+			live[slot] = NULL;
+			continue;
+		}
+		worker_fill(w, live[slot], false);
+	}
+	for (slot = 0; slot < TEST_WORKER_LIVE; slot++) {
+		if (live[slot]) {
+			worker_fill(w, live[slot], true);
+			vsvm_vram_free(live[slot]);
+		}
+	}
+}
+
+/*
+ * Workers allocate and free at once, each writing into the memory it holds
+ * and checking it before freeing: no page is ever handed out twice, and
+ * the accounting ends where it began. At most 4 * 8 * 64 KiB are live, so
+ * nothing may fail.
+ */
+static void vsvm_vram_test_concurrent(struct kunit *test)
+{
+	struct vsvm_vram_test *t = test->priv;
+	struct vsvm_vram_test_worker *w;
+	unsigned int i;
+
+	w = kunit_kcalloc(test, TEST_WORKERS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+
+	for (i = 0; i < TEST_WORKERS; i++) {
+		w[i].vram = &t->vram;
+		w[i].id = i + 1;
+		INIT_WORK(&w[i].work, vsvm_vram_test_worker_fn);
+		queue_work(system_unbound_wq, &w[i].work);
+	}
+	for (i = 0; i < TEST_WORKERS; i++) {
+		flush_work(&w[i].work);
+		KUNIT_EXPECT_EQ(test, w[i].errors, 0);
+		KUNIT_EXPECT_EQ(test, w[i].corrupt, 0);
+	}
+	expect_used(test, &t->vram, 0);
+	KUNIT_EXPECT_EQ(test, t->vram.nr_allocs, 0);
+}
+
 static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_init_accounting),
 	KUNIT_CASE(vsvm_vram_test_init_invalid),
@@ -692,6 +796,7 @@ static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_odd_sizes),
 	KUNIT_CASE(vsvm_vram_test_iomem),
 	KUNIT_CASE(vsvm_vram_test_fini_no_leak),
+	KUNIT_CASE_SLOW(vsvm_vram_test_concurrent),
 	{}
 };
 
