@@ -29,7 +29,7 @@ static int vsvm_debugfs_vram_show(struct seq_file *m, void *arg)
 
 /**
  * vsvm_debugfs_init() - add the debugfs files of a device
- * @vdev: the device, before its DRM device is registered
+ * @vdev: the device, its DRM device registered
  *
  * The files go with the DRM device's debugfs directory at unplug.
  */

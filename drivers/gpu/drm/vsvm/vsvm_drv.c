@@ -113,11 +113,10 @@ int vsvm_device_register(struct vsvm_device *vdev)
 {
 	int err;
 
-	vsvm_debugfs_init(vdev);
-
 	err = drm_dev_register(&vdev->drm, 0);
 	if (err)
 		return err;
+	vsvm_debugfs_init(vdev);
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",

@@ -24,6 +24,8 @@
 
 #include <kunit/visibility.h>
 
+#include <drm/drm_print.h>
+
 #include "vsvm_vram.h"
 
 /* Bytes of system memory backing the VRAM of all devices, for leak checks. */
@@ -401,21 +403,18 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_sysmem_bytes);
  */
 void vsvm_vram_show(struct vsvm_vram *vram, struct seq_file *m)
 {
-	u64 used, buddy_avail;
-	unsigned int nr_allocs;
-
-	mutex_lock(&vram->lock);
-	used = vram->used;
-	nr_allocs = vram->nr_allocs;
-	buddy_avail = vram->mm.avail;
-	mutex_unlock(&vram->lock);
+	struct drm_printer p = drm_seq_file_printer(m);
 
 	seq_printf(m, "backing: %s\n", vram->sysmem ? "sysmem" : "iomem");
+	seq_printf(m, "backing_chunk_size: %llu\n", BIT_ULL(vram->chunk_shift));
+	seq_printf(m, "backing_chunks: %u\n", vram->nr_chunks);
+
+	mutex_lock(&vram->lock);
 	seq_printf(m, "size: %llu\n", vram->size);
-	seq_printf(m, "used: %llu\n", used);
-	seq_printf(m, "free: %llu\n", vram->size - used);
-	seq_printf(m, "allocations: %u\n", nr_allocs);
-	seq_printf(m, "buddy_avail: %llu\n", buddy_avail);
-	seq_printf(m, "chunk_size: %llu\n", BIT_ULL(vram->chunk_shift));
-	seq_printf(m, "chunks: %u\n", vram->nr_chunks);
+	seq_printf(m, "used: %llu\n", vram->used);
+	seq_printf(m, "free: %llu\n", vram->size - vram->used);
+	seq_printf(m, "allocations: %u\n", vram->nr_allocs);
+	seq_puts(m, "buddy: ");
+	drm_buddy_print(&vram->mm, &p);
+	mutex_unlock(&vram->lock);
 }
