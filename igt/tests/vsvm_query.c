@@ -5,9 +5,8 @@
  * Environment: VSVM_EXPECT_DEVICES=N makes the fixture fail unless exactly
  * N vsvm render nodes are found.
  *
- * The ioctls are issued directly: vsvm_ioctl() retries EINTR and EAGAIN as
- * drmIoctl() does, vsvm_get_version() is the DRM_IOCTL_VERSION pair of
- * calls of drmGetVersion().
+ * Nodes are opened and named with libdrm (drmGetVersion()); the query goes
+ * through drmIoctl(), and the bad-pointer cases through ioctl() itself.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +16,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <xf86drm.h>
 
 #include "igt.h"
 #include <drm/vsvm_drm.h>
@@ -29,14 +30,6 @@ struct vsvm_dev {
 	int minor;
 };
 
-/* The driver name, date and description of a DRM device. */
-struct vsvm_version {
-	struct drm_version v;
-	char name[64];
-	char date[64];
-	char desc[256];
-};
-
 static struct vsvm_dev devs[MAX_DEVICES];
 static int n_devs;
 
@@ -45,43 +38,19 @@ static __u64 vsvm_u64_ptr(const void *ptr)
 	return (uintptr_t)ptr;
 }
 
+/* drmIoctl(): the ioctl, retried on EINTR and EAGAIN. */
 static int vsvm_ioctl(int fd, unsigned long request, void *arg)
 {
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret;
-}
-
-/* DRM_IOCTL_VERSION into @ver, strings NUL-terminated: 0 or -errno. */
-static int vsvm_get_version(int fd, struct vsvm_version *ver)
-{
-	memset(ver, 0, sizeof(*ver));
-	/* the lengths only */
-	if (vsvm_ioctl(fd, DRM_IOCTL_VERSION, &ver->v))
-		return -errno;
-	if (ver->v.name_len >= sizeof(ver->name) ||
-	    ver->v.date_len >= sizeof(ver->date) ||
-	    ver->v.desc_len >= sizeof(ver->desc))
-		return -E2BIG;
-	ver->v.name = ver->name;
-	ver->v.date = ver->date;
-	ver->v.desc = ver->desc;
-	ver->v.name_len = sizeof(ver->name) - 1;
-	ver->v.date_len = sizeof(ver->date) - 1;
-	ver->v.desc_len = sizeof(ver->desc) - 1;
-	if (vsvm_ioctl(fd, DRM_IOCTL_VERSION, &ver->v))
-		return -errno;
-	return 0;
+	return drmIoctl(fd, request, arg);
 }
 
 static bool vsvm_is_vsvm(int fd)
 {
-	struct vsvm_version ver;
+	drmVersionPtr ver = drmGetVersion(fd);
+	bool ret = ver && !strcmp(ver->name, "vsvm");
 
-	return !vsvm_get_version(fd, &ver) && !strcmp(ver.name, "vsvm");
+	drmFreeVersion(ver);
+	return ret;
 }
 
 static int vsvm_cmp_int(const void *a, const void *b)
@@ -135,21 +104,20 @@ static void vsvm_open_devices(void)
 
 static void vsvm_check_version(const struct vsvm_dev *d)
 {
-	struct vsvm_version ver;
-	int ret;
+	drmVersionPtr ver = drmGetVersion(d->fd);
 
-	ret = vsvm_get_version(d->fd, &ver);
-	igt_assert_f(ret == 0, "DRM_IOCTL_VERSION on renderD%d: %s\n",
-		     d->minor, strerror(-ret));
-	igt_assert_f(!strcmp(ver.name, "vsvm"),
-		     "renderD%d: driver name \"%s\"\n", d->minor, ver.name);
-	igt_assert_eq(ver.v.name_len, strlen("vsvm"));
-	igt_assert_f(ver.desc[0], "renderD%d: empty driver description\n",
-		     d->minor);
-	igt_assert_eq(ver.v.desc_len, strlen(ver.desc));
-	igt_info("renderD%d: %s %d.%d.%d \"%s\"\n", d->minor, ver.name,
-		 ver.v.version_major, ver.v.version_minor,
-		 ver.v.version_patchlevel, ver.desc);
+	igt_assert_f(ver, "drmGetVersion on renderD%d: %s\n", d->minor,
+		     strerror(errno));
+	igt_assert_f(!strcmp(ver->name, "vsvm"),
+		     "renderD%d: driver name \"%s\"\n", d->minor, ver->name);
+	igt_assert_eq(ver->name_len, strlen("vsvm"));
+	igt_assert_f(ver->desc && ver->desc[0],
+		     "renderD%d: empty driver description\n", d->minor);
+	igt_assert_eq(ver->desc_len, strlen(ver->desc));
+	igt_info("renderD%d: %s %d.%d.%d \"%s\"\n", d->minor, ver->name,
+		 ver->version_major, ver->version_minor,
+		 ver->version_patchlevel, ver->desc);
+	drmFreeVersion(ver);
 }
 
 /* A correct DEVICE query of @d into @info, checking the size handshake. */
