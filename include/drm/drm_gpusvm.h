@@ -180,7 +180,7 @@ struct drm_gpusvm {
 	struct rw_semaphore notifier_lock;
 	struct rb_root_cached root;
 	struct list_head notifier_list;
-	spinlock_t gc_lock;
+	spinlock_t gc_lock; /* protects gc_list and the ranges' gc_link */
 	struct list_head gc_list;
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map *lock_dep_map;
@@ -297,21 +297,31 @@ unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm);
 
 #ifdef CONFIG_LOCKDEP
 /**
+ * __drm_gpusvm_driver_set_lockdep_map() - see drm_gpusvm_driver_set_lock()
+ * @gpusvm: the &struct drm_gpusvm
+ * @map: the lockdep map of the driver lock
+ */
+static inline void
+__drm_gpusvm_driver_set_lockdep_map(struct drm_gpusvm *gpusvm,
+				    struct lockdep_map *map)
+{
+	if (!WARN(gpusvm->lock_dep_map, "GPUSVM driver lock set twice"))
+		gpusvm->lock_dep_map = map;
+}
+
+/**
  * drm_gpusvm_driver_set_lock() - name the driver lock of an instance
  * @gpusvm: the &struct drm_gpusvm
  * @lock: the driver lock (a mutex, rw_semaphore, ... with a dep_map)
  *
- * find_or_insert, remove, get_pages and the garbage collector assert with
- * lockdep that this lock is held. Without lockdep this does nothing.
+ * find_or_insert, remove, get_pages, evict and the garbage collector assert
+ * with lockdep that this lock is held. Without lockdep this does nothing.
  */
 #define drm_gpusvm_driver_set_lock(gpusvm, lock) \
-	do { \
-		if (!WARN((gpusvm)->lock_dep_map, \
-			  "GPUSVM driver lock should be set only once.")) \
-			(gpusvm)->lock_dep_map = &(lock)->dep_map; \
-	} while (0)
+	__drm_gpusvm_driver_set_lockdep_map((gpusvm), &(lock)->dep_map)
 #else
-#define drm_gpusvm_driver_set_lock(gpusvm, lock) do {} while (0)
+#define drm_gpusvm_driver_set_lock(gpusvm, lock) \
+	do { (void)(gpusvm); (void)(lock); } while (0)
 #endif
 
 /**
@@ -375,37 +385,68 @@ drm_gpusvm_notifier_end(struct drm_gpusvm_notifier *notifier)
 }
 
 /**
+ * struct drm_gpusvm_range_iter - state of drm_gpusvm_for_each_range()
+ * @next: the range the next step returns
+ * @start: start of the interval
+ * @end: end (exclusive) of the interval
+ */
+struct drm_gpusvm_range_iter {
+	struct drm_gpusvm_range *next;
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * drm_gpusvm_range_iter_init() - start a walk over the ranges of an interval
+ * @notifier: the &struct drm_gpusvm_notifier
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * Return: the iterator.
+ */
+static inline struct drm_gpusvm_range_iter
+drm_gpusvm_range_iter_init(struct drm_gpusvm_notifier *notifier,
+			   unsigned long start, unsigned long end)
+{
+	return (struct drm_gpusvm_range_iter) {
+		.next = drm_gpusvm_range_find(notifier, start, end),
+		.start = start,
+		.end = end,
+	};
+}
+
+/**
+ * drm_gpusvm_range_iter_next() - one step of a walk
+ * @it: the iterator
+ *
+ * Return: the current range (the next one is looked up now, so the caller
+ * may remove the current one), or NULL at the end.
+ */
+static inline struct drm_gpusvm_range *
+drm_gpusvm_range_iter_next(struct drm_gpusvm_range_iter *it)
+{
+	struct drm_gpusvm_range *range = it->next;
+
+	if (range)
+		it->next = drm_gpusvm_range_next_in(range, it->start, it->end);
+	return range;
+}
+
+/**
  * drm_gpusvm_for_each_range() - walk the ranges of a notifier in [start, end)
  * @range__: iterator, a &struct drm_gpusvm_range pointer
  * @notifier__: the &struct drm_gpusvm_notifier
  * @start__: start address
  * @end__: end address (exclusive)
  *
- * The caller holds the driver lock or the notifier lock; the loop body may
- * not remove @range__ (use drm_gpusvm_for_each_range_safe() for that).
+ * Walks in address order. The caller holds the driver lock or the notifier
+ * lock. The body may remove the current range (driver lock held), not
+ * others.
  */
 #define drm_gpusvm_for_each_range(range__, notifier__, start__, end__) \
-	for ((range__) = drm_gpusvm_range_find((notifier__), (start__), (end__)); \
-	     (range__); \
-	     (range__) = drm_gpusvm_range_next_in((range__), (start__), (end__)))
-
-/**
- * drm_gpusvm_for_each_range_safe() - as drm_gpusvm_for_each_range(), safe
- * against removal of the current range
- * @range__: iterator, a &struct drm_gpusvm_range pointer
- * @next__: a &struct drm_gpusvm_range pointer holding the next range
- * @notifier__: the &struct drm_gpusvm_notifier
- * @start__: start address
- * @end__: end address (exclusive)
- *
- * The caller holds the driver lock.
- */
-#define drm_gpusvm_for_each_range_safe(range__, next__, notifier__, start__, end__) \
-	for ((range__) = drm_gpusvm_range_find((notifier__), (start__), (end__)), \
-	     (next__) = (range__) ? drm_gpusvm_range_next_in((range__), (start__), (end__)) : NULL; \
-	     (range__); \
-	     (range__) = (next__), \
-	     (next__) = (range__) ? drm_gpusvm_range_next_in((range__), (start__), (end__)) : NULL)
+	for (struct drm_gpusvm_range_iter it__ = \
+	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
+	     ((range__) = drm_gpusvm_range_iter_next(&it__));)
 
 /**
  * drm_gpusvm_for_each_notifier() - walk all notifiers of an instance
