@@ -11,7 +11,10 @@
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/ioport.h>
 #include <linux/kthread.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -1005,6 +1008,277 @@ static void drm_gpusvm_test_scan_evict(struct kunit *test)
 	test_teardown_check(test);
 }
 
+/*
+ * A minimal device-private pagemap, standing for the VRAM of a device of
+ * another (or the same) owner group. Each device page keeps its data in a
+ * system "backing" page (zone_device_data); migrate_to_ram copies it back.
+ * It is a plain dev_pagemap, not a drm_pagemap: get_pages must only ever
+ * see its pages through HMM as pages to migrate, never map them.
+ */
+#define TPM_PAGES 512
+
+struct test_pagemap {
+	struct dev_pagemap pgmap;
+	struct resource *res;
+	unsigned long base_pfn;
+	spinlock_t lock;	/* protects used */
+	DECLARE_BITMAP(used, TPM_PAGES);
+	atomic_t to_ram;	/* migrate_to_ram calls */
+};
+
+static struct test_pagemap *to_tpm(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct test_pagemap, pgmap);
+}
+
+static void tpm_page_free(struct page *page)
+{
+	struct test_pagemap *tpm = to_tpm(page->pgmap);
+
+	__free_page(page->zone_device_data);
+	page->zone_device_data = NULL;
+	spin_lock(&tpm->lock);
+	clear_bit(page_to_pfn(page) - tpm->base_pfn, tpm->used);
+	spin_unlock(&tpm->lock);
+}
+
+static struct page *tpm_alloc(struct test_pagemap *tpm)
+{
+	struct page *backing = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct page *page;
+	unsigned long i;
+
+	if (!backing)
+		return NULL;
+	spin_lock(&tpm->lock);
+	i = find_first_zero_bit(tpm->used, TPM_PAGES);
+	if (i < TPM_PAGES)
+		set_bit(i, tpm->used);
+	spin_unlock(&tpm->lock);
+	if (i >= TPM_PAGES) {
+		__free_page(backing);
+		return NULL;
+	}
+	page = pfn_to_page(tpm->base_pfn + i);
+	page->zone_device_data = backing;
+	zone_device_page_init(page);
+	return page;
+}
+
+static vm_fault_t tpm_migrate_to_ram(struct vm_fault *vmf)
+{
+	struct test_pagemap *tpm = to_tpm(vmf->page->pgmap);
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.vma = vmf->vma,
+		.start = ALIGN_DOWN(vmf->address, PAGE_SIZE),
+		.end = ALIGN_DOWN(vmf->address, PAGE_SIZE) + PAGE_SIZE,
+		.src = &src,
+		.dst = &dst,
+		.pgmap_owner = tpm->pgmap.owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	struct page *spage, *dpage;
+
+	atomic_inc(&tpm->to_ram);
+	if (migrate_vma_setup(&args))
+		return VM_FAULT_SIGBUS;
+	spage = migrate_pfn_to_page(src);
+	if (spage && (src & MIGRATE_PFN_MIGRATE)) {
+		dpage = alloc_page(GFP_HIGHUSER);
+		if (dpage) {
+			lock_page(dpage);
+			copy_highpage(dpage, spage->zone_device_data);
+			dst = migrate_pfn(page_to_pfn(dpage));
+		}
+	}
+	migrate_vma_pages(&args);
+	migrate_vma_finalize(&args);
+	return dst ? 0 : VM_FAULT_SIGBUS;
+}
+
+static const struct dev_pagemap_ops tpm_ops = {
+	.page_free = tpm_page_free,
+	.migrate_to_ram = tpm_migrate_to_ram,
+};
+
+static void tpm_destroy(void *data)
+{
+	struct test_pagemap *tpm = data;
+
+	memunmap_pages(&tpm->pgmap);
+	release_mem_region(tpm->pgmap.range.start, range_len(&tpm->pgmap.range));
+	kfree(tpm);
+}
+
+static struct test_pagemap *tpm_create(struct kunit *test, void *owner)
+{
+	struct test_pagemap *tpm = kzalloc(sizeof(*tpm), GFP_KERNEL);
+	void *addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, tpm);
+	tpm->res = request_free_mem_region(&iomem_resource,
+					   TPM_PAGES * PAGE_SIZE,
+					   "drm-gpusvm-test");
+	if (IS_ERR(tpm->res)) {
+		kfree(tpm);
+		KUNIT_FAIL_AND_ABORT(test, "no free mem region");
+	}
+	tpm->pgmap.type = MEMORY_DEVICE_PRIVATE;
+	tpm->pgmap.range.start = tpm->res->start;
+	tpm->pgmap.range.end = tpm->res->end;
+	tpm->pgmap.nr_range = 1;
+	tpm->pgmap.ops = &tpm_ops;
+	tpm->pgmap.owner = owner;
+	spin_lock_init(&tpm->lock);
+	addr = memremap_pages(&tpm->pgmap, numa_node_id());
+	if (IS_ERR(addr)) {
+		release_mem_region(tpm->res->start, resource_size(tpm->res));
+		kfree(tpm);
+		KUNIT_FAIL_AND_ABORT(test, "memremap_pages: %ld", PTR_ERR(addr));
+	}
+	tpm->base_pfn = PHYS_PFN(tpm->res->start);
+	/* Runs after the test's mm (and so every device page) is gone. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, tpm_destroy, tpm),
+			0);
+	return tpm;
+}
+
+/* Migrate [start, end) of the test's mm into @tpm (system pages only). */
+static unsigned long tpm_migrate(struct kunit *test, struct test_pagemap *tpm,
+				 unsigned long start, unsigned long end)
+{
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	unsigned long *src = kunit_kcalloc(test, npages, sizeof(*src),
+					   GFP_KERNEL);
+	unsigned long *dst = kunit_kcalloc(test, npages, sizeof(*dst),
+					   GFP_KERNEL);
+	struct mm_struct *mm = current->mm;
+	struct migrate_vma args = {
+		.start = start,
+		.end = end,
+		.src = src,
+		.dst = dst,
+		.pgmap_owner = tpm->pgmap.owner,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	unsigned long i, moved = 0;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, start);
+	err = args.vma ? migrate_vma_setup(&args) : -ENOENT;
+	if (!err) {
+		for (i = 0; i < npages; i++) {
+			struct page *spage = migrate_pfn_to_page(src[i]);
+			struct page *dpage;
+
+			if (!(src[i] & MIGRATE_PFN_MIGRATE))
+				continue;
+			dpage = tpm_alloc(tpm);
+			if (!dpage)
+				continue;
+			if (spage)
+				copy_highpage(dpage->zone_device_data, spage);
+			dst[i] = migrate_pfn(page_to_pfn(dpage)) |
+				MIGRATE_PFN_WRITE;
+		}
+		migrate_vma_pages(&args);
+		for (i = 0; i < npages; i++)
+			if (src[i] & MIGRATE_PFN_MIGRATE)
+				moved++;
+		migrate_vma_finalize(&args);
+	}
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return moved;
+}
+
+static int test_other_owner;
+
+/*
+ * Device pages of another owner group: invisible to this device's scan,
+ * migrated back to system memory by HMM in get_pages, data intact; moving
+ * the pages into device memory invalidates the device's mapping.
+ */
+static void drm_gpusvm_test_devmem_other_owner(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	struct test_pagemap *tpm = tpm_create(test, &test_other_owner);
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+
+	/* The migration replaces the pages: the device must let go. */
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a, a + SZ_64K),
+			SZ_64K / PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, d->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d->last_event, MMU_NOTIFY_MIGRATE);
+	KUNIT_EXPECT_FALSE(test, to_trange(r)->bound);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_other_owner,
+						 &tpm->pgmap),
+			DRM_GPUSVM_SCAN_EQUAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_other_owner, NULL),
+			DRM_GPUSVM_SCAN_OTHER);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+
+	/* get_pages with this device's owner: HMM migrates them back. */
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tpm->to_ram), SZ_64K / PAGE_SIZE);
+	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_other_owner,
+						 &tpm->pgmap),
+			DRM_GPUSVM_SCAN_SYSTEM);
+	test_teardown_check(test);
+}
+
+/* Evict: device pages of the device's own group go back to system memory. */
+static void drm_gpusvm_test_devmem_evict(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	struct test_pagemap *tpm = tpm_create(test, &test_owner);
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+
+	/* Half in device memory: mixed. */
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a, a + SZ_32K),
+			SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_MIXED);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a + SZ_32K, a + SZ_64K),
+			SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_EQUAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_OTHER);
+
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_evict(&d->svm, r), 0);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tpm->to_ram), SZ_64K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_SYSTEM);
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	test_teardown_check(test);
+}
+
 static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_init_args),
 	KUNIT_CASE(drm_gpusvm_test_chunks),
@@ -1019,6 +1293,8 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_two_instances),
 	KUNIT_CASE_SLOW(drm_gpusvm_test_two_instances_race),
 	KUNIT_CASE(drm_gpusvm_test_scan_evict),
+	KUNIT_CASE(drm_gpusvm_test_devmem_other_owner),
+	KUNIT_CASE(drm_gpusvm_test_devmem_evict),
 	{}
 };
 
