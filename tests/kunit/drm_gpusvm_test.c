@@ -19,6 +19,7 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/sizes.h>
@@ -30,8 +31,9 @@
 /* Live objects, counted by the alloc/free ops: every test ends at zero. */
 static atomic_t ranges_live;
 static atomic_t notifiers_live;
-/* The device-private page owner of the test devices. */
+/* The device-private page owners of the two test devices. */
 static int test_owner;
+static int test_owner1;
 
 struct test_range {
 	struct drm_gpusvm_range base;
@@ -131,7 +133,7 @@ static unsigned long test_mmap_aligned(struct kunit *test, unsigned long size)
 }
 
 static int test_dev_init(struct kunit *test, struct test_dev *d,
-			 const char *name)
+			 const char *name, void *owner)
 {
 	struct device *dev = kunit_device_register(test, name);
 	int err;
@@ -145,7 +147,7 @@ static int test_dev_init(struct kunit *test, struct test_dev *d,
 	d->drm.dev = dev;
 	mutex_init(&d->lock);
 	err = drm_gpusvm_init(&d->svm, name, &d->drm, current->mm,
-			      &test_owner, 0, TASK_SIZE, SZ_2M, &test_ops,
+			      owner, 0, TASK_SIZE, SZ_2M, &test_ops,
 			      test_chunks, ARRAY_SIZE(test_chunks));
 	if (err)
 		return err;
@@ -176,10 +178,11 @@ static int drm_gpusvm_test_init(struct kunit *test)
 	atomic_set(&notifiers_live, 0);
 	/* Attaches an mm to the test thread. */
 	test_mmap(test, PAGE_SIZE, PROT_READ);
-	err = test_dev_init(test, &t->d[0], "gpusvm-test0");
+	err = test_dev_init(test, &t->d[0], "gpusvm-test0", &test_owner);
 	if (err)
 		return err;
-	return test_dev_init(test, &t->d[1], "gpusvm-test1");
+	/* Another device, not in the first one's owner group. */
+	return test_dev_init(test, &t->d[1], "gpusvm-test1", &test_owner1);
 }
 
 /* Runs in another thread after the test's mm is gone: only frees. */
@@ -1279,6 +1282,56 @@ static void drm_gpusvm_test_devmem_evict(struct kunit *test)
 	test_teardown_check(test);
 }
 
+/*
+ * Exclusive access taken by the device's own owner group needs no zap of
+ * its mappings (the pages stay); another group's device must let go; the
+ * CPU taking the page back invalidates both.
+ */
+static void drm_gpusvm_test_exclusive(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d0 = &t->d[0], *d1 = &t->d[1];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct mm_struct *mm = current->mm;
+	struct drm_gpusvm_range *r0, *r1;
+	struct page *page = NULL;
+	u64 v;
+	int n;
+
+	test_fill(test, a, a + SZ_64K);
+	r0 = test_insert(d0, a, a, a + SZ_4K, false);
+	r1 = test_insert(d1, a, a, a + SZ_4K, false);
+	expect_range(test, r0, a, SZ_4K);
+	expect_range(test, r1, a, SZ_4K);
+	KUNIT_ASSERT_EQ(test, test_bind(d0, r0, false), 0);
+	KUNIT_ASSERT_EQ(test, test_bind(d1, r1, false), 0);
+
+	mmap_read_lock(mm);
+	n = make_device_exclusive_range(mm, a, a + SZ_4K, &page, &test_owner);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	unlock_page(page);
+	put_page(page);
+
+	KUNIT_EXPECT_EQ(test, d0->invalidates, 0);
+	KUNIT_EXPECT_TRUE(test, test_valid(d0, r0));
+	KUNIT_EXPECT_TRUE(test, to_trange(r0)->bound);
+	KUNIT_EXPECT_EQ(test, d1->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d1->last_event, MMU_NOTIFY_EXCLUSIVE);
+	KUNIT_EXPECT_FALSE(test, test_valid(d1, r1));
+	KUNIT_EXPECT_FALSE(test, to_trange(r1)->bound);
+
+	/* A CPU access ends the exclusive access: the device lets go. */
+	KUNIT_ASSERT_EQ(test, copy_from_user(&v, (void __user *)a, sizeof(v)),
+			0);
+	KUNIT_EXPECT_EQ(test, v, test_pattern(a));
+	KUNIT_EXPECT_EQ(test, d0->invalidates, 1);
+	KUNIT_EXPECT_FALSE(test, test_valid(d0, r0));
+	KUNIT_EXPECT_FALSE(test, to_trange(r0)->bound);
+	test_teardown_check(test);
+}
+
 static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_init_args),
 	KUNIT_CASE(drm_gpusvm_test_chunks),
@@ -1291,6 +1344,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_invalidate_remap),
 	KUNIT_CASE(drm_gpusvm_test_partial_unmap),
 	KUNIT_CASE(drm_gpusvm_test_two_instances),
+	KUNIT_CASE(drm_gpusvm_test_exclusive),
 	KUNIT_CASE_SLOW(drm_gpusvm_test_two_instances_race),
 	KUNIT_CASE(drm_gpusvm_test_scan_evict),
 	KUNIT_CASE(drm_gpusvm_test_devmem_other_owner),
