@@ -114,6 +114,7 @@ static const struct drm_gpusvm_ops test_ops = {
 };
 
 static const struct drm_gpusvm_ctx no_ctx;
+static const struct drm_gpusvm_ctx devmem_only_ctx = { .devmem_only = 1 };
 static const unsigned long test_chunks[] = { SZ_2M, SZ_64K, SZ_4K };
 
 static unsigned long test_mmap(struct kunit *test, unsigned long len,
@@ -1259,12 +1260,20 @@ static void drm_gpusvm_test_devmem_evict(struct kunit *test)
 	r = test_insert_any(d, a);
 	expect_range(test, r, a, SZ_64K);
 
-	/* Half in device memory: mixed. */
-	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a, a + SZ_32K),
+	/* Second half in device memory: mixed. */
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a + SZ_32K, a + SZ_64K),
 			SZ_32K / PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
 			DRM_GPUSVM_SCAN_MIXED);
-	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a + SZ_32K, a + SZ_64K),
+	/*
+	 * HMM hands this device its own group's pages as they are; these are
+	 * not drm_pagemap pages, so get_pages cannot map them: it refuses,
+	 * after unmapping the system pages it had mapped, and moves nothing.
+	 */
+	KUNIT_EXPECT_EQ(test, test_bind(d, r, false), -EOPNOTSUPP);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tpm->to_ram), 0);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a, a + SZ_32K),
 			SZ_32K / PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
 			DRM_GPUSVM_SCAN_EQUAL);
@@ -1277,6 +1286,13 @@ static void drm_gpusvm_test_devmem_evict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&tpm->to_ram), SZ_64K / PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
 			DRM_GPUSVM_SCAN_SYSTEM);
+	/* All system now: devmem_only refuses. */
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_get_pages(&d->svm, r,
+							 &devmem_only_ctx),
+			-EFAULT);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_teardown_check(test);
