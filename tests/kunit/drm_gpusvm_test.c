@@ -754,6 +754,56 @@ static void drm_gpusvm_test_invalidate_zap(struct kunit *test)
 	test_teardown_check(test);
 }
 
+/*
+ * Write-protection of the CPU PTEs (what mprotect(PROT_READ) does to them;
+ * mprotect itself cannot be called from a module): folio_mkclean() on a
+ * shared file page. The device's writable mapping must go; get_pages then
+ * faults write access back in.
+ */
+static void drm_gpusvm_test_invalidate_wrprotect(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	struct drm_gpusvm_range *r;
+	unsigned long rw, x;
+	struct folio *folio;
+	struct page *page;
+	struct file *file;
+	int cleaned;
+
+	file = shmem_file_setup("gpusvm-test", SZ_128K, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	rw = kunit_vm_mmap(test, file, 0, SZ_128K, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, 0);
+	fput(file);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(rw) || !rw);
+	test_fill(test, rw, rw + SZ_128K);
+	x = ALIGN(rw, SZ_64K);
+	r = test_insert(d, x, x, x + SZ_4K, false);
+	expect_range(test, r, x, SZ_4K);
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(x, 1, 0, &page), 1);
+	folio = page_folio(page);
+	folio_lock(folio);
+	cleaned = folio_mkclean(folio);
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+	put_page(page);
+	KUNIT_EXPECT_GE(test, cleaned, 1);
+
+	KUNIT_EXPECT_EQ(test, d->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d->last_event, MMU_NOTIFY_PROTECTION_PAGE);
+	KUNIT_EXPECT_FALSE(test, to_trange(r)->bound);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
+
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	KUNIT_EXPECT_FALSE(test, r->flags.read_only);
+	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	test_teardown_check(test);
+}
+
 /* A new mapping over the range (MAP_FIXED) is an unmap. */
 static void drm_gpusvm_test_invalidate_remap(struct kunit *test)
 {
@@ -1357,6 +1407,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),
+	KUNIT_CASE(drm_gpusvm_test_invalidate_wrprotect),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_remap),
 	KUNIT_CASE(drm_gpusvm_test_partial_unmap),
 	KUNIT_CASE(drm_gpusvm_test_two_instances),

@@ -1023,7 +1023,9 @@ static bool drm_gpusvm_pages_satisfy(struct drm_gpusvm_range *range,
  * lock only if no invalidation hit the range meanwhile; otherwise, and on
  * -EBUSY from HMM, it starts again, for at most HMM_RANGE_DEFAULT_TIMEOUT
  * ms. If the range already holds valid pages that satisfy @ctx, nothing is
- * done. Called with the driver lock held.
+ * done; valid pages that do not (read-only pages for a write, system pages
+ * for devmem_only) are unmapped and replaced, so the driver must not have
+ * them bound then. Called with the driver lock held.
  *
  * Return: 0; -EFAULT if the range was unmapped, the mm is gone, a page
  * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
