@@ -425,15 +425,11 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 
 	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
 	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
-	if (!drm_gpusvm_needs_zap(gpusvm, notifier, mmu_range, start, end)) {
-		if (mmu_range->event != MMU_NOTIFY_EXCLUSIVE)
-			goto mark;
-		goto out;
-	}
+	if (drm_gpusvm_needs_zap(gpusvm, notifier, mmu_range, start, end))
+		gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	else if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE)
+		goto out;	/* the pages stay: nothing to drop */
 
-	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
-
-mark:
 	unmap = mmu_range->event == MMU_NOTIFY_UNMAP ||
 		mmu_range->event == MMU_NOTIFY_RELEASE;
 	drm_gpusvm_for_each_range(range, notifier, start, end) {
