@@ -1,3 +1,1273 @@
 // SPDX-License-Identifier: GPL-2.0
-/* placeholder: drm_gpusvm.c is written by its issue */
-#include <linux/module.h>
+/*
+ * drm_gpusvm: per-device, per-VM shared virtual memory ranges, their MMU
+ * interval notifiers, page collection (HMM) and invalidation.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/export.h>
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+
+/*
+ * TEMPORARY, until drm_pagemap (issue 3) lands in main: its drm_pagemap.h
+ * then declares drm_pagemap_page_to_dpagemap() and defines struct
+ * drm_pagemap (whose first member is ops), and this block becomes
+ * dpagemap->ops. Written so that it compiles and links before and after.
+ */
+struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page);
+
+static const struct drm_pagemap_ops *
+drm_gpusvm_dpagemap_ops(struct drm_pagemap *dpagemap)
+{
+	return *(const struct drm_pagemap_ops * const *)dpagemap;
+}
+
+/**
+ * DOC: Overview
+ *
+ * A &struct drm_gpusvm mirrors one mm for one device (one GPU VM). The CPU
+ * VA is cut into notifier-size chunks: the first range created in a chunk
+ * creates a &struct drm_gpusvm_notifier (one mmu_interval_notifier over the
+ * chunk, holding an interval tree of ranges); the removal of its last range
+ * removes it.
+ *
+ * A &struct drm_gpusvm_range is created by drm_gpusvm_range_find_or_insert()
+ * on a GPU fault: it is the largest of the instance's chunk sizes, aligned to
+ * its size, that contains the fault address, lies inside the CPU VMA and the
+ * GPU VA window, and overlaps no other range. drm_gpusvm_range_get_pages()
+ * collects its pages with hmm_range_fault() using the device's
+ * device-private page owner, DMA-maps system pages and has device pages
+ * mapped by their &struct drm_pagemap (&drm_pagemap_ops.device_map: a local
+ * VRAM address, or a P2P address for a peer), and records one
+ * &struct drm_pagemap_device_addr per mapped chunk. The driver then takes the
+ * notifier lock for read, checks drm_gpusvm_range_pages_valid() and writes
+ * its GPU page table; if the pages are no longer valid it calls get_pages
+ * again.
+ *
+ * A typical GPU fault handler, under the driver lock::
+ *
+ *	range = drm_gpusvm_range_find_or_insert(gpusvm, addr, vma_start,
+ *						vma_end, &ctx);
+ *	retry:
+ *	err = drm_gpusvm_range_get_pages(gpusvm, range, &ctx);
+ *	drm_gpusvm_notifier_lock(gpusvm);
+ *	if (!drm_gpusvm_range_pages_valid(gpusvm, range)) {
+ *		drm_gpusvm_notifier_unlock(gpusvm);
+ *		goto retry;
+ *	}
+ *	bind range->dma_addr into the GPU page table;
+ *	drm_gpusvm_notifier_unlock(gpusvm);
+ */
+
+/**
+ * DOC: Locking
+ *
+ * Three locks, in this order: the driver lock -> mmap_lock ->
+ * &drm_gpusvm.notifier_lock -> &drm_gpusvm.gc_lock.
+ *
+ * - The driver lock (for example the VM lock), named with
+ *   drm_gpusvm_driver_set_lock(), is held around find_or_insert, remove,
+ *   get_pages, evict and the garbage collector; lockdep checks it. It
+ *   serializes all changes of the notifier and range trees.
+ * - &drm_gpusvm.notifier_lock (rw_semaphore) is taken for write by the MMU
+ *   notifier callback, and for write by gpusvm whenever it changes the trees
+ *   or the pages of a range (&drm_gpusvm_range.dma_addr and the page flags).
+ *   The driver takes it for read (drm_gpusvm_notifier_lock()) to check
+ *   drm_gpusvm_range_pages_valid() and commit GPU mappings. Because the
+ *   notifier may run from reclaim, nothing may allocate memory with reclaim
+ *   while holding it; lockdep is primed with that at init. The driver's
+ *   &drm_gpusvm_ops.invalidate runs under it and so must not take the driver
+ *   lock.
+ * - &drm_gpusvm.gc_lock (spinlock) protects the garbage list.
+ *
+ * Trees may be walked with either the driver lock or the notifier lock held.
+ */
+
+/**
+ * DOC: Multi-device guarantee
+ *
+ * Several &struct drm_gpusvm instances (one per device) may mirror the same
+ * mm, each with its own notifiers. The core MMU notifier calls every
+ * interval notifier that overlaps an invalidation, and the invalidation (the
+ * change of the CPU page table, and the freeing or migration of the pages)
+ * does not proceed until every one of those callbacks has returned. Each
+ * instance's callback takes its notifier lock for write, bumps the notifier
+ * sequence, calls the driver's &drm_gpusvm_ops.invalidate (which zaps the
+ * GPU mappings and waits for the GPU) and then drops the DMA mappings of the
+ * ranges and marks their pages invalid. Hence an invalidation cannot complete
+ * until every instance has dropped its mappings.
+ *
+ * get_pages reads the notifier sequence with mmu_interval_read_begin()
+ * (which waits for an invalidation in progress) before hmm_range_fault(),
+ * and publishes the pages only if mmu_interval_read_retry() still agrees,
+ * under the notifier lock held for write. A driver commits GPU mappings only
+ * under the notifier lock after drm_gpusvm_range_pages_valid(). So no
+ * instance can publish or use pages collected before an invalidation that
+ * has started on the range, whichever instance's device (or the CPU) caused
+ * it.
+ *
+ * The driver's invalidate callback is skipped when it needs no GPU action:
+ * when no range in the invalidated interval has valid pages (the device
+ * cannot map pages it was never given; this covers a migration the device
+ * starts from its own fault handler on a range not yet mapped), and for
+ * MMU_NOTIFY_EXCLUSIVE requested by this instance's owner group (the pages
+ * stay in place). A migration of mapped pages is never skipped, since the
+ * pages change under the GPU.
+ */
+
+/**
+ * DOC: Garbage collection
+ *
+ * On MMU_NOTIFY_UNMAP (munmap, a MAP_FIXED mapping over the range, mremap)
+ * and MMU_NOTIFY_RELEASE, every range overlapping the unmapped interval,
+ * even partly, loses its pages, is marked &drm_gpusvm_range_flags.unmapped
+ * (and &drm_gpusvm_range_flags.partial_unmap if only part of it went) and is
+ * put on the instance's garbage list. It cannot be removed inside the
+ * notifier (removing a notifier waits for the invalidation to finish), so
+ * drm_gpusvm_garbage_collect() removes the listed ranges, and their
+ * notifiers when empty, outside it, under the driver lock. The driver calls
+ * it from its own worker (its invalidate callback sees the MMU_NOTIFY_UNMAP
+ * event and may queue one) or before handling a fault;
+ * drm_gpusvm_range_find_or_insert() calls it first, so that a fault on a
+ * re-mapped address gets a fresh range fitted to the new VMA. get_pages on
+ * an unmapped range fails with -EFAULT.
+ */
+
+static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)
+{
+#ifdef CONFIG_LOCKDEP
+	if (gpusvm->lock_dep_map)
+		lockdep_assert(lock_is_held(gpusvm->lock_dep_map));
+#endif
+}
+
+static bool drm_gpusvm_range_has_pages(struct drm_gpusvm_range *range)
+{
+	return range->flags.has_dma_mapping || range->flags.has_devmem_pages;
+}
+
+static unsigned long drm_gpusvm_range_npages(struct drm_gpusvm_range *range)
+{
+	return drm_gpusvm_range_size(range) >> PAGE_SHIFT;
+}
+
+/**
+ * drm_gpusvm_init() - initialize an instance
+ * @gpusvm: the &struct drm_gpusvm to initialize
+ * @name: name, for debugging
+ * @drm: the DRM device; &drm_device.dev is used for DMA mapping
+ * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini()
+ * @device_private_page_owner: the device's owner group, handed to HMM
+ * @mm_start: start of the VA to mirror
+ * @mm_range: size of the VA to mirror
+ * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
+ * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, powers of two >= PAGE_SIZE, strictly
+ *	decreasing, none above @notifier_size; end with PAGE_SIZE so that any
+ *	faulting page can get a range
+ * @num_chunks: number of @chunk_sizes
+ *
+ * Return: 0, or -EINVAL on a bad argument.
+ */
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+		    struct drm_device *drm, struct mm_struct *mm,
+		    void *device_private_page_owner,
+		    unsigned long mm_start, unsigned long mm_range,
+		    unsigned long notifier_size,
+		    const struct drm_gpusvm_ops *ops,
+		    const unsigned long *chunk_sizes, int num_chunks)
+{
+	int i;
+
+	if (!drm || !drm->dev || !mm || !ops || !ops->invalidate ||
+	    !chunk_sizes || num_chunks <= 0)
+		return -EINVAL;
+	if (!is_power_of_2(notifier_size) || notifier_size < PAGE_SIZE)
+		return -EINVAL;
+	if (!mm_range || mm_start + mm_range < mm_start ||
+	    !PAGE_ALIGNED(mm_start) || !PAGE_ALIGNED(mm_range))
+		return -EINVAL;
+	for (i = 0; i < num_chunks; i++) {
+		if (!is_power_of_2(chunk_sizes[i]) ||
+		    chunk_sizes[i] < PAGE_SIZE ||
+		    chunk_sizes[i] > notifier_size ||
+		    (i && chunk_sizes[i] >= chunk_sizes[i - 1]))
+			return -EINVAL;
+	}
+
+	gpusvm->name = name;
+	gpusvm->drm = drm;
+	gpusvm->mm = mm;
+	gpusvm->device_private_page_owner = device_private_page_owner;
+	gpusvm->mm_start = mm_start;
+	gpusvm->mm_range = mm_range;
+	gpusvm->notifier_size = notifier_size;
+	gpusvm->ops = ops;
+	gpusvm->chunk_sizes = chunk_sizes;
+	gpusvm->num_chunks = num_chunks;
+	init_rwsem(&gpusvm->notifier_lock);
+	gpusvm->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&gpusvm->notifier_list);
+	spin_lock_init(&gpusvm->gc_lock);
+	INIT_LIST_HEAD(&gpusvm->gc_list);
+#ifdef CONFIG_LOCKDEP
+	gpusvm->lock_dep_map = NULL;
+#endif
+	mmgrab(mm);
+
+	/* The notifier lock is taken from reclaim: tell lockdep up front. */
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&gpusvm->notifier_lock);
+	fs_reclaim_release(GFP_KERNEL);
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_init);
+
+/**
+ * drm_gpusvm_notifier_find() - find the notifier covering an address
+ * @gpusvm: the instance
+ * @addr: the address
+ *
+ * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: the notifier, or NULL.
+ */
+struct drm_gpusvm_notifier *
+drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_first(&gpusvm->root, addr, addr);
+	return node ? container_of(node, struct drm_gpusvm_notifier, itree) :
+		NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_notifier_find);
+
+/**
+ * drm_gpusvm_range_find() - first range of a notifier overlapping an interval
+ * @notifier: the notifier
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: the lowest range overlapping [@start, @end), or NULL.
+ */
+struct drm_gpusvm_range *
+drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
+		      unsigned long start, unsigned long end)
+{
+	struct interval_tree_node *node;
+
+	if (start >= end)
+		return NULL;
+	node = interval_tree_iter_first(&notifier->root, start, end - 1);
+	return node ? container_of(node, struct drm_gpusvm_range, itree) :
+		NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_find);
+
+/**
+ * drm_gpusvm_range_next_in() - next range overlapping an interval
+ * @range: the current range
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: the next range of @range's notifier overlapping [@start, @end), or
+ * NULL.
+ */
+struct drm_gpusvm_range *
+drm_gpusvm_range_next_in(struct drm_gpusvm_range *range,
+			 unsigned long start, unsigned long end)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_next(&range->itree, start, end - 1);
+	return node ? container_of(node, struct drm_gpusvm_range, itree) :
+		NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_next_in);
+
+/**
+ * drm_gpusvm_has_mapping() - whether any range overlaps an interval
+ * @gpusvm: the instance
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: true if a range overlaps [@start, @end).
+ */
+bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
+			    unsigned long end)
+{
+	struct interval_tree_node *node;
+
+	if (start >= end)
+		return false;
+	for (node = interval_tree_iter_first(&gpusvm->root, start, end - 1);
+	     node; node = interval_tree_iter_next(node, start, end - 1)) {
+		struct drm_gpusvm_notifier *notifier =
+			container_of(node, struct drm_gpusvm_notifier, itree);
+
+		if (drm_gpusvm_range_find(notifier, start, end))
+			return true;
+	}
+	return false;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_has_mapping);
+
+/* Unmap the first @npages pages of @range; notifier lock held for write. */
+static void drm_gpusvm_unmap_entries(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_range *range,
+				     unsigned long npages)
+{
+	struct device *dev = gpusvm->drm->dev;
+	unsigned long i;
+
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+
+	if (!range->dma_addr)
+		return;
+	for (i = 0; i < npages;) {
+		struct drm_pagemap_device_addr *addr = &range->dma_addr[i];
+		unsigned int order = addr->order;
+
+		if (addr->proto == DRM_INTERCONNECT_SYSTEM)
+			dma_unmap_page(dev, addr->addr, PAGE_SIZE << order,
+				       addr->dir);
+		else if (!WARN_ON_ONCE(!range->dpagemap))
+			drm_gpusvm_dpagemap_ops(range->dpagemap)->device_unmap
+				(range->dpagemap, dev, *addr);
+		memset(addr, 0, sizeof(*addr));
+		i += 1UL << order;
+	}
+}
+
+static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+					   struct drm_gpusvm_range *range)
+{
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+
+	if (drm_gpusvm_range_has_pages(range))
+		drm_gpusvm_unmap_entries(gpusvm, range,
+					 drm_gpusvm_range_npages(range));
+	range->flags.has_dma_mapping = 0;
+	range->flags.has_devmem_pages = 0;
+	range->dpagemap = NULL;
+}
+
+static void drm_gpusvm_range_set_unmapped(struct drm_gpusvm *gpusvm,
+					  struct drm_gpusvm_range *range,
+					  const struct mmu_notifier_range *mmu_range)
+{
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+
+	range->flags.unmapped = 1;
+	if (mmu_range->start > drm_gpusvm_range_start(range) ||
+	    mmu_range->end < drm_gpusvm_range_end(range))
+		range->flags.partial_unmap = 1;
+
+	spin_lock(&gpusvm->gc_lock);
+	if (list_empty(&range->gc_link))
+		list_add_tail(&range->gc_link, &gpusvm->gc_list);
+	spin_unlock(&gpusvm->gc_lock);
+}
+
+/* Whether the driver must zap GPU mappings in [start, end) of @notifier. */
+static bool drm_gpusvm_needs_zap(struct drm_gpusvm *gpusvm,
+				 struct drm_gpusvm_notifier *notifier,
+				 const struct mmu_notifier_range *mmu_range,
+				 unsigned long start, unsigned long end)
+{
+	struct drm_gpusvm_range *range;
+
+	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_range->owner == gpusvm->device_private_page_owner)
+		return false;
+
+	drm_gpusvm_for_each_range(range, notifier, start, end)
+		if (drm_gpusvm_range_has_pages(range))
+			return true;
+	return false;
+}
+
+static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
+					   const struct mmu_notifier_range *mmu_range,
+					   unsigned long cur_seq)
+{
+	struct drm_gpusvm_notifier *notifier =
+		container_of(mni, struct drm_gpusvm_notifier, notifier);
+	struct drm_gpusvm *gpusvm = notifier->gpusvm;
+	struct drm_gpusvm_range *range;
+	unsigned long start, end;
+	bool unmap;
+
+	if (mmu_notifier_range_blockable(mmu_range))
+		down_write(&gpusvm->notifier_lock);
+	else if (!down_write_trylock(&gpusvm->notifier_lock))
+		return false;
+
+	mmu_interval_set_seq(mni, cur_seq);
+
+	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
+	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
+	if (drm_gpusvm_needs_zap(gpusvm, notifier, mmu_range, start, end))
+		gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
+	else if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE)
+		goto out;	/* the pages stay: nothing to drop */
+
+	unmap = mmu_range->event == MMU_NOTIFY_UNMAP ||
+		mmu_range->event == MMU_NOTIFY_RELEASE;
+	drm_gpusvm_for_each_range(range, notifier, start, end) {
+		__drm_gpusvm_range_unmap_pages(gpusvm, range);
+		if (unmap)
+			drm_gpusvm_range_set_unmapped(gpusvm, range, mmu_range);
+	}
+out:
+	up_write(&gpusvm->notifier_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops drm_gpusvm_notifier_ops = {
+	.invalidate = drm_gpusvm_notifier_invalidate,
+};
+
+static struct drm_gpusvm_notifier *
+drm_gpusvm_notifier_alloc(struct drm_gpusvm *gpusvm, unsigned long addr)
+{
+	struct drm_gpusvm_notifier *notifier;
+
+	if (gpusvm->ops->notifier_alloc)
+		notifier = gpusvm->ops->notifier_alloc();
+	else
+		notifier = kzalloc(sizeof(*notifier), GFP_KERNEL);
+	if (!notifier)
+		return NULL;
+
+	notifier->gpusvm = gpusvm;
+	notifier->itree.start = ALIGN_DOWN(addr, gpusvm->notifier_size);
+	notifier->itree.last = notifier->itree.start + gpusvm->notifier_size - 1;
+	INIT_LIST_HEAD(&notifier->entry);
+	notifier->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&notifier->range_list);
+	return notifier;
+}
+
+static void drm_gpusvm_notifier_free(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_notifier *notifier)
+{
+	WARN_ON(!RB_EMPTY_ROOT(&notifier->root.rb_root));
+	if (gpusvm->ops->notifier_free)
+		gpusvm->ops->notifier_free(notifier);
+	else
+		kfree(notifier);
+}
+
+static void drm_gpusvm_notifier_insert(struct drm_gpusvm *gpusvm,
+				       struct drm_gpusvm_notifier *notifier)
+{
+	struct rb_node *prev;
+
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+
+	interval_tree_insert(&notifier->itree, &gpusvm->root);
+	prev = rb_prev(&notifier->itree.rb);
+	if (prev)
+		list_add(&notifier->entry,
+			 &container_of(prev, struct drm_gpusvm_notifier,
+				       itree.rb)->entry);
+	else
+		list_add(&notifier->entry, &gpusvm->notifier_list);
+}
+
+static void drm_gpusvm_range_insert(struct drm_gpusvm_notifier *notifier,
+				    struct drm_gpusvm_range *range)
+{
+	struct rb_node *prev;
+
+	lockdep_assert_held_write(&notifier->gpusvm->notifier_lock);
+
+	interval_tree_insert(&range->itree, &notifier->root);
+	prev = rb_prev(&range->itree.rb);
+	if (prev)
+		list_add(&range->entry,
+			 &container_of(prev, struct drm_gpusvm_range,
+				       itree.rb)->entry);
+	else
+		list_add(&range->entry, &notifier->range_list);
+}
+
+static struct drm_gpusvm_range *
+drm_gpusvm_range_alloc(struct drm_gpusvm *gpusvm,
+		       struct drm_gpusvm_notifier *notifier,
+		       unsigned long start, unsigned long size,
+		       bool migrate_devmem)
+{
+	struct drm_gpusvm_range *range;
+
+	if (gpusvm->ops->range_alloc)
+		range = gpusvm->ops->range_alloc(gpusvm);
+	else
+		range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return NULL;
+
+	range->gpusvm = gpusvm;
+	range->notifier = notifier;
+	kref_init(&range->refcount);
+	range->itree.start = start;
+	range->itree.last = start + size - 1;
+	INIT_LIST_HEAD(&range->entry);
+	INIT_LIST_HEAD(&range->gc_link);
+	range->notifier_seq = LONG_MAX;
+	range->dma_addr = NULL;
+	range->dpagemap = NULL;
+	memset(&range->flags, 0, sizeof(range->flags));
+	range->flags.migrate_devmem = migrate_devmem;
+	return range;
+}
+
+/* Remove @range from its notifier, and the notifier if now empty. */
+static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
+				      struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_notifier *notifier = range->notifier;
+	bool remove_notifier = false;
+
+	down_write(&gpusvm->notifier_lock);
+	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	interval_tree_remove(&range->itree, &notifier->root);
+	list_del_init(&range->entry);
+	spin_lock(&gpusvm->gc_lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&gpusvm->gc_lock);
+	if (list_empty(&notifier->range_list)) {
+		notifier->flags.removed = 1;
+		interval_tree_remove(&notifier->itree, &gpusvm->root);
+		list_del_init(&notifier->entry);
+		remove_notifier = true;
+	}
+	up_write(&gpusvm->notifier_lock);
+
+	drm_gpusvm_range_put(range);
+	if (remove_notifier) {
+		/* Waits for a running invalidation: never under our locks. */
+		mmu_interval_notifier_remove(&notifier->notifier);
+		drm_gpusvm_notifier_free(gpusvm, notifier);
+	}
+}
+
+/**
+ * drm_gpusvm_range_remove() - remove a range
+ * @gpusvm: the instance
+ * @range: the range
+ *
+ * Drops the range's pages, takes it out of its notifier (removing the
+ * notifier if it was the last range) and drops the tree's reference. The
+ * driver must have removed its GPU mappings of the range. Called with the
+ * driver lock held, never from the invalidate callback.
+ */
+void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
+			     struct drm_gpusvm_range *range)
+{
+	drm_gpusvm_driver_lock_held(gpusvm);
+	might_sleep();
+
+	if (WARN_ON(list_empty(&range->entry)))
+		return;
+	__drm_gpusvm_range_remove(gpusvm, range);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
+
+/**
+ * drm_gpusvm_garbage_collect() - remove the ranges that were unmapped
+ * @gpusvm: the instance
+ *
+ * Removes every range the MMU notifier marked unmapped (see the
+ * "Garbage collection" section), with the driver lock held.
+ *
+ * Return: the number of ranges removed.
+ */
+unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm)
+{
+	struct drm_gpusvm_range *range;
+	unsigned int count = 0;
+
+	drm_gpusvm_driver_lock_held(gpusvm);
+
+	for (;;) {
+		spin_lock(&gpusvm->gc_lock);
+		range = list_first_entry_or_null(&gpusvm->gc_list,
+						 struct drm_gpusvm_range,
+						 gc_link);
+		if (range)
+			list_del_init(&range->gc_link);
+		spin_unlock(&gpusvm->gc_lock);
+		if (!range)
+			break;
+		__drm_gpusvm_range_remove(gpusvm, range);
+		count++;
+	}
+	return count;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_garbage_collect);
+
+/**
+ * drm_gpusvm_fini() - tear down an instance
+ * @gpusvm: the instance
+ *
+ * Removes every range (live or unmapped) and notifier and drops the mm. The
+ * driver has stopped using the instance and holds no range reference.
+ */
+void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
+{
+	struct drm_gpusvm_notifier *notifier;
+
+	while ((notifier = list_first_entry_or_null(&gpusvm->notifier_list,
+						    struct drm_gpusvm_notifier,
+						    entry))) {
+		struct drm_gpusvm_range *range =
+			list_first_entry(&notifier->range_list,
+					 struct drm_gpusvm_range, entry);
+
+		__drm_gpusvm_range_remove(gpusvm, range);
+	}
+	WARN_ON(!list_empty(&gpusvm->gc_list));
+	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
+	mmdrop(gpusvm->mm);
+	gpusvm->mm = NULL;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_fini);
+
+/*
+ * The largest chunk that holds @fault_addr, lies in the VMA, the GPU VA
+ * window, the mirrored VA and the notifier, and overlaps no range.
+ */
+static unsigned long
+drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
+			     struct drm_gpusvm_notifier *notifier,
+			     struct vm_area_struct *vma,
+			     unsigned long fault_addr,
+			     unsigned long gpuva_start,
+			     unsigned long gpuva_end, unsigned long *size)
+{
+	unsigned long lo = max3(vma->vm_start, gpuva_start,
+				max(gpusvm->mm_start,
+				    drm_gpusvm_notifier_start(notifier)));
+	unsigned long hi = min3(vma->vm_end, gpuva_end,
+				min(gpusvm->mm_start + gpusvm->mm_range,
+				    drm_gpusvm_notifier_end(notifier)));
+	int i;
+
+	for (i = 0; i < gpusvm->num_chunks; i++) {
+		unsigned long sz = gpusvm->chunk_sizes[i];
+		unsigned long start = ALIGN_DOWN(fault_addr, sz);
+
+		if (start < lo || start + sz > hi || start + sz < start)
+			continue;
+		if (drm_gpusvm_range_find(notifier, start, start + sz))
+			continue;
+		*size = sz;
+		return start;
+	}
+	return 0;
+}
+
+/**
+ * drm_gpusvm_range_find_or_insert() - the range holding a faulting address
+ * @gpusvm: the instance
+ * @fault_addr: the faulting CPU VA
+ * @gpuva_start: start of the GPU VA window the range must fit in
+ * @gpuva_end: end (exclusive) of that window
+ * @ctx: &drm_gpusvm_ctx.read_only allows a read-only VMA;
+ *	&drm_gpusvm_ctx.devmem_possible marks a new range migratable
+ *
+ * Runs the garbage collector, then returns the range holding @fault_addr,
+ * creating it (and its notifier) if needed: the largest chunk size, aligned
+ * to itself, that fits the CPU VMA, the GPU VA window and the mirrored VA
+ * and overlaps no existing range. The driver lock must be held; the range
+ * stays valid while it is (take a reference with drm_gpusvm_range_get() to
+ * keep it longer).
+ *
+ * Return: the range, or an ERR_PTR(): -EINVAL if @fault_addr is outside the
+ * window or the mirrored VA, or no chunk size fits; -EFAULT if the mm is
+ * gone; -ENOENT if no VMA holds @fault_addr; -EPERM for a write access to a
+ * read-only VMA; -ENOMEM.
+ */
+struct drm_gpusvm_range *
+drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
+				unsigned long fault_addr,
+				unsigned long gpuva_start,
+				unsigned long gpuva_end,
+				const struct drm_gpusvm_ctx *ctx)
+{
+	struct mm_struct *mm = gpusvm->mm;
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *range;
+	struct vm_area_struct *vma;
+	bool notifier_new = false;
+	unsigned long start, size = 0;
+	int err = 0;
+
+	drm_gpusvm_driver_lock_held(gpusvm);
+
+	if (fault_addr < gpusvm->mm_start ||
+	    fault_addr - gpusvm->mm_start >= gpusvm->mm_range ||
+	    fault_addr < gpuva_start || fault_addr >= gpuva_end)
+		return ERR_PTR(-EINVAL);
+
+	drm_gpusvm_garbage_collect(gpusvm);
+
+	if (!mmget_not_zero(mm))
+		return ERR_PTR(-EFAULT);
+
+	notifier = drm_gpusvm_notifier_find(gpusvm, fault_addr);
+	if (!notifier) {
+		notifier = drm_gpusvm_notifier_alloc(gpusvm, fault_addr);
+		if (!notifier) {
+			err = -ENOMEM;
+			goto out_mmput;
+		}
+		err = mmu_interval_notifier_insert(&notifier->notifier, mm,
+						   drm_gpusvm_notifier_start(notifier),
+						   gpusvm->notifier_size,
+						   &drm_gpusvm_notifier_ops);
+		if (err) {
+			drm_gpusvm_notifier_free(gpusvm, notifier);
+			goto out_mmput;
+		}
+		notifier_new = true;
+	}
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, fault_addr);
+	if (!vma) {
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	if (!ctx->read_only && !(vma->vm_flags & VM_WRITE)) {
+		err = -EPERM;
+		goto err_unlock;
+	}
+
+	range = drm_gpusvm_range_find(notifier, fault_addr, fault_addr + 1);
+	if (range) {
+		mmap_read_unlock(mm);
+		goto out_mmput;
+	}
+
+	start = drm_gpusvm_range_chunk_start(gpusvm, notifier, vma, fault_addr,
+					     gpuva_start, gpuva_end, &size);
+	if (!size) {
+		err = -EINVAL;
+		goto err_unlock;
+	}
+	mmap_read_unlock(mm);
+
+	range = drm_gpusvm_range_alloc(gpusvm, notifier, start, size,
+				       ctx->devmem_possible);
+	if (!range) {
+		err = -ENOMEM;
+		goto err_notifier;
+	}
+
+	down_write(&gpusvm->notifier_lock);
+	if (notifier_new)
+		drm_gpusvm_notifier_insert(gpusvm, notifier);
+	drm_gpusvm_range_insert(notifier, range);
+	up_write(&gpusvm->notifier_lock);
+
+out_mmput:
+	mmput(mm);
+	return err ? ERR_PTR(err) : range;
+
+err_unlock:
+	mmap_read_unlock(mm);
+err_notifier:
+	if (notifier_new) {
+		mmu_interval_notifier_remove(&notifier->notifier);
+		drm_gpusvm_notifier_free(gpusvm, notifier);
+	}
+	goto out_mmput;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_find_or_insert);
+
+static void drm_gpusvm_range_release(struct kref *kref)
+{
+	struct drm_gpusvm_range *range =
+		container_of(kref, struct drm_gpusvm_range, refcount);
+	struct drm_gpusvm *gpusvm = range->gpusvm;
+
+	WARN_ON(drm_gpusvm_range_has_pages(range));
+	kvfree(range->dma_addr);
+	if (gpusvm->ops->range_free)
+		gpusvm->ops->range_free(range);
+	else
+		kfree(range);
+}
+
+/**
+ * drm_gpusvm_range_get() - take a reference on a range
+ * @range: the range
+ *
+ * Return: @range.
+ */
+struct drm_gpusvm_range *drm_gpusvm_range_get(struct drm_gpusvm_range *range)
+{
+	kref_get(&range->refcount);
+	return range;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_get);
+
+/**
+ * drm_gpusvm_range_put() - drop a reference on a range
+ * @range: the range
+ *
+ * The last reference frees the range. All references must be dropped before
+ * drm_gpusvm_fini() of its instance returns.
+ */
+void drm_gpusvm_range_put(struct drm_gpusvm_range *range)
+{
+	kref_put(&range->refcount, drm_gpusvm_range_release);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_put);
+
+/**
+ * drm_gpusvm_range_pages_valid() - whether a range's pages are still valid
+ * @gpusvm: the instance
+ * @range: the range
+ *
+ * Called with the notifier lock held (drm_gpusvm_notifier_lock()); while it
+ * is held, valid pages stay valid.
+ *
+ * Return: true if the pages from the last get_pages were not invalidated.
+ */
+bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range)
+{
+	lockdep_assert_held(&gpusvm->notifier_lock);
+	return drm_gpusvm_range_has_pages(range);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid);
+
+/**
+ * drm_gpusvm_range_unmap_pages() - drop a range's pages
+ * @gpusvm: the instance
+ * @range: the range
+ * @ctx: &drm_gpusvm_ctx.in_notifier if the caller holds the notifier lock
+ *	for write (from &drm_gpusvm_ops.invalidate)
+ *
+ * DMA-unmaps the system pages and device-unmaps the device pages of @range;
+ * its pages are no longer valid. The driver must have stopped the GPU from
+ * using them.
+ */
+void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range,
+				  const struct drm_gpusvm_ctx *ctx)
+{
+	if (ctx->in_notifier) {
+		lockdep_assert_held_write(&gpusvm->notifier_lock);
+		__drm_gpusvm_range_unmap_pages(gpusvm, range);
+		return;
+	}
+	down_write(&gpusvm->notifier_lock);
+	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	up_write(&gpusvm->notifier_lock);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_unmap_pages);
+
+/* Largest order <= @order at which page @i of @npages can be mapped. */
+static unsigned int drm_gpusvm_clamp_order(unsigned int order,
+					   unsigned long i, unsigned long npages)
+{
+	while (order && (!IS_ALIGNED(i, 1UL << order) ||
+			 i + (1UL << order) > npages))
+		order--;
+	return order;
+}
+
+/*
+ * Map the pages of @pfns into @range->dma_addr; notifier lock held for
+ * write. On error everything mapped here is unmapped again.
+ */
+static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
+				struct drm_gpusvm_range *range,
+				const unsigned long *pfns,
+				const struct drm_gpusvm_ctx *ctx)
+{
+	enum dma_data_direction dir = ctx->read_only ? DMA_TO_DEVICE :
+		DMA_BIDIRECTIONAL;
+	unsigned long npages = drm_gpusvm_range_npages(range);
+	struct device *dev = gpusvm->drm->dev;
+	struct drm_pagemap *dpagemap = NULL;
+	unsigned long i, nsys = 0, ndev = 0;
+	int err;
+
+	lockdep_assert_held_write(&gpusvm->notifier_lock);
+
+	for (i = 0; i < npages;) {
+		struct drm_pagemap_device_addr addr;
+		unsigned int order;
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID)) {
+			err = -EFAULT;
+			goto err_unmap;
+		}
+		page = hmm_pfn_to_page(pfns[i]);
+		order = drm_gpusvm_clamp_order(hmm_pfn_to_map_order(pfns[i]),
+					       i, npages);
+
+		if (is_device_private_page(page)) {
+			struct drm_pagemap *dp =
+				drm_pagemap_page_to_dpagemap(page);
+
+			if (!dp || (dpagemap && dp != dpagemap) ||
+			    (nsys && !ctx->allow_mixed)) {
+				err = -EOPNOTSUPP;
+				goto err_unmap;
+			}
+			dpagemap = dp;
+			/* drm_gpusvm_unmap_entries() needs it on error. */
+			range->dpagemap = dpagemap;
+			addr = drm_gpusvm_dpagemap_ops(dpagemap)->device_map
+				(dpagemap, dev, page, order, dir);
+			if (dma_mapping_error(dev, addr.addr)) {
+				err = -EFAULT;
+				goto err_unmap;
+			}
+			ndev++;
+		} else {
+			dma_addr_t dma;
+
+			if (ctx->devmem_only) {
+				err = -EFAULT;
+				goto err_unmap;
+			}
+			if (ndev && !ctx->allow_mixed) {
+				err = -EOPNOTSUPP;
+				goto err_unmap;
+			}
+			dma = dma_map_page(dev, page, 0, PAGE_SIZE << order,
+					   dir);
+			if (dma_mapping_error(dev, dma)) {
+				err = -EFAULT;
+				goto err_unmap;
+			}
+			addr = drm_pagemap_device_addr_encode(dma,
+							      DRM_INTERCONNECT_SYSTEM,
+							      order, dir);
+			nsys++;
+		}
+		range->dma_addr[i] = addr;
+		i += 1UL << order;
+	}
+
+	range->flags.has_dma_mapping = !!nsys;
+	range->flags.has_devmem_pages = !!ndev;
+	range->flags.read_only = ctx->read_only;
+	range->dpagemap = dpagemap;
+	return 0;
+
+err_unmap:
+	drm_gpusvm_unmap_entries(gpusvm, range, i);
+	range->dpagemap = NULL;
+	return err;
+}
+
+/* Whether the pages already held satisfy @ctx. Notifier lock held. */
+static bool drm_gpusvm_pages_satisfy(struct drm_gpusvm_range *range,
+				     const struct drm_gpusvm_ctx *ctx)
+{
+	if (!drm_gpusvm_range_has_pages(range))
+		return false;
+	if (!ctx->read_only && range->flags.read_only)
+		return false;
+	if (ctx->devmem_only && range->flags.has_dma_mapping)
+		return false;
+	return true;
+}
+
+/**
+ * drm_gpusvm_range_get_pages() - collect and map the pages of a range
+ * @gpusvm: the instance
+ * @range: the range
+ * @ctx: &drm_gpusvm_ctx.read_only: collect without write access (the pages
+ *	are mapped DMA_TO_DEVICE); &drm_gpusvm_ctx.devmem_only: fail unless all
+ *	pages are device pages of the owner group; &drm_gpusvm_ctx.allow_mixed:
+ *	accept system pages together with the pages of one pagemap
+ *
+ * Faults the range in with hmm_range_fault() and the instance's device
+ * private page owner: device pages of that owner group come back as is,
+ * others are migrated to system memory by HMM. System pages are DMA-mapped
+ * for &drm_device.dev; device pages are mapped through their pagemap's
+ * &drm_pagemap_ops.device_map. The result is published under the notifier
+ * lock only if no invalidation hit the range meanwhile; otherwise, and on
+ * -EBUSY from HMM, it starts again, for at most HMM_RANGE_DEFAULT_TIMEOUT
+ * ms. If the range already holds valid pages that satisfy @ctx, nothing is
+ * done; valid pages that do not (read-only pages for a write, system pages
+ * for devmem_only) are unmapped and replaced, so the driver must not have
+ * them bound then. Called with the driver lock held.
+ *
+ * Return: 0; -EFAULT if the range was unmapped, the mm is gone, a page
+ * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
+ * -EOPNOTSUPP if the range would mix system and device pages without
+ * allow_mixed, or hold pages of two pagemaps (evict it and retry); -EBUSY on
+ * timeout; -ENOMEM; or another error of hmm_range_fault().
+ */
+int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
+			       struct drm_gpusvm_range *range,
+			       const struct drm_gpusvm_ctx *ctx)
+{
+	struct mmu_interval_notifier *mni = &range->notifier->notifier;
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long npages = drm_gpusvm_range_npages(range);
+	struct hmm_range hmm_range = {
+		.notifier = mni,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+		.default_flags = HMM_PFN_REQ_FAULT |
+			(ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
+		.dev_private_owner = gpusvm->device_private_page_owner,
+	};
+	struct drm_pagemap_device_addr *dma_addr = NULL;
+	struct mm_struct *mm = gpusvm->mm;
+	unsigned long *pfns;
+	int err;
+
+	drm_gpusvm_driver_lock_held(gpusvm);
+
+	down_read(&gpusvm->notifier_lock);
+	if (range->flags.unmapped) {
+		up_read(&gpusvm->notifier_lock);
+		return -EFAULT;
+	}
+	if (drm_gpusvm_pages_satisfy(range, ctx)) {
+		up_read(&gpusvm->notifier_lock);
+		return 0;
+	}
+	up_read(&gpusvm->notifier_lock);
+
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	if (!range->dma_addr) {
+		dma_addr = kvcalloc(npages, sizeof(*dma_addr), GFP_KERNEL);
+		if (!dma_addr) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+	}
+	if (!mmget_not_zero(mm)) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	hmm_range.hmm_pfns = pfns;
+
+	for (;;) {
+		hmm_range.notifier_seq = mmu_interval_read_begin(mni);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&hmm_range);
+		mmap_read_unlock(mm);
+		if (err == -EBUSY) {
+			if (time_after(jiffies, timeout))
+				break;
+			continue;
+		}
+		if (err)
+			break;
+
+		down_write(&gpusvm->notifier_lock);
+		if (mmu_interval_read_retry(mni, hmm_range.notifier_seq)) {
+			up_write(&gpusvm->notifier_lock);
+			if (time_after(jiffies, timeout)) {
+				err = -EBUSY;
+				break;
+			}
+			continue;
+		}
+		if (range->flags.unmapped) {
+			err = -EFAULT;
+		} else {
+			if (dma_addr) {
+				range->dma_addr = dma_addr;
+				dma_addr = NULL;
+			}
+			__drm_gpusvm_range_unmap_pages(gpusvm, range);
+			err = drm_gpusvm_map_pages(gpusvm, range, pfns, ctx);
+			if (!err)
+				range->notifier_seq = hmm_range.notifier_seq;
+		}
+		up_write(&gpusvm->notifier_lock);
+		break;
+	}
+	mmput(mm);
+
+out_free:
+	kvfree(dma_addr);
+	kvfree(pfns);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_get_pages);
+
+/* hmm_range_fault() over @range with @flags and @owner, retrying -EBUSY. */
+static int drm_gpusvm_range_hmm(struct drm_gpusvm *gpusvm,
+				struct drm_gpusvm_range *range,
+				unsigned long flags, void *owner,
+				unsigned long *pfns)
+{
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range hmm_range = {
+		.notifier = &range->notifier->notifier,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+		.hmm_pfns = pfns,
+		.default_flags = flags,
+		.dev_private_owner = owner,
+	};
+	struct mm_struct *mm = gpusvm->mm;
+	int err;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	do {
+		hmm_range.notifier_seq =
+			mmu_interval_read_begin(hmm_range.notifier);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&hmm_range);
+		mmap_read_unlock(mm);
+	} while (err == -EBUSY && !time_after(jiffies, timeout));
+	mmput(mm);
+	return err;
+}
+
+/**
+ * drm_gpusvm_range_evict() - migrate a range's device pages to system memory
+ * @gpusvm: the instance
+ * @range: the range
+ *
+ * Faults the range's VA in with hmm_range_fault() and no device-private
+ * owner, so that HMM has every device-private page in it (of any pagemap,
+ * including this device's) migrated back to system memory by its pagemap's
+ * migrate_to_ram. This works on the CPU VA and so needs the mm and the
+ * mapping to exist; pages of a pagemap being torn down are evicted through
+ * the pagemap instead (drm_pagemap_evict_to_ram()). The range's own pages
+ * are invalidated by the migration. Called with the driver lock held.
+ *
+ * Return: 0, -EFAULT if the mm is gone or the VA is not mapped, -EBUSY on
+ * timeout, or another error of hmm_range_fault().
+ */
+int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_range *range)
+{
+	unsigned long *pfns;
+	int err;
+
+	drm_gpusvm_driver_lock_held(gpusvm);
+
+	pfns = kvmalloc_array(drm_gpusvm_range_npages(range), sizeof(*pfns),
+			      GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	err = drm_gpusvm_range_hmm(gpusvm, range, HMM_PFN_REQ_FAULT, NULL,
+				   pfns);
+	kvfree(pfns);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
+
+/**
+ * drm_gpusvm_scan_mm() - where the pages of a range are now
+ * @range: the range
+ * @dev_private_owner: the owner group whose device pages are visible
+ * @pagemap: the pagemap to compare against (may be NULL)
+ *
+ * Snapshots the CPU page table of the range without faulting anything in,
+ * so that a driver can skip a migration that would change nothing (for
+ * example a range already all in the target pagemap). The answer may be
+ * stale as soon as it is returned; it is a hint.
+ *
+ * Return: a &enum drm_gpusvm_scan_result; DRM_GPUSVM_SCAN_MIXED if the
+ * snapshot failed.
+ */
+enum drm_gpusvm_scan_result
+drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
+		   const struct dev_pagemap *pagemap)
+{
+	unsigned long npages = drm_gpusvm_range_npages(range);
+	unsigned long i, nnone = 0, nsys = 0, neq = 0, nother = 0;
+	const struct dev_pagemap *other = NULL;
+	bool other_multi = false;
+	unsigned long *pfns;
+	int err;
+
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return DRM_GPUSVM_SCAN_MIXED;
+	err = drm_gpusvm_range_hmm(range->gpusvm, range, 0, dev_private_owner,
+				   pfns);
+	if (err) {
+		kvfree(pfns);
+		return DRM_GPUSVM_SCAN_MIXED;
+	}
+
+	for (i = 0; i < npages; i++) {
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID)) {
+			nnone++;
+			continue;
+		}
+		page = hmm_pfn_to_page(pfns[i]);
+		if (!is_device_private_page(page)) {
+			nsys++;
+		} else if (pagemap && page->pgmap == pagemap) {
+			neq++;
+		} else {
+			if (other && other != page->pgmap)
+				other_multi = true;
+			other = page->pgmap;
+			nother++;
+		}
+	}
+	kvfree(pfns);
+
+	if (nnone == npages)
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
+	if (!neq && !nother)
+		return DRM_GPUSVM_SCAN_SYSTEM;
+	if (nsys || nnone)
+		return DRM_GPUSVM_SCAN_MIXED;
+	if (!nother)
+		return DRM_GPUSVM_SCAN_EQUAL;
+	if (!neq && !other_multi)
+		return DRM_GPUSVM_SCAN_OTHER;
+	return DRM_GPUSVM_SCAN_MIXED_DEVICE;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_scan_mm);
+
+/*
+ * TEMPORARY, until drm_pagemap (issue 3) lands: that provides the strong
+ * definition, which then wins at link time. Without it no device page can
+ * be mapped and get_pages refuses device pages with -EOPNOTSUPP.
+ */
+struct drm_pagemap * __weak drm_pagemap_page_to_dpagemap(struct page *page)
+{
+	return NULL;
+}

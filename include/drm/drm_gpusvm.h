@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * drm_gpusvm: per-device, per-VM shared virtual memory ranges, their MMU
+ * interval notifiers, page collection (HMM) and invalidation.
+ */
+#ifndef _DRM_MSVM_DRM_GPUSVM_H_
+#define _DRM_MSVM_DRM_GPUSVM_H_
+
+#include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/mmu_notifier.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <drm/drm_pagemap.h>
+
+struct dev_pagemap;
+struct drm_device;
+struct drm_gpusvm;
+struct drm_gpusvm_notifier;
+struct drm_gpusvm_range;
+struct mm_struct;
+
+/**
+ * struct drm_gpusvm_ops - driver callbacks of a &struct drm_gpusvm
+ */
+struct drm_gpusvm_ops {
+	/**
+	 * @notifier_alloc: allocate a notifier (optional; kzalloc when NULL).
+	 * A driver embedding &struct drm_gpusvm_notifier in a larger struct
+	 * allocates it here.
+	 */
+	struct drm_gpusvm_notifier *(*notifier_alloc)(void);
+	/**
+	 * @notifier_free: free a notifier from @notifier_alloc (optional).
+	 */
+	void (*notifier_free)(struct drm_gpusvm_notifier *notifier);
+	/**
+	 * @range_alloc: allocate a range (optional; kzalloc when NULL).
+	 */
+	struct drm_gpusvm_range *(*range_alloc)(struct drm_gpusvm *gpusvm);
+	/**
+	 * @range_free: free a range from @range_alloc (optional).
+	 */
+	void (*range_free)(struct drm_gpusvm_range *range);
+	/**
+	 * @invalidate: stop the device from using any page of [@mmu_range->start,
+	 * @mmu_range->end) in @notifier (required). Called from the MMU
+	 * notifier with the notifier lock held for write: zap the GPU page
+	 * table entries and wait for the GPU to stop using them before
+	 * returning. Must not take the driver lock, nor allocate memory with
+	 * reclaim (GFP_KERNEL), nor fault. The DMA mappings of the ranges are
+	 * dropped by drm_gpusvm after this returns.
+	 */
+	void (*invalidate)(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_notifier *notifier,
+			   const struct mmu_notifier_range *mmu_range);
+};
+
+/**
+ * struct drm_gpusvm_notifier - one notifier-size chunk of the VA space
+ * @gpusvm: the owning instance
+ * @notifier: the MMU interval notifier covering the chunk
+ * @itree: node in &drm_gpusvm.root (start and last, inclusive)
+ * @entry: link in &drm_gpusvm.notifier_list, in address order
+ * @root: interval tree of the &struct drm_gpusvm_range of this notifier
+ * @range_list: the ranges of this notifier, in address order
+ * @flags: state flags
+ * @flags.removed: the notifier is being removed
+ *
+ * Created with its first range, removed when its last range goes. @root and
+ * @range_list are modified with the driver lock and the notifier lock (write)
+ * held, so either lock is enough to walk them.
+ */
+struct drm_gpusvm_notifier {
+	struct drm_gpusvm *gpusvm;
+	struct mmu_interval_notifier notifier;
+	struct interval_tree_node itree;
+	struct list_head entry;
+	struct rb_root_cached root;
+	struct list_head range_list;
+	struct {
+		u32 removed : 1;
+	} flags;
+};
+
+/**
+ * struct drm_gpusvm_range_flags - state of a &struct drm_gpusvm_range
+ * @migrate_devmem: the range may be migrated to device memory
+ * @unmapped: the CPU VA of the range was (partly) unmapped; the range waits
+ *	for the garbage collector (see drm_gpusvm_garbage_collect())
+ * @partial_unmap: only part of the range was unmapped
+ * @has_devmem_pages: @dma_addr holds device-private pages
+ * @has_dma_mapping: @dma_addr holds DMA-mapped system pages
+ * @read_only: the pages were collected without write access
+ * @in_gc: the range is on &drm_gpusvm.gc_list
+ *
+ * Written under the notifier lock (write) once the range is in the tree.
+ */
+struct drm_gpusvm_range_flags {
+	u16 migrate_devmem : 1;
+	u16 unmapped : 1;
+	u16 partial_unmap : 1;
+	u16 has_devmem_pages : 1;
+	u16 has_dma_mapping : 1;
+	u16 read_only : 1;
+	u16 in_gc : 1;
+};
+
+/**
+ * struct drm_gpusvm_range - a range of CPU VA mirrored by the device
+ * @gpusvm: the owning instance
+ * @notifier: the notifier the range lives in
+ * @refcount: reference count; the notifier's tree holds one reference
+ * @itree: node in &drm_gpusvm_notifier.root (start and last, inclusive)
+ * @entry: link in &drm_gpusvm_notifier.range_list
+ * @gc_link: link in &drm_gpusvm.gc_list (under &drm_gpusvm.gc_lock)
+ * @notifier_seq: notifier sequence of the last successful get_pages
+ * @dma_addr: one entry per page, filled at the index of the first page of
+ *	each mapped chunk of 1 << order pages (the others are zero); NULL until
+ *	the first get_pages
+ * @dpagemap: the pagemap of the device pages in @dma_addr, or NULL
+ * @flags: &struct drm_gpusvm_range_flags
+ */
+struct drm_gpusvm_range {
+	struct drm_gpusvm *gpusvm;
+	struct drm_gpusvm_notifier *notifier;
+	struct kref refcount;
+	struct interval_tree_node itree;
+	struct list_head entry;
+	struct list_head gc_link;
+	unsigned long notifier_seq;
+	struct drm_pagemap_device_addr *dma_addr;
+	struct drm_pagemap *dpagemap;
+	struct drm_gpusvm_range_flags flags;
+};
+
+/**
+ * struct drm_gpusvm - one device's SVM mirror of one mm (a GPU VM)
+ * @name: name, for debugging
+ * @drm: the DRM device; its &drm_device.dev is the DMA device
+ * @mm: the mirrored mm (grabbed, not pinned)
+ * @device_private_page_owner: the owner handed to HMM; device-private pages
+ *	of pagemaps with this owner are returned as is, others are migrated to
+ *	system memory by hmm_range_fault()
+ * @mm_start: start of the mirrored VA
+ * @mm_range: size of the mirrored VA
+ * @notifier_size: size (power of two) of the VA chunk of each notifier
+ * @ops: &struct drm_gpusvm_ops
+ * @chunk_sizes: range sizes to try, in descending order, powers of two, the
+ *	last one PAGE_SIZE, none larger than @notifier_size
+ * @num_chunks: number of @chunk_sizes
+ * @notifier_lock: rw_semaphore; protects the validity of range pages
+ *	(&drm_gpusvm_range.flags, &drm_gpusvm_range.dma_addr,
+ *	&drm_gpusvm_range.notifier_seq) against invalidation, and the trees
+ *	and lists of notifiers and ranges together with the driver lock.
+ *	Taken for write by the MMU notifier. Lock order: driver lock ->
+ *	mmap_lock -> @notifier_lock -> @gc_lock.
+ * @root: interval tree of the notifiers
+ * @notifier_list: the notifiers in address order
+ * @gc_lock: spinlock protecting @gc_list and &drm_gpusvm_range.gc_link
+ * @gc_list: unmapped ranges waiting for the garbage collector
+ * @lock_dep_map: lockdep map of the driver lock (lockdep builds only), see
+ *	drm_gpusvm_driver_set_lock()
+ */
+struct drm_gpusvm {
+	const char *name;
+	struct drm_device *drm;
+	struct mm_struct *mm;
+	void *device_private_page_owner;
+	unsigned long mm_start;
+	unsigned long mm_range;
+	unsigned long notifier_size;
+	const struct drm_gpusvm_ops *ops;
+	const unsigned long *chunk_sizes;
+	int num_chunks;
+	struct rw_semaphore notifier_lock;
+	struct rb_root_cached root;
+	struct list_head notifier_list;
+	spinlock_t gc_lock; /* protects gc_list and the ranges' gc_link */
+	struct list_head gc_list;
+#ifdef CONFIG_LOCKDEP
+	struct lockdep_map *lock_dep_map;
+#endif
+};
+
+/**
+ * struct drm_gpusvm_ctx - arguments of a gpusvm operation
+ * @timeslice_ms: how long a migration to device memory is kept before a CPU
+ *	fault may undo it (handed to the pagemap)
+ * @in_notifier: the caller holds the notifier lock for write (invalidate)
+ * @read_only: the device only reads: do not request write access
+ * @devmem_possible: the range may be migrated to device memory
+ * @devmem_only: get_pages fails with -EFAULT unless every page is a device
+ *	page of the caller's owner group
+ * @allow_mixed: a range may hold system pages and the pages of one
+ *	pagemap; without it, a range is all system or all one pagemap
+ */
+struct drm_gpusvm_ctx {
+	unsigned int timeslice_ms;
+	unsigned int in_notifier : 1;
+	unsigned int read_only : 1;
+	unsigned int devmem_possible : 1;
+	unsigned int devmem_only : 1;
+	unsigned int allow_mixed : 1;
+};
+
+/**
+ * enum drm_gpusvm_scan_result - where the pages of a range are
+ * @DRM_GPUSVM_SCAN_UNPOPULATED: no page is present (pages of pagemaps of
+ *	another owner group count as not present)
+ * @DRM_GPUSVM_SCAN_EQUAL: all pages present, all in the given pagemap
+ * @DRM_GPUSVM_SCAN_OTHER: all pages present, all in one other pagemap
+ * @DRM_GPUSVM_SCAN_SYSTEM: all present pages are system pages (some may be
+ *	missing)
+ * @DRM_GPUSVM_SCAN_MIXED_DEVICE: device pages of more than one pagemap, no
+ *	system page
+ * @DRM_GPUSVM_SCAN_MIXED: system and device pages, or device pages with
+ *	holes
+ */
+enum drm_gpusvm_scan_result {
+	DRM_GPUSVM_SCAN_UNPOPULATED,
+	DRM_GPUSVM_SCAN_EQUAL,
+	DRM_GPUSVM_SCAN_OTHER,
+	DRM_GPUSVM_SCAN_SYSTEM,
+	DRM_GPUSVM_SCAN_MIXED_DEVICE,
+	DRM_GPUSVM_SCAN_MIXED,
+};
+
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+		    struct drm_device *drm, struct mm_struct *mm,
+		    void *device_private_page_owner,
+		    unsigned long mm_start, unsigned long mm_range,
+		    unsigned long notifier_size,
+		    const struct drm_gpusvm_ops *ops,
+		    const unsigned long *chunk_sizes, int num_chunks);
+void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
+
+struct drm_gpusvm_range *
+drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
+				unsigned long fault_addr,
+				unsigned long gpuva_start,
+				unsigned long gpuva_end,
+				const struct drm_gpusvm_ctx *ctx);
+void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
+			     struct drm_gpusvm_range *range);
+struct drm_gpusvm_range *drm_gpusvm_range_get(struct drm_gpusvm_range *range);
+void drm_gpusvm_range_put(struct drm_gpusvm_range *range);
+
+struct drm_gpusvm_notifier *
+drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long addr);
+struct drm_gpusvm_range *
+drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
+		      unsigned long start, unsigned long end);
+struct drm_gpusvm_range *
+drm_gpusvm_range_next_in(struct drm_gpusvm_range *range,
+			 unsigned long start, unsigned long end);
+bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
+			    unsigned long end);
+
+int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
+			       struct drm_gpusvm_range *range,
+			       const struct drm_gpusvm_ctx *ctx);
+void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range,
+				  const struct drm_gpusvm_ctx *ctx);
+bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_range *range);
+
+int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_range *range);
+enum drm_gpusvm_scan_result
+drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
+		   const struct dev_pagemap *pagemap);
+
+unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm);
+
+/**
+ * drm_gpusvm_notifier_lock() - take the notifier lock for read
+ * @gpusvm__: the &struct drm_gpusvm
+ *
+ * Held by the driver while it commits pages to the GPU page table after
+ * checking drm_gpusvm_range_pages_valid().
+ */
+#define drm_gpusvm_notifier_lock(gpusvm__) \
+	down_read(&(gpusvm__)->notifier_lock)
+
+/**
+ * drm_gpusvm_notifier_unlock() - drop the notifier lock taken for read
+ * @gpusvm__: the &struct drm_gpusvm
+ */
+#define drm_gpusvm_notifier_unlock(gpusvm__) \
+	up_read(&(gpusvm__)->notifier_lock)
+
+#ifdef CONFIG_LOCKDEP
+/**
+ * __drm_gpusvm_driver_set_lockdep_map() - see drm_gpusvm_driver_set_lock()
+ * @gpusvm: the &struct drm_gpusvm
+ * @map: the lockdep map of the driver lock
+ */
+static inline void
+__drm_gpusvm_driver_set_lockdep_map(struct drm_gpusvm *gpusvm,
+				    struct lockdep_map *map)
+{
+	if (!WARN(gpusvm->lock_dep_map, "GPUSVM driver lock set twice"))
+		gpusvm->lock_dep_map = map;
+}
+
+/**
+ * drm_gpusvm_driver_set_lock() - name the driver lock of an instance
+ * @gpusvm: the &struct drm_gpusvm
+ * @lock: the driver lock (a mutex, rw_semaphore, ... with a dep_map)
+ *
+ * find_or_insert, remove, get_pages, evict and the garbage collector assert
+ * with lockdep that this lock is held. Without lockdep this does nothing.
+ */
+#define drm_gpusvm_driver_set_lock(gpusvm, lock) \
+	__drm_gpusvm_driver_set_lockdep_map((gpusvm), &(lock)->dep_map)
+#else
+#define drm_gpusvm_driver_set_lock(gpusvm, lock) \
+	do { (void)(gpusvm); (void)(lock); } while (0)
+#endif
+
+/**
+ * drm_gpusvm_range_start() - first address of a range
+ * @range: the &struct drm_gpusvm_range
+ *
+ * Return: the start address.
+ */
+static inline unsigned long
+drm_gpusvm_range_start(struct drm_gpusvm_range *range)
+{
+	return range->itree.start;
+}
+
+/**
+ * drm_gpusvm_range_end() - end address (exclusive) of a range
+ * @range: the &struct drm_gpusvm_range
+ *
+ * Return: the end address.
+ */
+static inline unsigned long
+drm_gpusvm_range_end(struct drm_gpusvm_range *range)
+{
+	return range->itree.last + 1;
+}
+
+/**
+ * drm_gpusvm_range_size() - size of a range
+ * @range: the &struct drm_gpusvm_range
+ *
+ * Return: the size in bytes.
+ */
+static inline unsigned long
+drm_gpusvm_range_size(struct drm_gpusvm_range *range)
+{
+	return drm_gpusvm_range_end(range) - drm_gpusvm_range_start(range);
+}
+
+/**
+ * drm_gpusvm_notifier_start() - first address of a notifier
+ * @notifier: the &struct drm_gpusvm_notifier
+ *
+ * Return: the start address.
+ */
+static inline unsigned long
+drm_gpusvm_notifier_start(struct drm_gpusvm_notifier *notifier)
+{
+	return notifier->itree.start;
+}
+
+/**
+ * drm_gpusvm_notifier_end() - end address (exclusive) of a notifier
+ * @notifier: the &struct drm_gpusvm_notifier
+ *
+ * Return: the end address.
+ */
+static inline unsigned long
+drm_gpusvm_notifier_end(struct drm_gpusvm_notifier *notifier)
+{
+	return notifier->itree.last + 1;
+}
+
+/**
+ * struct drm_gpusvm_range_iter - state of drm_gpusvm_for_each_range()
+ * @next: the range the next step returns
+ * @start: start of the interval
+ * @end: end (exclusive) of the interval
+ */
+struct drm_gpusvm_range_iter {
+	struct drm_gpusvm_range *next;
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * drm_gpusvm_range_iter_init() - start a walk over the ranges of an interval
+ * @notifier: the &struct drm_gpusvm_notifier
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * Return: the iterator.
+ */
+static inline struct drm_gpusvm_range_iter
+drm_gpusvm_range_iter_init(struct drm_gpusvm_notifier *notifier,
+			   unsigned long start, unsigned long end)
+{
+	return (struct drm_gpusvm_range_iter) {
+		.next = drm_gpusvm_range_find(notifier, start, end),
+		.start = start,
+		.end = end,
+	};
+}
+
+/**
+ * drm_gpusvm_range_iter_next() - one step of a walk
+ * @it: the iterator
+ *
+ * Return: the current range (the next one is looked up now, so the caller
+ * may remove the current one), or NULL at the end.
+ */
+static inline struct drm_gpusvm_range *
+drm_gpusvm_range_iter_next(struct drm_gpusvm_range_iter *it)
+{
+	struct drm_gpusvm_range *range = it->next;
+
+	if (range)
+		it->next = drm_gpusvm_range_next_in(range, it->start, it->end);
+	return range;
+}
+
+/**
+ * drm_gpusvm_for_each_range() - walk the ranges of a notifier in [start, end)
+ * @range__: iterator, a &struct drm_gpusvm_range pointer
+ * @notifier__: the &struct drm_gpusvm_notifier
+ * @start__: start address
+ * @end__: end address (exclusive)
+ *
+ * Walks in address order. The caller holds the driver lock or the notifier
+ * lock. The body may remove the current range (driver lock held), not
+ * others.
+ */
+#define drm_gpusvm_for_each_range(range__, notifier__, start__, end__) \
+	for (struct drm_gpusvm_range_iter it__ = \
+	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
+	     ((range__) = drm_gpusvm_range_iter_next(&it__));)
+
+/**
+ * drm_gpusvm_for_each_notifier() - walk all notifiers of an instance
+ * @notifier__: iterator, a &struct drm_gpusvm_notifier pointer
+ * @gpusvm__: the &struct drm_gpusvm
+ *
+ * The caller holds the driver lock or the notifier lock.
+ */
+#define drm_gpusvm_for_each_notifier(notifier__, gpusvm__) \
+	list_for_each_entry((notifier__), &(gpusvm__)->notifier_list, entry)
+
+#endif
