@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the drm-msvm rig: the cached rig kernel under QEMU TCG (q35, 2 CPUs,
+# 4 GiB) with a busybox initramfs holding our modules, the kernel's
+# test_hmm.ko and the igt binaries, on this PCI topology:
+#
+#   pcie.0 - root port rp0 - x3130 upstream - downstream dp0 - ivshmem vram0
+#                                           \ downstream dp1 - ivshmem vram1
+#          - root port rp1 - ivshmem vram2        (no P2P path by default)
+#
+# plus the sysmem-backed platform devices of vsvm's module parameters.
+#
+#   run.sh                 interactive: devices, demo, then a shell
+#   run.sh --cmd 'CMD'     run CMD in the guest and exit
+#   run.sh --test          run every KUnit module and igt test; summary,
+#                          non-zero exit on any failure or kernel report
+# Options: --cpu MODEL (e.g. EPYC: the lone device gets a P2P path through
+# the host bridge), --bar-mb N (ivshmem memory BAR size, default 64),
+# --sysmem-devices N, --timeout SECONDS.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+MODE=shell
+CMD=""
+CPU=""
+BAR_MB=64
+SYSMEM_DEVICES=2
+TIMEOUT=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--test) MODE=test ;;
+	--cmd) MODE=cmd; CMD=$2; shift ;;
+	--cpu) CPU=$2; shift ;;
+	--bar-mb) BAR_MB=$2; shift ;;
+	--sysmem-devices) SYSMEM_DEVICES=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	*) rig_die "unknown option $1 (see the header of $0)" ;;
+	esac
+	shift
+done
+[ -n "$TIMEOUT" ] || { [ "$MODE" = shell ] && TIMEOUT=86400 || TIMEOUT=900; }
+
+KDIR=${KDIR:-$("$RIG_DIR/build-kernel.sh")}
+OUT=$BUILD_DIR/rig
+mkdir -p "$OUT"
+STAGE=$OUT/initramfs
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,rig,igt,demo} \
+	 "$STAGE"/lib/modules/{kernel,msvm,kunit}
+
+# The initramfs: busybox, modules, test binaries, init and its parameters.
+cp /bin/busybox "$STAGE/bin/busybox"
+cp "$RIG_DIR/init" "$STAGE/init"
+chmod +x "$STAGE/init"
+cp "$KDIR/drivers/gpu/drm/drm_buddy.ko" "$KDIR/lib/test_hmm.ko" \
+   "$STAGE/lib/modules/kernel/"
+for m in drivers/gpu/drm/drm_msvm.ko drivers/gpu/drm/vsvm/vsvm.ko; do
+	[ -f "$TOP_DIR/$m" ] || rig_die "$m is not built: run make"
+	cp "$TOP_DIR/$m" "$STAGE/lib/modules/msvm/"
+done
+find "$TOP_DIR/tests/kunit" -maxdepth 1 -name '*_test.ko' \
+	-exec cp {} "$STAGE/lib/modules/kunit/" \;
+if [ -d "$BUILD_DIR/igt" ]; then
+	find "$BUILD_DIR/igt" -maxdepth 1 -type f -perm -u+x \
+		-exec cp {} "$STAGE/igt/" \;
+fi
+if [ -d "$BUILD_DIR/demo" ]; then
+	find "$BUILD_DIR/demo" -maxdepth 1 -type f -perm -u+x \
+		-exec cp {} "$STAGE/demo/" \;
+fi
+NPCI=3
+echo "$MODE" > "$STAGE/rig/mode"
+printf '%s\n' "$CMD" > "$STAGE/rig/cmd"
+cat > "$STAGE/rig/params" <<PARAMS
+VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES"
+EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
+export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
+PARAMS
+(cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
+
+QEMU=(qemu-system-x86_64 -M q35 -accel tcg -smp 2 -m 4G -nodefaults
+      -no-reboot -display none
+      -kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$OUT/initramfs.cpio.gz"
+      -append "console=ttyS0 loglevel=7 panic=-1 nokaslr hung_task_timeout_secs=60"
+      -device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1
+      -device x3130-upstream,id=up0,bus=rp0
+      -device xio3130-downstream,id=dp0,bus=up0,chassis=2,slot=0
+      -device xio3130-downstream,id=dp1,bus=up0,chassis=3,slot=0
+      -device pcie-root-port,id=rp1,bus=pcie.0,chassis=4,slot=2)
+for i in 0 1 2; do
+	bus=(dp0 dp1 rp1)
+	QEMU+=(-object "memory-backend-ram,id=vram$i,size=${BAR_MB}M"
+	       -device "ivshmem-plain,memdev=vram$i,bus=${bus[$i]}")
+done
+[ -z "$CPU" ] || QEMU+=(-cpu "$CPU")
+
+case "$MODE" in
+test)
+	rm -f "$OUT/console.log" "$OUT/results.log"
+	QEMU+=(-serial "file:$OUT/console.log" -serial "file:$OUT/results.log")
+	start=$(date +%s)
+	rc=0
+	timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null || rc=$?
+	echo "rig: guest ran $(( $(date +%s) - start ))s (qemu exit $rc)"
+	[ $rc -ne 124 ] || echo "rig: guest killed after the ${TIMEOUT}s timeout"
+	exec python3 "$RIG_DIR/report.py" --console "$OUT/console.log" \
+		--results "$OUT/results.log" \
+		--kunit-py "$(rig_src_dir)/tools/testing/kunit/kunit.py"
+	;;
+*)
+	QEMU+=(-serial mon:stdio -serial "file:$OUT/serial1.log")
+	exec timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}"
+	;;
+esac
