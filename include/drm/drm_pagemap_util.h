@@ -41,6 +41,9 @@ struct drm_pagemap_owner_list {
 /**
  * DRM_PAGEMAP_OWNER_LIST_DEFINE() - define and initialize an owner list
  * @_name: the variable name
+ *
+ * For variables of static storage duration only (lockdep needs a static
+ * key); use drm_pagemap_owner_list_init() otherwise.
  */
 #define DRM_PAGEMAP_OWNER_LIST_DEFINE(_name)				\
 	struct drm_pagemap_owner_list _name = {				\

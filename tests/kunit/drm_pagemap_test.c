@@ -129,11 +129,6 @@ static void tpm_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim)
 	kfree(tpm);
 }
 
-static const struct drm_pagemap_ops tpm_ops = {
-	.device_map = tpm_device_map,
-	.device_unmap = tpm_device_unmap,
-	.destroy = tpm_destroy,
-};
 
 static void tdevmem_free(struct kref *ref)
 {
@@ -224,13 +219,14 @@ static const struct drm_pagemap_devmem_ops tdevmem_ops = {
 	.copy_to_ram = tdevmem_copy_to_ram,
 };
 
-static struct tdevmem *tdevmem_alloc(struct kunit *test, struct tpm *tpm,
-				     unsigned long npages)
+static struct tdevmem *__tdevmem_alloc(struct tpm *tpm, struct mm_struct *mm,
+				       unsigned long npages)
 {
 	struct tdevmem *td = kzalloc(sizeof(*td), GFP_KERNEL);
 	unsigned long first;
 
-	KUNIT_ASSERT_NOT_NULL(test, td);
+	if (!td)
+		return NULL;
 	spin_lock(&tpm->lock);
 	first = bitmap_find_next_zero_area(tpm->used, TPM_NPAGES, 0, npages, 0);
 	if (first < TPM_NPAGES)
@@ -238,17 +234,49 @@ static struct tdevmem *tdevmem_alloc(struct kunit *test, struct tpm *tpm,
 	spin_unlock(&tpm->lock);
 	if (first >= TPM_NPAGES) {
 		kfree(td);
-		KUNIT_FAIL_AND_ABORT(test, "test pagemap %d full\n", tpm->id);
+		return NULL;
 	}
 	td->tpm = tpm;
 	td->first = first;
 	td->npages = npages;
 	kref_init(&td->ref);
-	drm_pagemap_devmem_init(&td->devmem, tpm->dev, current->mm, &tdevmem_ops,
+	drm_pagemap_devmem_init(&td->devmem, tpm->dev, mm, &tdevmem_ops,
 				&tpm->dpagemap, npages << PAGE_SHIFT);
 	atomic_inc(&tpm->devmem_live);
 	return td;
 }
+
+static struct tdevmem *tdevmem_alloc(struct kunit *test, struct tpm *tpm,
+				     unsigned long npages)
+{
+	struct tdevmem *td = __tdevmem_alloc(tpm, current->mm, npages);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, td, "test pagemap %d full", tpm->id);
+	return td;
+}
+
+/* The provider's populate_mm: one allocation for the range. */
+static int tpm_populate_mm(struct drm_pagemap *dpagemap, unsigned long start,
+			   unsigned long end, struct mm_struct *mm,
+			   unsigned long timeslice_ms)
+{
+	struct tpm *tpm = container_of(dpagemap, struct tpm, dpagemap);
+	struct drm_pagemap_migrate_details md = { .timeslice_ms = timeslice_ms };
+	struct tdevmem *td;
+
+	mmap_assert_locked(mm);
+	td = __tdevmem_alloc(tpm, mm, (end - start) >> PAGE_SHIFT);
+	if (!td)
+		return -ENOMEM;
+	return drm_pagemap_migrate_to_devmem(&td->devmem, mm, start, end, &md);
+}
+
+static const struct drm_pagemap_ops tpm_ops = {
+	.device_map = tpm_device_map,
+	.device_unmap = tpm_device_unmap,
+	.populate_mm = tpm_populate_mm,
+	.destroy = tpm_destroy,
+};
 
 static struct tpm *tpm_create(struct kunit *test, struct tpm_ctx *ctx, int id,
 			      void *owner)
@@ -540,6 +568,23 @@ static void tpm_migrate_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kref_read(&a->dpagemap.ref), 1);
 }
 
+static void tpm_populate(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *b = ctx->tpm[1];
+	const unsigned long n = 8;
+	unsigned long addr;
+
+	addr = tpm_user_map(test, n, n, 0x4242, ANON_PRIVATE);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_populate_mm(&b->dpagemap, addr,
+						      addr + n * PAGE_SIZE,
+						      current->mm, 0), 0);
+	tpm_expect_where(test, addr, 0, n, 1 + b->id);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	tpm_expect_user_data(test, addr, n, n, 0x4242);
+	tpm_expect_where(test, addr, 0, n, 0);
+}
+
 static void tpm_evict(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -738,6 +783,7 @@ static void tpm_timeslice(struct kunit *test)
 
 static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_migrate_roundtrip),
+	KUNIT_CASE(tpm_populate),
 	KUNIT_CASE(tpm_evict),
 	KUNIT_CASE(tpm_busy_pinned),
 	KUNIT_CASE(tpm_busy_foreign_owner),

@@ -356,10 +356,11 @@ static void pmu_owner_full_mesh(struct kunit *test)
 {
 	struct pmu_graph *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
 	static const int order[] = { 0, 1, 2, 3 };
-	DRM_PAGEMAP_OWNER_LIST_DEFINE(list);
+	struct drm_pagemap_owner_list list;
 	int a, b;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
+	drm_pagemap_owner_list_init(&list);
 	for (a = 0; a < PMU_PEERS; a++)
 		for (b = 0; b < PMU_PEERS; b++)
 			pmu_graph_link(g, a, b);
@@ -382,9 +383,10 @@ static void pmu_owner_two_islands(struct kunit *test)
 {
 	struct pmu_graph *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
 	static const int order[] = { 0, 2, 1, 3 };
-	DRM_PAGEMAP_OWNER_LIST_DEFINE(list);
+	struct drm_pagemap_owner_list list;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
+	drm_pagemap_owner_list_init(&list);
 	pmu_graph_link(g, 0, 1);
 	pmu_graph_link(g, 2, 3);
 	pmu_graph_acquire(test, g, &list, order, 4);
@@ -402,9 +404,10 @@ static void pmu_owner_chain(struct kunit *test)
 	struct pmu_graph *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
 	static const int abc[] = { 0, 1, 2 };
 	static const int acb[] = { 0, 2, 1 };
-	DRM_PAGEMAP_OWNER_LIST_DEFINE(list);
+	struct drm_pagemap_owner_list list;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
+	drm_pagemap_owner_list_init(&list);
 	/* A-B-C: C is linked to B only, so it may not join {A, B}. */
 	pmu_graph_link(g, 0, 1);
 	pmu_graph_link(g, 1, 2);
