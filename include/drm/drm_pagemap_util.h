@@ -34,21 +34,10 @@ struct drm_pagemap_owner {
  * @peers: the &struct drm_pagemap_peer with an owner, grouped by owner
  */
 struct drm_pagemap_owner_list {
+	/* protects @peers and the owner of each peer on it */
 	struct mutex lock;
 	struct list_head peers;
 };
-
-/**
- * DRM_PAGEMAP_OWNER_LIST_DEFINE() - define and initialize an owner list
- * @_name: the variable name
- *
- * For variables of static storage duration only (lockdep needs a static
- * key); use drm_pagemap_owner_list_init() otherwise.
- */
-#define DRM_PAGEMAP_OWNER_LIST_DEFINE(_name)				\
-	struct drm_pagemap_owner_list _name = {				\
-		.lock = __MUTEX_INITIALIZER((_name).lock),		\
-		.peers = LIST_HEAD_INIT((_name).peers) }
 
 /**
  * struct drm_pagemap_peer - one device taking part in owner grouping
@@ -84,6 +73,7 @@ void drm_pagemap_release_owner(struct drm_pagemap_peer *peer);
  */
 struct drm_pagemap_shrinker {
 	struct shrinker *shrink;
+	/* protects @dpagemaps, @num_inactive, the last put of the pagemaps */
 	spinlock_t lock;
 	struct list_head dpagemaps;
 	unsigned long num_inactive;
@@ -100,7 +90,9 @@ struct drm_pagemap_shrinker {
  * @shrinker: the shrinker the inactive pagemap is handed to
  */
 struct drm_pagemap_cache {
+	/* serializes lookup-or-create; never taken in reclaim */
 	struct mutex lookup_mutex;
+	/* protects @dpagemap and its cache link; inner to the shrinker lock */
 	spinlock_t lock;
 	struct drm_pagemap *dpagemap;
 	struct drm_pagemap_shrinker *shrinker;

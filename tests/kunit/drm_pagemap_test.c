@@ -129,7 +129,6 @@ static void tpm_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim)
 	kfree(tpm);
 }
 
-
 static void tdevmem_free(struct kref *ref)
 {
 	kfree(container_of(ref, struct tdevmem, ref));
@@ -537,6 +536,7 @@ static void tpm_migrate_roundtrip(struct kunit *test)
 	struct drm_pagemap_stats s;
 	struct tdevmem *td;
 	unsigned long addr;
+	struct page *page;
 
 	addr = tpm_user_map(test, n, filled, 0x1234, ANON_PRIVATE);
 	tpm_expect_where(test, addr, 0, filled, 0);
@@ -553,7 +553,8 @@ static void tpm_migrate_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.zdds, ctx->s0.zdds + 1);
 	/* Each device page holds a zdd reference, each zdd a pagemap one. */
 	KUNIT_EXPECT_EQ(test, kref_read(&a->dpagemap.ref), 2);
-	KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_to_dpagemap(pfn_to_page(a->pfn_first + td->first)),
+	page = pfn_to_page(a->pfn_first + td->first);
+	KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_to_dpagemap(page),
 			    &a->dpagemap);
 
 	/* CPU access migrates it back, data intact. */

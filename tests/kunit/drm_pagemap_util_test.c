@@ -76,6 +76,7 @@ static void pmu_refcount(struct kunit *test)
 	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
 	struct drm_pagemap_stats s0, s1;
 	struct drm_pagemap *dp;
+	/* held around the last put: destruction must not happen under it */
 	spinlock_t lock;
 
 	spin_lock_init(&lock);
