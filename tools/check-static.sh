@@ -29,7 +29,7 @@ fi
 echo "static: W=1 build with sparse (C=1 after clean)"
 make -s -C "$KDIR" M="$TOP_DIR" clean >/dev/null 2>&1
 make -C "$KDIR" M="$TOP_DIR" W=1 C=1 -j"$(nproc)" modules > "$OUT/build.log" 2>&1 || fail=1
-if grep -E 'warning:|error:|Error [0-9]' "$OUT/build.log"; then
+if grep -E 'warning:|error:|WARNING:|ERROR:|Error [0-9]' "$OUT/build.log"; then
 	fail=1
 fi
 
