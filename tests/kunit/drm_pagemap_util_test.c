@@ -10,6 +10,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -491,6 +493,57 @@ static void pmu_fd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
 }
 
+static const char pmu_debugfs_fmt[] =
+	"active %lld\ninactive %lld\nrevived %lld\ndestroyed %lld\nzdds %lld";
+
+/* The counters are in debugfs: drm_msvm/pagemaps. */
+static void pmu_debugfs(struct kunit *test)
+{
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct drm_pagemap_stats st;
+	long long active, inactive, revived, destroyed, zdds;
+	struct drm_pagemap *dp;
+	struct file *file;
+	loff_t pos = 0;
+	char *buf;
+	unsigned long ubuf;
+	ssize_t n;
+	int got;
+
+	file = filp_open("/sys/kernel/debug/drm_msvm/pagemaps", O_RDONLY, 0);
+	if (IS_ERR(file))
+		kunit_skip(test, "debugfs not mounted at /sys/kernel/debug");
+	if (!file->f_op->read) {
+		fput(file);
+		KUNIT_FAIL_AND_ABORT(test, "debugfs file without read");
+	}
+	buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dp = pmu_create(ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	/* debugfs files have no kernel read: go through a user buffer. */
+	ubuf = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, ubuf, 0);
+	n = file->f_op->read(file, (char __user *)ubuf, 255, &pos);
+	fput(file);
+	if (n > 0)
+		KUNIT_ASSERT_EQ(test, copy_from_user(buf, (char __user *)ubuf, n), 0);
+	drm_pagemap_stats_get(&st);
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	KUNIT_ASSERT_GT(test, n, 0);
+	got = sscanf(buf, pmu_debugfs_fmt, &active, &inactive, &revived,
+		     &destroyed, &zdds);
+	KUNIT_ASSERT_EQ(test, got, 5);
+	KUNIT_EXPECT_GE(test, active, 1);
+	KUNIT_EXPECT_EQ(test, active, st.active);
+	KUNIT_EXPECT_EQ(test, inactive, st.inactive);
+	KUNIT_EXPECT_EQ(test, revived, st.revived);
+	KUNIT_EXPECT_EQ(test, destroyed, st.destroyed);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+}
+
 static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_refcount),
 	KUNIT_CASE(pmu_cache),
@@ -500,6 +553,7 @@ static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_owner_two_islands),
 	KUNIT_CASE(pmu_owner_chain),
 	KUNIT_CASE(pmu_fd),
+	KUNIT_CASE(pmu_debugfs),
 	{}
 };
 
