@@ -4,6 +4,7 @@
  * deferred destruction, the pagemap cache and its shrinker (with a
  * revive-versus-shrink race), owner groups, and pagemap file descriptors.
  */
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
 #include <linux/fdtable.h>
@@ -16,6 +17,8 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_util.h>
 
@@ -110,6 +113,49 @@ static void pmu_refcount(struct kunit *test)
 	drm_pagemap_put(NULL);
 	KUNIT_EXPECT_EQ(test, drm_pagemap_init(dp, NULL, NULL, NULL, NULL),
 			-EINVAL);
+}
+
+static const struct file_operations pmu_drm_fops = {
+	.owner = THIS_MODULE,
+};
+
+static const struct drm_driver pmu_drm_driver = {
+	.fops = &pmu_drm_fops,
+	.name = "pmu",
+	.desc = "drm_pagemap KUnit provider",
+};
+
+/* The provider's drm device and module stay referenced while it lives. */
+static void pmu_provider_ref(struct kunit *test)
+{
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct pmu_pagemap *pm;
+	struct drm_device *drm;
+	struct device *parent;
+	int modref, drmref;
+
+	parent = kunit_device_register(test, "pmu-drm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
+	drm = drm_dev_alloc(&pmu_drm_driver, parent);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(drm));
+	modref = module_refcount(THIS_MODULE);
+	drmref = kref_read(&drm->ref);
+
+	pm = kzalloc(sizeof(*pm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pm);
+	pm->ctx = ctx;
+	KUNIT_ASSERT_EQ(test, drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, drm,
+					       NULL, &pmu_ops), 0);
+	KUNIT_EXPECT_PTR_EQ(test, pm->dpagemap.dev, parent);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref + 1);
+
+	drm_pagemap_put(&pm->dpagemap);
+	drm_pagemap_flush_destroyed();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref);
+	drm_dev_put(drm);
 }
 
 /* Run the core shrinker's callbacks as reclaim would. */
@@ -546,6 +592,7 @@ static void pmu_debugfs(struct kunit *test)
 
 static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_refcount),
+	KUNIT_CASE(pmu_provider_ref),
 	KUNIT_CASE(pmu_cache),
 	KUNIT_CASE(pmu_cache_destroy_inactive),
 	KUNIT_CASE(pmu_revive_shrink_race),
