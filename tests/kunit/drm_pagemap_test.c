@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -610,6 +611,64 @@ static void tpm_evict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
 }
 
+static void tpm_evict_busy(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+	struct page *page;
+
+	addr = tpm_user_map(test, n, n, 0xb05e, ANON_PRIVATE);
+	td = tdevmem_alloc(test, a, n);
+	kref_get(&td->ref);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
+
+	/* A device page someone holds locked cannot go: retried, then -EBUSY. */
+	page = pfn_to_page(a->pfn_first + td->first + 2);
+	get_page(page);
+	lock_page(page);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), -EBUSY);
+	tpm_expect_where(test, addr, 0, 2, 0);
+	tpm_expect_where(test, addr, 2, 1, 1 + a->id);
+	tpm_expect_where(test, addr, 3, n - 3, 0);
+	/* Two runs around the busy page, one copy call each. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	unlock_page(page);
+	put_page(page);
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), 0);
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0xb05e);
+}
+
+/* CPU faults on a range spread over two peer pagemaps. */
+static void tpm_fault_mixed(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0], *b = ctx->tpm[1];
+	const unsigned long n = 16;
+	struct tdevmem *ta, *tb;
+	unsigned long addr;
+
+	addr = tpm_user_map(test, n, n, 0xf00d, ANON_PRIVATE);
+	ta = tdevmem_alloc(test, a, n / 2);
+	tb = tdevmem_alloc(test, b, n / 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(ta, addr, addr + n / 2 * PAGE_SIZE, 0), 0);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(tb, addr + n / 2 * PAGE_SIZE,
+					  addr + n * PAGE_SIZE, 0), 0);
+	tpm_expect_where(test, addr, 0, n / 2, 1 + a->id);
+	tpm_expect_where(test, addr, n / 2, n / 2, 1 + b->id);
+	tpm_expect_user_data(test, addr, n, n, 0xf00d);
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 0);
+}
+
 static void tpm_busy_pinned(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -786,6 +845,8 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_migrate_roundtrip),
 	KUNIT_CASE(tpm_populate),
 	KUNIT_CASE(tpm_evict),
+	KUNIT_CASE(tpm_evict_busy),
+	KUNIT_CASE(tpm_fault_mixed),
 	KUNIT_CASE(tpm_busy_pinned),
 	KUNIT_CASE(tpm_busy_foreign_owner),
 	KUNIT_CASE(tpm_peer_direct),
