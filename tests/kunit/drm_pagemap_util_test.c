@@ -278,6 +278,68 @@ static void pmu_cache_destroy_inactive(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
 }
 
+/* A revoked pagemap leaves its cache: the next lookup creates another. */
+static void pmu_cache_revoke(struct kunit *test)
+{
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct drm_pagemap_shrinker *shrinker;
+	struct drm_pagemap_cache *cache;
+	struct drm_pagemap *dp, *dp2;
+
+	shrinker = drm_pagemap_shrinker_create("kunit-revoke");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
+	cache = drm_pagemap_cache_create(shrinker);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
+	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(dp), 0);
+	KUNIT_EXPECT_TRUE(test, dp->revoked);
+	KUNIT_EXPECT_NULL(test, drm_pagemap_get_from_cache_if_active(cache));
+	KUNIT_EXPECT_EQ(test, drm_pagemap_populate_mm(dp, 0, PAGE_SIZE, NULL, 0),
+			-ENODEV);
+	dp2 = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp2));
+	KUNIT_EXPECT_PTR_NE(test, dp2, dp);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->created), 2);
+
+	/* Its last put destroys it instead of keeping it inactive. */
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(shrinker), 0);
+	drm_pagemap_put(dp2);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(shrinker), 1);
+	drm_pagemap_cache_destroy(cache);
+	drm_pagemap_shrinker_destroy(shrinker);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 2);
+}
+
+/* Device-managed shrinker and cache go with their device. */
+static void pmu_devm(struct kunit *test)
+{
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct drm_pagemap_shrinker *shrinker;
+	struct drm_pagemap_cache *cache;
+	struct drm_pagemap *dp;
+	struct device *dev;
+
+	dev = kunit_device_register(test, "pmu-devm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	shrinker = drm_pagemap_shrinker_create_devm(dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
+	cache = drm_pagemap_cache_create_devm(dev, shrinker);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
+	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	drm_pagemap_put(dp);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(shrinker), 1);
+
+	kunit_device_unregister(test, dev);
+	drm_pagemap_flush_destroyed();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+}
+
 struct pmu_race {
 	struct pmu_ctx *ctx;
 	struct drm_pagemap_cache *cache;
@@ -595,6 +657,8 @@ static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_provider_ref),
 	KUNIT_CASE(pmu_cache),
 	KUNIT_CASE(pmu_cache_destroy_inactive),
+	KUNIT_CASE(pmu_cache_revoke),
+	KUNIT_CASE(pmu_devm),
 	KUNIT_CASE(pmu_revive_shrink_race),
 	KUNIT_CASE(pmu_owner_full_mesh),
 	KUNIT_CASE(pmu_owner_two_islands),

@@ -930,8 +930,8 @@ static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf)
  * Takes an mm user reference and the mmap lock (read) and calls
  * &drm_pagemap_ops.populate_mm.
  *
- * Return: 0, -EFAULT if @mm has no users any more, -ENODEV if @dpagemap
- * was revoked, -EOPNOTSUPP without a populate_mm op, or its error.
+ * Return: 0, -ENODEV if @dpagemap was revoked, -EOPNOTSUPP without a
+ * populate_mm op, -EFAULT if @mm has no users any more, or the op's error.
  */
 int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 			    unsigned long start, unsigned long end,
@@ -939,6 +939,8 @@ int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 {
 	int err;
 
+	if (READ_ONCE(dpagemap->revoked))
+		return -ENODEV;
 	if (!dpagemap->ops->populate_mm)
 		return -EOPNOTSUPP;
 	if (!mmget_not_zero(mm))
