@@ -9,6 +9,7 @@
 #   make check      static checks, then every KUnit suite and igt test in
 #                   the rig; fails on any failed test or kernel report
 #   make static     the static checks alone
+#   make igt-selftest  the igt library's self-test, on the host
 #   make test       the rig tests alone
 #   make clean
 
@@ -25,7 +26,7 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt run check static test clean
+.PHONY: all modules igt igt-selftest run check static test clean
 
 all: modules igt
 
@@ -44,7 +45,11 @@ static:
 test: all
 	tools/rig/run.sh --test
 
-check: static test
+# The igt library's own tests run on the host.
+igt-selftest:
+	$(MAKE) -C igt O=$(BUILD_DIR)/igt selftest
+
+check: static igt-selftest test
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsvm: the reference driver of drm-msvm, an emulated fault-capable GPU.
+ */
+#ifndef _VSVM_DRV_H_
+#define _VSVM_DRV_H_
+
+#include <linux/types.h>
+
+#include <drm/drm_device.h>
+
+#include <drm/vsvm_drm.h>
+#include "vsvm_vram.h"
+
+struct device;
+struct pci_dev;
+
+/**
+ * struct vsvm_device - one emulated GPU
+ * @drm: its DRM device (with a render node)
+ * @index: its index among all vsvm devices, of both backends
+ * @backend: where its VRAM comes from, an &enum drm_vsvm_backend
+ * @pdev: its PCI device where @backend is %DRM_VSVM_BACKEND_PCI_BAR
+ * @vram: its VRAM; set up before the DRM device is registered and torn
+ *	down after it is unplugged, so only touched between drm_dev_enter()
+ *	and drm_dev_exit() by the DRM entry points
+ *
+ * All fields but @vram's allocator state are constant after probe.
+ */
+struct vsvm_device {
+	struct drm_device drm;
+	int index;
+	enum drm_vsvm_backend backend;
+	struct pci_dev *pdev;
+	struct vsvm_vram vram;
+};
+
+/**
+ * to_vsvm_device() - the vsvm device of a DRM device
+ * @drm: the DRM device of a vsvm device
+ *
+ * Return: the vsvm device.
+ */
+static inline struct vsvm_device *to_vsvm_device(struct drm_device *drm)
+{
+	return container_of(drm, struct vsvm_device, drm);
+}
+
+struct vsvm_device *vsvm_device_alloc(struct device *parent,
+				      enum drm_vsvm_backend backend);
+int vsvm_device_register(struct vsvm_device *vdev);
+void vsvm_device_remove(struct vsvm_device *vdev);
+
+int vsvm_platform_init(void);
+void vsvm_platform_exit(void);
+int vsvm_pci_init(void);
+void vsvm_pci_exit(void);
+
+void vsvm_debugfs_init(struct vsvm_device *vdev);
+
+#endif

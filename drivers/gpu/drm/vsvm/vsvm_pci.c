@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm PCI backend: devices whose VRAM is the memory BAR of a QEMU
+ * ivshmem-plain device (vendor 0x1af4, device 0x1110, BAR 2).
+ *
+ * The driver has no ID table, so it never binds to real hardware by
+ * itself: devices are handed to it through sysfs, e.g.
+ *	echo "1af4 1110" > /sys/bus/pci/drivers/vsvm/new_id
+ * and taken away with .../unbind.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include "vsvm_drv.h"
+
+#define VSVM_PCI_NAME		"vsvm"
+/* The BAR of ivshmem-plain that holds the shared memory. */
+#define VSVM_PCI_VRAM_BAR	2
+
+static int vsvm_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	resource_size_t start, size;
+	struct vsvm_device *vdev;
+	void *vaddr;
+	int err;
+
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+
+	start = pci_resource_start(pdev, VSVM_PCI_VRAM_BAR);
+	size = pci_resource_len(pdev, VSVM_PCI_VRAM_BAR);
+	if (!(pci_resource_flags(pdev, VSVM_PCI_VRAM_BAR) & IORESOURCE_MEM) ||
+	    !size || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(size))
+		return dev_err_probe(&pdev->dev, -ENODEV,
+				     "BAR %d is not page-aligned memory\n",
+				     VSVM_PCI_VRAM_BAR);
+
+	err = pcim_request_region(pdev, VSVM_PCI_VRAM_BAR, VSVM_PCI_NAME);
+	if (err)
+		return err;
+
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		return err;
+
+	vaddr = devm_memremap(&pdev->dev, start, size,
+			      MEMREMAP_WB | MEMREMAP_WC);
+	if (IS_ERR(vaddr))
+		return PTR_ERR(vaddr);
+	/* Whatever the memory held (an earlier binding's data) is not ours. */
+	memset(vaddr, 0, size);
+
+	pci_set_master(pdev);
+
+	vdev = vsvm_device_alloc(&pdev->dev, DRM_VSVM_BACKEND_PCI_BAR);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	vdev->pdev = pdev;
+
+	err = vsvm_vram_init_iomem(&vdev->vram, vaddr, start, size);
+	if (err)
+		return err;
+
+	err = vsvm_device_register(vdev);
+	if (err) {
+		vsvm_vram_fini(&vdev->vram);
+		return err;
+	}
+
+	pci_set_drvdata(pdev, vdev);
+	return 0;
+}
+
+static void vsvm_pci_remove(struct pci_dev *pdev)
+{
+	vsvm_device_remove(pci_get_drvdata(pdev));
+}
+
+static struct pci_driver vsvm_pci_driver = {
+	.name = VSVM_PCI_NAME,
+	/* Empty on purpose: devices are bound only through sysfs new_id. */
+	.id_table = NULL,
+	.probe = vsvm_pci_probe,
+	.remove = vsvm_pci_remove,
+};
+
+/**
+ * vsvm_pci_init() - register the PCI driver
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_pci_init(void)
+{
+	return pci_register_driver(&vsvm_pci_driver);
+}
+
+/**
+ * vsvm_pci_exit() - unregister the PCI driver, removing its devices
+ */
+void vsvm_pci_exit(void)
+{
+	pci_unregister_driver(&vsvm_pci_driver);
+}
