@@ -34,6 +34,38 @@
 
 #include "drm_msvm_internal.h"
 
+/**
+ * DOC: Overview
+ *
+ * A provider (a driver with device memory) describes a memory region with a
+ * MEMORY_DEVICE_PRIVATE &struct dev_pagemap whose ops are
+ * drm_pagemap_pagemap_ops_get() and whose owner is the interconnect owner
+ * of its device (drm_pagemap_acquire_owner()), memremaps it, and wraps it
+ * in a &struct drm_pagemap with drm_pagemap_init(), usually from the create
+ * callback of drm_pagemap_cache_lookup_or_create() so that the pagemap is
+ * created on first use and kept, inactive, until the shrinker wants the
+ * struct-page memory back. Its &drm_pagemap_ops.destroy memunmaps the
+ * region and frees the pagemap; it runs once no reference is left, which
+ * also means no device page of the region is in use.
+ *
+ * To migrate a range of an mm into the region, the provider allocates
+ * device memory, describes it with a &struct drm_pagemap_devmem and calls
+ * drm_pagemap_migrate_to_devmem() (from &drm_pagemap_ops.populate_mm, which
+ * drm_pagemap_populate_mm() calls with the mm referenced and locked). Each
+ * device page then points, through page->zone_device_data, to a small
+ * per-allocation object (the zdd) that references the allocation and the
+ * pagemap; the allocation is released (&drm_pagemap_devmem_ops.devmem_release)
+ * when its last page is freed. Pages of another pagemap of the same owner
+ * are copied directly from the address that pagemap's device_map gives the
+ * destination device.
+ *
+ * Device pages go back to system memory on a CPU fault (the migrate_to_ram
+ * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
+ * window after its migration timeslice), with drm_pagemap_evict_to_ram()
+ * (one allocation, no mm needed), or all at once with drm_pagemap_revoke()
+ * when the device goes offline.
+ */
+
 struct drm_pagemap_counters drm_pagemap_counters;
 
 /*

@@ -29,6 +29,27 @@
 
 #include "drm_msvm_internal.h"
 
+/**
+ * DOC: Owner groups, pagemap cache and shrinker
+ *
+ * Devices joined by a fast interconnect share one &struct drm_pagemap_owner,
+ * given by drm_pagemap_acquire_owner(): HMM hands a device-private page
+ * only to a device whose dev_private_owner is the page's pagemap owner, and
+ * migration between pagemaps of one owner is direct.
+ *
+ * A &struct drm_pagemap_cache holds the pagemap of one memory region. Its
+ * lookup revives an inactive pagemap (reference count zero) or creates one;
+ * the last put of a cached pagemap puts it on the list of its
+ * &struct drm_pagemap_shrinker, whose core shrinker destroys inactive
+ * pagemaps under memory pressure so that their struct pages are given back.
+ * Destruction from reclaim or atomic context runs on the drm_msvm workqueue.
+ * The counters of active, inactive, revived and destroyed pagemaps are in
+ * debugfs, drm_msvm/pagemaps.
+ *
+ * drm_pagemap_get_fd() exports a pagemap reference as a close-on-exec file
+ * descriptor and drm_pagemap_from_fd() takes one back.
+ */
+
 /* The shrinker is also referenced by every pagemap of its caches. */
 struct drm_pagemap_shrinker_ref {
 	struct drm_pagemap_shrinker shrinker;
