@@ -890,9 +890,11 @@ static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
 	unsigned long start, end, npages;
 	int err;
 
-	if (size > PAGE_SIZE && is_power_of_2(size)) {
-		start = max(ALIGN_DOWN(addr, size), vma->vm_start);
-		end = min(ALIGN_DOWN(addr, size) + size, vma->vm_end);
+	if (size > PAGE_SIZE) {
+		unsigned long base = addr - (addr % size);
+
+		start = max(base, vma->vm_start);
+		end = min(base + size, vma->vm_end);
 	} else {
 		start = addr;
 		end = addr + PAGE_SIZE;
