@@ -12,6 +12,7 @@
 #include <linux/hmm.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -841,6 +842,90 @@ static void tpm_timeslice(struct kunit *test)
 	tpm_expect_where(test, addr, 0, n, 0);
 }
 
+struct tpm_stress {
+	struct tpm_ctx *ctx;
+	struct mm_struct *mm;
+	unsigned long addr;
+	unsigned long npages;
+	int iterations;
+	int moved, busy, errors;
+	struct completion done;
+};
+
+static int tpm_stress_migrate_fn(void *arg)
+{
+	struct tpm_stress *st = arg;
+	int i;
+
+	kthread_use_mm(st->mm);
+	for (i = 0; i < st->iterations; i++) {
+		struct tpm *tpm = st->ctx->tpm[i & 1];
+		struct tdevmem *td = __tdevmem_alloc(tpm, st->mm, st->npages);
+		int err;
+
+		if (!td) {
+			st->errors++;
+			break;
+		}
+		err = tpm_migrate(td, st->addr, st->addr + st->npages * PAGE_SIZE, 0);
+		if (!err)
+			st->moved++;
+		else if (err == -EBUSY)
+			st->busy++;
+		else
+			st->errors++;
+		cond_resched();
+	}
+	kthread_unuse_mm(st->mm);
+	complete(&st->done);
+	return 0;
+}
+
+/* Migrations between peers racing with CPU reads and writes: no data lost. */
+static void tpm_stress(struct kunit *test)
+{
+	struct tpm_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct tpm_ctx *ctx = test->priv;
+	const unsigned long n = 16;
+	struct task_struct *task;
+	u32 *buf;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	st->ctx = ctx;
+	st->npages = n;
+	st->iterations = 60;
+	st->addr = tpm_user_map(test, n, n, 0x5eed, ANON_PRIVATE);
+	st->mm = current->mm;
+	init_completion(&st->done);
+	mmget(st->mm);
+
+	task = kthread_run(tpm_stress_migrate_fn, st, "tpm-stress");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; !completion_done(&st->done); i++) {
+		unsigned long p = i % n;
+		void __user *u = (void __user *)st->addr + p * PAGE_SIZE;
+
+		KUNIT_ASSERT_EQ(test, copy_from_user(buf, u, PAGE_SIZE), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, tpm_check_mem(buf, p, n, 0x5eed),
+				      "page %lu, read %d", p, i);
+		if (i & 1)
+			KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0);
+		cond_resched();
+	}
+	wait_for_completion(&st->done);
+	mmput(st->mm);
+	kunit_info(test, "%d reads, %d moved, %d busy\n", i, st->moved, st->busy);
+	KUNIT_EXPECT_EQ(test, st->errors, 0);
+	KUNIT_EXPECT_GT(test, st->moved, 0);
+	tpm_expect_user_data(test, st->addr, n, n, 0x5eed);
+	tpm_expect_where(test, st->addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->tpm[0]->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->tpm[1]->devmem_live), 0);
+}
+
 static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_migrate_roundtrip),
 	KUNIT_CASE(tpm_populate),
@@ -853,6 +938,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_revoke),
 	KUNIT_CASE(tpm_errnos),
 	KUNIT_CASE(tpm_timeslice),
+	KUNIT_CASE_SLOW(tpm_stress),
 	{}
 };
 
