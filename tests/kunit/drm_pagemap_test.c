@@ -848,7 +848,7 @@ struct tpm_stress {
 	unsigned long addr;
 	unsigned long npages;
 	int iterations;
-	int moved, busy, errors;
+	int moved, busy, refused, errors;
 	struct completion done;
 };
 
@@ -872,6 +872,8 @@ static int tpm_stress_migrate_fn(void *arg)
 			st->moved++;
 		else if (err == -EBUSY)
 			st->busy++;
+		else if (err == -ENODEV && tpm->dpagemap.revoked)
+			st->refused++;
 		else
 			st->errors++;
 		cond_resched();
@@ -926,6 +928,62 @@ static void tpm_stress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->tpm[1]->devmem_live), 0);
 }
 
+/* Revoking a pagemap while migrations into it and CPU faults go on. */
+static void tpm_revoke_race(struct kunit *test)
+{
+	struct tpm_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 16;
+	struct task_struct *task;
+	bool revoked = false;
+	u32 *buf;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	st->ctx = ctx;
+	st->npages = n;
+	st->iterations = 40;
+	st->addr = tpm_user_map(test, n, n, 0x7e70, ANON_PRIVATE);
+	st->mm = current->mm;
+	init_completion(&st->done);
+	mmget(st->mm);
+
+	task = kthread_run(tpm_stress_migrate_fn, st, "tpm-revoke");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; !completion_done(&st->done); i++) {
+		unsigned long p = i % n;
+		void __user *u = (void __user *)st->addr + p * PAGE_SIZE;
+
+		/* Revoke once A has taken the range a few times. */
+		if (!revoked && READ_ONCE(st->moved) >= 6) {
+			KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(&a->dpagemap), 0);
+			/* Nothing of A is left, and nothing new arrives. */
+			KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+			revoked = true;
+		}
+		KUNIT_ASSERT_EQ(test, copy_from_user(buf, u, PAGE_SIZE), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, tpm_check_mem(buf, p, n, 0x7e70),
+				      "page %lu, read %d", p, i);
+		if (revoked)
+			KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+		cond_resched();
+	}
+	wait_for_completion(&st->done);
+	mmput(st->mm);
+	if (!revoked)
+		KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(&a->dpagemap), 0);
+	kunit_info(test, "%d reads, %d moved, %d busy, %d refused\n", i,
+		   st->moved, st->busy, st->refused);
+	KUNIT_EXPECT_EQ(test, st->errors, 0);
+	tpm_expect_user_data(test, st->addr, n, n, 0x7e70);
+	tpm_expect_where(test, st->addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->tpm[1]->devmem_live), 0);
+}
+
 static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_migrate_roundtrip),
 	KUNIT_CASE(tpm_populate),
@@ -939,6 +997,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_errnos),
 	KUNIT_CASE(tpm_timeslice),
 	KUNIT_CASE_SLOW(tpm_stress),
+	KUNIT_CASE_SLOW(tpm_revoke_race),
 	{}
 };
 

@@ -760,22 +760,30 @@ static long drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
 	return busy;
 }
 
+/* Retry busy pages for @timeout_ms at least 100 times, then -EBUSY. */
 static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
 				   const unsigned long *pfns,
-				   unsigned long npages)
+				   unsigned long npages,
+				   unsigned int timeout_ms)
 {
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	int tries;
 	long busy;
 
-	for (tries = 0; tries < 100; tries++) {
+	for (tries = 0; ; tries++) {
 		busy = drm_pagemap_evict_pfns(buf, pfns, npages);
 		if (busy <= 0)
 			return busy;
+		if (tries >= 100 && time_after(jiffies, deadline))
+			return -EBUSY;
 		/* Someone holds a page: let them finish. */
 		usleep_range(500, 1000);
 	}
-	return -EBUSY;
 }
+
+/* How long eviction waits for busy pages: an allocation, a whole pagemap. */
+#define DRM_PAGEMAP_EVICT_TIMEOUT_MS 100
+#define DRM_PAGEMAP_REVOKE_TIMEOUT_MS 10000
 
 /**
  * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
@@ -808,7 +816,8 @@ int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
 	err = devmem_allocation->ops->populate_devmem_pfn(devmem_allocation,
 							  npages, pfns);
 	if (!err)
-		err = drm_pagemap_evict_retry(&buf, pfns, npages);
+		err = drm_pagemap_evict_retry(&buf, pfns, npages,
+					      DRM_PAGEMAP_EVICT_TIMEOUT_MS);
 	drm_pagemap_mbuf_free(&buf);
 out_pfns:
 	kvfree(pfns);
@@ -863,7 +872,8 @@ int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
 
 			for (i = 0; i < n; i++)
 				pfns[i] = pfn + i;
-			err = drm_pagemap_evict_retry(&buf, pfns, n);
+			err = drm_pagemap_evict_retry(&buf, pfns, n,
+						      DRM_PAGEMAP_REVOKE_TIMEOUT_MS);
 			pfn += n;
 			cond_resched();
 		}
