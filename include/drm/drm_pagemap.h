@@ -9,13 +9,20 @@
 
 #include <linux/dma-direction.h>
 #include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/memremap.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 
 struct device;
 struct drm_device;
 struct drm_pagemap;
+struct drm_pagemap_cache;
+struct drm_pagemap_shrinker;
+struct file;
 struct mm_struct;
+struct module;
 struct page;
 
 /**
@@ -90,11 +97,189 @@ struct drm_pagemap_ops {
 			   unsigned long end, struct mm_struct *mm,
 			   unsigned long timeslice_ms);
 	/**
-	 * @destroy: tear down the pagemap. @is_atomic_or_reclaim tells that the
-	 * caller may not sleep on locks reclaim takes; the provider then
-	 * defers the work.
+	 * @destroy: tear down the pagemap and free it (it is usually embedded
+	 * in a provider structure). @is_atomic_or_reclaim tells that the
+	 * caller may not sleep on locks reclaim takes; drm_msvm defers
+	 * destruction from such contexts to its own workqueue, so it always
+	 * calls @destroy from process context with the flag false.
 	 */
 	void (*destroy)(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim);
 };
+
+/**
+ * struct drm_pagemap - a refcounted device-memory pagemap
+ * @ops: the provider's operations
+ * @ref: the reference count; at zero the pagemap goes to its cache (inactive,
+ *	 may be revived) or, uncached, is destroyed
+ * @drm: the provider's drm device (referenced while the pagemap lives), or
+ *	 NULL
+ * @dev: the device owning the memory; the device DMA addresses of system
+ *	 pages are made for during migration
+ * @pagemap: the MEMORY_DEVICE_PRIVATE &struct dev_pagemap; its owner is the
+ *	     interconnect owner of the device (see drm_pagemap_acquire_owner())
+ * @cache: the cache this pagemap belongs to, or NULL. Protected by the
+ *	   cache's shrinker lock and the cache lock (both for writing).
+ * @shrinker: the shrinker of @cache, fixed at drm_pagemap_cache_set_pagemap()
+ * @shrink_link: link in the shrinker's list of inactive pagemaps, protected
+ *		 by the shrinker lock; empty while the pagemap is active
+ * @destroy_link: link in the deferred-destroy list
+ * @revoke_sem: write-held by drm_pagemap_revoke() while it sets @revoked;
+ *		read-held by migrations into this pagemap
+ * @revoked: set once by drm_pagemap_revoke(): no migration into the
+ *	     pagemap is accepted any longer (-ENODEV)
+ * @module: the provider module (referenced while the pagemap lives)
+ */
+struct drm_pagemap {
+	const struct drm_pagemap_ops *ops;
+	struct kref ref;
+	struct drm_device *drm;
+	struct device *dev;
+	struct dev_pagemap *pagemap;
+	struct drm_pagemap_cache *cache;
+	struct drm_pagemap_shrinker *shrinker;
+	struct list_head shrink_link;
+	struct llist_node destroy_link;
+	struct rw_semaphore revoke_sem;
+	bool revoked;
+	struct module *module;
+};
+
+struct drm_pagemap_devmem;
+
+/**
+ * struct drm_pagemap_devmem_ops - operations of a device-memory allocation
+ *
+ * The copy operations must have completed the copy when they return: the
+ * migration commits right after.
+ */
+struct drm_pagemap_devmem_ops {
+	/**
+	 * @devmem_release: the last device page of the allocation is gone;
+	 * free the device memory. May be called in atomic context (from
+	 * &dev_pagemap_ops.page_free), so it must not sleep.
+	 */
+	void (*devmem_release)(struct drm_pagemap_devmem *devmem_allocation);
+	/**
+	 * @populate_devmem_pfn: fill @pfn with the @npages pfns of the device
+	 * pages backing the allocation, in order. Return 0 or a negative errno.
+	 */
+	int (*populate_devmem_pfn)(struct drm_pagemap_devmem *devmem_allocation,
+				   unsigned long npages, unsigned long *pfn);
+	/**
+	 * @copy_to_devmem: copy @npages pages into the device pages @pages
+	 * from the sources @src: DMA addresses of system pages
+	 * (%DRM_INTERCONNECT_SYSTEM), or addresses of pages of another pagemap
+	 * of the same owner group as returned by its @device_map for this
+	 * device (%DRM_INTERCONNECT_P2P or %DRM_INTERCONNECT_DRIVER). All @src
+	 * of one call have the same protocol. Return 0 or a negative errno.
+	 */
+	int (*copy_to_devmem)(struct page **pages,
+			      struct drm_pagemap_device_addr *src,
+			      unsigned long npages);
+	/**
+	 * @copy_to_ram: copy @npages device pages @pages to the system pages
+	 * at the DMA addresses @dst. Return 0 or a negative errno.
+	 */
+	int (*copy_to_ram)(struct page **pages,
+			   struct drm_pagemap_device_addr *dst,
+			   unsigned long npages);
+};
+
+/**
+ * struct drm_pagemap_devmem - one device-memory allocation backing a range
+ * @dev: the device that copies (DMA-maps system pages for it)
+ * @mm: the mm the allocation was made for (not referenced), informational
+ * @ops: the allocation's operations
+ * @dpagemap: the pagemap the memory belongs to
+ * @size: the size in bytes (a multiple of PAGE_SIZE)
+ * @timeslice_expiration: jiffies before which a CPU fault does not migrate
+ *			  the allocation back (set at migration)
+ */
+struct drm_pagemap_devmem {
+	struct device *dev;
+	struct mm_struct *mm;
+	const struct drm_pagemap_devmem_ops *ops;
+	struct drm_pagemap *dpagemap;
+	size_t size;
+	u64 timeslice_expiration;
+};
+
+/**
+ * struct drm_pagemap_migrate_details - options of a migration to device memory
+ * @timeslice_ms: for how long after the migration a CPU fault waits before
+ *		  migrating the allocation back to system memory
+ */
+struct drm_pagemap_migrate_details {
+	unsigned long timeslice_ms;
+};
+
+int drm_pagemap_init(struct drm_pagemap *dpagemap,
+		     struct dev_pagemap *pagemap, struct drm_device *drm,
+		     struct device *dev, const struct drm_pagemap_ops *ops);
+
+/**
+ * drm_pagemap_get() - take a reference on a pagemap
+ * @dpagemap: the pagemap, or NULL; the caller already holds a reference
+ *
+ * Return: @dpagemap.
+ */
+static inline struct drm_pagemap *drm_pagemap_get(struct drm_pagemap *dpagemap)
+{
+	if (likely(dpagemap))
+		kref_get(&dpagemap->ref);
+	return dpagemap;
+}
+
+/**
+ * drm_pagemap_get_unless_zero() - take a reference unless the count is zero
+ * @dpagemap: the pagemap, or NULL
+ *
+ * Return: @dpagemap, or NULL when @dpagemap is NULL or inactive.
+ */
+static inline struct drm_pagemap *
+drm_pagemap_get_unless_zero(struct drm_pagemap *dpagemap)
+{
+	return (dpagemap && kref_get_unless_zero(&dpagemap->ref)) ?
+		dpagemap : NULL;
+}
+
+void drm_pagemap_put(struct drm_pagemap *dpagemap);
+void drm_pagemap_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim);
+void drm_pagemap_flush_destroyed(void);
+
+struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page);
+const struct dev_pagemap_ops *drm_pagemap_pagemap_ops_get(void);
+
+void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
+			     struct device *dev, struct mm_struct *mm,
+			     const struct drm_pagemap_devmem_ops *ops,
+			     struct drm_pagemap *dpagemap, size_t size);
+int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
+				  struct mm_struct *mm,
+				  unsigned long start, unsigned long end,
+				  const struct drm_pagemap_migrate_details *mdetails);
+int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation);
+int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
+			    unsigned long start, unsigned long end,
+			    struct mm_struct *mm, unsigned long timeslice_ms);
+int drm_pagemap_revoke(struct drm_pagemap *dpagemap);
+
+/**
+ * struct drm_pagemap_stats - the global pagemap counters (also in debugfs)
+ * @active: pagemaps with a nonzero reference count
+ * @inactive: pagemaps kept by a cache with a zero reference count
+ * @revived: inactive pagemaps taken back into use by a cache lookup
+ * @destroyed: pagemaps destroyed
+ * @zdds: live per-allocation objects (one per migrated allocation)
+ */
+struct drm_pagemap_stats {
+	s64 active;
+	s64 inactive;
+	s64 revived;
+	s64 destroyed;
+	s64 zdds;
+};
+
+void drm_pagemap_stats_get(struct drm_pagemap_stats *stats);
 
 #endif

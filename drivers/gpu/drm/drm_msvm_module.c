@@ -6,9 +6,18 @@
  * Init refuses a kernel without the options the framework needs; the build
  * already refuses it (Kbuild), this guards a module copied between kernels.
  */
+#include <linux/debugfs.h>
 #include <linux/kconfig.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_pagemap.h>
+
+#include "drm_msvm_internal.h"
+
+struct dentry *drm_msvm_debugfs_root;
+struct workqueue_struct *drm_msvm_wq;
 
 static const struct {
 	const char *name;
@@ -31,12 +40,24 @@ static int __init drm_msvm_init(void)
 			return -ENODEV;
 		}
 	}
+
+	/* Reclaim may need a pagemap destroyed: the queue must progress. */
+	drm_msvm_wq = alloc_workqueue("drm_msvm", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!drm_msvm_wq)
+		return -ENOMEM;
+
+	drm_msvm_debugfs_root = debugfs_create_dir("drm_msvm", NULL);
+	drm_pagemap_util_debugfs_init(drm_msvm_debugfs_root);
 	return 0;
 }
 module_init(drm_msvm_init);
 
 static void __exit drm_msvm_exit(void)
 {
+	/* Every pagemap put by a driver is destroyed before we go. */
+	drm_pagemap_flush_destroyed();
+	destroy_workqueue(drm_msvm_wq);
+	debugfs_remove_recursive(drm_msvm_debugfs_root);
 }
 module_exit(drm_msvm_exit);
 

@@ -1,3 +1,1016 @@
 // SPDX-License-Identifier: GPL-2.0
-/* placeholder: drm_pagemap.c is written by its issue */
+/*
+ * drm_pagemap: refcounted device-memory pagemaps and the helpers that
+ * migrate anonymous memory into them (from system memory or directly from
+ * a peer pagemap of the same interconnect owner group) and back.
+ *
+ * Lock order (outer first):
+ *   mmap_lock (read)
+ *     drm_pagemap.revoke_sem (read, held across a migration into the pagemap)
+ *       folio locks of the migrating pages (migrate_vma_*)
+ *         drm_pagemap_shrinker.lock (spinlock, last reference drop)
+ *           drm_pagemap_cache.lock (spinlock)
+ * drm_pagemap_revoke() takes revoke_sem for writing without any of them.
+ * Pagemap destruction never runs under any of these locks: from a put in
+ * atomic or reclaim context it is deferred to drm_msvm_wq.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
+
+#include "drm_msvm_internal.h"
+
+/**
+ * DOC: Overview
+ *
+ * A provider (a driver with device memory) describes a memory region with a
+ * MEMORY_DEVICE_PRIVATE &struct dev_pagemap whose ops are
+ * drm_pagemap_pagemap_ops_get() and whose owner is the interconnect owner
+ * of its device (drm_pagemap_acquire_owner()), memremaps it, and wraps it
+ * in a &struct drm_pagemap with drm_pagemap_init(), usually from the create
+ * callback of drm_pagemap_cache_lookup_or_create() so that the pagemap is
+ * created on first use and kept, inactive, until the shrinker wants the
+ * struct-page memory back. Its &drm_pagemap_ops.destroy memunmaps the
+ * region and frees the pagemap; it runs once no reference is left, which
+ * also means no device page of the region is in use.
+ *
+ * To migrate a range of an mm into the region, the provider allocates
+ * device memory, describes it with a &struct drm_pagemap_devmem and calls
+ * drm_pagemap_migrate_to_devmem() (from &drm_pagemap_ops.populate_mm, which
+ * drm_pagemap_populate_mm() calls with the mm referenced and locked). Each
+ * device page then points, through page->zone_device_data, to a small
+ * per-allocation object (the zdd) that references the allocation and the
+ * pagemap; the allocation is released (&drm_pagemap_devmem_ops.devmem_release)
+ * when its last page is freed. Pages of another pagemap of the same owner
+ * are copied directly from the address that pagemap's device_map gives the
+ * destination device.
+ *
+ * Device pages go back to system memory on a CPU fault (the migrate_to_ram
+ * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
+ * window after its migration timeslice), with drm_pagemap_evict_to_ram()
+ * (one allocation, no mm needed), or all at once with drm_pagemap_revoke()
+ * when the device goes offline.
+ */
+
+struct drm_pagemap_counters drm_pagemap_counters;
+
+/*
+ * struct drm_pagemap_zdd - the per-allocation object in zone_device_data
+ * @refcount: one reference per device page of the allocation, plus one held
+ *	      by the migration that creates the pages while it runs
+ * @devmem_allocation: the allocation, released with the last reference
+ * @dpagemap: the pagemap of the pages, referenced
+ */
+struct drm_pagemap_zdd {
+	struct kref refcount;
+	struct drm_pagemap_devmem *devmem_allocation;
+	struct drm_pagemap *dpagemap;
+};
+
+static struct drm_pagemap_zdd *
+drm_pagemap_zdd_alloc(struct drm_pagemap *dpagemap,
+		      struct drm_pagemap_devmem *devmem_allocation)
+{
+	struct drm_pagemap_zdd *zdd;
+
+	zdd = kmalloc(sizeof(*zdd), GFP_KERNEL);
+	if (!zdd)
+		return NULL;
+	kref_init(&zdd->refcount);
+	zdd->devmem_allocation = devmem_allocation;
+	zdd->dpagemap = drm_pagemap_get(dpagemap);
+	atomic64_inc(&drm_pagemap_counters.zdds);
+	return zdd;
+}
+
+static struct drm_pagemap_zdd *drm_pagemap_zdd_get(struct drm_pagemap_zdd *zdd)
+{
+	kref_get(&zdd->refcount);
+	return zdd;
+}
+
+/* May run in atomic context (page_free under a page table lock). */
+static void drm_pagemap_zdd_destroy(struct kref *ref)
+{
+	struct drm_pagemap_zdd *zdd = container_of(ref, typeof(*zdd), refcount);
+	struct drm_pagemap_devmem *devmem = zdd->devmem_allocation;
+	struct drm_pagemap *dpagemap = zdd->dpagemap;
+
+	if (devmem)
+		devmem->ops->devmem_release(devmem);
+	kfree(zdd);
+	atomic64_dec(&drm_pagemap_counters.zdds);
+	drm_pagemap_put(dpagemap);
+}
+
+static void drm_pagemap_zdd_put(struct drm_pagemap_zdd *zdd)
+{
+	kref_put(&zdd->refcount, drm_pagemap_zdd_destroy);
+}
+
+/* Destruction deferred from atomic or reclaim context. */
+static LLIST_HEAD(drm_pagemap_destroy_list);
+
+static void __drm_pagemap_destroy(struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_shrinker *shrinker = dpagemap->shrinker;
+	struct drm_device *drm = dpagemap->drm;
+	struct module *module = dpagemap->module;
+
+	/* The provider frees @dpagemap: do not touch it afterwards. */
+	dpagemap->ops->destroy(dpagemap, false);
+	atomic64_inc(&drm_pagemap_counters.destroyed);
+	if (shrinker)
+		drm_pagemap_shrinker_put(shrinker);
+	if (drm)
+		drm_dev_put(drm);
+	module_put(module);
+}
+
+static void drm_pagemap_destroy_work_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&drm_pagemap_destroy_list);
+	struct drm_pagemap *dpagemap, *next;
+
+	llist_for_each_entry_safe(dpagemap, next, list, destroy_link)
+		__drm_pagemap_destroy(dpagemap);
+}
+
+static DECLARE_WORK(drm_pagemap_destroy_work, drm_pagemap_destroy_work_fn);
+
+/**
+ * drm_pagemap_destroy() - destroy a pagemap nobody references
+ * @dpagemap: the pagemap, with a zero reference count and off any cache
+ * @is_atomic_or_reclaim: the caller is in atomic or reclaim context (or
+ *			  holds a lock reclaim takes): defer the destruction
+ *			  to the drm_msvm workqueue
+ *
+ * Calls &drm_pagemap_ops.destroy, then drops the references on the drm
+ * device and provider module taken by drm_pagemap_init().
+ */
+void drm_pagemap_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim)
+{
+	if (is_atomic_or_reclaim) {
+		llist_add(&dpagemap->destroy_link, &drm_pagemap_destroy_list);
+		queue_work(drm_msvm_wq, &drm_pagemap_destroy_work);
+		return;
+	}
+	__drm_pagemap_destroy(dpagemap);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_destroy);
+
+/**
+ * drm_pagemap_flush_destroyed() - wait for deferred pagemap destruction
+ *
+ * Returns once every pagemap whose destruction was deferred before the call
+ * has been destroyed. Must not be called from the destroy callback.
+ */
+void drm_pagemap_flush_destroyed(void)
+{
+	do {
+		flush_work(&drm_pagemap_destroy_work);
+	} while (!llist_empty(&drm_pagemap_destroy_list));
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_flush_destroyed);
+
+/**
+ * drm_pagemap_init() - initialize a pagemap with one reference
+ * @dpagemap: the pagemap, usually embedded in a provider structure
+ * @pagemap: its MEMORY_DEVICE_PRIVATE dev_pagemap, whose ops must be
+ *	     drm_pagemap_pagemap_ops_get()
+ * @drm: the provider's drm device, referenced until destruction; or NULL
+ * @dev: the device owning the memory; NULL means @drm's device
+ * @ops: the provider's operations; &drm_pagemap_ops.destroy is mandatory
+ *
+ * The provider module (the owner of @drm's driver fops) is referenced until
+ * destruction too, so that &drm_pagemap_ops.destroy can always run.
+ *
+ * Return: 0, -EINVAL without a destroy op, or -ENODEV if the provider
+ * module is going away.
+ */
+int drm_pagemap_init(struct drm_pagemap *dpagemap,
+		     struct dev_pagemap *pagemap, struct drm_device *drm,
+		     struct device *dev, const struct drm_pagemap_ops *ops)
+{
+	struct module *module = NULL;
+
+	if (!ops || !ops->destroy)
+		return -EINVAL;
+	if (drm && drm->driver && drm->driver->fops)
+		module = drm->driver->fops->owner;
+	if (!try_module_get(module))
+		return -ENODEV;
+
+	memset(dpagemap, 0, sizeof(*dpagemap));
+	dpagemap->ops = ops;
+	kref_init(&dpagemap->ref);
+	dpagemap->drm = drm;
+	if (drm)
+		drm_dev_get(drm);
+	dpagemap->dev = dev ? dev : (drm ? drm->dev : NULL);
+	dpagemap->pagemap = pagemap;
+	INIT_LIST_HEAD(&dpagemap->shrink_link);
+	init_rwsem(&dpagemap->revoke_sem);
+	dpagemap->module = module;
+	atomic64_inc(&drm_pagemap_counters.active);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_init);
+
+/* Last reference of an uncached pagemap: destroy it, deferred. */
+static void drm_pagemap_release(struct kref *ref)
+{
+	struct drm_pagemap *dpagemap = container_of(ref, typeof(*dpagemap), ref);
+
+	atomic64_dec(&drm_pagemap_counters.active);
+	drm_pagemap_destroy(dpagemap, true);
+}
+
+/*
+ * Last reference of a pagemap that had a cache, called with the shrinker
+ * lock held (kref_put_lock()): the pagemap becomes inactive on the shrinker
+ * list, or is destroyed (deferred) if its cache let it go meanwhile.
+ */
+static void drm_pagemap_release_cached(struct kref *ref)
+	__releases(&dpagemap->shrinker->lock)
+{
+	struct drm_pagemap *dpagemap = container_of(ref, typeof(*dpagemap), ref);
+	struct drm_pagemap_shrinker *shrinker = dpagemap->shrinker;
+
+	atomic64_dec(&drm_pagemap_counters.active);
+	if (dpagemap->cache) {
+		list_add_tail(&dpagemap->shrink_link, &shrinker->dpagemaps);
+		shrinker->num_inactive++;
+		atomic64_inc(&drm_pagemap_counters.inactive);
+		spin_unlock(&shrinker->lock);
+		return;
+	}
+	spin_unlock(&shrinker->lock);
+	drm_pagemap_destroy(dpagemap, true);
+}
+
+/**
+ * drm_pagemap_put() - drop a reference on a pagemap
+ * @dpagemap: the pagemap, or NULL
+ *
+ * Any context but hard interrupts. The last reference hands a cached
+ * pagemap to its cache's shrinker (inactive, revivable); an uncached one is
+ * destroyed from the drm_msvm workqueue, never under the caller's locks.
+ */
+void drm_pagemap_put(struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_shrinker *shrinker;
+
+	if (!dpagemap)
+		return;
+
+	shrinker = READ_ONCE(dpagemap->shrinker);
+	if (shrinker) {
+		might_lock(&shrinker->lock);
+		kref_put_lock(&dpagemap->ref, drm_pagemap_release_cached,
+			      &shrinker->lock);
+	} else {
+		kref_put(&dpagemap->ref, drm_pagemap_release);
+	}
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_put);
+
+static void drm_pagemap_page_free(struct page *page)
+{
+	struct drm_pagemap_zdd *zdd = page->zone_device_data;
+
+	page->zone_device_data = NULL;
+	if (zdd)
+		drm_pagemap_zdd_put(zdd);
+}
+
+static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf);
+
+static const struct dev_pagemap_ops drm_pagemap_pagemap_ops = {
+	.page_free = drm_pagemap_page_free,
+	.migrate_to_ram = drm_pagemap_cpu_fault,
+};
+
+/**
+ * drm_pagemap_pagemap_ops_get() - the dev_pagemap_ops for drm_pagemap pages
+ *
+ * Providers put these in the &dev_pagemap.ops of their pagemap: page_free
+ * drops the page's zdd reference, migrate_to_ram serves CPU faults.
+ *
+ * Return: the ops.
+ */
+const struct dev_pagemap_ops *drm_pagemap_pagemap_ops_get(void)
+{
+	return &drm_pagemap_pagemap_ops;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_pagemap_ops_get);
+
+static struct drm_pagemap_zdd *drm_pagemap_page_zdd(struct page *page)
+{
+	if (!is_device_private_page(page) ||
+	    page->pgmap->ops != &drm_pagemap_pagemap_ops)
+		return NULL;
+	return page->zone_device_data;
+}
+
+/**
+ * drm_pagemap_page_to_dpagemap() - the pagemap a device page belongs to
+ * @page: a device-private page
+ *
+ * The caller must keep @page from being freed (hold a reference or the
+ * lock that makes a hmm_range_fault() result valid). No reference is taken.
+ *
+ * Return: the &struct drm_pagemap, or NULL if @page is not a drm_pagemap
+ * page in use.
+ */
+struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page)
+{
+	struct drm_pagemap_zdd *zdd = drm_pagemap_page_zdd(page);
+
+	return zdd ? zdd->dpagemap : NULL;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_page_to_dpagemap);
+
+/**
+ * drm_pagemap_devmem_init() - initialize a device-memory allocation
+ * @devmem_allocation: the allocation
+ * @dev: the device that copies (system pages are DMA-mapped for it)
+ * @mm: the mm it is made for, not referenced
+ * @ops: its operations
+ * @dpagemap: the pagemap of its memory
+ * @size: its size in bytes, a multiple of PAGE_SIZE
+ */
+void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
+			     struct device *dev, struct mm_struct *mm,
+			     const struct drm_pagemap_devmem_ops *ops,
+			     struct drm_pagemap *dpagemap, size_t size)
+{
+	devmem_allocation->dev = dev;
+	devmem_allocation->mm = mm;
+	devmem_allocation->ops = ops;
+	devmem_allocation->dpagemap = dpagemap;
+	devmem_allocation->size = size;
+	devmem_allocation->timeslice_expiration = 0;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_devmem_init);
+
+/* The arrays of one migration, in one allocation. */
+struct drm_pagemap_mbuf {
+	unsigned long *src;
+	unsigned long *dst;
+	struct page **pages;
+	struct drm_pagemap_device_addr *addr;
+	/* to devmem: the source pagemap (NULL: system); to ram: the devmem */
+	void **owner;
+	bool *mapped;
+};
+
+static int drm_pagemap_mbuf_alloc(struct drm_pagemap_mbuf *buf,
+				  unsigned long npages)
+{
+	size_t each = 2 * sizeof(unsigned long) + sizeof(struct page *) +
+		sizeof(struct drm_pagemap_device_addr) + sizeof(void *) +
+		sizeof(bool);
+	void *mem = kvcalloc(npages, each, GFP_KERNEL);
+
+	if (!mem)
+		return -ENOMEM;
+	buf->addr = mem;
+	buf->src = (unsigned long *)(buf->addr + npages);
+	buf->dst = buf->src + npages;
+	buf->pages = (struct page **)(buf->dst + npages);
+	buf->owner = (void **)(buf->pages + npages);
+	buf->mapped = (bool *)(buf->owner + npages);
+	return 0;
+}
+
+static void drm_pagemap_mbuf_free(struct drm_pagemap_mbuf *buf)
+{
+	kvfree(buf->addr);
+}
+
+/* Unlock and free the destination pages not migrated yet, clear them. */
+static void drm_pagemap_unlock_put_dst(unsigned long *dst, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = migrate_pfn_to_page(dst[i]);
+
+		if (!page)
+			continue;
+		unlock_page(page);
+		put_page(page);
+		dst[i] = 0;
+	}
+}
+
+/* Undo the source mappings of a migration to device memory. */
+static void drm_pagemap_unmap_sources(struct drm_pagemap_mbuf *buf,
+				      struct device *dev, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct drm_pagemap *peer = buf->owner[i];
+
+		if (!buf->mapped[i])
+			continue;
+		if (!peer)
+			dma_unmap_page(dev, buf->addr[i].addr, PAGE_SIZE,
+				       DMA_TO_DEVICE);
+		else if (peer->ops->device_unmap)
+			peer->ops->device_unmap(peer, dev, buf->addr[i]);
+		buf->mapped[i] = false;
+	}
+}
+
+/*
+ * Give every source an address @dev can read: the DMA address of a system
+ * page (of the zero page for a never-populated one), or the peer pagemap's
+ * device_map address of a device page, never a system-memory bounce.
+ */
+static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
+				   struct device *dev, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(buf->src[i]);
+		struct drm_pagemap_device_addr addr;
+		struct drm_pagemap *peer = NULL;
+
+		if (spage && is_device_private_page(spage)) {
+			peer = drm_pagemap_page_to_dpagemap(spage);
+			if (!peer)
+				return -EBUSY;
+			addr = peer->ops->device_map(peer, dev, spage, 0,
+						     DMA_TO_DEVICE);
+			if (addr.addr == DMA_MAPPING_ERROR)
+				return -EIO;
+		} else {
+			dma_addr_t dma = dma_map_page(dev, spage ?: ZERO_PAGE(0),
+						      0, PAGE_SIZE, DMA_TO_DEVICE);
+
+			if (dma_mapping_error(dev, dma))
+				return -EFAULT;
+			addr = drm_pagemap_device_addr_encode(dma,
+							      DRM_INTERCONNECT_SYSTEM,
+							      0, DMA_TO_DEVICE);
+		}
+		buf->addr[i] = addr;
+		buf->owner[i] = peer;
+		buf->mapped[i] = true;
+	}
+	return 0;
+}
+
+/**
+ * drm_pagemap_migrate_to_devmem() - migrate a range of an mm to device memory
+ * @devmem_allocation: the destination allocation, initialized with
+ *		       drm_pagemap_devmem_init(), of @end - @start bytes
+ * @mm: the mm, with its mmap lock held (read)
+ * @start: the start address, page aligned
+ * @end: the end address, page aligned, in the same VMA as @start
+ * @mdetails: options, or NULL
+ *
+ * Migrates every page of [@start, @end) of an anonymous private mapping
+ * into @devmem_allocation: system pages (never-populated ones become zero
+ * pages) and device pages of any pagemap with the same owner as the
+ * destination (peer pages are copied directly from the address their
+ * pagemap's device_map gives the destination device). One copy call is made
+ * per run of consecutive pages with the same kind of source.
+ *
+ * All or nothing: if a page cannot be collected (pinned, locked, or in a
+ * pagemap of another owner), nothing moves and -EBUSY is returned.
+ *
+ * @devmem_allocation is always consumed: once its pages are gone, or on
+ * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
+ *
+ * Return: 0; -EINVAL for a bad range or an allocation of the wrong size;
+ * -EOPNOTSUPP for a range that is not anonymous private memory; -ENODEV
+ * if the pagemap was revoked; -EBUSY as above; -ENOMEM; or the error of a
+ * devmem operation.
+ */
+int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
+				  struct mm_struct *mm,
+				  unsigned long start, unsigned long end,
+				  const struct drm_pagemap_migrate_details *mdetails)
+{
+	const struct drm_pagemap_devmem_ops *ops = devmem_allocation->ops;
+	struct drm_pagemap *dpagemap = devmem_allocation->dpagemap;
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	unsigned long timeslice_ms = mdetails ? mdetails->timeslice_ms : 0;
+	struct migrate_vma migrate = {
+		.start = start,
+		.end = end,
+		.pgmap_owner = dpagemap->pagemap->owner,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM |
+			 MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+	};
+	struct drm_pagemap_mbuf buf;
+	struct drm_pagemap_zdd *zdd;
+	struct vm_area_struct *vma;
+	unsigned long i, run;
+	int err;
+
+	mmap_assert_locked(mm);
+
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end ||
+	    devmem_allocation->size != end - start) {
+		err = -EINVAL;
+		goto out_release;
+	}
+	vma = vma_lookup(mm, start);
+	if (!vma || end > vma->vm_end) {
+		err = -EINVAL;
+		goto out_release;
+	}
+	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED)) {
+		err = -EOPNOTSUPP;
+		goto out_release;
+	}
+	migrate.vma = vma;
+
+	err = drm_pagemap_mbuf_alloc(&buf, npages);
+	if (err)
+		goto out_release;
+
+	zdd = drm_pagemap_zdd_alloc(dpagemap, devmem_allocation);
+	if (!zdd) {
+		err = -ENOMEM;
+		goto out_free_buf;
+	}
+	/* From here on the zdd owns the allocation. */
+
+	down_read(&dpagemap->revoke_sem);
+	if (dpagemap->revoked) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+
+	migrate.src = buf.src;
+	migrate.dst = buf.dst;
+	err = migrate_vma_setup(&migrate);
+	if (err)
+		goto out_unlock;
+	if (migrate.cpages != npages) {
+		err = -EBUSY;
+		goto out_finalize;
+	}
+
+	err = ops->populate_devmem_pfn(devmem_allocation, npages, buf.dst);
+	if (err) {
+		memset(buf.dst, 0, npages * sizeof(*buf.dst));
+		goto out_finalize;
+	}
+	for (i = 0; i < npages; i++) {
+		struct page *page = pfn_to_page(buf.dst[i]);
+
+		if (page->pgmap != dpagemap->pagemap) {
+			memset(buf.dst + i, 0, (npages - i) * sizeof(*buf.dst));
+			err = -EINVAL;
+			goto out_put_dst;
+		}
+		zone_device_page_init(page);
+		page->zone_device_data = drm_pagemap_zdd_get(zdd);
+		buf.dst[i] = migrate_pfn(buf.dst[i]);
+		buf.pages[i] = page;
+	}
+
+	err = drm_pagemap_map_sources(&buf, devmem_allocation->dev, npages);
+	if (err)
+		goto out_unmap;
+
+	for (i = 0; i < npages; i = run) {
+		for (run = i + 1; run < npages; run++)
+			if (buf.owner[run] != buf.owner[i])
+				break;
+		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i);
+		if (err)
+			goto out_unmap;
+	}
+	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
+
+	WRITE_ONCE(devmem_allocation->timeslice_expiration,
+		   get_jiffies_64() + msecs_to_jiffies(timeslice_ms));
+	migrate_vma_pages(&migrate);
+	for (i = 0; i < npages; i++)
+		if (!(buf.src[i] & MIGRATE_PFN_MIGRATE))
+			err = -EBUSY;
+	migrate_vma_finalize(&migrate);
+	goto out_unlock;
+
+out_unmap:
+	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
+out_put_dst:
+	drm_pagemap_unlock_put_dst(buf.dst, npages);
+out_finalize:
+	migrate_vma_pages(&migrate);
+	migrate_vma_finalize(&migrate);
+out_unlock:
+	up_read(&dpagemap->revoke_sem);
+	/* The last zdd reference releases the allocation if no page took it. */
+	drm_pagemap_zdd_put(zdd);
+	drm_pagemap_mbuf_free(&buf);
+	return err;
+
+out_free_buf:
+	drm_pagemap_mbuf_free(&buf);
+
+out_release:
+	devmem_allocation->ops->devmem_release(devmem_allocation);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_migrate_to_devmem);
+
+/*
+ * For the collected device pages in @buf->src, allocate system pages, map
+ * them for the device of the allocation each page belongs to, copy with one
+ * call per run of consecutive pages of one allocation, and unmap. Pages that
+ * get no system page stay where they are (dst 0). On a copy error nothing
+ * is migrated: every dst is freed and cleared. The caller then calls
+ * migrate_*_pages() and migrate_*_finalize().
+ */
+static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
+				   unsigned long npages,
+				   struct vm_area_struct *vma,
+				   unsigned long start, struct page *fault_page)
+{
+	unsigned long i, run;
+	int err = 0;
+
+	memset(buf->dst, 0, npages * sizeof(*buf->dst));
+	memset(buf->owner, 0, npages * sizeof(*buf->owner));
+	memset(buf->mapped, 0, npages * sizeof(*buf->mapped));
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(buf->src[i]);
+		struct drm_pagemap_zdd *zdd;
+		struct drm_pagemap_devmem *devmem;
+		struct page *dpage;
+		dma_addr_t dma;
+
+		if (!spage || !(buf->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		zdd = drm_pagemap_page_zdd(spage);
+		devmem = zdd ? zdd->devmem_allocation : NULL;
+		if (!devmem)
+			continue;
+
+		if (vma)
+			dpage = alloc_page_vma(GFP_HIGHUSER, vma,
+					       start + i * PAGE_SIZE);
+		else
+			dpage = alloc_page(GFP_HIGHUSER);
+		if (!dpage) {
+			if (spage == fault_page) {
+				err = -ENOMEM;
+				goto err_put;
+			}
+			continue;
+		}
+		lock_page(dpage);
+		buf->dst[i] = migrate_pfn(page_to_pfn(dpage));
+
+		dma = dma_map_page(devmem->dev, dpage, 0, PAGE_SIZE,
+				   DMA_FROM_DEVICE);
+		if (dma_mapping_error(devmem->dev, dma)) {
+			err = -EFAULT;
+			goto err_put;
+		}
+		buf->addr[i] = drm_pagemap_device_addr_encode(dma,
+							      DRM_INTERCONNECT_SYSTEM,
+							      0, DMA_FROM_DEVICE);
+		buf->owner[i] = devmem;
+		buf->pages[i] = spage;
+		buf->mapped[i] = true;
+	}
+
+	for (i = 0; i < npages; i = run) {
+		struct drm_pagemap_devmem *devmem = buf->owner[i];
+
+		for (run = i + 1; run < npages; run++)
+			if (buf->owner[run] != devmem)
+				break;
+		if (!devmem)
+			continue;
+		err = devmem->ops->copy_to_ram(buf->pages + i, buf->addr + i,
+					       run - i);
+		if (err)
+			break;
+	}
+
+err_put:
+	for (i = 0; i < npages; i++) {
+		struct drm_pagemap_devmem *devmem = buf->owner[i];
+
+		if (buf->mapped[i])
+			dma_unmap_page(devmem->dev, buf->addr[i].addr,
+				       PAGE_SIZE, DMA_FROM_DEVICE);
+		buf->mapped[i] = false;
+	}
+	if (err)
+		drm_pagemap_unlock_put_dst(buf->dst, npages);
+	return err;
+}
+
+/*
+ * Evict the device pages at @pfns (in use or not) to system memory.
+ * Return: the number of pages of @pfns still in use afterwards (busy), or
+ * a negative errno.
+ */
+static long drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
+				   const unsigned long *pfns,
+				   unsigned long npages)
+{
+	unsigned long i, run;
+	long busy = 0;
+	int err;
+
+	for (i = 0; i < npages; i = run) {
+		for (run = i + 1; run < npages; run++)
+			if (pfns[run] != pfns[i] + (run - i))
+				break;
+		migrate_device_range(buf->src + i, pfns[i], run - i);
+	}
+
+	err = drm_pagemap_copy_to_ram(buf, npages, NULL, 0, NULL);
+	migrate_device_pages(buf->src, buf->dst, npages);
+	migrate_device_finalize(buf->src, buf->dst, npages);
+	if (err)
+		return err;
+
+	for (i = 0; i < npages; i++)
+		if (page_ref_count(pfn_to_page(pfns[i])))
+			busy++;
+	return busy;
+}
+
+/* Retry busy pages for @timeout_ms at least 100 times, then -EBUSY. */
+static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
+				   const unsigned long *pfns,
+				   unsigned long npages,
+				   unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	int tries;
+	long busy;
+
+	for (tries = 0; ; tries++) {
+		busy = drm_pagemap_evict_pfns(buf, pfns, npages);
+		if (busy <= 0)
+			return busy;
+		if (tries >= 100 && time_after(jiffies, deadline))
+			return -EBUSY;
+		/* Someone holds a page: let them finish. */
+		usleep_range(500, 1000);
+	}
+}
+
+/* How long eviction waits for busy pages: an allocation, a whole pagemap. */
+#define DRM_PAGEMAP_EVICT_TIMEOUT_MS 100
+#define DRM_PAGEMAP_REVOKE_TIMEOUT_MS 10000
+
+/**
+ * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
+ * @devmem_allocation: the allocation
+ *
+ * Needs no mm: the device pages are found from their pfns
+ * (&drm_pagemap_devmem_ops.populate_devmem_pfn) and migrated with
+ * migrate_device_range(). Busy pages are retried for a while. The caller
+ * must keep @devmem_allocation valid across the call, even if its last page
+ * goes meanwhile (its devmem_release must then only drop the allocation's
+ * own reference), and hold a reference on its pagemap.
+ *
+ * Return: 0 once no page of the allocation is left in device memory;
+ * -EBUSY if some stayed busy; -ENOMEM; -EIO or the copy error (the pages
+ * concerned keep their data in device memory).
+ */
+int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
+{
+	unsigned long npages = devmem_allocation->size >> PAGE_SHIFT;
+	struct drm_pagemap_mbuf buf;
+	unsigned long *pfns;
+	int err;
+
+	pfns = kvcalloc(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	err = drm_pagemap_mbuf_alloc(&buf, npages);
+	if (err)
+		goto out_pfns;
+	err = devmem_allocation->ops->populate_devmem_pfn(devmem_allocation,
+							  npages, pfns);
+	if (!err)
+		err = drm_pagemap_evict_retry(&buf, pfns, npages,
+					      DRM_PAGEMAP_EVICT_TIMEOUT_MS);
+	drm_pagemap_mbuf_free(&buf);
+out_pfns:
+	kvfree(pfns);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram);
+
+#define DRM_PAGEMAP_REVOKE_CHUNK 512UL
+
+/**
+ * drm_pagemap_revoke() - take a pagemap offline
+ * @dpagemap: the pagemap; the caller holds a reference
+ *
+ * Blocks new migrations into @dpagemap (they fail with -ENODEV) once the
+ * ones in flight are done, lets its cache forget it (the last put destroys
+ * it instead of keeping it inactive), and migrates every page it still
+ * holds to system memory, whatever mm maps it, without losing data.
+ *
+ * Return: 0, or -EBUSY if pages stayed busy, -ENOMEM, or a copy error.
+ */
+int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
+{
+	struct dev_pagemap *pgmap = dpagemap->pagemap;
+	struct drm_pagemap_cache *cache;
+	unsigned long *pfns;
+	struct drm_pagemap_mbuf buf;
+	int r, err;
+
+	down_write(&dpagemap->revoke_sem);
+	dpagemap->revoked = true;
+	up_write(&dpagemap->revoke_sem);
+
+	cache = READ_ONCE(dpagemap->cache);
+	if (cache)
+		drm_pagemap_cache_detach(cache, dpagemap);
+
+	pfns = kcalloc(DRM_PAGEMAP_REVOKE_CHUNK, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	err = drm_pagemap_mbuf_alloc(&buf, DRM_PAGEMAP_REVOKE_CHUNK);
+	if (err) {
+		kfree(pfns);
+		return err;
+	}
+	for (r = 0; r < pgmap->nr_range && !err; r++) {
+		unsigned long pfn = PHYS_PFN(pgmap->ranges[r].start);
+		unsigned long end = PHYS_PFN(pgmap->ranges[r].end + 1);
+
+		while (pfn < end && !err) {
+			unsigned long n = min(end - pfn, DRM_PAGEMAP_REVOKE_CHUNK);
+			unsigned long i;
+
+			for (i = 0; i < n; i++)
+				pfns[i] = pfn + i;
+			err = drm_pagemap_evict_retry(&buf, pfns, n,
+						      DRM_PAGEMAP_REVOKE_TIMEOUT_MS);
+			pfn += n;
+			cond_resched();
+		}
+	}
+	drm_pagemap_mbuf_free(&buf);
+	kfree(pfns);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_revoke);
+
+/* Migrate the faulting allocation's window of @vma back to system memory. */
+static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
+						    size_t size)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct migrate_vma migrate = {
+		.vma = vma,
+		.pgmap_owner = vmf->page->pgmap->owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	struct drm_pagemap_mbuf buf;
+	unsigned long start, end, npages;
+	int err;
+
+	if (size > PAGE_SIZE) {
+		unsigned long base = addr - (addr % size);
+
+		start = max(base, vma->vm_start);
+		end = min(base + size, vma->vm_end);
+	} else {
+		start = addr;
+		end = addr + PAGE_SIZE;
+	}
+	npages = (end - start) >> PAGE_SHIFT;
+	if (drm_pagemap_mbuf_alloc(&buf, npages)) {
+		/* Fall back to the faulting page alone. */
+		start = addr;
+		end = addr + PAGE_SIZE;
+		npages = 1;
+		if (drm_pagemap_mbuf_alloc(&buf, 1))
+			return VM_FAULT_OOM;
+	}
+	migrate.start = start;
+	migrate.end = end;
+	migrate.src = buf.src;
+	migrate.dst = buf.dst;
+
+	err = migrate_vma_setup(&migrate);
+	if (err)
+		goto out;
+	if (!migrate.cpages)
+		goto out;	/* busy: the fault is retried */
+
+	err = drm_pagemap_copy_to_ram(&buf, npages, vma, start, vmf->page);
+	migrate_vma_pages(&migrate);
+	migrate_vma_finalize(&migrate);
+out:
+	drm_pagemap_mbuf_free(&buf);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	return err ? VM_FAULT_SIGBUS : 0;
+}
+
+static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf)
+{
+	struct drm_pagemap_zdd *zdd = vmf->page->zone_device_data;
+	struct drm_pagemap_devmem *devmem = zdd->devmem_allocation;
+	u64 expiry = READ_ONCE(devmem->timeslice_expiration);
+	u64 now = get_jiffies_64();
+
+	/*
+	 * A fresh migration is not undone before its timeslice ends: wait
+	 * it out with the mmap lock dropped and have the fault retried.
+	 */
+	if (time_before64(now, expiry) &&
+	    (vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
+		if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+			return VM_FAULT_RETRY;
+		release_fault_lock(vmf);
+		schedule_timeout_killable(min_t(u64, expiry - now, HZ));
+		return VM_FAULT_RETRY;
+	}
+
+	return drm_pagemap_migrate_window_to_ram(vmf, devmem->size);
+}
+
+/**
+ * drm_pagemap_populate_mm() - migrate a range of an mm into a pagemap
+ * @dpagemap: the pagemap
+ * @start: the start address
+ * @end: the end address
+ * @mm: the mm
+ * @timeslice_ms: the migration timeslice (see
+ *		  &drm_pagemap_migrate_details.timeslice_ms)
+ *
+ * Takes an mm user reference and the mmap lock (read) and calls
+ * &drm_pagemap_ops.populate_mm.
+ *
+ * Return: 0, -ENODEV if @dpagemap was revoked, -EOPNOTSUPP without a
+ * populate_mm op, -EFAULT if @mm has no users any more, or the op's error.
+ */
+int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
+			    unsigned long start, unsigned long end,
+			    struct mm_struct *mm, unsigned long timeslice_ms)
+{
+	int err;
+
+	if (READ_ONCE(dpagemap->revoked))
+		return -ENODEV;
+	if (!dpagemap->ops->populate_mm)
+		return -EOPNOTSUPP;
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	if (READ_ONCE(dpagemap->revoked))
+		err = -ENODEV;
+	else
+		err = dpagemap->ops->populate_mm(dpagemap, start, end, mm,
+						 timeslice_ms);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_populate_mm);
+
+/**
+ * drm_pagemap_stats_get() - read the global pagemap counters
+ * @stats: filled with the counters
+ */
+void drm_pagemap_stats_get(struct drm_pagemap_stats *stats)
+{
+	stats->active = atomic64_read(&drm_pagemap_counters.active);
+	stats->inactive = atomic64_read(&drm_pagemap_counters.inactive);
+	stats->revived = atomic64_read(&drm_pagemap_counters.revived);
+	stats->destroyed = atomic64_read(&drm_pagemap_counters.destroyed);
+	stats->zdds = atomic64_read(&drm_pagemap_counters.zdds);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_stats_get);
