@@ -18,20 +18,6 @@
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 
-/*
- * TEMPORARY, until drm_pagemap (issue 3) lands in main: its drm_pagemap.h
- * then declares drm_pagemap_page_to_dpagemap() and defines struct
- * drm_pagemap (whose first member is ops), and this block becomes
- * dpagemap->ops. Written so that it compiles and links before and after.
- */
-struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page);
-
-static const struct drm_pagemap_ops *
-drm_gpusvm_dpagemap_ops(struct drm_pagemap *dpagemap)
-{
-	return *(const struct drm_pagemap_ops * const *)dpagemap;
-}
-
 /**
  * DOC: Overview
  *
@@ -350,8 +336,8 @@ static void drm_gpusvm_unmap_entries(struct drm_gpusvm *gpusvm,
 			dma_unmap_page(dev, addr->addr, PAGE_SIZE << order,
 				       addr->dir);
 		else if (!WARN_ON_ONCE(!range->dpagemap))
-			drm_gpusvm_dpagemap_ops(range->dpagemap)->device_unmap
-				(range->dpagemap, dev, *addr);
+			range->dpagemap->ops->device_unmap(range->dpagemap,
+							   dev, *addr);
 		memset(addr, 0, sizeof(*addr));
 		i += 1UL << order;
 	}
@@ -944,8 +930,8 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			dpagemap = dp;
 			/* drm_gpusvm_unmap_entries() needs it on error. */
 			range->dpagemap = dpagemap;
-			addr = drm_gpusvm_dpagemap_ops(dpagemap)->device_map
-				(dpagemap, dev, page, order, dir);
+			addr = dpagemap->ops->device_map(dpagemap, dev, page,
+							 order, dir);
 			if (dma_mapping_error(dev, addr.addr)) {
 				err = -EFAULT;
 				goto err_unmap;
@@ -1261,13 +1247,3 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 	return DRM_GPUSVM_SCAN_MIXED_DEVICE;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_scan_mm);
-
-/*
- * TEMPORARY, until drm_pagemap (issue 3) lands: that provides the strong
- * definition, which then wins at link time. Without it no device page can
- * be mapped and get_pages refuses device pages with -EOPNOTSUPP.
- */
-struct drm_pagemap * __weak drm_pagemap_page_to_dpagemap(struct page *page)
-{
-	return NULL;
-}
