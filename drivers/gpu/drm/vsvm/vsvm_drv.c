@@ -194,6 +194,7 @@ static void __exit vsvm_exit(void)
 {
 	vsvm_pci_exit();
 	vsvm_platform_exit();
+	vsvm_pagemap_module_exit();
 	ida_destroy(&vsvm_ida);
 }
 module_exit(vsvm_exit);

@@ -33,6 +33,7 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include <kunit/visibility.h>
 
@@ -49,6 +50,13 @@ static char *fabric = "";
 module_param(fabric, charp, 0444);
 MODULE_PARM_DESC(fabric,
 		 "Name of the fabric joining the system-memory vsvm devices (default empty: none)");
+
+/*
+ * The vsvm pagemaps not destroyed yet. A pagemap does not pin the module
+ * (an inactive one would keep it from ever unloading): module exit waits
+ * for this to drop to zero instead, see vsvm_pagemap_module_exit().
+ */
+static atomic_t vsvm_pagemaps_live = ATOMIC_INIT(0);
 
 /* The devices owners are shared among; its mutex protects its peers. */
 static struct drm_pagemap_owner_list vsvm_pagemap_owners = {
@@ -141,10 +149,14 @@ static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
 				 bool is_atomic_or_reclaim)
 {
 	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
+	struct device *dev = dpagemap->dev;
 
 	memunmap_pages(&vpm->pgmap);
 	release_mem_region(vpm->res->start, resource_size(vpm->res));
 	kfree(vpm);
+	put_device(dev);
+	if (atomic_dec_and_test(&vsvm_pagemaps_live))
+		wake_up_var(&vsvm_pagemaps_live);
 }
 
 static const struct drm_pagemap_ops vsvm_pagemap_ops = {
@@ -186,10 +198,18 @@ static struct drm_pagemap *vsvm_pagemap_create(void *arg)
 	}
 	vpm->pfn_first = PHYS_PFN(vpm->res->start);
 
-	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, pd->drm, pd->dev,
+	/*
+	 * No drm device: it would pin the module and the drm device while
+	 * the pagemap is inactive. The pagemap outlives the device only
+	 * revoked (no page, no migration): then only @pd->dev, referenced
+	 * here, and the pagemap itself are used.
+	 */
+	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, NULL, pd->dev,
 			       &vsvm_pagemap_ops);
 	if (err)
 		goto err_unmap;
+	get_device(pd->dev);
+	atomic_inc(&vsvm_pagemaps_live);
 	atomic64_inc(&pd->created);
 	return &vpm->dpagemap;
 
@@ -376,7 +396,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_create);
 /**
  * vsvm_pagemap_dev_init() - set up the pagemap side of a device
  * @pd: the device's pagemap state
- * @drm: the DRM device the pagemaps reference, or NULL
+ * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
@@ -463,6 +483,21 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	drm_pagemap_release_owner(&pd->peer);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
+
+/**
+ * vsvm_pagemap_module_exit() - wait for the last vsvm pagemap to go
+ *
+ * Called at module exit, once every device is removed: their pagemaps are
+ * revoked or destroyed, but a revoked one lives on while a pagemap fd
+ * refers to it, and its destroy callback is module code. Waits for the
+ * last one to be destroyed (the fds to be closed).
+ */
+void vsvm_pagemap_module_exit(void)
+{
+	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
+	/* The deferred destroy work has returned from the last callback. */
+	drm_pagemap_flush_destroyed();
+}
 
 /**
  * vsvm_pagemap_show() - print the pagemap state of a device, for debugfs

@@ -27,7 +27,7 @@ struct vsvm_vram_alloc;
 
 /**
  * struct vsvm_pagemap_dev - the pagemap side of one device with VRAM
- * @drm: the DRM device the pagemaps reference, or NULL (KUnit)
+ * @drm: the DRM device, or NULL (KUnit); not referenced by the pagemaps
  * @dev: the device owning the VRAM and doing the copies
  * @vram: the VRAM; set to NULL by vsvm_pagemap_dev_fini() under @free_lock
  * @engine: the copy engine that migrates to and from @vram
@@ -105,6 +105,7 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd);
 struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size);
+void vsvm_pagemap_module_exit(void);
 void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
 void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);
 
