@@ -35,6 +35,8 @@ struct pm_test {
 	struct vsvm_vram vram;
 	struct vsvm_copy_engine engine;
 	struct vsvm_pagemap_dev pd;
+	/* vsvm_pagemap_dev_fini() already ran (the unbind test) */
+	bool pd_gone;
 };
 
 static const struct vsvm_copy_engine_ops pm_test_copy_ops = {
@@ -70,7 +72,8 @@ static void pm_test_exit(struct kunit *test)
 
 	if (!t)
 		return;
-	vsvm_pagemap_dev_fini(&t->pd);
+	if (!t->pd_gone)
+		vsvm_pagemap_dev_fini(&t->pd);
 	vsvm_copy_engine_fini(&t->engine);
 	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
 	vsvm_vram_fini(&t->vram);
@@ -396,12 +399,57 @@ static void pm_test_revoke(struct kunit *test)
 	drm_pagemap_put(dp2);
 }
 
+/*
+ * The device goes (unbind) while a reference (a pagemap fd) and migrated
+ * pages live: the pages come back with their data, the pagemap refuses
+ * migrations, outlives the device's cache and shrinker, and is destroyed
+ * at its last put, with no VRAM left allocated.
+ */
+static void pm_test_fini_with_ref(struct kunit *test)
+{
+	const unsigned long npages = 6;
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp;
+	unsigned long addr;
+	int err;
+
+	addr = pm_test_map(test, npages, npages - 1, 0xfee1);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), npages * PAGE_SIZE);
+
+	vsvm_pagemap_dev_fini(&t->pd);
+	t->pd_gone = true;
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(dp->revoked));
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, npages - 1, 0xfee1),
+			0);
+	pm_test_expect_user(test, addr, npages, npages - 1, 0xfee1);
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -ENODEV);
+
+	drm_pagemap_stats_get(&s0);
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_GE(test, s1.destroyed, s0.destroyed + 1);
+	KUNIT_EXPECT_EQ(test, s1.inactive, s0.inactive);
+}
+
 static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_create_revive),
 	KUNIT_CASE(pm_test_device_map),
 	KUNIT_CASE(pm_test_migrate_fault_back),
 	KUNIT_CASE(pm_test_migrate_errors),
 	KUNIT_CASE(pm_test_revoke),
+	KUNIT_CASE(pm_test_fini_with_ref),
 	{}
 };
 
