@@ -262,6 +262,35 @@ static void pm_test_create_revive(struct kunit *test)
 	drm_pagemap_put(dp2);
 }
 
+/* Under memory pressure the shrinker destroys the inactive pagemap. */
+static void pm_test_shrink(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp;
+
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	/* active: nothing to shrink */
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 0);
+	drm_pagemap_put(dp);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 1);
+
+	drm_pagemap_stats_get(&s0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_scan(t->pd.shrinker, 8), 1);
+	drm_pagemap_flush_destroyed();
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_GE(test, s1.destroyed, s0.destroyed + 1);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(t->pd.cache->dpagemap));
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 0);
+
+	/* the next user gets a new one */
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 2);
+	drm_pagemap_put(dp);
+}
+
 static void pm_test_device_map(struct kunit *test)
 {
 	struct pm_test *t = test->priv;
@@ -446,6 +475,7 @@ static void pm_test_fini_with_ref(struct kunit *test)
 
 static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_create_revive),
+	KUNIT_CASE(pm_test_shrink),
 	KUNIT_CASE(pm_test_device_map),
 	KUNIT_CASE(pm_test_migrate_fault_back),
 	KUNIT_CASE(pm_test_migrate_errors),
