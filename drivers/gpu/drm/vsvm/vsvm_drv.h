@@ -5,6 +5,8 @@
 #ifndef _VSVM_DRV_H_
 #define _VSVM_DRV_H_
 
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include <drm/drm_device.h>
@@ -24,8 +26,13 @@ struct pci_dev;
  * @vram: its VRAM; set up before the DRM device is registered and torn
  *	down after it is unplugged, so only touched between drm_dev_enter()
  *	and drm_dev_exit() by the DRM entry points
+ * @vm_lock: protects @vm_list and @nr_vms; taken after &vsvm_file.lock
+ *	and before the notifier lock of a VM
+ * @vm_list: the live &struct vsvm_vm of all files of the device
+ * @nr_vms: the number of VMs in @vm_list
  *
- * All fields but @vram's allocator state are constant after probe.
+ * All fields but @vram's allocator state and the VM list are constant after
+ * probe.
  */
 struct vsvm_device {
 	struct drm_device drm;
@@ -33,6 +40,9 @@ struct vsvm_device {
 	enum drm_vsvm_backend backend;
 	struct pci_dev *pdev;
 	struct vsvm_vram vram;
+	struct mutex vm_lock; /* protects vm_list and nr_vms */
+	struct list_head vm_list;
+	unsigned int nr_vms;
 };
 
 /**
