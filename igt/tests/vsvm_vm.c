@@ -65,10 +65,14 @@ static void vsvm_find_debugfs(struct vsvm_dev *d)
 	base = strrchr(link, '/');
 	base = base ? base + 1 : link;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%.200s/vms", base);
-	if (access(path, R_OK) == 0)
+	if (access(path, R_OK) == 0) {
 		snprintf(d->vms_path, sizeof(d->vms_path), "%s", path);
-	else
-		igt_debug("renderD%d: no %s\n", d->minor, path);
+		return;
+	}
+	/* With debugfs mounted and readable, the file must be there. */
+	igt_assert_f(access("/sys/kernel/debug/dri", R_OK) != 0,
+		     "renderD%d: no %s\n", d->minor, path);
+	igt_debug("renderD%d: no debugfs\n", d->minor);
 }
 
 /* Open every /dev/dri/renderD* whose driver is vsvm, in minor order. */
@@ -432,8 +436,13 @@ static void vsvm_test_bad_args(const struct vsvm_dev *d)
 igt_main
 {
 	igt_fixture {
+		int i, with_debugfs = 0;
+
 		vsvm_open_devices();
-		igt_info("%d vsvm render node(s)\n", n_devs);
+		for (i = 0; i < n_devs; i++)
+			with_debugfs += !!devs[i].vms_path[0];
+		igt_info("%d vsvm render node(s), %d with debugfs\n", n_devs,
+			 with_debugfs);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
 	}
 
