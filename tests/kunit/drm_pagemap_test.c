@@ -883,29 +883,41 @@ static int tpm_stress_migrate_fn(void *arg)
 	return 0;
 }
 
-/* Migrations between peers racing with CPU reads and writes: no data lost. */
-static void tpm_stress(struct kunit *test)
+/*
+ * Map @n pages of @seed data and start a thread that migrates them
+ * @iterations times between the peer pagemaps while the test touches them.
+ */
+static struct tpm_stress *tpm_stress_start(struct kunit *test, unsigned long n,
+					   int iterations, u32 seed)
 {
 	struct tpm_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
-	struct tpm_ctx *ctx = test->priv;
-	const unsigned long n = 16;
 	struct task_struct *task;
-	u32 *buf;
-	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
-	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	st->ctx = ctx;
+	st->ctx = test->priv;
 	st->npages = n;
-	st->iterations = 60;
-	st->addr = tpm_user_map(test, n, n, 0x5eed, ANON_PRIVATE);
+	st->iterations = iterations;
+	st->addr = tpm_user_map(test, n, n, seed, ANON_PRIVATE);
 	st->mm = current->mm;
 	init_completion(&st->done);
 	mmget(st->mm);
 
 	task = kthread_run(tpm_stress_migrate_fn, st, "tpm-stress");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	return st;
+}
+
+/* Migrations between peers racing with CPU reads and writes: no data lost. */
+static void tpm_stress(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	const unsigned long n = 16;
+	struct tpm_stress *st = tpm_stress_start(test, n, 60, 0x5eed);
+	u32 *buf;
+	int i;
+
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	for (i = 0; !completion_done(&st->done); i++) {
 		unsigned long p = i % n;
 		void __user *u = (void __user *)st->addr + p * PAGE_SIZE;
@@ -931,28 +943,16 @@ static void tpm_stress(struct kunit *test)
 /* Revoking a pagemap while migrations into it and CPU faults go on. */
 static void tpm_revoke_race(struct kunit *test)
 {
-	struct tpm_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
 	struct tpm_ctx *ctx = test->priv;
 	struct tpm *a = ctx->tpm[0];
 	const unsigned long n = 16;
-	struct task_struct *task;
+	struct tpm_stress *st = tpm_stress_start(test, n, 40, 0x7e70);
 	bool revoked = false;
 	u32 *buf;
 	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, st);
 	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	st->ctx = ctx;
-	st->npages = n;
-	st->iterations = 40;
-	st->addr = tpm_user_map(test, n, n, 0x7e70, ANON_PRIVATE);
-	st->mm = current->mm;
-	init_completion(&st->done);
-	mmget(st->mm);
-
-	task = kthread_run(tpm_stress_migrate_fn, st, "tpm-revoke");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	for (i = 0; !completion_done(&st->done); i++) {
 		unsigned long p = i % n;
 		void __user *u = (void __user *)st->addr + p * PAGE_SIZE;

@@ -145,7 +145,9 @@ def main():
         if in_leaks:
             leaks.append(line)
             continue
-        for tag in ('RIG-SETUP-FAILED', 'RIG-KUNIT-LOAD-FAILED',
+        if line.startswith('RIG-RELOAD-OK'):
+            passed += 1
+        for tag in ('RIG-SETUP-FAILED', 'RIG-KUNIT-LOAD-FAILED', 'RIG-RELOAD-FAILED',
                     'RIG-KUNIT-UNLOAD-FAILED', 'RIG-UNLOAD-FAILED'):
             if line.startswith(tag):
                 problems.append(line)
