@@ -193,9 +193,9 @@ static int vsvm_vm_destroy(int fd, __u32 id)
 static void vsvm_expect_errno(int got, int want, const struct vsvm_dev *d,
 			      const char *what)
 {
-	igt_assert_f(got == want, "renderD%d, %s: errno %d (%s), expected %d (%s)\n",
-		     d->minor, what, got, strerror(got), want,
-		     strerror(want));
+	igt_assert_f(got == want,
+		     "renderD%d, %s: errno %d (%s), expected %d (%s)\n",
+		     d->minor, what, got, strerror(got), want, strerror(want));
 }
 
 static void vsvm_test_create_destroy(const struct vsvm_dev *d)
@@ -446,7 +446,7 @@ igt_main
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
 	}
 
-	igt_describe("Create and destroy on every device; double destroy is ENOENT.");
+	igt_describe("Create and destroy on every device; then ENOENT.");
 	igt_subtest("create-destroy") {
 		int i;
 
@@ -478,7 +478,7 @@ igt_main
 			vsvm_test_close(&devs[i]);
 	}
 
-	igt_describe("A forked child cannot destroy the parent's VM (EACCES) nor the reverse.");
+	igt_describe("Child and parent cannot destroy each other's VMs.");
 	igt_subtest("fork") {
 		int i;
 
@@ -486,7 +486,7 @@ igt_main
 			vsvm_test_fork(&devs[i]);
 	}
 
-	igt_describe("Bad flags, padding, reserved fields, ids and pointers: exact errno, nothing changed.");
+	igt_describe("Bad fields, ids and pointers: exact errno, no change.");
 	igt_subtest("bad-args") {
 		int i;
 

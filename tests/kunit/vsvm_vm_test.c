@@ -15,6 +15,9 @@
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_file.h>
 
 #include "vsvm_drv.h"
 #include "vsvm_vm.h"
@@ -245,12 +248,133 @@ static void vsvm_vm_test_teardown(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->vdev->vm_list));
 }
 
+/* A call from a worker: a context without the VM's mm. */
+struct vm_test_foreign {
+	struct work_struct work;
+	struct vsvm_device *vdev;
+	struct drm_file *file;
+	u32 id;
+	int destroy_err;
+	int lookup_err;
+	int fault_err;
+	struct vsvm_vm *vm;
+};
+
+static void vm_test_foreign_fn(struct work_struct *work)
+{
+	struct vm_test_foreign *f =
+		container_of(work, struct vm_test_foreign, work);
+	struct drm_vsvm_vm_destroy args = { .vm_id = f->id };
+	struct vsvm_vm *vm;
+
+	f->destroy_err = vsvm_vm_destroy_ioctl(&f->vdev->drm, &args, f->file);
+	vm = vsvm_vm_lookup(f->file, f->id);
+	f->lookup_err = IS_ERR(vm) ? PTR_ERR(vm) : 0;
+	if (!IS_ERR(vm))
+		vsvm_vm_put(vm);
+	mutex_lock(&f->vm->lock);
+	f->fault_err = vsvm_vm_fault(f->vm, PAGE_SIZE, false);
+	mutex_unlock(&f->vm->lock);
+}
+
+/* The file layer: ids, the limit, lookup, ownership and close. */
+static void vsvm_vm_test_file(struct kunit *test)
+{
+	struct vm_test *t = test->priv;
+	struct drm_file *file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	struct vm_test_foreign *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct drm_vsvm_vm_create create = {};
+	struct drm_vsvm_vm_destroy destroy = {};
+	u32 ids[VSVM_VM_MAX_PER_FILE];
+	struct vsvm_vm *vm;
+	int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vm_test_mmap(test, PAGE_SIZE, PROT_READ);	/* gives us an mm */
+	KUNIT_ASSERT_EQ(test, vsvm_file_open(&t->vdev->drm, file), 0);
+
+	create.flags = 1;
+	KUNIT_EXPECT_EQ(test, vsvm_vm_create_ioctl(&t->vdev->drm, &create,
+						   file), -EINVAL);
+	create.flags = 0;
+	create.reserved[1] = 1;
+	KUNIT_EXPECT_EQ(test, vsvm_vm_create_ioctl(&t->vdev->drm, &create,
+						   file), -EINVAL);
+	create.reserved[1] = 0;
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms, 0u);
+
+	for (i = 0; i < VSVM_VM_MAX_PER_FILE; i++) {
+		KUNIT_ASSERT_EQ(test, vsvm_vm_create_ioctl(&t->vdev->drm,
+							   &create, file), 0);
+		ids[i] = create.vm_id;
+		KUNIT_EXPECT_NE(test, ids[i], 0u);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, ids[i], ids[j]);
+	}
+	create.vm_id = 0;
+	KUNIT_EXPECT_EQ(test, vsvm_vm_create_ioctl(&t->vdev->drm, &create,
+						   file), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, create.vm_id, 0u);
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms, (unsigned int)VSVM_VM_MAX_PER_FILE);
+
+	/* Lookup takes a reference that outlives the destroy. */
+	vm = vsvm_vm_lookup(file, ids[3]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
+	KUNIT_EXPECT_EQ(test, vm->id, ids[3]);
+	KUNIT_EXPECT_PTR_EQ(test, vm->mm, current->mm);
+	KUNIT_EXPECT_PTR_EQ(test, vsvm_vm_lookup(file, 0), ERR_PTR(-ENOENT));
+
+	/* Another context (no mm): -EACCES everywhere, nothing changes. */
+	f->vdev = t->vdev;
+	f->file = file;
+	f->id = ids[3];
+	f->vm = vm;
+	INIT_WORK_ONSTACK(&f->work, vm_test_foreign_fn);
+	queue_work(system_unbound_wq, &f->work);
+	flush_work(&f->work);
+	destroy_work_on_stack(&f->work);
+	KUNIT_EXPECT_EQ(test, f->destroy_err, -EACCES);
+	KUNIT_EXPECT_EQ(test, f->lookup_err, -EACCES);
+	KUNIT_EXPECT_EQ(test, f->fault_err, -EACCES);
+	KUNIT_EXPECT_EQ(test, vsvm_vm_pt_count(vm), 0ul);
+
+	destroy.vm_id = ids[3];
+	destroy.pad = 1;
+	KUNIT_EXPECT_EQ(test, vsvm_vm_destroy_ioctl(&t->vdev->drm, &destroy,
+						    file), -EINVAL);
+	destroy.pad = 0;
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms, (unsigned int)VSVM_VM_MAX_PER_FILE);
+	KUNIT_EXPECT_EQ(test, vsvm_vm_destroy_ioctl(&t->vdev->drm, &destroy,
+						    file), 0);
+	KUNIT_EXPECT_EQ(test, vsvm_vm_destroy_ioctl(&t->vdev->drm, &destroy,
+						    file), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, vsvm_vm_lookup(file, ids[3]),
+			    ERR_PTR(-ENOENT));
+	/* Still alive through our reference, then gone. */
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms, (unsigned int)VSVM_VM_MAX_PER_FILE);
+	vsvm_vm_put(vm);
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms,
+			(unsigned int)VSVM_VM_MAX_PER_FILE - 1);
+
+	/* A new id is not the one just freed. */
+	KUNIT_ASSERT_EQ(test, vsvm_vm_create_ioctl(&t->vdev->drm, &create,
+						   file), 0);
+	KUNIT_EXPECT_NE(test, create.vm_id, ids[3]);
+
+	/* Closing the file destroys every VM. */
+	vsvm_file_postclose(&t->vdev->drm, file);
+	KUNIT_EXPECT_EQ(test, t->vdev->nr_vms, 0u);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->vdev->vm_list));
+}
+
 static struct kunit_case vsvm_vm_test_cases[] = {
 	KUNIT_CASE(vsvm_vm_test_fault_read),
 	KUNIT_CASE(vsvm_vm_test_invalidate),
 	KUNIT_CASE(vsvm_vm_test_read_only),
 	KUNIT_CASE(vsvm_vm_test_unmapped),
 	KUNIT_CASE(vsvm_vm_test_teardown),
+	KUNIT_CASE(vsvm_vm_test_file),
 	{}
 };
 
@@ -259,6 +383,7 @@ static struct kunit_suite vsvm_vm_test_suite = {
 	.init = vm_test_init,
 	.test_cases = vsvm_vm_test_cases,
 };
+
 kunit_test_suite(vsvm_vm_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the vsvm VM and its GPU fault path");

@@ -400,6 +400,7 @@ int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
 	file->driver_priv = vf;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_file_open);
 
 /**
  * vsvm_file_postclose() - the &drm_driver.postclose hook
@@ -423,6 +424,7 @@ void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
 	kfree(vf);
 	file->driver_priv = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_file_postclose);
 
 /**
  * vsvm_vm_lookup() - find a VM of a file, for the current process
@@ -449,6 +451,7 @@ struct vsvm_vm *vsvm_vm_lookup(struct drm_file *file, u32 id)
 	mutex_unlock(&vf->lock);
 	return vm;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_lookup);
 
 /**
  * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE
@@ -500,6 +503,7 @@ out_unlock:
 	drm_dev_exit(idx);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_create_ioctl);
 
 /**
  * vsvm_vm_destroy_ioctl() - DRM_IOCTL_VSVM_VM_DESTROY
@@ -538,6 +542,7 @@ int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
 	vsvm_vm_put(vm);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_destroy_ioctl);
 
 /**
  * vsvm_vm_debugfs_show() - print the VMs of a device
