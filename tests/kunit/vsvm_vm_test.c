@@ -248,6 +248,29 @@ static void vsvm_vm_test_teardown(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->vdev->vm_list));
 }
 
+/* A CPU write after a GPU read of the zero page: the GPU sees new data. */
+static void vsvm_vm_test_cow(struct kunit *test)
+{
+	struct vm_test *t = test->priv;
+	unsigned long addr = vm_test_mmap(test, PAGE_SIZE,
+					  PROT_READ | PROT_WRITE);
+	struct vsvm_vm *vm;
+
+	vm = vsvm_vm_create(t->vdev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
+	KUNIT_ASSERT_EQ(test, vm_test_fault(vm, addr, false), 0);
+	KUNIT_EXPECT_EQ(test, vm_test_check(test, vm, addr, PAGE_SIZE, 0,
+					    false), 1ul);
+
+	/* The write replaces the page: the stale mapping must go. */
+	vm_test_fill(test, addr, PAGE_SIZE, 0x4000);
+	KUNIT_EXPECT_EQ(test, vsvm_vm_pt_count(vm), 0ul);
+	KUNIT_ASSERT_EQ(test, vm_test_fault(vm, addr, false), 0);
+	KUNIT_EXPECT_EQ(test, vm_test_check(test, vm, addr, PAGE_SIZE, 0x4000,
+					    false), 1ul);
+	vsvm_vm_put(vm);
+}
+
 /* A call from a worker: a context without the VM's mm. */
 struct vm_test_foreign {
 	struct work_struct work;
@@ -374,6 +397,7 @@ static struct kunit_case vsvm_vm_test_cases[] = {
 	KUNIT_CASE(vsvm_vm_test_read_only),
 	KUNIT_CASE(vsvm_vm_test_unmapped),
 	KUNIT_CASE(vsvm_vm_test_teardown),
+	KUNIT_CASE(vsvm_vm_test_cow),
 	KUNIT_CASE(vsvm_vm_test_file),
 	{}
 };

@@ -14,6 +14,24 @@
  * holding the same file, gets -EACCES and never reaches another process's
  * memory. Lock order: &vsvm_file.lock -> &vsvm_device.vm_lock ->
  * &vsvm_vm.lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
+ *
+ * A GPU access to @va of a VM from vsvm_vm_lookup() goes::
+ *
+ *	mutex_lock(&vm->lock);
+ *	retry:
+ *	drm_gpusvm_notifier_lock(&vm->svm);
+ *	if (!vsvm_vm_pt_lookup(vm, va, &addr, &writable) ||
+ *	    (write && !writable)) {
+ *		drm_gpusvm_notifier_unlock(&vm->svm);
+ *		err = vsvm_vm_fault(vm, va, write);
+ *		if (err)
+ *			goto out;
+ *		goto retry;
+ *	}
+ *	access the page at addr (+ offset_in_page(va));
+ *	drm_gpusvm_notifier_unlock(&vm->svm);
+ *	out:
+ *	mutex_unlock(&vm->lock);
  */
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
