@@ -21,6 +21,7 @@ extern "C" {
 #define DRM_VSVM_QUERY			0x00
 #define DRM_VSVM_VM_CREATE		0x01
 #define DRM_VSVM_VM_DESTROY		0x02
+#define DRM_VSVM_DEVMEM_OPEN		0x03
 
 #define DRM_IOCTL_VSVM_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_QUERY, struct drm_vsvm_query)
@@ -30,6 +31,9 @@ extern "C" {
 #define DRM_IOCTL_VSVM_VM_DESTROY \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_VM_DESTROY, \
 		struct drm_vsvm_vm_destroy)
+#define DRM_IOCTL_VSVM_DEVMEM_OPEN \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_DEVMEM_OPEN, \
+		 struct drm_vsvm_devmem_open)
 
 /**
  * enum drm_vsvm_query_type - what &struct drm_vsvm_query asks for
@@ -144,6 +148,33 @@ struct drm_vsvm_vm_create {
 struct drm_vsvm_vm_destroy {
 	/** @vm_id: the VM to destroy */
 	__u32 vm_id;
+	/** @pad: must be zero */
+	__u32 pad;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_vsvm_devmem_open - the argument of DRM_IOCTL_VSVM_DEVMEM_OPEN
+ *
+ * Opens a device-memory region of the device as a pagemap file descriptor,
+ * close-on-exec, that names the region as a memory location (e.g. the
+ * preferred location of a range) and keeps its pagemap alive: the pagemap
+ * is created on first use and, once no fd or migrated page refers to it,
+ * kept inactive until memory pressure destroys it or the next open revives
+ * it. Closing the fd drops the reference. Once the device is removed the
+ * fd stays valid but the region accepts no migration.
+ *
+ * Errors: -EINVAL for nonzero @flags, @pad or @reserved or an unknown
+ * @region, -ENODEV once the device is gone, -EMFILE without a free fd.
+ */
+struct drm_vsvm_devmem_open {
+	/** @flags: must be zero */
+	__u32 flags;
+	/** @region: the VRAM region; must be 0, the device's only one */
+	__u32 region;
+	/** @fd: out: the pagemap file descriptor */
+	__s32 fd;
 	/** @pad: must be zero */
 	__u32 pad;
 	/** @reserved: must be zero */

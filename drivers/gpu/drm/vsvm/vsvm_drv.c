@@ -42,6 +42,7 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
 			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -111,6 +112,33 @@ struct vsvm_device *vsvm_device_alloc(struct device *parent,
 	return vdev;
 }
 
+static const struct vsvm_copy_engine_ops vsvm_copy_ops = {
+	.vram_va = vsvm_pagemap_vram_va,
+};
+
+/* The copy engine and the pagemap of the VRAM; undone in reverse. */
+static int vsvm_device_pagemap_init(struct vsvm_device *vdev)
+{
+	int err;
+
+	err = vsvm_copy_engine_init(&vdev->copy, vdev->drm.dev, &vsvm_copy_ops,
+				    &vdev->vram);
+	if (err)
+		return err;
+	err = vsvm_pagemap_dev_init(&vdev->pagemap, &vdev->drm, vdev->drm.dev,
+				    &vdev->vram, &vdev->copy,
+				    vdev->backend == DRM_VSVM_BACKEND_SYSMEM);
+	if (err)
+		vsvm_copy_engine_fini(&vdev->copy);
+	return err;
+}
+
+static void vsvm_device_pagemap_fini(struct vsvm_device *vdev)
+{
+	vsvm_pagemap_dev_fini(&vdev->pagemap);
+	vsvm_copy_engine_fini(&vdev->copy);
+}
+
 /**
  * vsvm_device_register() - make a vsvm device visible to user space
  * @vdev: the device from vsvm_device_alloc(), with its VRAM set up
@@ -121,10 +149,16 @@ int vsvm_device_register(struct vsvm_device *vdev)
 {
 	int err;
 
-	err = drm_dev_register(&vdev->drm, 0);
+	err = vsvm_device_pagemap_init(vdev);
 	if (err)
 		return err;
+	err = drm_dev_register(&vdev->drm, 0);
+	if (err) {
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 	vsvm_debugfs_init(vdev);
+	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
@@ -144,6 +178,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
 void vsvm_device_remove(struct vsvm_device *vdev)
 {
 	drm_dev_unplug(&vdev->drm);
+	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }
 
@@ -168,6 +203,7 @@ static void __exit vsvm_exit(void)
 {
 	vsvm_pci_exit();
 	vsvm_platform_exit();
+	vsvm_pagemap_module_exit();
 	ida_destroy(&vsvm_ida);
 }
 module_exit(vsvm_exit);

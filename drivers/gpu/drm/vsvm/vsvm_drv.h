@@ -12,6 +12,8 @@
 #include <drm/drm_device.h>
 
 #include <drm/vsvm_drm.h>
+#include "vsvm_copy.h"
+#include "vsvm_pagemap.h"
 #include "vsvm_vram.h"
 
 struct device;
@@ -26,6 +28,9 @@ struct pci_dev;
  * @vram: its VRAM; set up before the DRM device is registered and torn
  *	down after it is unplugged, so only touched between drm_dev_enter()
  *	and drm_dev_exit() by the DRM entry points
+ * @copy: its copy engine, set up and torn down with @pagemap
+ * @pagemap: the pagemap of @vram (vsvm_pagemap.c), set up at registration
+ *	and torn down after unplug, before @vram
  * @vm_lock: protects @vm_list and @nr_vms; taken after &vsvm_file.lock
  *	and before the notifier lock of a VM
  * @vm_list: the live &struct vsvm_vm of all files of the device
@@ -40,6 +45,8 @@ struct vsvm_device {
 	enum drm_vsvm_backend backend;
 	struct pci_dev *pdev;
 	struct vsvm_vram vram;
+	struct vsvm_copy_engine copy;
+	struct vsvm_pagemap_dev pagemap;
 	struct mutex vm_lock; /* protects vm_list and nr_vms */
 	struct list_head vm_list;
 	unsigned int nr_vms;
@@ -67,5 +74,6 @@ int vsvm_pci_init(void);
 void vsvm_pci_exit(void);
 
 void vsvm_debugfs_init(struct vsvm_device *vdev);
+void vsvm_pagemap_debugfs_init(struct vsvm_device *vdev);
 
 #endif

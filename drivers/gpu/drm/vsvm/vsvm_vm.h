@@ -16,11 +16,12 @@
 #include <drm/drm_pagemap.h>
 #include <drm/vsvm_drm.h>
 
+#include "vsvm_drv.h"
+
 struct drm_device;
 struct drm_file;
 struct mm_struct;
 struct seq_file;
-struct vsvm_device;
 
 /* The most VMs one DRM file may hold; VM_CREATE fails with -ENOSPC above. */
 #define VSVM_VM_MAX_PER_FILE	DRM_VSVM_VM_MAX_PER_FILE
@@ -74,13 +75,17 @@ struct vsvm_file {
  * vsvm_device_owner() - the device-private page owner of a device
  * @vdev: the device
  *
- * For now each device is its own owner group: the cookie is the device.
+ * The device's interconnect owner group (that of its pagemap, acquired at
+ * registration), so that HMM hands the VM the device pages of its group as
+ * they are. A device without one (a test device) is its own owner. The
+ * pointer is only compared, never dereferenced, by drm_gpusvm and HMM.
  *
  * Return: the owner cookie handed to HMM and drm_gpusvm.
  */
 static inline void *vsvm_device_owner(struct vsvm_device *vdev)
 {
-	return vdev;
+	return vdev->pagemap.peer.owner ? (void *)vdev->pagemap.peer.owner :
+					  (void *)vdev;
 }
 
 void vsvm_device_vms_init(struct vsvm_device *vdev);

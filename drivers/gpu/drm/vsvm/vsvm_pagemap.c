@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm pagemap: the drm_pagemap of a vsvm device's VRAM.
+ *
+ * Each device's VRAM (its only region, region 0) is described by a
+ * MEMORY_DEVICE_PRIVATE dev_pagemap spanning a free physical range as large
+ * as the VRAM: device page pfn_first + i stands for VRAM offset
+ * i * PAGE_SIZE, for both VRAM backends. The pagemap is created on first
+ * use through the device's drm_pagemap_cache, and when its last reference
+ * goes it stays in the cache, inactive, until the device's shrinker
+ * destroys it under memory pressure or the next user revives it.
+ *
+ * Migrations allocate VRAM for a range (&struct vsvm_devmem) and copy
+ * through the device's copy engine, one copy per contiguous run. The
+ * release of an allocation may come in atomic context (the page_free of
+ * its last page), so the VRAM is freed from a work item.
+ *
+ * The owner of the pagemap (what HMM and migrate_vma compare) is the
+ * device's interconnect owner group, acquired over a module-wide owner
+ * list: devices with a link (drm_pagemap_p2p_has_interconnect()) share one.
+ * System-memory devices are on the fabric named by the module parameter
+ * "fabric" (none when empty).
+ *
+ * Locking: vsvm_pagemap_owners.lock (the framework's) is taken at device
+ * init and fini only. &vsvm_pagemap_dev.free_lock protects the VRAM
+ * pointer against the deferred frees; it is outer to &vsvm_vram.lock and
+ * inner to nothing else. The cache and shrinker locks are the framework's.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+
+#include <kunit/visibility.h>
+
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include "vsvm_copy.h"
+#include "vsvm_drv.h"
+#include "vsvm_pagemap.h"
+#include "vsvm_vram.h"
+
+static char *fabric = "";
+module_param(fabric, charp, 0444);
+MODULE_PARM_DESC(fabric,
+		 "Name of the fabric joining the system-memory vsvm devices (default empty: none)");
+
+/*
+ * The vsvm pagemaps not destroyed yet. A pagemap does not pin the module
+ * (an inactive one would keep it from ever unloading): module exit waits
+ * for this to drop to zero instead, see vsvm_pagemap_module_exit().
+ */
+static atomic_t vsvm_pagemaps_live = ATOMIC_INIT(0);
+
+/* The devices owners are shared among; its mutex protects its peers. */
+static struct drm_pagemap_owner_list vsvm_pagemap_owners = {
+	.lock = __MUTEX_INITIALIZER(vsvm_pagemap_owners.lock),
+	.peers = LIST_HEAD_INIT(vsvm_pagemap_owners.peers),
+};
+
+static bool vsvm_pagemap_has_interconnect(struct drm_pagemap_peer *peer1,
+					  struct drm_pagemap_peer *peer2)
+{
+	struct vsvm_pagemap_dev *a = peer1->private, *b = peer2->private;
+
+	return drm_pagemap_p2p_has_interconnect(&a->ep, &b->ep);
+}
+
+static u64 vsvm_pagemap_page_offset(struct vsvm_pagemap *vpm, struct page *page)
+{
+	return (u64)(page_to_pfn(page) - vpm->pfn_first) << PAGE_SHIFT;
+}
+
+static struct vsvm_pagemap *vsvm_pagemap_of_page(struct page *page)
+{
+	return container_of(page->pgmap, struct vsvm_pagemap, pgmap);
+}
+
+/**
+ * vsvm_pagemap_vram_va() - the copy engine's view of VRAM
+ * @vram: the &struct vsvm_vram
+ * @offset: a VRAM offset
+ * @avail: set to the bytes valid from the returned address
+ *
+ * The &vsvm_copy_engine_ops.vram_va of the device's copy engine.
+ *
+ * Return: the kernel address of @offset, or NULL if it is out of range.
+ */
+void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail)
+{
+	struct vsvm_vram *v = vram;
+
+	if (offset >= v->size)
+		return NULL;
+	*avail = PAGE_SIZE - offset_in_page(offset);
+	return vsvm_vram_vaddr(v, offset);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_vram_va);
+
+static struct drm_pagemap_device_addr
+vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
+			struct page *page, unsigned int order,
+			enum dma_data_direction dir)
+{
+	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
+
+	/* Peers have no path to this VRAM yet. */
+	if (dev != dpagemap->dev)
+		return drm_pagemap_device_addr_encode(DMA_MAPPING_ERROR,
+						      DRM_INTERCONNECT_P2P,
+						      order, dir);
+	return drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, page),
+					      DRM_INTERCONNECT_DRIVER, order, dir);
+}
+
+static void vsvm_pagemap_device_unmap(struct drm_pagemap *dpagemap,
+				      struct device *dev,
+				      struct drm_pagemap_device_addr addr)
+{
+	/* A VRAM offset needs no unmapping. */
+}
+
+static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
+				    unsigned long start, unsigned long end,
+				    struct mm_struct *mm,
+				    unsigned long timeslice_ms)
+{
+	struct drm_pagemap_migrate_details mdetails = {
+		.timeslice_ms = timeslice_ms,
+	};
+	struct vsvm_devmem *vd;
+
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end)
+		return -EINVAL;
+	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
+	if (IS_ERR(vd))
+		return PTR_ERR(vd);
+	return drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
+					     &mdetails);
+}
+
+static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
+				 bool is_atomic_or_reclaim)
+{
+	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
+	struct device *dev = dpagemap->dev;
+
+	memunmap_pages(&vpm->pgmap);
+	release_mem_region(vpm->res->start, resource_size(vpm->res));
+	kfree(vpm);
+	put_device(dev);
+	if (atomic_dec_and_test(&vsvm_pagemaps_live))
+		wake_up_var(&vsvm_pagemaps_live);
+}
+
+static const struct drm_pagemap_ops vsvm_pagemap_ops = {
+	.device_map = vsvm_pagemap_device_map,
+	.device_unmap = vsvm_pagemap_device_unmap,
+	.populate_mm = vsvm_pagemap_populate_mm,
+	.destroy = vsvm_pagemap_destroy,
+};
+
+/* The cache's create callback: a new pagemap over the whole VRAM. */
+static struct drm_pagemap *vsvm_pagemap_create(void *arg)
+{
+	struct vsvm_pagemap_dev *pd = arg;
+	struct vsvm_pagemap *vpm;
+	void *addr;
+	int err;
+
+	vpm = kzalloc(sizeof(*vpm), GFP_KERNEL);
+	if (!vpm)
+		return ERR_PTR(-ENOMEM);
+	vpm->pd = pd;
+
+	vpm->res = request_free_mem_region(&iomem_resource, pd->vram->size,
+					   "vsvm-devmem");
+	if (IS_ERR(vpm->res)) {
+		err = PTR_ERR(vpm->res);
+		goto err_free;
+	}
+	vpm->pgmap.type = MEMORY_DEVICE_PRIVATE;
+	vpm->pgmap.range.start = vpm->res->start;
+	vpm->pgmap.range.end = vpm->res->end;
+	vpm->pgmap.nr_range = 1;
+	vpm->pgmap.ops = drm_pagemap_pagemap_ops_get();
+	vpm->pgmap.owner = pd->peer.owner;
+	addr = memremap_pages(&vpm->pgmap, dev_to_node(pd->dev));
+	if (IS_ERR(addr)) {
+		err = PTR_ERR(addr);
+		goto err_release;
+	}
+	vpm->pfn_first = PHYS_PFN(vpm->res->start);
+
+	/*
+	 * No drm device: it would pin the module and the drm device while
+	 * the pagemap is inactive. The pagemap outlives the device only
+	 * revoked (no page, no migration): then only @pd->dev, referenced
+	 * here, and the pagemap itself are used.
+	 */
+	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, NULL, pd->dev,
+			       &vsvm_pagemap_ops);
+	if (err)
+		goto err_unmap;
+	get_device(pd->dev);
+	atomic_inc(&vsvm_pagemaps_live);
+	atomic64_inc(&pd->created);
+	return &vpm->dpagemap;
+
+err_unmap:
+	memunmap_pages(&vpm->pgmap);
+err_release:
+	release_mem_region(vpm->res->start, resource_size(vpm->res));
+err_free:
+	kfree(vpm);
+	return ERR_PTR(err);
+}
+
+/**
+ * vsvm_pagemap_get() - the pagemap of a device's VRAM
+ * @pd: the device
+ *
+ * Creates the pagemap on first use, revives an inactive one.
+ *
+ * Return: a reference on the pagemap or an ERR_PTR().
+ */
+struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd)
+{
+	return drm_pagemap_cache_lookup_or_create(pd->cache, vsvm_pagemap_create,
+						  pd);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_get);
+
+static struct vsvm_devmem *to_vsvm_devmem(struct drm_pagemap_devmem *devmem)
+{
+	return container_of(devmem, struct vsvm_devmem, base);
+}
+
+static void vsvm_devmem_free_work(struct work_struct *work)
+{
+	struct vsvm_pagemap_dev *pd = container_of(work, typeof(*pd), free_work);
+	struct llist_node *list = llist_del_all(&pd->free_list);
+	struct vsvm_devmem *vd, *next;
+
+	mutex_lock(&pd->free_lock);
+	llist_for_each_entry_safe(vd, next, list, free_link) {
+		/* Without VRAM (device gone, pages were busy) leak it. */
+		if (pd->vram)
+			vsvm_vram_free(vd->alloc);
+		kfree(vd);
+		atomic_dec(&pd->devmem_live);
+	}
+	mutex_unlock(&pd->free_lock);
+}
+
+/* May run in atomic context: the VRAM is freed by the work item. */
+static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	struct vsvm_devmem *vd = to_vsvm_devmem(devmem);
+	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+
+	if (llist_add(&vd->free_link, &pd->free_list))
+		schedule_work(&pd->free_work);
+}
+
+static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
+				    unsigned long npages, unsigned long *pfn)
+{
+	struct vsvm_devmem *vd = to_vsvm_devmem(devmem);
+	struct vsvm_vram *vram = vd->alloc->vram;
+	struct gpu_buddy_block *block;
+	unsigned long i = 0;
+
+	list_for_each_entry(block, &vd->alloc->blocks, link) {
+		u64 off = vsvm_vram_block_offset(block);
+		u64 n = vsvm_vram_block_size(vram, block) >> PAGE_SHIFT;
+		u64 j;
+
+		for (j = 0; j < n && i < npages; j++)
+			pfn[i++] = vd->vpm->pfn_first + (off >> PAGE_SHIFT) + j;
+	}
+	return i == npages ? 0 : -EINVAL;
+}
+
+/*
+ * Copy @npages between the device pages @pages and the addresses @addr
+ * (both ways), one engine copy per run contiguous on both sides.
+ */
+static int vsvm_devmem_copy(struct page **pages,
+			    struct drm_pagemap_device_addr *addr,
+			    unsigned long npages, bool to_vram)
+{
+	struct vsvm_pagemap *vpm;
+	struct vsvm_copy *copies;
+	unsigned long i, n = 0;
+	int err;
+
+	if (!npages)
+		return 0;
+	vpm = vsvm_pagemap_of_page(pages[0]);
+	copies = kvmalloc_array(npages, sizeof(*copies), GFP_KERNEL);
+	if (!copies)
+		return -ENOMEM;
+
+	for (i = 0; i < npages; i++) {
+		struct drm_pagemap_device_addr vram =
+			drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, pages[i]),
+						       DRM_INTERCONNECT_DRIVER,
+						       0, DMA_BIDIRECTIONAL);
+		struct drm_pagemap_device_addr *d = to_vram ? &vram : &addr[i];
+		struct drm_pagemap_device_addr *s = to_vram ? &addr[i] : &vram;
+		struct vsvm_copy *prev = n ? &copies[n - 1] : NULL;
+
+		if (prev && prev->src.proto == s->proto &&
+		    prev->src.addr + prev->len == s->addr &&
+		    prev->dst.proto == d->proto &&
+		    prev->dst.addr + prev->len == d->addr) {
+			prev->len += PAGE_SIZE;
+			continue;
+		}
+		copies[n].src = *s;
+		copies[n].dst = *d;
+		copies[n].len = PAGE_SIZE;
+		n++;
+	}
+	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
+	kvfree(copies);
+	if (!err)
+		atomic64_add(npages, to_vram ? &vpm->pd->pages_in :
+					       &vpm->pd->pages_out);
+	return err;
+}
+
+static int vsvm_devmem_copy_to_devmem(struct page **pages,
+				      struct drm_pagemap_device_addr *src,
+				      unsigned long npages)
+{
+	return vsvm_devmem_copy(pages, src, npages, true);
+}
+
+static int vsvm_devmem_copy_to_ram(struct page **pages,
+				   struct drm_pagemap_device_addr *dst,
+				   unsigned long npages)
+{
+	return vsvm_devmem_copy(pages, dst, npages, false);
+}
+
+static const struct drm_pagemap_devmem_ops vsvm_devmem_ops = {
+	.devmem_release = vsvm_devmem_release,
+	.populate_devmem_pfn = vsvm_devmem_populate_pfn,
+	.copy_to_devmem = vsvm_devmem_copy_to_devmem,
+	.copy_to_ram = vsvm_devmem_copy_to_ram,
+};
+
+/**
+ * vsvm_devmem_create() - allocate VRAM for a migration
+ * @vpm: the pagemap of the VRAM
+ * @mm: the mm the range belongs to (not referenced)
+ * @size: the size of the range, a nonzero multiple of PAGE_SIZE
+ *
+ * The allocation is consumed by drm_pagemap_migrate_to_devmem(); its VRAM
+ * is freed once the last of its pages is.
+ *
+ * Return: the allocation, or an ERR_PTR() (-EINVAL, -ENOSPC, -ENOMEM).
+ */
+struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
+				       struct mm_struct *mm, size_t size)
+{
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	struct vsvm_devmem *vd;
+
+	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
+	if (!vd)
+		return ERR_PTR(-ENOMEM);
+	vd->alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	if (IS_ERR(vd->alloc)) {
+		int err = PTR_ERR(vd->alloc);
+
+		kfree(vd);
+		return ERR_PTR(err);
+	}
+	vd->vpm = vpm;
+	atomic_inc(&pd->devmem_live);
+	drm_pagemap_devmem_init(&vd->base, pd->dev, mm, &vsvm_devmem_ops,
+				&vpm->dpagemap, size);
+	return vd;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_create);
+
+/**
+ * vsvm_pagemap_dev_init() - set up the pagemap side of a device
+ * @pd: the device's pagemap state
+ * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @dev: the device owning @vram
+ * @vram: the VRAM, set up
+ * @engine: the copy engine of the device, set up
+ * @sysmem: the VRAM is system memory: the device is on the "fabric"
+ *
+ * Acquires the device's interconnect owner and creates its shrinker and
+ * pagemap cache. No pagemap exists until vsvm_pagemap_get().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
+			  struct device *dev, struct vsvm_vram *vram,
+			  struct vsvm_copy_engine *engine, bool sysmem)
+{
+	int err;
+
+	memset(pd, 0, sizeof(*pd));
+	pd->drm = drm;
+	pd->dev = dev;
+	pd->vram = vram;
+	pd->engine = engine;
+	pd->ep.dev = dev;
+	pd->ep.fabric = sysmem && fabric && fabric[0] ? fabric : NULL;
+	pd->peer.private = pd;
+	mutex_init(&pd->free_lock);
+	init_llist_head(&pd->free_list);
+	INIT_WORK(&pd->free_work, vsvm_devmem_free_work);
+
+	err = drm_pagemap_acquire_owner(&pd->peer, &vsvm_pagemap_owners,
+					vsvm_pagemap_has_interconnect);
+	if (err)
+		return err;
+	pd->shrinker = drm_pagemap_shrinker_create(dev_name(dev));
+	if (IS_ERR(pd->shrinker)) {
+		err = PTR_ERR(pd->shrinker);
+		goto err_owner;
+	}
+	pd->cache = drm_pagemap_cache_create(pd->shrinker);
+	if (IS_ERR(pd->cache)) {
+		err = PTR_ERR(pd->cache);
+		goto err_shrinker;
+	}
+	return 0;
+
+err_shrinker:
+	drm_pagemap_shrinker_destroy(pd->shrinker);
+err_owner:
+	drm_pagemap_release_owner(&pd->peer);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
+
+/**
+ * vsvm_pagemap_dev_fini() - tear down the pagemap side of a device
+ * @pd: the device's pagemap state
+ *
+ * Called once no new user can come (the DRM device is unplugged), before
+ * the VRAM goes. An active pagemap is revoked: its pages go back to system
+ * memory and it refuses migrations; it lives on, detached, until its last
+ * reference (an open pagemap fd) goes. An inactive one is destroyed.
+ */
+void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
+{
+	struct drm_pagemap *dpagemap;
+	int err;
+
+	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
+	if (dpagemap) {
+		err = drm_pagemap_revoke(dpagemap);
+		if (err)
+			dev_warn(pd->dev, "pagemap revoke: %d\n", err);
+		drm_pagemap_put(dpagemap);
+	}
+	drm_pagemap_cache_destroy(pd->cache);
+	drm_pagemap_shrinker_destroy(pd->shrinker);
+	drm_pagemap_flush_destroyed();
+
+	flush_work(&pd->free_work);
+	mutex_lock(&pd->free_lock);
+	WARN_ON(atomic_read(&pd->devmem_live));
+	pd->vram = NULL;
+	mutex_unlock(&pd->free_lock);
+
+	drm_pagemap_release_owner(&pd->peer);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
+
+/**
+ * vsvm_pagemap_module_exit() - wait for the last vsvm pagemap to go
+ *
+ * Called at module exit, once every device is removed: their pagemaps are
+ * revoked or destroyed, but a revoked one lives on while a pagemap fd
+ * refers to it, and its destroy callback is module code. Waits for the
+ * last one to be destroyed (the fds to be closed).
+ */
+void vsvm_pagemap_module_exit(void)
+{
+	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
+	/* The deferred destroy work has returned from the last callback. */
+	drm_pagemap_flush_destroyed();
+}
+
+/**
+ * vsvm_pagemap_show() - print the pagemap state of a device, for debugfs
+ * @pd: the device's pagemap state
+ * @m: the seq_file
+ */
+void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
+{
+	struct drm_pagemap *dpagemap;
+	const char *state = "none";
+	unsigned long pages = 0, pfn = 0;
+
+	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
+	if (dpagemap) {
+		state = "active";
+	} else {
+		spin_lock(&pd->cache->lock);
+		if (pd->cache->dpagemap) {
+			state = "inactive";
+			pfn = to_vsvm_pagemap(pd->cache->dpagemap)->pfn_first;
+		}
+		spin_unlock(&pd->cache->lock);
+	}
+	if (dpagemap)
+		pfn = to_vsvm_pagemap(dpagemap)->pfn_first;
+	if (strcmp(state, "none"))
+		pages = pd->vram->size >> PAGE_SHIFT;
+
+	seq_printf(m, "pagemap: %s\n", state);
+	seq_printf(m, "pages: %lu\n", pages);
+	seq_printf(m, "pfn_first: %#lx\n", pfn);
+	seq_printf(m, "fabric: %s\n", pd->ep.fabric ?: "");
+	seq_printf(m, "created: %lld\n", atomic64_read(&pd->created));
+	seq_printf(m, "devmem_allocations: %d\n", atomic_read(&pd->devmem_live));
+	seq_printf(m, "pages_in: %lld\n", atomic64_read(&pd->pages_in));
+	seq_printf(m, "pages_out: %lld\n", atomic64_read(&pd->pages_out));
+	drm_pagemap_put(dpagemap);
+}
+
+/**
+ * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_devmem_open
+ * @file: the DRM file
+ *
+ * Installs a close-on-exec pagemap fd holding a reference on the pagemap of
+ * the region, creating or reviving the pagemap.
+ *
+ * Return: 0; -EINVAL for nonzero @flags, @pad or @reserved or a region
+ * other than 0; -ENODEV once the device is gone; -EMFILE, -ENOMEM or
+ * another errno of the pagemap creation.
+ */
+int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_devmem_open *args = data;
+	struct drm_pagemap *dpagemap;
+	int idx, fd;
+
+	if (args->flags || args->pad || args->reserved[0] ||
+	    args->reserved[1] || args->region)
+		return -EINVAL;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+	if (IS_ERR(dpagemap)) {
+		fd = PTR_ERR(dpagemap);
+	} else {
+		fd = drm_pagemap_get_fd(dpagemap);
+		drm_pagemap_put(dpagemap);
+	}
+	drm_dev_exit(idx);
+	if (fd < 0)
+		return fd;
+	args->fd = fd;
+	return 0;
+}
+
+static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	int idx;
+
+	if (!drm_dev_enter(entry->dev, &idx))
+		return -ENODEV;
+	vsvm_pagemap_show(&vdev->pagemap, m);
+	drm_dev_exit(idx);
+	return 0;
+}
+
+/**
+ * vsvm_pagemap_debugfs_init() - add the "pagemap" debugfs file of a device
+ * @vdev: the device, its DRM device registered
+ */
+void vsvm_pagemap_debugfs_init(struct vsvm_device *vdev)
+{
+	drm_debugfs_add_file(&vdev->drm, "pagemap", vsvm_pagemap_debugfs_show,
+			     NULL);
+}

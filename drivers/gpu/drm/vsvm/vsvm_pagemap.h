@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsvm pagemap: the drm_pagemap of a vsvm device's VRAM, its device-memory
+ * allocations and DRM_IOCTL_VSVM_DEVMEM_OPEN.
+ */
+#ifndef _VSVM_PAGEMAP_H_
+#define _VSVM_PAGEMAP_H_
+
+#include <linux/atomic.h>
+#include <linux/llist.h>
+#include <linux/memremap.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_p2p.h>
+#include <drm/drm_pagemap_util.h>
+
+struct drm_device;
+struct drm_file;
+struct device;
+struct resource;
+struct seq_file;
+struct vsvm_copy_engine;
+struct vsvm_vram;
+struct vsvm_vram_alloc;
+
+/**
+ * struct vsvm_pagemap_dev - the pagemap side of one device with VRAM
+ * @drm: the DRM device, or NULL (KUnit); not referenced by the pagemaps
+ * @dev: the device owning the VRAM and doing the copies
+ * @vram: the VRAM; set to NULL by vsvm_pagemap_dev_fini() under @free_lock
+ * @engine: the copy engine that migrates to and from @vram
+ * @ep: the interconnect endpoint of the device (for the owner predicate)
+ * @peer: the device's place in the module-wide owner list
+ * @shrinker: destroys the inactive pagemap under memory pressure
+ * @cache: holds the device's one pagemap (VRAM region 0)
+ * @free_lock: protects @vram against the deferred frees; see @free_work
+ * @free_list: devmem allocations released (possibly in atomic context)
+ *	and waiting for @free_work to free their VRAM
+ * @free_work: frees the VRAM of the allocations on @free_list
+ * @devmem_live: devmem allocations not freed yet
+ * @pages_in: pages migrated into the VRAM through the devmem ops
+ * @pages_out: pages copied back to system memory
+ * @created: pagemaps created for the device
+ *
+ * Lock order: mmap_lock, then &vsvm_vram.lock; @free_lock (a mutex) is
+ * taken by @free_work and by vsvm_pagemap_dev_fini() only, outside any
+ * other lock, around &vsvm_vram.lock.
+ */
+struct vsvm_pagemap_dev {
+	struct drm_device *drm;
+	struct device *dev;
+	struct vsvm_vram *vram;
+	struct vsvm_copy_engine *engine;
+	struct drm_pagemap_p2p_endpoint ep;
+	struct drm_pagemap_peer peer;
+	struct drm_pagemap_shrinker *shrinker;
+	struct drm_pagemap_cache *cache;
+	/* protects @vram against the deferred frees of @free_work */
+	struct mutex free_lock;
+	struct llist_head free_list;
+	struct work_struct free_work;
+	atomic_t devmem_live;
+	atomic64_t pages_in;
+	atomic64_t pages_out;
+	atomic64_t created;
+};
+
+/**
+ * struct vsvm_pagemap - the drm_pagemap of a device's VRAM
+ * @dpagemap: the drm_pagemap
+ * @pgmap: its MEMORY_DEVICE_PRIVATE dev_pagemap; device page pfn_first + i
+ *	is VRAM offset i * PAGE_SIZE
+ * @res: the free physical range @pgmap spans
+ * @pd: the device
+ * @pfn_first: the pfn of the page of VRAM offset 0
+ */
+struct vsvm_pagemap {
+	struct drm_pagemap dpagemap;
+	struct dev_pagemap pgmap;
+	struct resource *res;
+	struct vsvm_pagemap_dev *pd;
+	unsigned long pfn_first;
+};
+
+/**
+ * struct vsvm_devmem - one VRAM allocation backing migrated pages
+ * @base: the drm_pagemap allocation
+ * @vpm: the pagemap of the pages
+ * @alloc: the VRAM
+ * @free_link: link in &vsvm_pagemap_dev.free_list once released
+ */
+struct vsvm_devmem {
+	struct drm_pagemap_devmem base;
+	struct vsvm_pagemap *vpm;
+	struct vsvm_vram_alloc *alloc;
+	struct llist_node free_link;
+};
+
+int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
+			  struct device *dev, struct vsvm_vram *vram,
+			  struct vsvm_copy_engine *engine, bool sysmem);
+void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd);
+struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
+struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
+				       struct mm_struct *mm, size_t size);
+void vsvm_pagemap_module_exit(void);
+void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
+void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);
+
+int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+
+/**
+ * to_vsvm_pagemap() - the vsvm pagemap of a drm_pagemap
+ * @dpagemap: a drm_pagemap created by vsvm_pagemap_get()
+ *
+ * Return: the &struct vsvm_pagemap.
+ */
+static inline struct vsvm_pagemap *to_vsvm_pagemap(struct drm_pagemap *dpagemap)
+{
+	return container_of(dpagemap, struct vsvm_pagemap, dpagemap);
+}
+
+#endif

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vsvm_devmem: DRM_IOCTL_VSVM_DEVMEM_OPEN on every vsvm render node.
+ *
+ * The pagemap fds it returns, their flags and lifetime, its bad arguments
+ * (exact errno, no fd created) and, through debugfs, the pagemap going
+ * inactive with its last fd and being revived by the next open.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include <drm/vsvm_drm.h>
+
+#define MAX_DEVICES	64
+#define PAGEMAPS_PATH	"/sys/kernel/debug/drm_msvm/pagemaps"
+
+struct vsvm_dev {
+	int fd;
+	/* N of /dev/dri/renderDN */
+	int minor;
+};
+
+static struct vsvm_dev devs[MAX_DEVICES];
+static int n_devs;
+
+static bool vsvm_is_vsvm(int fd)
+{
+	drmVersionPtr ver = drmGetVersion(fd);
+	bool ret = ver && !strcmp(ver->name, "vsvm");
+
+	drmFreeVersion(ver);
+	return ret;
+}
+
+static int vsvm_cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Open every /dev/dri/renderD* whose driver is vsvm, in minor order. */
+static void vsvm_open_devices(void)
+{
+	int minors[MAX_DEVICES * 4];
+	int n = 0, i, minor, fd;
+	struct dirent *de;
+	char path[64];
+	DIR *dir;
+
+	dir = opendir("/dev/dri");
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && n < (int)ARRAY_SIZE(minors)) {
+		char end;
+
+		if (sscanf(de->d_name, "renderD%d%c", &minor, &end) == 1)
+			minors[n++] = minor;
+	}
+	closedir(dir);
+	qsort(minors, n, sizeof(minors[0]), vsvm_cmp_int);
+
+	for (i = 0; i < n && n_devs < MAX_DEVICES; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/renderD%d", minors[i]);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!vsvm_is_vsvm(fd)) {
+			close(fd);
+			continue;
+		}
+		devs[n_devs].fd = fd;
+		devs[n_devs].minor = minors[i];
+		n_devs++;
+	}
+}
+
+/* The number of open fds of this process. */
+static int vsvm_count_fds(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/fd");
+	igt_assert_f(dir, "opendir /proc/self/fd: %s\n", strerror(errno));
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* DEVMEM_OPEN of region 0: the new fd, checked. */
+static int vsvm_devmem_open(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_devmem_open arg;
+	char path[64], target[PATH_MAX];
+	ssize_t len;
+	int flags;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = -1;
+	igt_assert_f(drmIoctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &arg) == 0,
+		     "renderD%d: DEVMEM_OPEN: %s\n", d->minor, strerror(errno));
+	igt_assert_f(arg.fd >= 0, "renderD%d: fd %d\n", d->minor, arg.fd);
+	igt_assert_eq_u32(arg.flags, 0);
+	igt_assert_eq_u32(arg.region, 0);
+	igt_assert_eq_u32(arg.pad, 0);
+	igt_assert_eq_u64(arg.reserved[0], 0);
+	igt_assert_eq_u64(arg.reserved[1], 0);
+
+	flags = fcntl(arg.fd, F_GETFD);
+	igt_assert_f(flags >= 0, "F_GETFD: %s\n", strerror(errno));
+	igt_assert_f(flags & FD_CLOEXEC, "renderD%d: fd %d not close-on-exec\n",
+		     d->minor, arg.fd);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", arg.fd);
+	len = readlink(path, target, sizeof(target) - 1);
+	igt_assert_f(len > 0, "readlink %s: %s\n", path, strerror(errno));
+	target[len] = '\0';
+	igt_assert_f(strstr(target, "drm_pagemap"),
+		     "renderD%d: fd %d is \"%s\", not a pagemap\n", d->minor,
+		     arg.fd, target);
+	return arg.fd;
+}
+
+static void vsvm_close(int fd)
+{
+	igt_assert_eq(close(fd), 0);
+	errno = 0;
+	igt_assert_eq(fcntl(fd, F_GETFD), -1);
+	igt_assert_eq(errno, EBADF);
+}
+
+static void vsvm_test_open_close(const struct vsvm_dev *d)
+{
+	int before = vsvm_count_fds();
+	int fd1, fd2, i, fds[8];
+
+	fd1 = vsvm_devmem_open(d);
+	fd2 = vsvm_devmem_open(d);
+	igt_assert_neq(fd1, fd2);
+	igt_assert_eq(vsvm_count_fds(), before + 2);
+	vsvm_close(fd1);
+	igt_assert_eq(vsvm_count_fds(), before + 1);
+	/* the other fd still holds the pagemap: a new one is fine */
+	fd1 = vsvm_devmem_open(d);
+	vsvm_close(fd2);
+	vsvm_close(fd1);
+	igt_assert_eq(vsvm_count_fds(), before);
+
+	for (i = 0; i < (int)ARRAY_SIZE(fds); i++)
+		fds[i] = vsvm_devmem_open(d);
+	igt_assert_eq(vsvm_count_fds(), before + (int)ARRAY_SIZE(fds));
+	for (i = 0; i < (int)ARRAY_SIZE(fds); i++)
+		vsvm_close(fds[i]);
+	igt_assert_eq(vsvm_count_fds(), before);
+}
+
+/* @arg must fail with @err, unchanged, with no new fd. */
+static void vsvm_expect_fail(const struct vsvm_dev *d,
+			     struct drm_vsvm_devmem_open *arg, int err,
+			     const char *what)
+{
+	struct drm_vsvm_devmem_open saved = *arg;
+	int before = vsvm_count_fds();
+	int ret, e;
+
+	errno = 0;
+	ret = drmIoctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, arg);
+	e = errno;
+	igt_assert_f(ret == -1 && e == err,
+		     "renderD%d, %s: returned %d, errno %d (%s)\n", d->minor,
+		     what, ret, e, strerror(e));
+	igt_assert_f(!memcmp(arg, &saved, sizeof(saved)),
+		     "renderD%d, %s: the failed call changed the struct\n",
+		     d->minor, what);
+	igt_assert_f(vsvm_count_fds() == before,
+		     "renderD%d, %s: the failed call left an fd\n", d->minor,
+		     what);
+}
+
+/* A raw ioctl() with a bad argument pointer: EFAULT, no new fd. */
+static void vsvm_expect_efault(const struct vsvm_dev *d, void *ptr,
+			       const char *what)
+{
+	int before = vsvm_count_fds();
+	int ret, e;
+
+	errno = 0;
+	ret = ioctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, ptr);
+	e = errno;
+	igt_assert_f(ret == -1 && e == EFAULT,
+		     "renderD%d, %s: returned %d, errno %d (%s)\n", d->minor,
+		     what, ret, e, strerror(e));
+	igt_assert_f(vsvm_count_fds() == before,
+		     "renderD%d, %s: the failed call left an fd\n", d->minor,
+		     what);
+}
+
+static void vsvm_test_bad_args(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_devmem_open arg, good;
+	long page = sysconf(_SC_PAGESIZE);
+	char *map;
+	int fd;
+
+	memset(&good, 0, sizeof(good));
+	good.fd = -1;
+
+	arg = good;
+	arg.flags = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "flags 1");
+	arg.flags = 0x80000000u;
+	vsvm_expect_fail(d, &arg, EINVAL, "flags 1 << 31");
+	arg = good;
+	arg.region = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "region 1");
+	arg.region = 0xffffffffu;
+	vsvm_expect_fail(d, &arg, EINVAL, "region ~0");
+	arg = good;
+	arg.pad = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "pad 1");
+	arg.pad = 0x80000000u;
+	vsvm_expect_fail(d, &arg, EINVAL, "pad 1 << 31");
+	arg = good;
+	arg.reserved[0] = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "reserved[0] 1");
+	arg.reserved[0] = 1ull << 63;
+	vsvm_expect_fail(d, &arg, EINVAL, "reserved[0] 1 << 63");
+	arg = good;
+	arg.reserved[1] = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "reserved[1] 1");
+	arg.reserved[1] = 1ull << 63;
+	vsvm_expect_fail(d, &arg, EINVAL, "reserved[1] 1 << 63");
+	arg = good;
+	arg.flags = 1;
+	arg.region = 1;
+	vsvm_expect_fail(d, &arg, EINVAL, "flags and region");
+
+	vsvm_expect_efault(d, NULL, "arg NULL");
+	vsvm_expect_efault(d, (void *)1, "arg (void *)1");
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(map != MAP_FAILED);
+	igt_assert_eq(munmap(map + page, page), 0);
+	vsvm_expect_efault(d, map + page, "arg on an unmapped page");
+	vsvm_expect_efault(d, map + page - sizeof(arg) / 2,
+			   "arg across the mapping's end");
+	igt_assert_eq(munmap(map, page), 0);
+
+	/* the device still opens its region */
+	fd = vsvm_devmem_open(d);
+	vsvm_close(fd);
+}
+
+/* Counters of the global pagemap debugfs file. */
+struct vsvm_pagemap_stats {
+	long long active, inactive, revived, destroyed;
+};
+
+static void vsvm_read_stats(struct vsvm_pagemap_stats *s)
+{
+	char name[32];
+	long long v;
+	int found = 0;
+	FILE *f;
+
+	f = fopen(PAGEMAPS_PATH, "r");
+	igt_assert_f(f, "%s: %s\n", PAGEMAPS_PATH, strerror(errno));
+	while (fscanf(f, "%31s %lld", name, &v) == 2) {
+		long long *dst = NULL;
+
+		if (!strcmp(name, "active"))
+			dst = &s->active;
+		else if (!strcmp(name, "inactive"))
+			dst = &s->inactive;
+		else if (!strcmp(name, "revived"))
+			dst = &s->revived;
+		else if (!strcmp(name, "destroyed"))
+			dst = &s->destroyed;
+		if (dst) {
+			*dst = v;
+			found++;
+		}
+	}
+	fclose(f);
+	igt_assert_f(found == 4, "%s: %d of 4 counters\n", PAGEMAPS_PATH,
+		     found);
+}
+
+/* The device's debugfs "pagemap" state: active, inactive or none. */
+/* @state holds at least 32 bytes. */
+static void vsvm_read_state(const struct vsvm_dev *d, char *state)
+{
+	char link[PATH_MAX], path[PATH_MAX + 64], line[128];
+	const char *base;
+	ssize_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device",
+		 d->minor);
+	len = readlink(path, link, sizeof(link) - 1);
+	igt_assert_f(len > 0, "readlink %s: %s\n", path, strerror(errno));
+	link[len] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/pagemap", base);
+	f = fopen(path, "r");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	state[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pagemap: %31s", state) == 1)
+			break;
+	fclose(f);
+	igt_assert_f(state[0], "%s: no pagemap state\n", path);
+}
+
+static void vsvm_test_revive(const struct vsvm_dev *d)
+{
+	struct vsvm_pagemap_stats s0, s1, s2;
+	char state[32];
+	int fd1, fd2;
+
+	fd1 = vsvm_devmem_open(d);
+	fd2 = vsvm_devmem_open(d);
+	vsvm_read_state(d, state);
+	igt_assert_f(!strcmp(state, "active"), "renderD%d: %s with two fds\n",
+		     d->minor, state);
+	vsvm_read_stats(&s0);
+	igt_assert_lte(1, (int)s0.active);
+
+	vsvm_close(fd1);
+	vsvm_read_state(d, state);
+	igt_assert_f(!strcmp(state, "active"), "renderD%d: %s with one fd\n",
+		     d->minor, state);
+
+	vsvm_close(fd2);
+	vsvm_read_stats(&s1);
+	vsvm_read_state(d, state);
+	igt_assert_eq_s64(s1.active, s0.active - 1);
+	if (!strcmp(state, "none")) {
+		/* the shrinker took it meanwhile: it was destroyed */
+		igt_assert_lt_s64(s0.destroyed, s1.destroyed);
+		igt_info("renderD%d: pagemap shrunk before the revival check\n",
+			 d->minor);
+	} else {
+		igt_assert_f(!strcmp(state, "inactive"),
+			     "renderD%d: %s after the last close\n", d->minor,
+			     state);
+		igt_assert_eq_s64(s1.inactive, s0.inactive + 1);
+	}
+
+	fd1 = vsvm_devmem_open(d);
+	vsvm_read_stats(&s2);
+	vsvm_read_state(d, state);
+	igt_assert_f(!strcmp(state, "active"), "renderD%d: %s after reopen\n",
+		     d->minor, state);
+	igt_assert_eq_s64(s2.active, s1.active + 1);
+	/* revived (unless the shrinker raced us and a new one was made) */
+	if (s2.destroyed == s1.destroyed) {
+		igt_assert_eq_s64(s2.revived, s1.revived + 1);
+		igt_assert_eq_s64(s2.inactive, s1.inactive - 1);
+	}
+	vsvm_close(fd1);
+}
+
+static void vsvm_sysfs_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	igt_assert_f(fputs(val, f) >= 0 && fclose(f) == 0,
+		     "writing %s to %s: %s\n", val, path, strerror(errno));
+}
+
+/* The render node minor of PCI device @bdf once it is bound, or -1. */
+static int vsvm_wait_render_minor(const char *bdf)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *de;
+	int i, minor = -1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/drm", bdf);
+	for (i = 0; i < 100 && minor < 0; i++) {
+		dir = opendir(path);
+		while (dir && (de = readdir(dir)))
+			if (sscanf(de->d_name, "renderD%d", &minor) == 1)
+				break;
+		if (dir)
+			closedir(dir);
+		if (minor < 0)
+			usleep(50000);
+	}
+	return minor;
+}
+
+/*
+ * Unbind a PCI vsvm device while a pagemap fd of it is open: the fd stays
+ * valid, the device's ioctls fail with ENODEV, closing the fd destroys the
+ * revoked pagemap; rebinding gives a working device again.
+ */
+static void vsvm_test_unbind(void)
+{
+	char link[PATH_MAX], path[PATH_MAX], bdf[PATH_MAX];
+	struct vsvm_pagemap_stats s0, s1;
+	struct drm_vsvm_devmem_open arg;
+	struct vsvm_dev *d = NULL;
+	const char *base;
+	int i, pfd, fd = -1, minor;
+	ssize_t len;
+
+	for (i = 0; i < n_devs && !d; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/drm/renderD%d/device/subsystem",
+			 devs[i].minor);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		base = strrchr(link, '/');
+		if (base && !strcmp(base + 1, "pci"))
+			d = &devs[i];
+	}
+	igt_require_f(d, "no PCI vsvm device\n");
+	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device", d->minor);
+	len = readlink(path, link, sizeof(link) - 1);
+	igt_assert_lt(0, (int)len);
+	link[len] = '\0';
+	base = strrchr(link, '/');
+	snprintf(bdf, sizeof(bdf), "%s", base ? base + 1 : link);
+	igt_info("unbinding %s (renderD%d)\n", bdf, d->minor);
+
+	pfd = vsvm_devmem_open(d);
+	vsvm_sysfs_write("/sys/bus/pci/drivers/vsvm/unbind", bdf);
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = -1;
+	vsvm_expect_fail(d, &arg, ENODEV, "DEVMEM_OPEN after unbind");
+	igt_assert_lte(0, fcntl(pfd, F_GETFD));
+
+	/* the revoked pagemap goes with its last fd (destroyed, deferred) */
+	vsvm_read_stats(&s0);
+	vsvm_close(pfd);
+	for (i = 0; i < 100; i++) {
+		vsvm_read_stats(&s1);
+		if (s1.destroyed > s0.destroyed)
+			break;
+		usleep(20000);
+	}
+	igt_assert_lt_s64(s0.destroyed, s1.destroyed);
+	igt_assert_eq_s64(s1.inactive, s0.inactive);
+
+	close(d->fd);
+	d->fd = -1;
+	vsvm_sysfs_write("/sys/bus/pci/drivers/vsvm/bind", bdf);
+	minor = vsvm_wait_render_minor(bdf);
+	igt_assert_f(minor >= 0, "%s: no render node after rebind\n", bdf);
+	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
+	for (i = 0; i < 100; i++) {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+		usleep(50000);
+	}
+	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	d->fd = fd;
+	d->minor = minor;
+	igt_assert(vsvm_is_vsvm(fd));
+	vsvm_close(vsvm_devmem_open(d));
+}
+
+igt_main
+{
+	igt_fixture {
+		vsvm_open_devices();
+		igt_info("%d vsvm render node(s)\n", n_devs);
+		igt_require_f(n_devs > 0, "no vsvm render node\n");
+	}
+
+	igt_describe("Opens give distinct close-on-exec pagemap fds; closing works.");
+	igt_subtest("open-close") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_open_close(&devs[i]);
+	}
+
+	igt_describe("Bad fields and pointers: exact errno, no fd, no change.");
+	igt_subtest("bad-args") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_bad_args(&devs[i]);
+	}
+
+	igt_describe("The pagemap goes inactive with its last fd, the next open revives it.");
+	igt_subtest("inactive-revive") {
+		int i;
+
+		igt_require_f(access(PAGEMAPS_PATH, R_OK) == 0,
+			      "no %s\n", PAGEMAPS_PATH);
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_revive(&devs[i]);
+	}
+
+	igt_describe("Unbind with a pagemap fd open: the fd outlives the device, rebind works.");
+	igt_subtest("unbind")
+		vsvm_test_unbind();
+
+	igt_fixture {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			if (devs[i].fd >= 0)
+				close(devs[i].fd);
+		n_devs = 0;
+	}
+}

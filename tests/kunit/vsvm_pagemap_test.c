@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the vsvm pagemap: a vsvm-like device (a KUnit device with
+ * system-memory VRAM and a copy engine) gets its pagemap from the cache;
+ * anonymous memory of the test's mm migrates into the VRAM through the
+ * vsvm devmem ops and the copy engine and comes back on CPU faults or on
+ * revoke. Checks data (in VRAM and back in user memory), placement (HMM
+ * snapshots: device-private pages of this pagemap at the right VRAM
+ * offsets), the cache's inactive/revive cycle, and that no VRAM leaks.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/dma-mapping.h>
+#include <linux/hmm.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
+
+#include "vsvm_copy.h"
+#include "vsvm_pagemap.h"
+#include "vsvm_vram.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define VRAM_PAGES	64
+
+struct pm_test {
+	struct device *dev;
+	struct vsvm_vram vram;
+	struct vsvm_copy_engine engine;
+	struct vsvm_pagemap_dev pd;
+	/* vsvm_pagemap_dev_fini() already ran (the unbind test) */
+	bool pd_gone;
+};
+
+static const struct vsvm_copy_engine_ops pm_test_copy_ops = {
+	.vram_va = vsvm_pagemap_vram_va,
+};
+
+static int pm_test_init(struct kunit *test)
+{
+	struct pm_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->dev = kunit_device_register(test, "vsvm-pagemap-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->dev));
+	t->dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	t->dev->dma_mask = &t->dev->coherent_dma_mask;
+
+	err = vsvm_vram_init_sysmem(&t->vram, VRAM_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = vsvm_copy_engine_init(&t->engine, t->dev, &pm_test_copy_ops,
+				    &t->vram);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = vsvm_pagemap_dev_init(&t->pd, NULL, t->dev, &t->vram, &t->engine,
+				    true);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	test->priv = t;
+	return 0;
+}
+
+static void pm_test_exit(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+
+	if (!t)
+		return;
+	if (!t->pd_gone)
+		vsvm_pagemap_dev_fini(&t->pd);
+	vsvm_copy_engine_fini(&t->engine);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	vsvm_vram_fini(&t->vram);
+}
+
+static bool pm_test_invalidate(struct mmu_interval_notifier *mni,
+			       const struct mmu_notifier_range *range,
+			       unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops pm_test_mni_ops = {
+	.invalidate = pm_test_invalidate,
+};
+
+/* HMM snapshot of [@addr, + @npages) without faulting, as @owner sees it. */
+static void pm_test_snapshot(struct kunit *test, unsigned long addr,
+			     unsigned long npages, void *owner,
+			     unsigned long *pfns)
+{
+	struct mm_struct *mm = current->mm;
+	struct mmu_interval_notifier mni;
+	struct hmm_range range = {
+		.notifier = &mni,
+		.start = addr,
+		.end = addr + npages * PAGE_SIZE,
+		.hmm_pfns = pfns,
+		.dev_private_owner = owner,
+	};
+	int err;
+
+	memset(pfns, 0, npages * sizeof(*pfns));
+	err = mmu_interval_notifier_insert(&mni, mm, addr, npages * PAGE_SIZE,
+					   &pm_test_mni_ops);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	do {
+		range.notifier_seq = mmu_interval_read_begin(&mni);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+	} while (err == -EBUSY);
+	mmu_interval_notifier_remove(&mni);
+	KUNIT_ASSERT_EQ(test, err, 0);
+}
+
+static u32 pm_test_pattern(unsigned long page, unsigned long word, u32 seed)
+{
+	return seed ^ (page << 20) ^ (word * 2654435761u);
+}
+
+static bool pm_test_check(const u32 *mem, unsigned long p,
+			  unsigned long filled, u32 seed)
+{
+	unsigned long w;
+
+	for (w = 0; w < PAGE_SIZE / sizeof(u32); w++)
+		if (mem[w] != (p < filled ? pm_test_pattern(p, w, seed) : 0))
+			return false;
+	return true;
+}
+
+/* @npages anonymous pages, the first @filled holding the pattern. */
+static unsigned long pm_test_map(struct kunit *test, unsigned long npages,
+				 unsigned long filled, u32 seed)
+{
+	u32 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long addr, p, w;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	addr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     0);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	for (p = 0; p < filled; p++) {
+		for (w = 0; w < PAGE_SIZE / sizeof(u32); w++)
+			buf[w] = pm_test_pattern(p, w, seed);
+		KUNIT_ASSERT_EQ(test,
+				copy_to_user((void __user *)addr + p * PAGE_SIZE,
+					     buf, PAGE_SIZE), 0);
+	}
+	return addr;
+}
+
+/*
+ * Every page is a device page of @vpm whose VRAM holds its data: returns
+ * the number of such pages.
+ */
+static unsigned long pm_test_in_vram(struct kunit *test, struct pm_test *t,
+				     struct vsvm_pagemap *vpm,
+				     unsigned long addr, unsigned long npages,
+				     unsigned long filled, u32 seed)
+{
+	unsigned long *pfns = kunit_kcalloc(test, npages, sizeof(*pfns),
+					    GFP_KERNEL);
+	unsigned long p, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	pm_test_snapshot(test, addr, npages, t->pd.peer.owner, pfns);
+	for (p = 0; p < npages; p++) {
+		struct page *page;
+		u64 offset;
+
+		if (!(pfns[p] & HMM_PFN_VALID))
+			continue;
+		page = hmm_pfn_to_page(pfns[p]);
+		if (!is_device_private_page(page) || page->pgmap != &vpm->pgmap)
+			continue;
+		offset = (u64)(page_to_pfn(page) - vpm->pfn_first) << PAGE_SHIFT;
+		KUNIT_ASSERT_LT(test, offset, t->vram.size);
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      pm_test_check(vsvm_vram_vaddr(&t->vram, offset),
+						    p, filled, seed),
+				      "VRAM data of page %lu", p);
+		KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_to_dpagemap(page),
+				    &vpm->dpagemap);
+		n++;
+	}
+	return n;
+}
+
+/* Read the range back through the CPU: the data, faulting pages back. */
+static void pm_test_expect_user(struct kunit *test, unsigned long addr,
+				unsigned long npages, unsigned long filled,
+				u32 seed)
+{
+	u32 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long p;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (p = 0; p < npages; p++) {
+		KUNIT_ASSERT_EQ(test,
+				copy_from_user(buf,
+					       (void __user *)addr + p * PAGE_SIZE,
+					       PAGE_SIZE), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, pm_test_check(buf, p, filled, seed),
+				      "user data of page %lu", p);
+	}
+}
+
+static void pm_test_settle(struct pm_test *t)
+{
+	flush_work(&t->pd.free_work);
+}
+
+static void pm_test_create_revive(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp, *dp2;
+	struct vsvm_pagemap *vpm;
+
+	KUNIT_EXPECT_NULL(test, drm_pagemap_get_from_cache_if_active(t->pd.cache));
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vpm = to_vsvm_pagemap(dp);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 1);
+	KUNIT_EXPECT_EQ(test, vpm->pgmap.type, MEMORY_DEVICE_PRIVATE);
+	KUNIT_EXPECT_PTR_EQ(test, vpm->pgmap.owner, (void *)t->pd.peer.owner);
+	KUNIT_EXPECT_PTR_EQ(test, vpm->pgmap.ops, drm_pagemap_pagemap_ops_get());
+	/* request_free_mem_region() rounds up to a memory section */
+	KUNIT_EXPECT_GE(test, range_len(&vpm->pgmap.range), t->vram.size);
+	KUNIT_EXPECT_EQ(test, vpm->pfn_first, PHYS_PFN(vpm->pgmap.range.start));
+	KUNIT_EXPECT_PTR_EQ(test, dp->dev, t->dev);
+
+	/* a second user shares it */
+	dp2 = vsvm_pagemap_get(&t->pd);
+	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
+	drm_pagemap_put(dp2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 1);
+
+	/* the last put leaves it inactive in the cache */
+	drm_pagemap_stats_get(&s0);
+	drm_pagemap_put(dp);
+	KUNIT_EXPECT_NULL(test, drm_pagemap_get_from_cache_if_active(t->pd.cache));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(t->pd.cache->dpagemap), dp);
+
+	/* and the next get revives the same one */
+	dp2 = vsvm_pagemap_get(&t->pd);
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
+	KUNIT_EXPECT_EQ(test, s1.revived, s0.revived + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 1);
+	drm_pagemap_put(dp2);
+}
+
+/* Under memory pressure the shrinker destroys the inactive pagemap. */
+static void pm_test_shrink(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp;
+
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	/* active: nothing to shrink */
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 0);
+	drm_pagemap_put(dp);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 1);
+
+	drm_pagemap_stats_get(&s0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_scan(t->pd.shrinker, 8), 1);
+	drm_pagemap_flush_destroyed();
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_GE(test, s1.destroyed, s0.destroyed + 1);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(t->pd.cache->dpagemap));
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(t->pd.shrinker), 0);
+
+	/* the next user gets a new one */
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 2);
+	drm_pagemap_put(dp);
+}
+
+static void pm_test_device_map(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_device_addr a;
+	struct drm_pagemap *dp;
+	struct vsvm_pagemap *vpm;
+	struct device *other;
+	struct page *page;
+	u64 avail;
+	void *va;
+
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vpm = to_vsvm_pagemap(dp);
+	page = pfn_to_page(vpm->pfn_first + 5);
+
+	a = dp->ops->device_map(dp, t->dev, page, 0, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, a.addr, 5 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, (int)a.proto, DRM_INTERCONNECT_DRIVER);
+	dp->ops->device_unmap(dp, t->dev, a);
+
+	other = kunit_device_register(test, "vsvm-pagemap-test-peer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	a = dp->ops->device_map(dp, other, page, 0, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, a.addr, DMA_MAPPING_ERROR);
+
+	/* the engine's view of VRAM */
+	va = vsvm_pagemap_vram_va(&t->vram, 3 * PAGE_SIZE + 16, &avail);
+	KUNIT_EXPECT_PTR_EQ(test, va, vsvm_vram_vaddr(&t->vram, 3 * PAGE_SIZE) + 16);
+	KUNIT_EXPECT_EQ(test, avail, PAGE_SIZE - 16);
+	KUNIT_EXPECT_NULL(test, vsvm_pagemap_vram_va(&t->vram, t->vram.size,
+						     &avail));
+	drm_pagemap_put(dp);
+}
+
+static void pm_test_migrate_fault_back(struct kunit *test)
+{
+	const unsigned long npages = 8, filled = 6;
+	struct pm_test *t = test->priv;
+	struct drm_pagemap *dp;
+	unsigned long addr;
+	int err;
+
+	addr = pm_test_map(test, npages, filled, 0x1234);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), npages * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.pages_in), npages);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, filled, 0x1234),
+			npages);
+
+	/* the pagemap fd keeps working while pages live: drop our ref */
+	drm_pagemap_put(dp);
+
+	/* a CPU read faults the allocation back, with the data */
+	pm_test_expect_user(test, addr, npages, filled, 0x1234);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.pages_out), npages);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, filled, 0x1234), 0);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+}
+
+static void pm_test_migrate_errors(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct drm_pagemap *dp;
+	unsigned long addr;
+	int err;
+
+	addr = pm_test_map(test, 4, 4, 0x55);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+
+	/* unaligned and empty ranges */
+	err = drm_pagemap_populate_mm(dp, addr + 1, addr + PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	err = drm_pagemap_populate_mm(dp, addr, addr, current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	/* more than the VRAM */
+	addr = pm_test_map(test, VRAM_PAGES + 1, 0, 0);
+	err = drm_pagemap_populate_mm(dp, addr,
+				      addr + (VRAM_PAGES + 1) * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.pages_in), 0);
+	drm_pagemap_put(dp);
+}
+
+static void pm_test_revoke(struct kunit *test)
+{
+	const unsigned long npages = 4;
+	struct pm_test *t = test->priv;
+	struct drm_pagemap *dp, *dp2;
+	unsigned long addr;
+	int err;
+
+	addr = pm_test_map(test, npages, npages, 0xbeef);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, npages, 0xbeef),
+			npages);
+
+	/* revoke brings every page back and refuses new migrations */
+	KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(dp), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, npages, 0xbeef), 0);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -ENODEV);
+	pm_test_expect_user(test, addr, npages, npages, 0xbeef);
+
+	/* the cache forgot it: the next get makes a new one */
+	dp2 = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp2));
+	KUNIT_EXPECT_PTR_NE(test, dp2, dp);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.created), 2);
+	drm_pagemap_put(dp);
+	drm_pagemap_put(dp2);
+}
+
+/*
+ * The device goes (unbind) while a reference (a pagemap fd) and migrated
+ * pages live: the pages come back with their data, the pagemap refuses
+ * migrations, outlives the device's cache and shrinker, and is destroyed
+ * at its last put, with no VRAM left allocated.
+ */
+static void pm_test_fini_with_ref(struct kunit *test)
+{
+	const unsigned long npages = 6;
+	struct pm_test *t = test->priv;
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp;
+	unsigned long addr;
+	int err;
+
+	addr = pm_test_map(test, npages, npages - 1, 0xfee1);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), npages * PAGE_SIZE);
+
+	vsvm_pagemap_dev_fini(&t->pd);
+	t->pd_gone = true;
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(dp->revoked));
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, npages - 1, 0xfee1),
+			0);
+	pm_test_expect_user(test, addr, npages, npages - 1, 0xfee1);
+	err = drm_pagemap_populate_mm(dp, addr, addr + npages * PAGE_SIZE,
+				      current->mm, 0);
+	KUNIT_EXPECT_EQ(test, err, -ENODEV);
+
+	drm_pagemap_stats_get(&s0);
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_GE(test, s1.destroyed, s0.destroyed + 1);
+	KUNIT_EXPECT_EQ(test, s1.inactive, s0.inactive);
+}
+
+static struct kunit_case pm_test_cases[] = {
+	KUNIT_CASE(pm_test_create_revive),
+	KUNIT_CASE(pm_test_shrink),
+	KUNIT_CASE(pm_test_device_map),
+	KUNIT_CASE(pm_test_migrate_fault_back),
+	KUNIT_CASE(pm_test_migrate_errors),
+	KUNIT_CASE(pm_test_revoke),
+	KUNIT_CASE(pm_test_fini_with_ref),
+	{}
+};
+
+static struct kunit_suite pm_test_suite = {
+	.name = "vsvm_pagemap",
+	.init = pm_test_init,
+	.exit = pm_test_exit,
+	.test_cases = pm_test_cases,
+};
+
+kunit_test_suite(pm_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the vsvm pagemap");
+MODULE_LICENSE("GPL");
