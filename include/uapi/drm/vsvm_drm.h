@@ -19,10 +19,18 @@ extern "C" {
  */
 
 #define DRM_VSVM_QUERY			0x00
+#define DRM_VSVM_VM_CREATE		0x01
+#define DRM_VSVM_VM_DESTROY		0x02
 #define DRM_VSVM_DEVMEM_OPEN		0x03
 
 #define DRM_IOCTL_VSVM_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_QUERY, struct drm_vsvm_query)
+#define DRM_IOCTL_VSVM_VM_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_VM_CREATE, \
+		 struct drm_vsvm_vm_create)
+#define DRM_IOCTL_VSVM_VM_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_VM_DESTROY, \
+		struct drm_vsvm_vm_destroy)
 #define DRM_IOCTL_VSVM_DEVMEM_OPEN \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_DEVMEM_OPEN, \
 		 struct drm_vsvm_devmem_open)
@@ -100,6 +108,50 @@ struct drm_vsvm_query_device {
 	__u8 pad;
 	/** @reserved: zero, for extensions */
 	__u32 reserved[5];
+};
+
+/* The most VMs one open file of a device may hold. */
+#define DRM_VSVM_VM_MAX_PER_FILE	64
+
+/**
+ * struct drm_vsvm_vm_create - the argument of DRM_IOCTL_VSVM_VM_CREATE
+ *
+ * Creates a GPU VM that mirrors the whole address space of the calling
+ * process: any of its CPU virtual addresses is a GPU virtual address of the
+ * VM. The VM belongs to the open file and may only be used from the
+ * process (the mm) that created it; closing the file destroys its VMs.
+ *
+ * Errors: -EINVAL for nonzero @flags or @reserved; -ENOSPC when the file
+ * already holds %DRM_VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -EFAULT for a bad
+ * argument pointer; -ENODEV once the device is gone.
+ */
+struct drm_vsvm_vm_create {
+	/** @flags: must be zero */
+	__u32 flags;
+	/** @vm_id: out: the id of the new VM, nonzero, unique in the file */
+	__u32 vm_id;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_vsvm_vm_destroy - the argument of DRM_IOCTL_VSVM_VM_DESTROY
+ *
+ * Destroys a VM: the device stops mirroring the process's memory through
+ * it and its id becomes unknown.
+ *
+ * Errors: -EINVAL for nonzero @pad or @reserved; -ENOENT for an id that is
+ * not a VM of this file; -EACCES when the caller's process is not the one
+ * that created the VM (for example a child forked with the file open): the
+ * VM is left alone; -EFAULT for a bad argument pointer.
+ */
+struct drm_vsvm_vm_destroy {
+	/** @vm_id: the VM to destroy */
+	__u32 vm_id;
+	/** @pad: must be zero */
+	__u32 pad;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
 };
 
 /**

@@ -21,6 +21,7 @@
 
 #include "vsvm_drv.h"
 #include "vsvm_query.h"
+#include "vsvm_vm.h"
 
 #define VSVM_DRIVER_NAME	"vsvm"
 #define VSVM_DRIVER_DESC	"Emulated GPU with shared virtual memory"
@@ -37,6 +38,10 @@ static DEFINE_IDA(vsvm_ida);
 
 static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_QUERY, vsvm_query_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_VM_CREATE, vsvm_vm_create_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
+			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
 };
 
@@ -54,6 +59,8 @@ static const struct file_operations vsvm_fops = {
 
 static const struct drm_driver vsvm_drm_driver = {
 	.driver_features = DRIVER_RENDER,
+	.open = vsvm_file_open,
+	.postclose = vsvm_file_postclose,
 	.ioctls = vsvm_ioctls,
 	.num_ioctls = ARRAY_SIZE(vsvm_ioctls),
 	.fops = &vsvm_fops,
@@ -101,6 +108,7 @@ struct vsvm_device *vsvm_device_alloc(struct device *parent,
 		return ERR_PTR(err);
 
 	vdev->backend = backend;
+	vsvm_device_vms_init(vdev);
 	return vdev;
 }
 
@@ -151,6 +159,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	}
 	vsvm_debugfs_init(vdev);
 	vsvm_pagemap_debugfs_init(vdev);
+	vsvm_vm_debugfs_init(vdev);
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",

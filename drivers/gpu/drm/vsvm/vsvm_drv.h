@@ -5,6 +5,8 @@
 #ifndef _VSVM_DRV_H_
 #define _VSVM_DRV_H_
 
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 #include <drm/drm_device.h>
@@ -29,8 +31,13 @@ struct pci_dev;
  * @copy: its copy engine, set up and torn down with @pagemap
  * @pagemap: the pagemap of @vram (vsvm_pagemap.c), set up at registration
  *	and torn down after unplug, before @vram
+ * @vm_lock: protects @vm_list and @nr_vms; taken after &vsvm_file.lock
+ *	and before the notifier lock of a VM
+ * @vm_list: the live &struct vsvm_vm of all files of the device
+ * @nr_vms: the number of VMs in @vm_list
  *
- * All fields but @vram's allocator state are constant after probe.
+ * All fields but @vram's allocator state and the VM list are constant after
+ * probe.
  */
 struct vsvm_device {
 	struct drm_device drm;
@@ -40,6 +47,9 @@ struct vsvm_device {
 	struct vsvm_vram vram;
 	struct vsvm_copy_engine copy;
 	struct vsvm_pagemap_dev pagemap;
+	struct mutex vm_lock; /* protects vm_list and nr_vms */
+	struct list_head vm_list;
+	unsigned int nr_vms;
 };
 
 /**

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm: GPU VMs (DRM_IOCTL_VSVM_VM_CREATE and DRM_IOCTL_VSVM_VM_DESTROY).
+ *
+ * A VM mirrors the mm of the process that created it through a
+ * &struct drm_gpusvm and keeps a GPU page table of its own: VA page to
+ * device address. The emulated GPU walks that table under the notifier lock
+ * held for read; a miss is a GPU fault, handled by vsvm_vm_fault() under the
+ * VM lock: find or insert the range, collect its pages, and bind them if no
+ * invalidation came in between. The invalidate callback zaps the table.
+ *
+ * VMs belong to a DRM file (&struct vsvm_file) and may only be used from
+ * the mm that created them: any other caller, such as a forked child
+ * holding the same file, gets -EACCES and never reaches another process's
+ * memory. Lock order: &vsvm_file.lock -> &vsvm_device.vm_lock ->
+ * &vsvm_vm.lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
+ *
+ * A GPU access to @va of a VM from vsvm_vm_lookup() goes::
+ *
+ *	mutex_lock(&vm->lock);
+ *	retry:
+ *	drm_gpusvm_notifier_lock(&vm->svm);
+ *	if (!vsvm_vm_pt_lookup(vm, va, &addr, &writable) ||
+ *	    (write && !writable)) {
+ *		drm_gpusvm_notifier_unlock(&vm->svm);
+ *		err = vsvm_vm_fault(vm, va, write);
+ *		if (err)
+ *			goto out;
+ *		goto retry;
+ *	}
+ *	access the page at addr (+ offset_in_page(va));
+ *	drm_gpusvm_notifier_unlock(&vm->svm);
+ *	out:
+ *	mutex_unlock(&vm->lock);
+ */
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include <kunit/visibility.h>
+
+#include "vsvm_drv.h"
+#include "vsvm_vm.h"
+
+/* The VA size of each notifier of a VM. */
+#define VSVM_VM_NOTIFIER_SIZE	SZ_512M
+/* How often a fault collects the pages again when invalidations race it. */
+#define VSVM_VM_FAULT_TRIES	64
+
+static const unsigned long vsvm_vm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
+/*
+ * A page table entry is an xarray value: the page-aligned device address,
+ * with the protocol, the DMA direction and the writable bit in the low bits.
+ */
+#define VSVM_PTE_WRITABLE	BIT(0)
+#define VSVM_PTE_PROTO_SHIFT	1
+#define VSVM_PTE_PROTO_MASK	(0x3ul << VSVM_PTE_PROTO_SHIFT)
+#define VSVM_PTE_DIR_SHIFT	3
+#define VSVM_PTE_DIR_MASK	(0x3ul << VSVM_PTE_DIR_SHIFT)
+
+static unsigned long vsvm_vm_pages(unsigned long start, unsigned long end)
+{
+	return (end - start) >> PAGE_SHIFT;
+}
+
+/* Drop the entries (and reservations) of [@start, @end). */
+static void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
+			   unsigned long end)
+{
+	unsigned long idx;
+
+	for (idx = start >> PAGE_SHIFT; idx < PAGE_ALIGN(end) >> PAGE_SHIFT;
+	     idx++)
+		xa_erase(&vm->pt, idx);
+}
+
+static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
+			       struct drm_gpusvm_notifier *notifier,
+			       const struct mmu_notifier_range *mmu_range)
+{
+	struct vsvm_vm *vm = container_of(svm, struct vsvm_vm, svm);
+	struct drm_gpusvm_range *range;
+
+	/*
+	 * drm_gpusvm drops the pages of every range overlapping the
+	 * interval, even partly, so the whole of each such range goes.
+	 * Entries only exist inside ranges. The GPU walks the table with the
+	 * notifier lock held for read, so once the entries are gone it no
+	 * longer uses the pages.
+	 */
+	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+				  mmu_range->end)
+		vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
+			       drm_gpusvm_range_end(range));
+}
+
+static const struct drm_gpusvm_ops vsvm_vm_svm_ops = {
+	.invalidate = vsvm_vm_invalidate,
+};
+
+static int vsvm_vm_pt_reserve(struct vsvm_vm *vm,
+			      struct drm_gpusvm_range *range)
+{
+	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
+	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
+	int err;
+
+	for (; idx < end; idx++) {
+		err = xa_reserve(&vm->pt, idx, GFP_KERNEL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void vsvm_vm_pt_unreserve(struct vsvm_vm *vm,
+				 struct drm_gpusvm_range *range)
+{
+	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
+	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
+
+	for (; idx < end; idx++)
+		xa_release(&vm->pt, idx);
+}
+
+/* Notifier lock held for read, pages valid, slots reserved. */
+static int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
+{
+	unsigned long base = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
+	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
+					     drm_gpusvm_range_end(range));
+	unsigned long writable = range->flags.read_only ? 0 : VSVM_PTE_WRITABLE;
+	unsigned long i, j;
+
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held_read(&vm->svm.notifier_lock);
+
+	for (i = 0; i < npages; i += 1ul << range->dma_addr[i].order) {
+		const struct drm_pagemap_device_addr *da = &range->dma_addr[i];
+
+		for (j = 0; j < (1ul << da->order) && i + j < npages; j++) {
+			u64 addr = da->addr + (j << PAGE_SHIFT);
+			void *old;
+
+			if (WARN_ON_ONCE(addr > LONG_MAX || !PAGE_ALIGNED(addr)))
+				return -EINVAL;
+			old = xa_store(&vm->pt, base + i + j,
+				       xa_mk_value(addr | writable |
+						   ((unsigned long)da->proto <<
+						    VSVM_PTE_PROTO_SHIFT) |
+						   ((unsigned long)da->dir <<
+						    VSVM_PTE_DIR_SHIFT)),
+				       GFP_NOWAIT | __GFP_NOWARN);
+			if (xa_is_err(old))
+				return xa_err(old);
+		}
+	}
+	return 0;
+}
+
+/**
+ * vsvm_vm_pt_lookup() - read the GPU page table
+ * @vm: the VM
+ * @va: a virtual address
+ * @addr: out: the device address of the page holding @va (order 0)
+ * @writable: out: whether the GPU may write the page
+ *
+ * Called with the notifier lock of @vm held for read
+ * (drm_gpusvm_notifier_lock()); the page stays mapped while it is held.
+ *
+ * Return: true if @va is mapped, false on a miss (a GPU fault).
+ */
+bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
+		       struct drm_pagemap_device_addr *addr, bool *writable)
+{
+	void *entry;
+	unsigned long v;
+
+	lockdep_assert_held(&vm->svm.notifier_lock);
+
+	entry = xa_load(&vm->pt, va >> PAGE_SHIFT);
+	if (!xa_is_value(entry))
+		return false;
+	v = xa_to_value(entry);
+	*addr = drm_pagemap_device_addr_encode(v & PAGE_MASK,
+					       (v & VSVM_PTE_PROTO_MASK) >>
+					       VSVM_PTE_PROTO_SHIFT, 0,
+					       (v & VSVM_PTE_DIR_MASK) >>
+					       VSVM_PTE_DIR_SHIFT);
+	*writable = v & VSVM_PTE_WRITABLE;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_lookup);
+
+/**
+ * vsvm_vm_pt_count() - the number of pages the GPU page table maps
+ * @vm: the VM
+ *
+ * Return: the number of mapped pages, a snapshot.
+ */
+unsigned long vsvm_vm_pt_count(struct vsvm_vm *vm)
+{
+	unsigned long idx, count = 0;
+	void *entry;
+
+	xa_for_each(&vm->pt, idx, entry)
+		count++;
+	return count;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_count);
+
+/**
+ * vsvm_vm_fault() - handle a GPU fault on system memory
+ * @vm: the VM
+ * @va: the faulting address
+ * @write: the GPU writes: collect the pages with write access
+ *
+ * Finds or inserts the &struct drm_gpusvm_range holding @va, collects its
+ * pages (drm_gpusvm_range_get_pages()) and binds every page of the range
+ * into the GPU page table, all over again if an invalidation raced it.
+ * Pages of device memory of the VM's owner group are bound as they are;
+ * this does not migrate. Called with &vsvm_vm.lock held, from the VM's mm.
+ *
+ * Return: 0 when @va is mapped (until the next invalidation); -EACCES from
+ * another mm; -ENOENT if no VMA holds @va; -EPERM for a write to read-only
+ * memory; -EFAULT if the memory cannot be faulted in or the mm is gone;
+ * -EINTR on a fatal signal; -EAGAIN if invalidations kept racing;
+ * another errno of drm_gpusvm.
+ */
+int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write)
+{
+	struct drm_gpusvm_ctx ctx = { .read_only = !write };
+	struct drm_gpusvm_range *range;
+	unsigned int tries;
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	if (current->mm != vm->mm)
+		return -EACCES;
+
+	range = drm_gpusvm_range_find_or_insert(&vm->svm, va,
+						vm->svm.mm_start,
+						vm->svm.mm_start +
+						vm->svm.mm_range, &ctx);
+	if (IS_ERR(range))
+		return PTR_ERR(range);
+
+	for (tries = 0;; tries++) {
+		if (tries == VSVM_VM_FAULT_TRIES) {
+			err = -EAGAIN;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		/* get_pages replaces read-only pages: unbind them first. */
+		if (write) {
+			drm_gpusvm_notifier_lock(&vm->svm);
+			if (range->flags.read_only)
+				vsvm_vm_pt_zap(vm,
+					       drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+			drm_gpusvm_notifier_unlock(&vm->svm);
+		}
+		err = vsvm_vm_pt_reserve(vm, range);
+		if (err)
+			break;
+		err = drm_gpusvm_range_get_pages(&vm->svm, range, &ctx);
+		if (err)
+			break;
+
+		drm_gpusvm_notifier_lock(&vm->svm);
+		if (!drm_gpusvm_range_pages_valid(&vm->svm, range)) {
+			drm_gpusvm_notifier_unlock(&vm->svm);
+			continue;
+		}
+		err = vsvm_vm_pt_bind(vm, range);
+		drm_gpusvm_notifier_unlock(&vm->svm);
+		/* -ENOMEM: a zap took the reserved slots; reserve again. */
+		if (err != -ENOMEM)
+			break;
+	}
+	vsvm_vm_pt_unreserve(vm, range);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_fault);
+
+/**
+ * vsvm_device_vms_init() - set up the VM list of a device
+ * @vdev: the device
+ */
+void vsvm_device_vms_init(struct vsvm_device *vdev)
+{
+	mutex_init(&vdev->vm_lock);
+	INIT_LIST_HEAD(&vdev->vm_list);
+	vdev->nr_vms = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_device_vms_init);
+
+/**
+ * vsvm_vm_create() - create a VM mirroring the current mm
+ * @vdev: the device
+ *
+ * Return: the VM with one reference, or an ERR_PTR(): -EINVAL without an mm,
+ * -ENOMEM.
+ */
+struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
+{
+	struct mm_struct *mm = current->mm;
+	struct vsvm_vm *vm;
+	int err;
+
+	if (!mm)
+		return ERR_PTR(-EINVAL);
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&vm->refcount);
+	vm->vdev = vdev;
+	mutex_init(&vm->lock);
+	xa_init(&vm->pt);
+	INIT_LIST_HEAD(&vm->link);
+	mmgrab(mm);
+	vm->mm = mm;
+
+	err = drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
+			      vsvm_device_owner(vdev), 0, TASK_SIZE,
+			      VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
+			      vsvm_vm_chunk_sizes,
+			      ARRAY_SIZE(vsvm_vm_chunk_sizes));
+	if (err) {
+		mmdrop(mm);
+		mutex_destroy(&vm->lock);
+		kfree(vm);
+		return ERR_PTR(err);
+	}
+	drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
+
+	mutex_lock(&vdev->vm_lock);
+	list_add_tail(&vm->link, &vdev->vm_list);
+	vdev->nr_vms++;
+	mutex_unlock(&vdev->vm_lock);
+	return vm;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_create);
+
+static void vsvm_vm_release(struct kref *kref)
+{
+	struct vsvm_vm *vm = container_of(kref, struct vsvm_vm, refcount);
+	struct vsvm_device *vdev = vm->vdev;
+
+	mutex_lock(&vdev->vm_lock);
+	list_del(&vm->link);
+	vdev->nr_vms--;
+	mutex_unlock(&vdev->vm_lock);
+
+	/* Nobody walks the table any more: drop it, then the ranges. */
+	mutex_lock(&vm->lock);
+	xa_destroy(&vm->pt);
+	drm_gpusvm_fini(&vm->svm);
+	mutex_unlock(&vm->lock);
+
+	mmdrop(vm->mm);
+	mutex_destroy(&vm->lock);
+	kfree(vm);
+}
+
+/**
+ * vsvm_vm_get() - take a reference on a VM
+ * @vm: the VM
+ *
+ * Return: @vm.
+ */
+struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm)
+{
+	kref_get(&vm->refcount);
+	return vm;
+}
+
+/**
+ * vsvm_vm_put() - drop a reference on a VM
+ * @vm: the VM
+ *
+ * The last reference tears the VM down: its page table, its ranges and
+ * notifiers (drm_gpusvm_fini()) and its mm reference. Process context.
+ */
+void vsvm_vm_put(struct vsvm_vm *vm)
+{
+	kref_put(&vm->refcount, vsvm_vm_release);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_put);
+
+/**
+ * vsvm_file_open() - the &drm_driver.open hook: set up the file's VM table
+ * @drm: the DRM device
+ * @file: the new DRM file
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vsvm_file_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct vsvm_file *vf = kzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
+
+	if (!vf)
+		return -ENOMEM;
+	mutex_init(&vf->lock);
+	xa_init_flags(&vf->vms, XA_FLAGS_ALLOC1);
+	file->driver_priv = vf;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_file_open);
+
+/**
+ * vsvm_file_postclose() - the &drm_driver.postclose hook
+ * @drm: the DRM device
+ * @file: the DRM file being closed
+ *
+ * Destroys every VM the file still holds, whatever process closes it.
+ */
+void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct vsvm_file *vf = file->driver_priv;
+	struct vsvm_vm *vm;
+	unsigned long id;
+
+	xa_for_each(&vf->vms, id, vm) {
+		xa_erase(&vf->vms, id);
+		vsvm_vm_put(vm);
+	}
+	xa_destroy(&vf->vms);
+	mutex_destroy(&vf->lock);
+	kfree(vf);
+	file->driver_priv = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_file_postclose);
+
+/**
+ * vsvm_vm_lookup() - find a VM of a file, for the current process
+ * @file: the DRM file
+ * @id: the VM id
+ *
+ * Return: the VM with a reference taken (vsvm_vm_put() it), or an
+ * ERR_PTR(): -ENOENT for an unknown id, -EACCES if the VM mirrors another
+ * mm than the caller's.
+ */
+struct vsvm_vm *vsvm_vm_lookup(struct drm_file *file, u32 id)
+{
+	struct vsvm_file *vf = file->driver_priv;
+	struct vsvm_vm *vm;
+
+	mutex_lock(&vf->lock);
+	vm = xa_load(&vf->vms, id);
+	if (!vm)
+		vm = ERR_PTR(-ENOENT);
+	else if (vm->mm != current->mm)
+		vm = ERR_PTR(-EACCES);
+	else
+		vsvm_vm_get(vm);
+	mutex_unlock(&vf->lock);
+	return vm;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_lookup);
+
+/**
+ * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_vm_create
+ * @file: the DRM file
+ *
+ * Return: 0 with the new id in &drm_vsvm_vm_create.vm_id; -EINVAL for
+ * nonzero @flags or @reserved; -ENOSPC when the file holds
+ * %VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -ENODEV once the device is gone.
+ */
+int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_vm_create *args = data;
+	struct vsvm_file *vf = file->driver_priv;
+	struct vsvm_vm *vm;
+	int idx, err;
+	u32 id;
+
+	if (args->flags || args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+
+	mutex_lock(&vf->lock);
+	if (vf->nr_vms >= VSVM_VM_MAX_PER_FILE) {
+		err = -ENOSPC;
+		goto out_unlock;
+	}
+	vm = vsvm_vm_create(vdev);
+	if (IS_ERR(vm)) {
+		err = PTR_ERR(vm);
+		goto out_unlock;
+	}
+	err = xa_alloc_cyclic(&vf->vms, &id, vm, XA_LIMIT(1, INT_MAX),
+			      &vf->next_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		vsvm_vm_put(vm);
+		goto out_unlock;
+	}
+	vm->id = id;
+	vf->nr_vms++;
+	args->vm_id = id;
+	err = 0;
+out_unlock:
+	mutex_unlock(&vf->lock);
+	drm_dev_exit(idx);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_create_ioctl);
+
+/**
+ * vsvm_vm_destroy_ioctl() - DRM_IOCTL_VSVM_VM_DESTROY
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_vm_destroy
+ * @file: the DRM file
+ *
+ * Return: 0; -EINVAL for nonzero @pad or @reserved; -ENOENT for an unknown
+ * VM id; -EACCES if the VM was created by another mm (a forked child, or
+ * another process the file was passed to).
+ */
+int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file)
+{
+	struct drm_vsvm_vm_destroy *args = data;
+	struct vsvm_file *vf = file->driver_priv;
+	struct vsvm_vm *vm;
+
+	if (args->pad || args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+
+	mutex_lock(&vf->lock);
+	vm = xa_load(&vf->vms, args->vm_id);
+	if (!vm) {
+		mutex_unlock(&vf->lock);
+		return -ENOENT;
+	}
+	if (vm->mm != current->mm) {
+		mutex_unlock(&vf->lock);
+		return -EACCES;
+	}
+	xa_erase(&vf->vms, args->vm_id);
+	vf->nr_vms--;
+	mutex_unlock(&vf->lock);
+
+	vsvm_vm_put(vm);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_destroy_ioctl);
+
+/**
+ * vsvm_vm_debugfs_show() - print the VMs of a device
+ * @vdev: the device
+ * @m: the seq_file
+ *
+ * One line with the number of VMs, then one per VM: its id, its ranges and
+ * notifiers, and the pages its GPU page table maps.
+ */
+void vsvm_vm_debugfs_show(struct vsvm_device *vdev, struct seq_file *m)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *range;
+	struct vsvm_vm *vm;
+
+	mutex_lock(&vdev->vm_lock);
+	seq_printf(m, "vms: %u\n", vdev->nr_vms);
+	list_for_each_entry(vm, &vdev->vm_list, link) {
+		unsigned int ranges = 0, notifiers = 0;
+
+		drm_gpusvm_notifier_lock(&vm->svm);
+		drm_gpusvm_for_each_notifier(notifier, &vm->svm) {
+			notifiers++;
+			list_for_each_entry(range, &notifier->range_list, entry)
+				ranges++;
+		}
+		drm_gpusvm_notifier_unlock(&vm->svm);
+		seq_printf(m, "vm %u: notifiers %u ranges %u pages %lu\n",
+			   vm->id, notifiers, ranges, vsvm_vm_pt_count(vm));
+	}
+	mutex_unlock(&vdev->vm_lock);
+}
+
+static int vsvm_vm_debugfs_vms(struct seq_file *m, void *arg)
+{
+	struct drm_debugfs_entry *entry = m->private;
+
+	vsvm_vm_debugfs_show(to_vsvm_device(entry->dev), m);
+	return 0;
+}
+
+/**
+ * vsvm_vm_debugfs_init() - add the "vms" debugfs file of a device
+ * @vdev: the device, its DRM device registered
+ */
+void vsvm_vm_debugfs_init(struct vsvm_device *vdev)
+{
+	drm_debugfs_add_file(&vdev->drm, "vms", vsvm_vm_debugfs_vms, NULL);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsvm: GPU VMs, each mirroring the mm of the process that created it
+ * through a &struct drm_gpusvm, with a per-VM GPU page table.
+ */
+#ifndef _VSVM_VM_H_
+#define _VSVM_VM_H_
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+#include <drm/vsvm_drm.h>
+
+#include "vsvm_drv.h"
+
+struct drm_device;
+struct drm_file;
+struct mm_struct;
+struct seq_file;
+
+/* The most VMs one DRM file may hold; VM_CREATE fails with -ENOSPC above. */
+#define VSVM_VM_MAX_PER_FILE	DRM_VSVM_VM_MAX_PER_FILE
+
+/**
+ * struct vsvm_vm - one GPU VM
+ * @refcount: the file's VM table holds one reference, each user one more
+ * @vdev: the device
+ * @mm: the mm the VM mirrors (mmgrab()ed), that of its creator; only
+ *	callers running in this mm may use the VM
+ * @id: the VM id in its file (from 1)
+ * @lock: the driver lock of @svm (drm_gpusvm_driver_set_lock()): serializes
+ *	GPU faults (find_or_insert, get_pages, bind) and the garbage collector
+ *	of this VM. Lock order: @lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
+ * @svm: the SVM mirror of @mm
+ * @pt: the GPU page table: index VA >> PAGE_SHIFT, value entries encoding
+ *	the device address of the page and whether it is writable (see
+ *	vsvm_vm_pt_lookup()). Written with @lock and the notifier lock held
+ *	for read (bind), or with the notifier lock held for write (the zap of
+ *	the invalidate callback); read with the notifier lock held for read.
+ *	Slots are reserved (xa_reserve()) under @lock before the notifier lock
+ *	is taken, so a bind never allocates under it.
+ * @link: entry in the device's VM list (under &vsvm_device.vm_lock)
+ */
+struct vsvm_vm {
+	struct kref refcount;
+	struct vsvm_device *vdev;
+	struct mm_struct *mm;
+	u32 id;
+	struct mutex lock; /* the gpusvm driver lock, see above */
+	struct drm_gpusvm svm;
+	struct xarray pt;
+	struct list_head link;
+};
+
+/**
+ * struct vsvm_file - the driver state of one open DRM file
+ * @lock: protects @vms and @nr_vms
+ * @vms: the file's VMs by id, each holding a VM reference
+ * @nr_vms: the number of VMs in @vms, at most %VSVM_VM_MAX_PER_FILE
+ * @next_id: the cyclic allocation cursor of @vms
+ */
+struct vsvm_file {
+	struct mutex lock; /* protects vms and nr_vms */
+	struct xarray vms;
+	unsigned int nr_vms;
+	u32 next_id;
+};
+
+/**
+ * vsvm_device_owner() - the device-private page owner of a device
+ * @vdev: the device
+ *
+ * The device's interconnect owner group (that of its pagemap, acquired at
+ * registration), so that HMM hands the VM the device pages of its group as
+ * they are. A device without one (a test device) is its own owner. The
+ * pointer is only compared, never dereferenced, by drm_gpusvm and HMM.
+ *
+ * Return: the owner cookie handed to HMM and drm_gpusvm.
+ */
+static inline void *vsvm_device_owner(struct vsvm_device *vdev)
+{
+	return vdev->pagemap.peer.owner ? (void *)vdev->pagemap.peer.owner :
+					  (void *)vdev;
+}
+
+void vsvm_device_vms_init(struct vsvm_device *vdev);
+void vsvm_vm_debugfs_show(struct vsvm_device *vdev, struct seq_file *m);
+void vsvm_vm_debugfs_init(struct vsvm_device *vdev);
+
+struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev);
+struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
+void vsvm_vm_put(struct vsvm_vm *vm);
+int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write);
+bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
+		       struct drm_pagemap_device_addr *addr, bool *writable);
+unsigned long vsvm_vm_pt_count(struct vsvm_vm *vm);
+
+int vsvm_file_open(struct drm_device *drm, struct drm_file *file);
+void vsvm_file_postclose(struct drm_device *drm, struct drm_file *file);
+struct vsvm_vm *vsvm_vm_lookup(struct drm_file *file, u32 id);
+
+int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
+			  struct drm_file *file);
+
+#endif
