@@ -20,6 +20,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	64
@@ -44,60 +45,15 @@ static int vsvm_ioctl(int fd, unsigned long request, void *arg)
 	return drmIoctl(fd, request, arg);
 }
 
-static bool vsvm_is_vsvm(int fd)
-{
-	drmVersionPtr ver = drmGetVersion(fd);
-	bool ret = ver && !strcmp(ver->name, "vsvm");
-
-	drmFreeVersion(ver);
-	return ret;
-}
-
-static int vsvm_cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* Open every /dev/dri/renderD* whose driver is vsvm, in minor order. */
+/* Open every vsvm render node, in minor order. */
 static void vsvm_open_devices(void)
 {
-	int minors[MAX_DEVICES * 4];
-	int n = 0, i, minor, fd;
-	struct dirent *de;
-	char path[64];
-	DIR *dir;
-
-	dir = opendir("/dev/dri");
-	if (!dir) {
-		igt_debug("no /dev/dri: %s\n", strerror(errno));
-		return;
-	}
-	while ((de = readdir(dir)) && n < (int)ARRAY_SIZE(minors)) {
-		char end;
-
-		if (sscanf(de->d_name, "renderD%d%c", &minor, &end) == 1)
-			minors[n++] = minor;
-	}
-	closedir(dir);
-	qsort(minors, n, sizeof(minors[0]), vsvm_cmp_int);
+	struct vsvm_node nodes[MAX_DEVICES];
+	int i, n = vsvm_open_nodes(nodes, MAX_DEVICES);
 
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", minors[i]);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			igt_warn("cannot open %s: %s\n", path, strerror(errno));
-			continue;
-		}
-		if (!vsvm_is_vsvm(fd)) {
-			igt_debug("%s is not a vsvm node\n", path);
-			close(fd);
-			continue;
-		}
-		igt_assert_f(n_devs < MAX_DEVICES, "more than %d vsvm nodes\n",
-			     MAX_DEVICES);
-		igt_debug("%s: vsvm\n", path);
-		devs[n_devs].fd = fd;
-		devs[n_devs].minor = minors[i];
+		devs[n_devs].fd = nodes[i].fd;
+		devs[n_devs].minor = nodes[i].minor;
 		n_devs++;
 	}
 }
@@ -442,7 +398,7 @@ igt_main
 		vsvm_open_devices();
 		igt_info("%d vsvm render node(s)\n", n_devs);
 		for (i = 0; i < n_devs; i++)
-			igt_assert_f(vsvm_is_vsvm(devs[i].fd),
+			igt_assert_f(vsvm_fd_is_vsvm(devs[i].fd),
 				     "renderD%d is not vsvm\n", devs[i].minor);
 		if (env) {
 			expected = strtol(env, &end, 10);

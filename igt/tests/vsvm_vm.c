@@ -20,6 +20,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	64
@@ -34,20 +35,6 @@ struct vsvm_dev {
 
 static struct vsvm_dev devs[MAX_DEVICES];
 static int n_devs;
-
-static bool vsvm_is_vsvm(int fd)
-{
-	drmVersionPtr ver = drmGetVersion(fd);
-	bool ret = ver && !strcmp(ver->name, "vsvm");
-
-	drmFreeVersion(ver);
-	return ret;
-}
-
-static int vsvm_cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
 
 static void vsvm_find_debugfs(struct vsvm_dev *d)
 {
@@ -75,38 +62,15 @@ static void vsvm_find_debugfs(struct vsvm_dev *d)
 	igt_debug("renderD%d: no debugfs\n", d->minor);
 }
 
-/* Open every /dev/dri/renderD* whose driver is vsvm, in minor order. */
+/* Open every vsvm render node, in minor order. */
 static void vsvm_open_devices(void)
 {
-	int minors[MAX_DEVICES * 4];
-	int n = 0, i, minor, fd;
-	struct dirent *de;
-	char path[64];
-	DIR *dir;
+	struct vsvm_node nodes[MAX_DEVICES];
+	int i, n = vsvm_open_nodes(nodes, MAX_DEVICES);
 
-	dir = opendir("/dev/dri");
-	if (!dir)
-		return;
-	while ((de = readdir(dir)) && n < (int)ARRAY_SIZE(minors)) {
-		char end;
-
-		if (sscanf(de->d_name, "renderD%d%c", &minor, &end) == 1)
-			minors[n++] = minor;
-	}
-	closedir(dir);
-	qsort(minors, n, sizeof(minors[0]), vsvm_cmp_int);
-
-	for (i = 0; i < n && n_devs < MAX_DEVICES; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", minors[i]);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!vsvm_is_vsvm(fd)) {
-			close(fd);
-			continue;
-		}
-		devs[n_devs].fd = fd;
-		devs[n_devs].minor = minors[i];
+	for (i = 0; i < n; i++) {
+		devs[n_devs].fd = nodes[i].fd;
+		devs[n_devs].minor = nodes[i].minor;
 		vsvm_find_debugfs(&devs[n_devs]);
 		n_devs++;
 	}
