@@ -22,6 +22,11 @@ extern "C" {
 #define DRM_VSVM_VM_CREATE		0x01
 #define DRM_VSVM_VM_DESTROY		0x02
 #define DRM_VSVM_DEVMEM_OPEN		0x03
+#define DRM_VSVM_EXEC			0x04
+#define DRM_VSVM_MADVISE		0x05
+#define DRM_VSVM_QUERY_RANGE_ATTRS	0x06
+#define DRM_VSVM_PREFETCH		0x07
+#define DRM_VSVM_RESIDENCY		0x08
 
 #define DRM_IOCTL_VSVM_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_QUERY, struct drm_vsvm_query)
@@ -34,13 +39,28 @@ extern "C" {
 #define DRM_IOCTL_VSVM_DEVMEM_OPEN \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_DEVMEM_OPEN, \
 		 struct drm_vsvm_devmem_open)
+#define DRM_IOCTL_VSVM_EXEC \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_EXEC, struct drm_vsvm_exec)
+#define DRM_IOCTL_VSVM_MADVISE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_MADVISE, struct drm_vsvm_madvise)
+#define DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_QUERY_RANGE_ATTRS, \
+		 struct drm_vsvm_query_range_attrs)
+#define DRM_IOCTL_VSVM_PREFETCH \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_VSVM_PREFETCH, \
+		 struct drm_vsvm_prefetch)
+#define DRM_IOCTL_VSVM_RESIDENCY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_VSVM_RESIDENCY, \
+		struct drm_vsvm_residency)
 
 /**
  * enum drm_vsvm_query_type - what &struct drm_vsvm_query asks for
  * @DRM_VSVM_QUERY_DEVICE: a &struct drm_vsvm_query_device
+ * @DRM_VSVM_QUERY_PEERS: a &struct drm_vsvm_query_peers
  */
 enum drm_vsvm_query_type {
 	DRM_VSVM_QUERY_DEVICE = 0,
+	DRM_VSVM_QUERY_PEERS = 1,
 };
 
 /**
@@ -177,6 +197,360 @@ struct drm_vsvm_devmem_open {
 	__s32 fd;
 	/** @pad: must be zero */
 	__u32 pad;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * enum drm_vsvm_link_type - how a device reaches another device's VRAM
+ * @DRM_VSVM_LINK_NONE: no direct path; data moves through system memory
+ * @DRM_VSVM_LINK_LOCAL: the device itself
+ * @DRM_VSVM_LINK_P2P: PCIe peer-to-peer DMA
+ * @DRM_VSVM_LINK_FABRIC: a driver-declared fabric (the sysmem backend's
+ *	``fabric`` module parameter)
+ */
+enum drm_vsvm_link_type {
+	DRM_VSVM_LINK_NONE = 0,
+	DRM_VSVM_LINK_LOCAL = 1,
+	DRM_VSVM_LINK_P2P = 2,
+	DRM_VSVM_LINK_FABRIC = 3,
+};
+
+/**
+ * struct drm_vsvm_peer - one entry of &struct drm_vsvm_query_peers
+ */
+struct drm_vsvm_peer {
+	/** @index: the peer's device index (&drm_vsvm_query_device.index) */
+	__u32 index;
+	/** @link: an &enum drm_vsvm_link_type */
+	__u32 link;
+	/**
+	 * @distance: the PCI P2P distance for %DRM_VSVM_LINK_P2P, 0 for
+	 * %DRM_VSVM_LINK_LOCAL, 1 for %DRM_VSVM_LINK_FABRIC, -1 for
+	 * %DRM_VSVM_LINK_NONE
+	 */
+	__s32 distance;
+	/** @pad: zero */
+	__u32 pad;
+};
+
+/**
+ * struct drm_vsvm_query_peers - the answer of %DRM_VSVM_QUERY_PEERS
+ *
+ * Every vsvm device present, the queried one included (as
+ * %DRM_VSVM_LINK_LOCAL), in order of index, with the link from the queried
+ * device to it. The answer's size is that of this header plus @num_peers
+ * entries.
+ */
+struct drm_vsvm_query_peers {
+	/** @num_peers: the number of entries in @peers */
+	__u32 num_peers;
+	/** @pad: zero */
+	__u32 pad;
+	/** @peers: the entries */
+	struct drm_vsvm_peer peers[];
+};
+
+/**
+ * enum drm_vsvm_location - a memory location, for MADVISE and PREFETCH
+ * @DRM_VSVM_LOCATION_DEFAULT: the driver's default placement: on a GPU
+ *	fault anonymous private memory migrates to the VRAM of the faulting
+ *	device, file-backed and shared memory is used in place in system
+ *	memory (device-private migration only applies to anonymous memory)
+ * @DRM_VSVM_LOCATION_SYSTEM: system memory
+ * @DRM_VSVM_LOCATION_DEVICE: the VRAM of the device the VM belongs to
+ * @DRM_VSVM_LOCATION_PAGEMAP_FD: the VRAM region named by a pagemap fd
+ *	from DRM_IOCTL_VSVM_DEVMEM_OPEN, of this device or of a device with
+ *	an interconnect to it
+ */
+enum drm_vsvm_location {
+	DRM_VSVM_LOCATION_DEFAULT = 0,
+	DRM_VSVM_LOCATION_SYSTEM = 1,
+	DRM_VSVM_LOCATION_DEVICE = 2,
+	DRM_VSVM_LOCATION_PAGEMAP_FD = 3,
+};
+
+/**
+ * enum drm_vsvm_exec_op - the work of &struct drm_vsvm_exec
+ * @DRM_VSVM_EXEC_READ: the GPU reads [va, va + size) and the result is
+ *	copied to the user buffer at ptr
+ * @DRM_VSVM_EXEC_WRITE: the GPU writes the user buffer at ptr to
+ *	[va, va + size)
+ * @DRM_VSVM_EXEC_FILL: the GPU fills [va, va + size) with the low width
+ *	bytes of value, repeated (width 1, 2, 4 or 8; va and size multiples
+ *	of width)
+ * @DRM_VSVM_EXEC_COPY: the GPU copies [src_va, src_va + size) to
+ *	[va, va + size); the two must not overlap
+ * @DRM_VSVM_EXEC_ATOMIC_INC: the GPU atomically adds value to each
+ *	width-byte counter in [va, va + size) (width 4 or 8; va and size
+ *	multiples of width); result is the old value of the first counter
+ */
+enum drm_vsvm_exec_op {
+	DRM_VSVM_EXEC_READ = 1,
+	DRM_VSVM_EXEC_WRITE = 2,
+	DRM_VSVM_EXEC_FILL = 3,
+	DRM_VSVM_EXEC_COPY = 4,
+	DRM_VSVM_EXEC_ATOMIC_INC = 5,
+};
+
+/* The largest size of one EXEC, in bytes. */
+#define DRM_VSVM_EXEC_MAX_SIZE		(1ull << 30)
+
+/**
+ * struct drm_vsvm_exec - the argument of DRM_IOCTL_VSVM_EXEC
+ *
+ * Runs one piece of GPU work on a VM, synchronously. The GPU walks the
+ * VM's page table; a miss is a GPU fault that the driver resolves (placing
+ * the memory by the range's attributes, see &struct drm_vsvm_madvise)
+ * before the access is retried. The counters report what the call cost.
+ *
+ * Errors: -EINVAL for nonzero @flags or @reserved, an unknown @op, a
+ * @width or a field an op does not use that is not zero, @size zero or not
+ * a multiple of @width, a misaligned @va or @src_va, a range that wraps
+ * around or overlaps (COPY); -E2BIG for @size above
+ * %DRM_VSVM_EXEC_MAX_SIZE; -ENOENT for an unknown @vm_id; -EACCES from a
+ * process other than the VM's; -EFAULT for VA the process has not mapped
+ * or a bad @ptr; -EPERM for a GPU write to read-only memory; -EINTR on a
+ * fatal signal; -ENODEV once the device is gone. Work before a failing
+ * page has been done.
+ */
+struct drm_vsvm_exec {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+	/** @op: an &enum drm_vsvm_exec_op */
+	__u32 op;
+	/** @flags: must be zero */
+	__u32 flags;
+	/** @width: the element size of FILL and ATOMIC_INC, else zero */
+	__u32 width;
+	/** @va: the GPU virtual address the op works on */
+	__u64 va;
+	/** @size: the number of bytes */
+	__u64 size;
+	/** @src_va: the source of COPY, else zero */
+	__u64 src_va;
+	/** @ptr: the user buffer of READ and WRITE, else zero */
+	__u64 ptr;
+	/** @value: the pattern of FILL, the increment of ATOMIC_INC */
+	__u64 value;
+	/** @result: out: the old value of ATOMIC_INC's first counter */
+	__u64 result;
+	/** @gpu_faults: out: the GPU faults the work raised */
+	__u64 gpu_faults;
+	/** @pages_in: out: pages migrated into this device's VRAM */
+	__u64 pages_in;
+	/** @pages_out: out: pages migrated out of VRAM (to system memory) */
+	__u64 pages_out;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * enum drm_vsvm_madvise_type - which attribute &struct drm_vsvm_madvise sets
+ * @DRM_VSVM_MADVISE_PREFERRED_LOC: value is an &enum drm_vsvm_location
+ *	(%DRM_VSVM_LOCATION_PAGEMAP_FD with @fd); GPU faults migrate the
+ *	range there
+ * @DRM_VSVM_MADVISE_MIGRATION_POLICY: value is an
+ *	&enum drm_vsvm_migration_policy
+ * @DRM_VSVM_MADVISE_ATOMIC: value is an &enum drm_vsvm_atomic_mode
+ */
+enum drm_vsvm_madvise_type {
+	DRM_VSVM_MADVISE_PREFERRED_LOC = 1,
+	DRM_VSVM_MADVISE_MIGRATION_POLICY = 2,
+	DRM_VSVM_MADVISE_ATOMIC = 3,
+};
+
+/**
+ * enum drm_vsvm_migration_policy - which pages a GPU fault migrates
+ * @DRM_VSVM_MIGRATE_ALL_PAGES: every page of the range goes to the
+ *	preferred location, from system memory and from other devices' VRAM
+ *	(the default)
+ * @DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES: only pages in system memory
+ *	migrate; pages in the VRAM of a device with an interconnect stay
+ *	there and are accessed in place
+ */
+enum drm_vsvm_migration_policy {
+	DRM_VSVM_MIGRATE_ALL_PAGES = 0,
+	DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES = 1,
+};
+
+/**
+ * enum drm_vsvm_atomic_mode - where a GPU atomic executes
+ * @DRM_VSVM_ATOMIC_DEFAULT: as %DRM_VSVM_ATOMIC_DEVICE for memory that
+ *	migrates to VRAM, in place otherwise
+ * @DRM_VSVM_ATOMIC_DEVICE: in the VM's device's VRAM: the data migrates
+ *	there first
+ * @DRM_VSVM_ATOMIC_GLOBAL: wherever the data is (system memory or any
+ *	VRAM), without migrating
+ * @DRM_VSVM_ATOMIC_CPU: in system memory, where the CPU's atomics are: the
+ *	data migrates to system memory first
+ */
+enum drm_vsvm_atomic_mode {
+	DRM_VSVM_ATOMIC_DEFAULT = 0,
+	DRM_VSVM_ATOMIC_DEVICE = 1,
+	DRM_VSVM_ATOMIC_GLOBAL = 2,
+	DRM_VSVM_ATOMIC_CPU = 3,
+};
+
+/**
+ * struct drm_vsvm_madvise - the argument of DRM_IOCTL_VSVM_MADVISE
+ *
+ * Sets one attribute on [@start, @start + @range) of a VM. Attributes are
+ * kept per VA interval: a call splits the intervals it partly covers and
+ * merges neighbours that end up equal. They apply from the next GPU fault
+ * and are reset to the defaults when the memory is unmapped. A pagemap fd
+ * is held by reference, so the region stays usable after the fd is closed.
+ *
+ * Errors: -EINVAL for nonzero @reserved or @pad, an unknown @type or
+ * @value, @fd not zero where @value is not %DRM_VSVM_LOCATION_PAGEMAP_FD,
+ * @start or @range not page aligned, @range zero, a range that wraps;
+ * -EBADF for an @fd that is not open; -EINVAL for an fd that is not a
+ * pagemap fd; -ENOLINK for a pagemap of a device without an interconnect
+ * to this one; -ENOENT for an unknown @vm_id; -EACCES from a process
+ * other than the VM's; -ENODEV once the device is gone.
+ */
+struct drm_vsvm_madvise {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+	/** @type: an &enum drm_vsvm_madvise_type */
+	__u32 type;
+	/** @start: the first byte, page aligned */
+	__u64 start;
+	/** @range: the size in bytes, page aligned */
+	__u64 range;
+	/** @value: the attribute's value, per @type */
+	__u32 value;
+	/** @fd: the pagemap fd of %DRM_VSVM_LOCATION_PAGEMAP_FD, else zero */
+	__s32 fd;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_vsvm_range_attr - one interval of
+ * &struct drm_vsvm_query_range_attrs
+ */
+struct drm_vsvm_range_attr {
+	/** @start: the first byte of the interval */
+	__u64 start;
+	/** @end: the byte after the interval */
+	__u64 end;
+	/** @preferred_loc: an &enum drm_vsvm_location */
+	__u32 preferred_loc;
+	/**
+	 * @preferred_device: the index of the device of the preferred VRAM
+	 * for %DRM_VSVM_LOCATION_DEVICE and %DRM_VSVM_LOCATION_PAGEMAP_FD,
+	 * else zero
+	 */
+	__u32 preferred_device;
+	/** @migration_policy: an &enum drm_vsvm_migration_policy */
+	__u32 migration_policy;
+	/** @atomic_mode: an &enum drm_vsvm_atomic_mode */
+	__u32 atomic_mode;
+	/** @reserved: zero */
+	__u64 reserved;
+};
+
+/**
+ * struct drm_vsvm_query_range_attrs - the argument of
+ * DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS
+ *
+ * Returns the attributes of [@start, @start + @range) as intervals that
+ * cover it exactly, in address order, clipped to it, with neighbours of
+ * equal attributes merged and default attributes where none were set.
+ * With @num_attrs zero only the count is returned in @num_attrs. Otherwise
+ * @num_attrs must be at least the count (-ENOSPC if not, with the count in
+ * @num_attrs); the intervals are written to @attrs and their number to
+ * @num_attrs.
+ *
+ * Errors: -EINVAL for nonzero @reserved, @start or @range not page
+ * aligned, @range zero, a range that wraps; -EFAULT for a bad @attrs;
+ * -ENOENT, -EACCES, -ENODEV as for MADVISE.
+ */
+struct drm_vsvm_query_range_attrs {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+	/** @num_attrs: in: the room at @attrs; out: the number of intervals */
+	__u32 num_attrs;
+	/** @start: the first byte, page aligned */
+	__u64 start;
+	/** @range: the size in bytes, page aligned */
+	__u64 range;
+	/** @attrs: user pointer to an array of &struct drm_vsvm_range_attr */
+	__u64 attrs;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_vsvm_prefetch - the argument of DRM_IOCTL_VSVM_PREFETCH
+ *
+ * Migrates the pages of [@start, @start + @range) that the process has
+ * populated to a location ahead of GPU access: system memory, the VM's
+ * device's VRAM, or the region of a pagemap fd. Only anonymous private
+ * memory moves to VRAM; other memory stays in system memory.
+ *
+ * Errors: -EINVAL for nonzero @flags or @reserved, an unknown @location
+ * or %DRM_VSVM_LOCATION_DEFAULT, @fd not zero where @location is not
+ * %DRM_VSVM_LOCATION_PAGEMAP_FD, @start or @range not page aligned, @range
+ * zero, a range that wraps; -EBADF, -ENOLINK as for MADVISE; -EFAULT for
+ * VA the process has not mapped; -ENOMEM when the VRAM cannot hold the
+ * range even after eviction; -ENOENT, -EACCES, -ENODEV as for MADVISE.
+ */
+struct drm_vsvm_prefetch {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+	/** @location: an &enum drm_vsvm_location */
+	__u32 location;
+	/** @start: the first byte, page aligned */
+	__u64 start;
+	/** @range: the size in bytes, page aligned */
+	__u64 range;
+	/** @fd: the pagemap fd of %DRM_VSVM_LOCATION_PAGEMAP_FD, else zero */
+	__s32 fd;
+	/** @flags: must be zero */
+	__u32 flags;
+	/** @pages_migrated: out: the pages that moved */
+	__u64 pages_migrated;
+	/** @reserved: must be zero */
+	__u64 reserved[2];
+};
+
+/* RESIDENCY: a page the process has not populated */
+#define DRM_VSVM_RESIDENCY_NONE		0u
+/* RESIDENCY: a page in system memory */
+#define DRM_VSVM_RESIDENCY_SYSTEM	1u
+/* RESIDENCY: a page in device memory that is not any vsvm device's */
+#define DRM_VSVM_RESIDENCY_OTHER	2u
+/* RESIDENCY: a page in the VRAM of the vsvm device of index @i */
+#define DRM_VSVM_RESIDENCY_DEVICE(i)	(0x100u + (__u32)(i))
+/* The most pages one DRM_IOCTL_VSVM_RESIDENCY call reports. */
+#define DRM_VSVM_RESIDENCY_MAX_PAGES	(1u << 18)
+
+/**
+ * struct drm_vsvm_residency - the argument of DRM_IOCTL_VSVM_RESIDENCY
+ *
+ * Reports where each page of [@start, @start + @num_pages pages) is, one
+ * %DRM_VSVM_RESIDENCY_* value per page written to the __u32 array at
+ * @locations, without faulting or migrating anything. VA the process has
+ * not mapped reads as %DRM_VSVM_RESIDENCY_NONE.
+ *
+ * Errors: -EINVAL for nonzero @flags or @reserved, @start not page
+ * aligned, @num_pages zero or above %DRM_VSVM_RESIDENCY_MAX_PAGES, a range
+ * that wraps; -EFAULT for a bad @locations; -ENOENT, -EACCES, -ENODEV as
+ * for MADVISE.
+ */
+struct drm_vsvm_residency {
+	/** @vm_id: the VM */
+	__u32 vm_id;
+	/** @flags: must be zero */
+	__u32 flags;
+	/** @start: the first byte, page aligned */
+	__u64 start;
+	/** @num_pages: the number of pages */
+	__u64 num_pages;
+	/** @locations: user pointer to __u32[@num_pages] */
+	__u64 locations;
 	/** @reserved: must be zero */
 	__u64 reserved[2];
 };
