@@ -649,7 +649,7 @@ igt_main
 			vsvm_test_revive(&devs[i]);
 	}
 
-	igt_describe("Pressure destroys inactive pagemaps only; MemFree rises by their struct pages.");
+	igt_describe("Pressure destroys inactive pagemaps; MemFree rises by their struct pages.");
 	igt_subtest("pagemap-reclaim") {
 		igt_require_f(access(PAGEMAPS_PATH, R_OK) == 0,
 			      "no %s\n", PAGEMAPS_PATH);
