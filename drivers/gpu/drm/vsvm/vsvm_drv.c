@@ -20,6 +20,7 @@
 #include <drm/drm_print.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
 #include "vsvm_query.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
@@ -44,6 +45,7 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_RESIDENCY, vsvm_residency_ioctl,
 			  DRM_RENDER_ALLOW),
 };
@@ -169,6 +171,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	vsvm_debugfs_init(vdev);
 	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
+	vsvm_counters_debugfs_init(vdev);
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",
