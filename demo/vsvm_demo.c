@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +146,7 @@ static void print_counters(void)
 }
 
 /* One map character per group of pages: where they are. */
-static char residency_char(const uint32_t *loc, size_t n)
+static char residency_char(const __u32 *loc, size_t n)
 {
 	char c = 0, d;
 	size_t i;
@@ -174,12 +173,12 @@ static char residency_char(const uint32_t *loc, size_t n)
  */
 static long residency(void *va, size_t npages)
 {
-	uint32_t *loc = calloc(npages, sizeof(*loc));
+	__u32 *loc = calloc(npages, sizeof(*loc));
 	struct drm_vsvm_residency r = {
 		.vm_id = vm_id,
-		.start = (uintptr_t)va,
+		.start = (unsigned long)va,
 		.num_pages = npages,
-		.locations = (uintptr_t)loc,
+		.locations = (unsigned long)loc,
 	};
 	size_t none = 0, sys = 0, vram = 0, other = 0, i, per;
 	char map[MAP_COLS + 1];
@@ -210,9 +209,9 @@ static long residency(void *va, size_t npages)
 					npages - i * per < per ?
 					npages - i * per : per);
 	map[i] = '\0';
-	printf("  residency: %zu pages: %zu in VRAM of device %u, %zu in system memory, %zu not populated%s\n",
-	       npages, vram, dev.index, sys, none,
-	       other ? ", some elsewhere" : "");
+	printf("  pages: %zu: %zu in VRAM of device %u, %zu in system memory,",
+	       npages, vram, dev.index, sys);
+	printf(" %zu not populated%s\n", none, other ? ", some elsewhere" : "");
 	printf("  map (%zu page%s/char, D=VRAM s=system .=none m=mixed): %s\n",
 	       per, per > 1 ? "s" : "", map);
 	free(loc);
@@ -243,7 +242,7 @@ static int prefetch(void *va, size_t size, unsigned int location,
 	struct drm_vsvm_prefetch p = {
 		.vm_id = vm_id,
 		.location = location,
-		.start = (uintptr_t)va,
+		.start = (unsigned long)va,
 		.range = size,
 	};
 	int err = vsvm_ioctl(DRM_IOCTL_VSVM_PREFETCH, &p);
@@ -271,7 +270,7 @@ static void expect(bool ok, const char *what)
 }
 
 /* The first word of @buf (of @n) that is not @value, or @n. */
-static size_t first_bad(const uint32_t *buf, size_t n, uint32_t value)
+static size_t first_bad(const __u32 *buf, size_t n, __u32 value)
 {
 	size_t i;
 
@@ -281,9 +280,9 @@ static size_t first_bad(const uint32_t *buf, size_t n, uint32_t value)
 	return i;
 }
 
-static uint32_t pattern(size_t i)
+static __u32 pattern(size_t i)
 {
-	return 0x9e3779b9u * (uint32_t)(i + 1);
+	return 0x9e3779b9u * (__u32)(i + 1);
 }
 
 int main(int argc, char **argv)
@@ -293,8 +292,9 @@ int main(int argc, char **argv)
 	struct drm_vsvm_query q = { 0 };
 	struct drm_vsvm_vm_create vc = { 0 };
 	struct drm_vsvm_vm_destroy vd = { 0 };
+	struct drm_vsvm_exec e;
 	long page = sysconf(_SC_PAGESIZE);
-	uint32_t *buf, *tmp;
+	__u32 *buf, *tmp;
 	char node[PATH_MAX];
 	char *raw;
 	int opt, err;
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	if (!size)
 		size = page;
 	npages = size / page;
-	words = size / sizeof(uint32_t);
+	words = size / sizeof(__u32);
 
 	fd = open_node(path, node, sizeof(node));
 	if (fd < 0) {
@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 	find_debugfs(node);
 	q.query = DRM_VSVM_QUERY_DEVICE;
 	q.size = sizeof(dev);
-	q.data = (uintptr_t)&dev;
+	q.data = (unsigned long)&dev;
 	err = vsvm_ioctl(DRM_IOCTL_VSVM_QUERY, &q);
 	if (err) {
 		printf("vsvm_demo: QUERY: %s\n", strerror(-err));
@@ -357,7 +357,7 @@ int main(int argc, char **argv)
 		printf("vsvm_demo: out of memory\n");
 		return 1;
 	}
-	buf = (uint32_t *)(((uintptr_t)raw + page - 1) & ~(uintptr_t)(page - 1));
+	buf = (__u32 *)(((unsigned long)raw + page - 1) & ~(unsigned long)(page - 1));
 	half = words / 2;
 
 	step(1, "malloc: nothing populated yet");
@@ -367,9 +367,10 @@ int main(int argc, char **argv)
 	print_counters();
 
 	step(2, "the GPU fills the buffer with 0x600dcafe (GPU faults migrate it to VRAM)");
-	if (!exec(&(struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_FILL, .width = 4,
-					  .va = (uintptr_t)buf, .size = size,
-					  .value = 0x600dcafe }, "FILL")) {
+	e = (struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_FILL, .width = 4,
+				    .va = (unsigned long)buf, .size = size,
+				    .value = 0x600dcafe };
+	if (!exec(&e, "FILL")) {
 		expect(residency(buf, npages) > 0, "pages in VRAM");
 		print_counters();
 	}
@@ -385,16 +386,17 @@ int main(int argc, char **argv)
 	step(4, "the GPU writes a pattern to the first half, then reads the whole buffer back");
 	for (i = 0; i < half; i++)
 		tmp[i] = pattern(i);
-	if (!exec(&(struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_WRITE,
-					  .va = (uintptr_t)buf,
-					  .size = half * sizeof(uint32_t),
-					  .ptr = (uintptr_t)tmp }, "WRITE")) {
+	e = (struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_WRITE,
+				    .va = (unsigned long)buf,
+				    .size = half * sizeof(__u32),
+				    .ptr = (unsigned long)tmp };
+	if (!exec(&e, "WRITE")) {
 		memset(tmp, 0, size);
-		if (!exec(&(struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_READ,
-						  .va = (uintptr_t)buf,
-						  .size = size,
-						  .ptr = (uintptr_t)tmp },
-			  "READ")) {
+		e = (struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_READ,
+					    .va = (unsigned long)buf,
+					    .size = size,
+					    .ptr = (unsigned long)tmp };
+		if (!exec(&e, "READ")) {
 			for (i = 0; i < half; i++)
 				if (tmp[i] != pattern(i))
 					break;
