@@ -132,10 +132,8 @@ static void vsvm_pagemap_touch(struct vsvm_pagemap_dev *pd, u64 offset)
 	unsigned long idx = offset >> PAGE_SHIFT, flags;
 	struct vsvm_devmem *vd;
 
-	if (idx >= pd->nr_owners)
-		return;
 	spin_lock_irqsave(&pd->lru_lock, flags);
-	vd = pd->owners[idx];
+	vd = idx < pd->nr_owners ? pd->owners[idx] : NULL;
 	if (vd && !vd->filling)
 		vsvm_devmem_touch_locked(pd, vd);
 	spin_unlock_irqrestore(&pd->lru_lock, flags);
@@ -723,7 +721,9 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
  */
 void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 {
+	struct vsvm_devmem **owners = NULL;
 	struct drm_pagemap *dpagemap;
+	unsigned long flags;
 	int err;
 
 	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
@@ -745,11 +745,14 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 
 	drm_pagemap_release_owner(&pd->peer);
 	/* With allocations leaked (WARN above), keep what they point to. */
+	spin_lock_irqsave(&pd->lru_lock, flags);
 	if (list_empty(&pd->lru)) {
-		kvfree(pd->owners);
+		owners = pd->owners;
 		pd->owners = NULL;
 		pd->nr_owners = 0;
 	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	kvfree(owners);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
 
