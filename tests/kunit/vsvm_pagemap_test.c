@@ -16,7 +16,9 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/completion.h>
 #include <linux/hmm.h>
+#include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -725,6 +727,125 @@ static void pm_test_evict_working_set(struct kunit *test)
 	drm_pagemap_put(dp);
 }
 
+#define CC_RANGES	4
+#define CC_PAGES	16
+#define CC_ROUNDS	6
+
+/* One of two threads migrating its own ranges into one VRAM. */
+struct pm_cc_worker {
+	struct drm_pagemap *dp;
+	struct mm_struct *mm;
+	unsigned long addr[CC_RANGES];
+	unsigned int seed;
+	/* results, read by the test thread after @done */
+	int ok, busy, nomem, other, bad_data;
+	struct completion done;
+};
+
+static void pm_cc_run(struct pm_cc_worker *w)
+{
+	u32 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	int round, r, err;
+	unsigned long p;
+
+	for (round = 0; round < CC_ROUNDS; round++) {
+		for (r = 0; r < CC_RANGES; r++) {
+			err = drm_pagemap_populate_mm(w->dp, w->addr[r],
+						      w->addr[r] +
+						      CC_PAGES * PAGE_SIZE,
+						      w->mm, 0);
+			if (!err)
+				w->ok++;
+			else if (err == -EBUSY)
+				w->busy++;
+			else if (err == -ENOMEM)
+				w->nomem++;
+			else
+				w->other++;
+		}
+		/* every other round, read one range back through the CPU */
+		r = round % CC_RANGES;
+		for (p = 0; buf && round % 2 && p < CC_PAGES; p++) {
+			if (copy_from_user(buf, (void __user *)w->addr[r] +
+					   p * PAGE_SIZE, PAGE_SIZE) ||
+			    !pm_test_check(buf, p, CC_PAGES, w->seed + r))
+				w->bad_data++;
+		}
+	}
+	if (!buf)
+		w->other++;
+	kfree(buf);
+}
+
+static int pm_cc_thread(void *arg)
+{
+	struct pm_cc_worker *w = arg;
+
+	kthread_use_mm(w->mm);
+	pm_cc_run(w);
+	kthread_unuse_mm(w->mm);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * Two threads of one mm migrate their own working sets (together twice the
+ * VRAM) over and over and read them back, evicting each other's
+ * allocations; everything must stay consistent (lockdep and KASAN watch)
+ * and no data may be lost.
+ */
+static void pm_test_evict_concurrent(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct pm_cc_worker *w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
+	struct task_struct *task;
+	struct drm_pagemap *dp;
+	int i, r;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	for (i = 0; i < 2; i++) {
+		w[i].dp = dp;
+		w[i].seed = 0x4000 + 0x100 * i;
+		init_completion(&w[i].done);
+		for (r = 0; r < CC_RANGES; r++)
+			w[i].addr[r] = pm_test_map(test, CC_PAGES, CC_PAGES,
+						   w[i].seed + r);
+		/* the test's mm, attached by kunit_vm_mmap() */
+		w[i].mm = current->mm;
+		KUNIT_ASSERT_NOT_NULL(test, w[i].mm);
+	}
+
+	mmget(current->mm);
+	task = kthread_run(pm_cc_thread, &w[1], "vsvm-evict-cc");
+	if (IS_ERR(task)) {
+		mmput(current->mm);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		drm_pagemap_put(dp);
+		return;
+	}
+	pm_cc_run(&w[0]);
+	wait_for_completion(&w[1].done);
+	mmput(current->mm);
+
+	for (i = 0; i < 2; i++) {
+		kunit_info(test, "thread %d: %d migrated, %d busy, %d -ENOMEM\n",
+			   i, w[i].ok, w[i].busy, w[i].nomem);
+		KUNIT_EXPECT_EQ(test, w[i].other, 0);
+		KUNIT_EXPECT_EQ(test, w[i].bad_data, 0);
+		KUNIT_EXPECT_GT(test, w[i].ok, 0);
+		for (r = 0; r < CC_RANGES; r++)
+			pm_test_expect_user(test, w[i].addr[r], CC_PAGES,
+					    CC_PAGES, w[i].seed + r);
+	}
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->pd.evictions), 0);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	drm_pagemap_put(dp);
+}
+
 static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_create_revive),
 	KUNIT_CASE(pm_test_shrink),
@@ -737,6 +858,7 @@ static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_evict_busy),
 	KUNIT_CASE(pm_test_evict_none),
 	KUNIT_CASE_SLOW(pm_test_evict_working_set),
+	KUNIT_CASE_SLOW(pm_test_evict_concurrent),
 	{}
 };
 
