@@ -21,6 +21,7 @@
 
 #include "vsvm_drv.h"
 #include "vsvm_query.h"
+#include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
 #define VSVM_DRIVER_NAME	"vsvm"
@@ -43,6 +44,8 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_RESIDENCY, vsvm_residency_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -152,8 +155,14 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	err = vsvm_device_pagemap_init(vdev);
 	if (err)
 		return err;
+	err = vsvm_residency_register(vdev);
+	if (err) {
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 	err = drm_dev_register(&vdev->drm, 0);
 	if (err) {
+		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
@@ -178,6 +187,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
 void vsvm_device_remove(struct vsvm_device *vdev)
 {
 	drm_dev_unplug(&vdev->drm);
+	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }
