@@ -172,6 +172,12 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
 	vsvm_counters_debugfs_init(vdev);
+	err = vsvm_sysfs_init(vdev);
+	if (err) {
+		drm_dev_unplug(&vdev->drm);
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",
@@ -189,6 +195,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
  */
 void vsvm_device_remove(struct vsvm_device *vdev)
 {
+	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
 	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);

@@ -28,19 +28,34 @@
  * System-memory devices are on the fabric named by the module parameter
  * "fabric" (none when empty).
  *
+ * Peers: a device of the same owner group reaches the VRAM at a peer
+ * address (device_map, DRM_INTERCONNECT_P2P): a PCI device's VRAM at the
+ * PCI bus address of its BAR, a system-memory device on a fabric at its
+ * aperture in the fabric address space (see vsvm_pagemap_p2p_export()).
+ * Either way the address range is registered with the copy engines as P2P
+ * windows while the device is set up, so any engine resolves it.
+ *
  * Locking: vsvm_pagemap_owners.lock (the framework's) is taken at device
- * init and fini only. &vsvm_pagemap_dev.free_lock protects the VRAM
- * pointer against the deferred frees; it is outer to &vsvm_vram.lock and
- * inner to nothing else. &vsvm_pagemap_dev.lru_lock is innermost (a
- * spinlock, irqsave: the release of an allocation may run in atomic
- * context). The cache and shrinker locks are the framework's.
+ * init and fini only. vsvm_pagemap_devs_lock (a spinlock) protects the
+ * list of devices and nests inside everything (device_map takes it under
+ * the gpusvm notifier lock); nothing is taken under it.
+ * &vsvm_pagemap_dev.free_lock protects the VRAM pointer against the
+ * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing
+ * else.
+ * &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave: the
+ * release of an allocation may run in atomic context); it and
+ * vsvm_pagemap_devs_lock are never held together. The cache and shrinker
+ * locks are the framework's.
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
-#include <linux/jiffies.h>
+#include <linux/idr.h>
+#include <linux/iommu.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -74,6 +89,24 @@ static struct drm_pagemap_owner_list vsvm_pagemap_owners = {
 	.lock = __MUTEX_INITIALIZER(vsvm_pagemap_owners.lock),
 	.peers = LIST_HEAD_INIT(vsvm_pagemap_owners.peers),
 };
+
+/*
+ * Every &struct vsvm_pagemap_dev set up, for peer lookups by device and by
+ * peer address. Innermost: device_map and the copy accounting take it
+ * under the gpusvm notifier lock and the folio locks of a migration.
+ */
+static DEFINE_SPINLOCK(vsvm_pagemap_devs_lock);
+static LIST_HEAD(vsvm_pagemap_devs);
+
+/*
+ * The fabric address space of the system-memory devices: slot i is the
+ * aperture [VSVM_FABRIC_BASE + i * VSVM_FABRIC_STRIDE, + VRAM size), above
+ * any physical or PCI bus address of x86-64 (52 bits at most).
+ */
+#define VSVM_FABRIC_BASE	BIT_ULL(56)
+#define VSVM_FABRIC_STRIDE	BIT_ULL(40)
+#define VSVM_FABRIC_SLOTS	256
+static DEFINE_IDA(vsvm_pagemap_fabric_ida);
 
 static bool vsvm_pagemap_has_interconnect(struct drm_pagemap_peer *peer1,
 					  struct drm_pagemap_peer *peer2)
@@ -139,29 +172,126 @@ static void vsvm_pagemap_touch(struct vsvm_pagemap_dev *pd, u64 offset)
 	spin_unlock_irqrestore(&pd->lru_lock, flags);
 }
 
+/*
+ * Whether @dev is a vsvm device of @pd's owner group (not @pd's own): the
+ * framework hands a device page only to devices of its owner group, this
+ * makes sure of it for the address it gives out.
+ */
+static bool vsvm_pagemap_is_peer(struct vsvm_pagemap_dev *pd,
+				 struct device *dev)
+{
+	struct vsvm_pagemap_dev *q;
+	bool peer = false;
+
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+		if (q->dev == dev) {
+			peer = q != pd && q->peer.owner == pd->peer.owner;
+			break;
+		}
+	}
+	spin_unlock(&vsvm_pagemap_devs_lock);
+	return peer;
+}
+
+/**
+ * DOC: Peer access
+ *
+ * The device_map of a vsvm pagemap gives its own device the VRAM offset of
+ * a page (%DRM_INTERCONNECT_DRIVER) and a peer of the same owner group the
+ * page's peer address (%DRM_INTERCONNECT_P2P): for a PCI device, the PCI
+ * bus address of the page in its VRAM BAR (pci_bus_address() of the BAR
+ * plus the offset), which the peer's DMA reaches through the PCIe switch;
+ * for a system-memory device on a fabric, the page's address in the
+ * device's fabric aperture. Both are registered as copy-engine windows
+ * (vsvm_copy_window_add()) for as long as the device is set up, so the
+ * peer's copy engine resolves them. Any other device, a device behind an
+ * IOMMU (the bus address would need an IOVA the engine cannot resolve) and
+ * a device whose VRAM is not exported get %DMA_MAPPING_ERROR.
+ *
+ * A migration from the VRAM of device A to that of device B, in one owner
+ * group, is copied by B's engine, reading A's VRAM at its peer address and
+ * writing B's own VRAM: drm_pagemap_migrate_to_devmem() runs on behalf of
+ * the destination (its allocation, its revoke lock, its copy_to_devmem),
+ * the source only has to stay mapped, which the migration's folio locks
+ * guarantee, and the source device may be on its way out (revoked), when
+ * it must not be asked to do work. One engine, one fence, one copy: never
+ * through system memory. The path is counted per device: p2p_in on B,
+ * p2p_out on A (debugfs "pagemap").
+ *
+ * Devices of different owner groups never see each other's device pages:
+ * HMM faults them back to system memory (migrate_to_ram, counted as
+ * vram_to_sys on the source) before the other device maps or migrates them
+ * (sys_to_vram on the destination).
+ */
 static struct drm_pagemap_device_addr
 vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 			struct page *page, unsigned int order,
 			enum dma_data_direction dir)
 {
 	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	u64 offset = vsvm_pagemap_page_offset(vpm, page);
+	dma_addr_t addr = DMA_MAPPING_ERROR;
 
-	vsvm_pagemap_touch(vpm->pd, vsvm_pagemap_page_offset(vpm, page));
-
-	/* Peers have no path to this VRAM yet. */
-	if (dev != dpagemap->dev)
-		return drm_pagemap_device_addr_encode(DMA_MAPPING_ERROR,
-						      DRM_INTERCONNECT_P2P,
+	vsvm_pagemap_touch(pd, offset);
+	if (dev == dpagemap->dev)
+		return drm_pagemap_device_addr_encode(offset,
+						      DRM_INTERCONNECT_DRIVER,
 						      order, dir);
-	return drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, page),
-					      DRM_INTERCONNECT_DRIVER, order, dir);
+
+	if (pd->p2p_size && offset < pd->p2p_size &&
+	    (PAGE_SIZE << order) <= pd->p2p_size - offset &&
+	    !device_iommu_mapped(dev) && vsvm_pagemap_is_peer(pd, dev))
+		addr = pd->p2p_base + offset;
+	return drm_pagemap_device_addr_encode(addr, DRM_INTERCONNECT_P2P,
+					      order, dir);
 }
 
 static void vsvm_pagemap_device_unmap(struct drm_pagemap *dpagemap,
 				      struct device *dev,
 				      struct drm_pagemap_device_addr addr)
 {
-	/* A VRAM offset needs no unmapping. */
+	/*
+	 * Neither a VRAM offset nor a peer address (a bus or fabric address,
+	 * never an IOMMU mapping: see device_map) holds anything to undo.
+	 */
+}
+
+/* Count the pages of a devmem copy by the path they took. */
+static void vsvm_pagemap_count_copy(struct vsvm_pagemap_dev *pd,
+				    const struct drm_pagemap_device_addr *addr,
+				    unsigned long npages, bool to_vram)
+{
+	struct vsvm_pagemap_dev *q;
+	unsigned long i;
+
+	if (!to_vram) {
+		atomic64_add(npages, &pd->vram_to_sys);
+		return;
+	}
+	for (i = 0; i < npages; i++) {
+		switch (addr[i].proto) {
+		case DRM_INTERCONNECT_SYSTEM:
+			atomic64_inc(&pd->sys_to_vram);
+			break;
+		case DRM_INTERCONNECT_DRIVER:
+			atomic64_inc(&pd->local_in);
+			break;
+		case DRM_INTERCONNECT_P2P:
+			atomic64_inc(&pd->p2p_in);
+			spin_lock(&vsvm_pagemap_devs_lock);
+			list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+				if (q->p2p_size && addr[i].addr >= q->p2p_base &&
+				    addr[i].addr - q->p2p_base < q->p2p_size) {
+					atomic64_inc(&q->p2p_out);
+					break;
+				}
+			}
+			spin_unlock(&vsvm_pagemap_devs_lock);
+			break;
+		}
+	}
 }
 
 static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
@@ -410,9 +540,11 @@ static int vsvm_devmem_copy(struct page **pages,
 	}
 	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
 	kvfree(copies);
-	if (!err)
+	if (!err) {
 		atomic64_add(npages, to_vram ? &vpm->pd->pages_in :
 					       &vpm->pd->pages_out);
+		vsvm_pagemap_count_copy(vpm->pd, addr, npages, to_vram);
+	}
 	return err;
 }
 
@@ -623,6 +755,86 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_create);
 
+/* The PCI bus address of the CPU physical address @phys of a BAR of @pdev. */
+static int vsvm_pagemap_pci_bus_addr(struct pci_dev *pdev, phys_addr_t phys,
+				     u64 size, u64 *bus)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		resource_size_t start = pci_resource_start(pdev, bar);
+
+		if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+		    phys < start || phys - start >= pci_resource_len(pdev, bar) ||
+		    size > pci_resource_len(pdev, bar) - (phys - start))
+			continue;
+		*bus = pci_bus_address(pdev, bar) + (phys - start);
+		return 0;
+	}
+	return -ENXIO;
+}
+
+static void vsvm_pagemap_p2p_unexport(struct vsvm_pagemap_dev *pd)
+{
+	u64 off;
+
+	for (off = 0; off < pd->p2p_size; off += pd->p2p_window_size)
+		vsvm_copy_window_remove(pd->p2p_base + off);
+	pd->p2p_size = 0;
+	if (pd->fabric_slot >= 0)
+		ida_free(&vsvm_pagemap_fabric_ida, pd->fabric_slot);
+	pd->fabric_slot = -1;
+}
+
+/*
+ * Give the VRAM a peer address and register it with the copy engines:
+ * a PCI device's VRAM is its BAR, at the BAR's bus address, one window; a
+ * system-memory device on a fabric gets a slot of the fabric address space
+ * and one window per physically contiguous chunk of its VRAM. Other
+ * devices are not exported (p2p_size stays 0).
+ */
+static int vsvm_pagemap_p2p_export(struct vsvm_pagemap_dev *pd)
+{
+	struct vsvm_vram *vram = pd->vram;
+	u64 base, wsize, off;
+	int err;
+
+	pd->fabric_slot = -1;
+	if (dev_is_pci(pd->dev) && !vram->sysmem) {
+		err = vsvm_pagemap_pci_bus_addr(to_pci_dev(pd->dev),
+						vsvm_vram_phys(vram, 0),
+						vram->size, &base);
+		if (err)
+			return err;
+		wsize = vram->size;
+	} else if (pd->ep.fabric && vram->sysmem) {
+		err = ida_alloc_max(&vsvm_pagemap_fabric_ida,
+				    VSVM_FABRIC_SLOTS - 1, GFP_KERNEL);
+		if (err < 0)
+			return err;
+		pd->fabric_slot = err;
+		base = VSVM_FABRIC_BASE + (u64)err * VSVM_FABRIC_STRIDE;
+		wsize = BIT_ULL(vram->chunk_shift);
+	} else {
+		return 0;
+	}
+
+	pd->p2p_base = base;
+	pd->p2p_window_size = wsize;
+	for (off = 0; off < vram->size; off += wsize) {
+		err = vsvm_copy_window_add(base + off,
+					   min(wsize, vram->size - off),
+					   vsvm_vram_vaddr(vram, off));
+		if (err) {
+			pd->p2p_size = off;
+			vsvm_pagemap_p2p_unexport(pd);
+			return err;
+		}
+	}
+	pd->p2p_size = vram->size;
+	return 0;
+}
+
 /**
  * vsvm_devmem_filled() - the migration into an allocation returned
  * @vd: an allocation from vsvm_devmem_create(), after
@@ -646,22 +858,26 @@ void vsvm_devmem_filled(struct vsvm_devmem *vd)
 EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_filled);
 
 /**
- * vsvm_pagemap_dev_init() - set up the pagemap side of a device
+ * vsvm_pagemap_dev_init_fabric() - set up the pagemap side of a device
  * @pd: the device's pagemap state
  * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
- * @sysmem: the VRAM is system memory: the device is on the "fabric"
+ * @fabric: the name of the fabric the device is on, or NULL (or "") for
+ *	none; only system-memory VRAM is reachable over a fabric
  *
- * Acquires the device's interconnect owner and creates its shrinker and
- * pagemap cache. No pagemap exists until vsvm_pagemap_get().
+ * Acquires the device's interconnect owner, creates its shrinker and
+ * pagemap cache and exports the VRAM to peers (see "Peer access"). No
+ * pagemap exists until vsvm_pagemap_get().
  *
  * Return: 0 or a negative errno.
  */
-int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
-			  struct device *dev, struct vsvm_vram *vram,
-			  struct vsvm_copy_engine *engine, bool sysmem)
+int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
+				 struct drm_device *drm, struct device *dev,
+				 struct vsvm_vram *vram,
+				 struct vsvm_copy_engine *engine,
+				 const char *fabric)
 {
 	int err;
 
@@ -671,8 +887,10 @@ int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 	pd->vram = vram;
 	pd->engine = engine;
 	pd->ep.dev = dev;
-	pd->ep.fabric = sysmem && fabric && fabric[0] ? fabric : NULL;
+	pd->ep.fabric = fabric && fabric[0] ? fabric : NULL;
 	pd->peer.private = pd;
+	pd->fabric_slot = -1;
+	INIT_LIST_HEAD(&pd->node);
 	mutex_init(&pd->free_lock);
 	init_llist_head(&pd->free_list);
 	INIT_WORK(&pd->free_work, vsvm_devmem_free_work);
@@ -697,8 +915,17 @@ int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 		err = PTR_ERR(pd->cache);
 		goto err_shrinker;
 	}
+	err = vsvm_pagemap_p2p_export(pd);
+	if (err)
+		goto err_cache;
+
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_add_tail(&pd->node, &vsvm_pagemap_devs);
+	spin_unlock(&vsvm_pagemap_devs_lock);
 	return 0;
 
+err_cache:
+	drm_pagemap_cache_destroy(pd->cache);
 err_shrinker:
 	drm_pagemap_shrinker_destroy(pd->shrinker);
 err_owner:
@@ -707,6 +934,29 @@ err_owners:
 	kvfree(pd->owners);
 	pd->owners = NULL;
 	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init_fabric);
+
+/**
+ * vsvm_pagemap_dev_init() - set up the pagemap side of a vsvm device
+ * @pd: the device's pagemap state
+ * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @dev: the device owning @vram
+ * @vram: the VRAM, set up
+ * @engine: the copy engine of the device, set up
+ * @sysmem: the VRAM is system memory: the device is on the fabric named by
+ *	the module parameter "fabric", if any
+ *
+ * See vsvm_pagemap_dev_init_fabric().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
+			  struct device *dev, struct vsvm_vram *vram,
+			  struct vsvm_copy_engine *engine, bool sysmem)
+{
+	return vsvm_pagemap_dev_init_fabric(pd, drm, dev, vram, engine,
+					    sysmem ? fabric : NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
 
@@ -736,6 +986,12 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	drm_pagemap_cache_destroy(pd->cache);
 	drm_pagemap_shrinker_destroy(pd->shrinker);
 	drm_pagemap_flush_destroyed();
+
+	/* No page is left for a peer to map: stop being one. */
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_del_init(&pd->node);
+	spin_unlock(&vsvm_pagemap_devs_lock);
+	vsvm_pagemap_p2p_unexport(pd);
 
 	flush_work(&pd->free_work);
 	mutex_lock(&pd->free_lock);
@@ -769,6 +1025,112 @@ void vsvm_pagemap_module_exit(void)
 	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
 	/* The deferred destroy work has returned from the last callback. */
 	drm_pagemap_flush_destroyed();
+}
+
+/* The peer side of the debugfs "pagemap" file: aperture and path counters. */
+static void vsvm_pagemap_show_paths(struct vsvm_pagemap_dev *pd,
+				    struct seq_file *m)
+{
+	seq_printf(m, "p2p_base: %#llx\n", pd->p2p_size ? pd->p2p_base : 0);
+	seq_printf(m, "p2p_size: %llu\n", pd->p2p_size);
+	seq_printf(m, "sys_to_vram: %lld\n", atomic64_read(&pd->sys_to_vram));
+	seq_printf(m, "vram_to_sys: %lld\n", atomic64_read(&pd->vram_to_sys));
+	seq_printf(m, "p2p_in: %lld\n", atomic64_read(&pd->p2p_in));
+	seq_printf(m, "p2p_out: %lld\n", atomic64_read(&pd->p2p_out));
+	seq_printf(m, "local_in: %lld\n", atomic64_read(&pd->local_in));
+}
+
+/**
+ * vsvm_pagemap_link() - the link from one device's VRAM to another's
+ * @a: a device
+ * @b: another device, or @a
+ *
+ * The link drm_pagemap_p2p_link() finds between the two devices where they
+ * share an owner group, %DRM_PAGEMAP_LINK_NONE where they do not: only
+ * devices of one group map and migrate each other's pages directly (a
+ * device linked to some members of a group but not to all is in a group
+ * of its own).
+ *
+ * Context: process context.
+ * Return: the link.
+ */
+struct drm_pagemap_link vsvm_pagemap_link(struct vsvm_pagemap_dev *a,
+					  struct vsvm_pagemap_dev *b)
+{
+	if (a == b)
+		return (struct drm_pagemap_link){ DRM_PAGEMAP_LINK_LOCAL, 0 };
+	if (!a->peer.owner || a->peer.owner != b->peer.owner)
+		return (struct drm_pagemap_link){ DRM_PAGEMAP_LINK_NONE, -1 };
+	return drm_pagemap_p2p_link(&a->ep, &b->ep);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_link);
+
+/**
+ * vsvm_pagemap_drm_devices_get() - the DRM devices of every vsvm device
+ * @count: set to the number of entries returned
+ *
+ * The registered, not unplugged DRM devices of the devices set up with
+ * vsvm_pagemap_dev_init(), each referenced (drm_dev_get()), in the order
+ * they were set up. Release with vsvm_pagemap_drm_devices_put().
+ *
+ * Return: an array of @count entries (NULL when @count is 0), or an
+ * ERR_PTR(-ENOMEM).
+ */
+struct drm_device **vsvm_pagemap_drm_devices_get(unsigned int *count)
+{
+	struct drm_device **drms = NULL;
+	struct vsvm_pagemap_dev *pd;
+	unsigned int room = 0, n;
+
+	for (;;) {
+		n = 0;
+		spin_lock(&vsvm_pagemap_devs_lock);
+		list_for_each_entry(pd, &vsvm_pagemap_devs, node) {
+			if (!pd->drm || !pd->drm->registered ||
+			    drm_dev_is_unplugged(pd->drm))
+				continue;
+			if (n < room)
+				drms[n] = pd->drm;
+			n++;
+		}
+		if (n <= room) {
+			unsigned int i;
+
+			for (i = 0; i < n; i++)
+				drm_dev_get(drms[i]);
+			spin_unlock(&vsvm_pagemap_devs_lock);
+			break;
+		}
+		spin_unlock(&vsvm_pagemap_devs_lock);
+
+		/* More devices than room: grow and look again. */
+		kfree(drms);
+		room = n + 4;
+		drms = kcalloc(room, sizeof(*drms), GFP_KERNEL);
+		if (!drms)
+			return ERR_PTR(-ENOMEM);
+	}
+	*count = n;
+	if (!n) {
+		kfree(drms);
+		return NULL;
+	}
+	return drms;
+}
+
+/**
+ * vsvm_pagemap_drm_devices_put() - release vsvm_pagemap_drm_devices_get()
+ * @drms: its array, or NULL
+ * @count: its count
+ */
+void vsvm_pagemap_drm_devices_put(struct drm_device **drms,
+				  unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		drm_dev_put(drms[i]);
+	kfree(drms);
 }
 
 /**
@@ -811,6 +1173,7 @@ void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
 		   atomic64_read(&pd->evicted_pages));
 	seq_printf(m, "evict_busy: %lld\n", atomic64_read(&pd->evict_busy));
 	seq_printf(m, "evict_fail: %lld\n", atomic64_read(&pd->evict_fail));
+	vsvm_pagemap_show_paths(pd, m);
 	drm_pagemap_put(dpagemap);
 }
 

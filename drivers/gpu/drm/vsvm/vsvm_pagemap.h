@@ -58,6 +58,21 @@ struct vsvm_vram_alloc;
  * @evicted_pages: pages those evictions moved to system memory
  * @evict_busy: victims that stayed (partly) in VRAM, busy
  * @evict_fail: allocations that failed for lack of VRAM after eviction
+ * @node: entry in the module-wide list of devices (vsvm_pagemap.c), from
+ *	vsvm_pagemap_dev_init() to vsvm_pagemap_dev_fini()
+ * @p2p_base: the first address of the VRAM as a peer sees it (a PCI bus
+ *	address of the BAR, or the device's fabric aperture), constant while
+ *	@p2p_size is nonzero
+ * @p2p_size: the bytes of VRAM peers reach from @p2p_base, 0 when the VRAM
+ *	is not exported to peers
+ * @p2p_window_size: the size of each copy-engine window registered from
+ *	@p2p_base on (one per VRAM chunk, or one for a BAR)
+ * @fabric_slot: the device's slot in the fabric address space, or -1
+ * @sys_to_vram: pages copied from system memory into the VRAM
+ * @vram_to_sys: pages copied from the VRAM to system memory
+ * @p2p_in: pages copied into the VRAM from a peer's VRAM, directly
+ * @p2p_out: pages of the VRAM copied directly into a peer's VRAM
+ * @local_in: pages copied from the VRAM into the VRAM (a re-migration)
  *
  * LRU: an allocation enters @lru at the tail when it is created for a
  * migration (marked filling: never a victim until the migration returned)
@@ -108,6 +123,16 @@ struct vsvm_pagemap_dev {
 	atomic64_t evicted_pages;
 	atomic64_t evict_busy;
 	atomic64_t evict_fail;
+	struct list_head node;
+	u64 p2p_base;
+	u64 p2p_size;
+	u64 p2p_window_size;
+	int fabric_slot;
+	atomic64_t sys_to_vram;
+	atomic64_t vram_to_sys;
+	atomic64_t p2p_in;
+	atomic64_t p2p_out;
+	atomic64_t local_in;
 };
 
 /**
@@ -164,6 +189,11 @@ struct vsvm_devmem {
 int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 			  struct device *dev, struct vsvm_vram *vram,
 			  struct vsvm_copy_engine *engine, bool sysmem);
+int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
+				 struct drm_device *drm, struct device *dev,
+				 struct vsvm_vram *vram,
+				 struct vsvm_copy_engine *engine,
+				 const char *fabric);
 void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd);
 struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
@@ -175,6 +205,11 @@ void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
 void vsvm_pagemap_module_exit(void);
 void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
 void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);
+struct drm_pagemap_link vsvm_pagemap_link(struct vsvm_pagemap_dev *a,
+					  struct vsvm_pagemap_dev *b);
+struct drm_device **vsvm_pagemap_drm_devices_get(unsigned int *count);
+void vsvm_pagemap_drm_devices_put(struct drm_device **drms,
+				  unsigned int count);
 
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file);
