@@ -107,7 +107,7 @@ static void mem_alloc(struct mem *m, enum mem_kind kind, size_t size)
 		igt_assert(m->ptr);
 		break;
 	case MEM_ANON:
-		m->ptr = anon_map(size, SZ_4K, &m->map, &m->map_size);
+		m->ptr = anon_map(size, SZ_64K, &m->map, &m->map_size);
 		break;
 	case MEM_THP:
 		m->ptr = anon_map(size, SZ_2M, &m->map, &m->map_size);
@@ -749,6 +749,157 @@ static void test_placement(void)
 	mem_free(&f);
 }
 
+/* MADVISE on the test's VM; -errno where the kernel has none yet. */
+static int vm_madvise(void *start, size_t size, __u32 type, __u32 value)
+{
+	struct drm_vsvm_madvise arg = {
+		.vm_id = vm, .type = type, .start = (uintptr_t)start,
+		.range = size, .value = value,
+	};
+
+	return drmIoctl(dev->fd, DRM_IOCTL_VSVM_MADVISE, &arg) ? -errno : 0;
+}
+
+/* Skip unless MADVISE works (it lands separately). */
+static void require_madvise(void *start, size_t size)
+{
+	igt_require_f(vm_madvise(start, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_DEFAULT) == 0,
+		      "no DRM_IOCTL_VSVM_MADVISE\n");
+}
+
+/* Preferred location SYSTEM keeps anonymous memory out of VRAM. */
+static void test_madvise_system(void)
+{
+	size_t size = 16 * SZ_4K;
+	struct drm_vsvm_exec out;
+	struct mem a, b;
+
+	mem_alloc(&a, MEM_ANON, size);
+	mem_alloc(&b, MEM_ANON, size);
+	require_madvise(a.ptr, size);
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, a.ptr, size, 1, 0x31, &out),
+		      0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, 0);
+	assert_filled(a.ptr, 0x31, size, "CPU read of system memory");
+
+	/* In VRAM first; SYSTEM applies from the next fault. */
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, b.ptr, size, 1, 0x32, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+	igt_assert_eq(vm_madvise(b.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	assert_filled(b.ptr, 0x32, size, "CPU read, back from VRAM");
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, b.ptr, size, 1, 0x33, &out),
+		      0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, 0);
+	assert_filled(b.ptr, 0x33, size, "CPU read of system memory");
+	mem_free(&a);
+	mem_free(&b);
+}
+
+/* Atomic modes: DEVICE migrates to VRAM, GLOBAL in place, CPU to RAM. */
+static void test_madvise_atomic(void)
+{
+	size_t size = 16 * SZ_4K, n = size / SZ_4K;
+	struct drm_vsvm_exec out;
+	struct mem a, g, c;
+
+	mem_alloc(&a, MEM_ANON, size);
+	mem_alloc(&g, MEM_ANON, size);
+	mem_alloc(&c, MEM_ANON, size);
+	require_madvise(a.ptr, size);
+
+	/* DEVICE on system-preferred memory: the atomic migrates it. */
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_DEVICE), 0);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, a.ptr, size, 4, 40, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, a.ptr, size, 4, 2,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 40);
+	igt_assert_eq_u64(out.pages_in, n);
+	igt_assert_eq_u32(((__u32 *)a.ptr)[n * 1024 - 1], 42);
+
+	/* GLOBAL on system-preferred memory: in place, no migration. */
+	igt_assert_eq(vm_madvise(g.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vm_madvise(g.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_GLOBAL), 0);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, g.ptr, size, 8, 5,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 0);
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq_u64(out.pages_out, 0);
+	igt_assert_eq_u64(((__u64 *)g.ptr)[n * 512 - 1], 5);
+
+	/* CPU on data in VRAM: the atomic takes it to system memory. */
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, c.ptr, size, 8, 7, &out), 0);
+	igt_assert_eq_u64(out.pages_in, n);
+	igt_assert_eq(vm_madvise(c.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_CPU), 0);
+	/* A CPU touch and a GPU read rebind it under the new mode. */
+	igt_assert_eq_u64(((__u64 *)c.ptr)[0], 7);
+	igt_assert_eq(vsvm_exec_read(dev->fd, vm, c.ptr, 8, &out.result, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, n);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, c.ptr, size, 8, 1,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 7);
+	igt_assert_eq_u64(out.pages_out, n);
+	igt_assert_eq_u64(((__u64 *)c.ptr)[n * 512 - 1], 8);
+	mem_free(&a);
+	mem_free(&g);
+	mem_free(&c);
+}
+
+/* The tracepoints fire for a GPU fault and its migration. */
+static void test_tracepoints(void)
+{
+	static const char *const tracing = "/sys/kernel/debug/tracing";
+	char path[256], line[512];
+	bool fault = false, migrate = false, inval = false;
+	size_t size = 4 * SZ_4K;
+	struct mem m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/vsvm/enable", tracing);
+	igt_require_f(access(path, W_OK) == 0, "no %s\n", path);
+	f = fopen(path, "w");
+	igt_assert(f && fputs("1", f) >= 0 && fclose(f) == 0);
+	snprintf(path, sizeof(path), "%s/trace", tracing);
+	f = fopen(path, "w");	/* truncates the buffer */
+	igt_assert(f && fclose(f) == 0);
+
+	mem_alloc(&m, MEM_ANON, size);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, m.ptr, size, 1, 9, NULL), 0);
+	assert_filled(m.ptr, 9, size, "CPU read");
+	mem_free(&m);
+
+	f = fopen(path, "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		fault |= !!strstr(line, "vsvm_gpu_fault:");
+		migrate |= strstr(line, "vsvm_migrate_to_devmem:") &&
+			   strstr(line, "err=0");
+		inval |= !!strstr(line, "vsvm_invalidate:");
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/events/vsvm/enable", tracing);
+	f = fopen(path, "w");
+	igt_assert(f && fputs("0", f) >= 0 && fclose(f) == 0);
+	igt_assert_f(fault, "no vsvm_gpu_fault event\n");
+	igt_assert_f(migrate, "no vsvm_migrate_to_devmem event\n");
+	igt_assert_f(inval, "no vsvm_invalidate event\n");
+}
+
 static void test_all_devices(void)
 {
 	size_t size = 16 * SZ_4K;
@@ -1008,6 +1159,12 @@ igt_main
 		test_threads();
 	igt_subtest("placement-counters")
 		test_placement();
+	igt_subtest("madvise-system")
+		test_madvise_system();
+	igt_subtest("madvise-atomic")
+		test_madvise_atomic();
+	igt_subtest("tracepoints")
+		test_tracepoints();
 	igt_subtest("all-devices")
 		test_all_devices();
 	igt_subtest("bad-input")
