@@ -22,6 +22,7 @@
 #include "vsvm_drv.h"
 #include "vsvm_exec.h"
 #include "vsvm_query.h"
+#include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
 #define VSVM_DRIVER_NAME	"vsvm"
@@ -45,6 +46,8 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_RESIDENCY, vsvm_residency_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -154,8 +157,14 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	err = vsvm_device_pagemap_init(vdev);
 	if (err)
 		return err;
+	err = vsvm_residency_register(vdev);
+	if (err) {
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 	err = drm_dev_register(&vdev->drm, 0);
 	if (err) {
+		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
@@ -163,6 +172,12 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
 	vsvm_counters_debugfs_init(vdev);
+	err = vsvm_sysfs_init(vdev);
+	if (err) {
+		drm_dev_unplug(&vdev->drm);
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",
@@ -180,7 +195,9 @@ int vsvm_device_register(struct vsvm_device *vdev)
  */
 void vsvm_device_remove(struct vsvm_device *vdev)
 {
+	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
+	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }
