@@ -257,8 +257,8 @@ static void vsvm_expect_fail(struct vsvm_bad *b,
 static void vsvm_bad_fields(struct vsvm_bad *b,
 			    const struct drm_vsvm_query *good)
 {
-	b->q.query = 1;
-	vsvm_expect_fail(b, good, EINVAL, "query 1");
+	b->q.query = 2;
+	vsvm_expect_fail(b, good, EINVAL, "query 2");
 	b->q.query = 0xffffffffu;
 	vsvm_expect_fail(b, good, EINVAL, "query ~0");
 	b->q.flags = 1;

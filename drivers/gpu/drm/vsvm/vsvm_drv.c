@@ -20,6 +20,7 @@
 #include <drm/drm_print.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
 #include "vsvm_madvise.h"
 #include "vsvm_query.h"
 #include "vsvm_residency.h"
@@ -45,6 +46,7 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_MADVISE, vsvm_madvise_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_QUERY_RANGE_ATTRS, vsvm_query_range_attrs_ioctl,
 			  DRM_RENDER_ALLOW),
@@ -174,6 +176,13 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	vsvm_debugfs_init(vdev);
 	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
+	vsvm_counters_debugfs_init(vdev);
+	err = vsvm_sysfs_init(vdev);
+	if (err) {
+		drm_dev_unplug(&vdev->drm);
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 
 	drm_info(&vdev->drm, "vsvm%d: %s VRAM, %llu MiB\n", vdev->index,
 		 vdev->backend == DRM_VSVM_BACKEND_PCI_BAR ? "PCI BAR" : "sysmem",
@@ -191,6 +200,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
  */
 void vsvm_device_remove(struct vsvm_device *vdev)
 {
+	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
 	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);

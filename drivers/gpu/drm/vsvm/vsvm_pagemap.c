@@ -15,22 +15,48 @@
  * release of an allocation may come in atomic context (the page_free of
  * its last page), so the VRAM is freed from a work item.
  *
+ * The live allocations are kept in LRU order (&vsvm_pagemap_dev.lru). When
+ * the VRAM cannot hold a new allocation, the least recently used ones are
+ * evicted to system memory (drm_pagemap_evict_to_ram(), which needs no mm
+ * lock) until it fits; only when no victim is left does the migration fail
+ * (-ENOMEM). See &struct vsvm_pagemap_dev for what counts as a use, what
+ * is skipped, and the lock order.
+ *
  * The owner of the pagemap (what HMM and migrate_vma compare) is the
  * device's interconnect owner group, acquired over a module-wide owner
  * list: devices with a link (drm_pagemap_p2p_has_interconnect()) share one.
  * System-memory devices are on the fabric named by the module parameter
  * "fabric" (none when empty).
  *
+ * Peers: a device of the same owner group reaches the VRAM at a peer
+ * address (device_map, DRM_INTERCONNECT_P2P): a PCI device's VRAM at the
+ * PCI bus address of its BAR, a system-memory device on a fabric at its
+ * aperture in the fabric address space (see vsvm_pagemap_p2p_export()).
+ * Either way the address range is registered with the copy engines as P2P
+ * windows while the device is set up, so any engine resolves it.
+ *
  * Locking: vsvm_pagemap_owners.lock (the framework's) is taken at device
- * init and fini only. &vsvm_pagemap_dev.free_lock protects the VRAM
- * pointer against the deferred frees; it is outer to &vsvm_vram.lock and
- * inner to nothing else. The cache and shrinker locks are the framework's.
+ * init and fini only. vsvm_pagemap_devs_lock (a spinlock) protects the
+ * list of devices and nests inside everything (device_map takes it under
+ * the gpusvm notifier lock); nothing is taken under it.
+ * &vsvm_pagemap_dev.free_lock protects the VRAM pointer against the
+ * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing
+ * else.
+ * &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave: the
+ * release of an allocation may run in atomic context); it and
+ * vsvm_pagemap_devs_lock are never held together. The cache and shrinker
+ * locks are the framework's.
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/iommu.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -63,6 +89,24 @@ static struct drm_pagemap_owner_list vsvm_pagemap_owners = {
 	.lock = __MUTEX_INITIALIZER(vsvm_pagemap_owners.lock),
 	.peers = LIST_HEAD_INIT(vsvm_pagemap_owners.peers),
 };
+
+/*
+ * Every &struct vsvm_pagemap_dev set up, for peer lookups by device and by
+ * peer address. Innermost: device_map and the copy accounting take it
+ * under the gpusvm notifier lock and the folio locks of a migration.
+ */
+static DEFINE_SPINLOCK(vsvm_pagemap_devs_lock);
+static LIST_HEAD(vsvm_pagemap_devs);
+
+/*
+ * The fabric address space of the system-memory devices: slot i is the
+ * aperture [VSVM_FABRIC_BASE + i * VSVM_FABRIC_STRIDE, + VRAM size), above
+ * any physical or PCI bus address of x86-64 (52 bits at most).
+ */
+#define VSVM_FABRIC_BASE	BIT_ULL(56)
+#define VSVM_FABRIC_STRIDE	BIT_ULL(40)
+#define VSVM_FABRIC_SLOTS	256
+static DEFINE_IDA(vsvm_pagemap_fabric_ida);
 
 static bool vsvm_pagemap_has_interconnect(struct drm_pagemap_peer *peer1,
 					  struct drm_pagemap_peer *peer2)
@@ -103,27 +147,151 @@ void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail)
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_vram_va);
 
+/* Most victims one allocation tries before it gives up. */
+#define VSVM_EVICT_MAX_VICTIMS	256
+
+/* Move @vd to the tail of the LRU: it was just used. */
+static void vsvm_devmem_touch_locked(struct vsvm_pagemap_dev *pd,
+				     struct vsvm_devmem *vd)
+{
+	lockdep_assert_held(&pd->lru_lock);
+	vd->last_use = jiffies;
+	list_move_tail(&vd->lru_link, &pd->lru);
+}
+
+/* The GPU maps the VRAM page at @offset: a use of its allocation. */
+static void vsvm_pagemap_touch(struct vsvm_pagemap_dev *pd, u64 offset)
+{
+	unsigned long idx = offset >> PAGE_SHIFT, flags;
+	struct vsvm_devmem *vd;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd = idx < pd->nr_owners ? pd->owners[idx] : NULL;
+	if (vd && !vd->filling)
+		vsvm_devmem_touch_locked(pd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+}
+
+/*
+ * Whether @dev is a vsvm device of @pd's owner group (not @pd's own): the
+ * framework hands a device page only to devices of its owner group, this
+ * makes sure of it for the address it gives out.
+ */
+static bool vsvm_pagemap_is_peer(struct vsvm_pagemap_dev *pd,
+				 struct device *dev)
+{
+	struct vsvm_pagemap_dev *q;
+	bool peer = false;
+
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+		if (q->dev == dev) {
+			peer = q != pd && q->peer.owner == pd->peer.owner;
+			break;
+		}
+	}
+	spin_unlock(&vsvm_pagemap_devs_lock);
+	return peer;
+}
+
+/**
+ * DOC: Peer access
+ *
+ * The device_map of a vsvm pagemap gives its own device the VRAM offset of
+ * a page (%DRM_INTERCONNECT_DRIVER) and a peer of the same owner group the
+ * page's peer address (%DRM_INTERCONNECT_P2P): for a PCI device, the PCI
+ * bus address of the page in its VRAM BAR (pci_bus_address() of the BAR
+ * plus the offset), which the peer's DMA reaches through the PCIe switch;
+ * for a system-memory device on a fabric, the page's address in the
+ * device's fabric aperture. Both are registered as copy-engine windows
+ * (vsvm_copy_window_add()) for as long as the device is set up, so the
+ * peer's copy engine resolves them. Any other device, a device behind an
+ * IOMMU (the bus address would need an IOVA the engine cannot resolve) and
+ * a device whose VRAM is not exported get %DMA_MAPPING_ERROR.
+ *
+ * A migration from the VRAM of device A to that of device B, in one owner
+ * group, is copied by B's engine, reading A's VRAM at its peer address and
+ * writing B's own VRAM: drm_pagemap_migrate_to_devmem() runs on behalf of
+ * the destination (its allocation, its revoke lock, its copy_to_devmem),
+ * the source only has to stay mapped, which the migration's folio locks
+ * guarantee, and the source device may be on its way out (revoked), when
+ * it must not be asked to do work. One engine, one fence, one copy: never
+ * through system memory. The path is counted per device: p2p_in on B,
+ * p2p_out on A (debugfs "pagemap").
+ *
+ * Devices of different owner groups never see each other's device pages:
+ * HMM faults them back to system memory (migrate_to_ram, counted as
+ * vram_to_sys on the source) before the other device maps or migrates them
+ * (sys_to_vram on the destination).
+ */
 static struct drm_pagemap_device_addr
 vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 			struct page *page, unsigned int order,
 			enum dma_data_direction dir)
 {
 	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	u64 offset = vsvm_pagemap_page_offset(vpm, page);
+	dma_addr_t addr = DMA_MAPPING_ERROR;
 
-	/* Peers have no path to this VRAM yet. */
-	if (dev != dpagemap->dev)
-		return drm_pagemap_device_addr_encode(DMA_MAPPING_ERROR,
-						      DRM_INTERCONNECT_P2P,
+	vsvm_pagemap_touch(pd, offset);
+	if (dev == dpagemap->dev)
+		return drm_pagemap_device_addr_encode(offset,
+						      DRM_INTERCONNECT_DRIVER,
 						      order, dir);
-	return drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, page),
-					      DRM_INTERCONNECT_DRIVER, order, dir);
+
+	if (pd->p2p_size && offset < pd->p2p_size &&
+	    (PAGE_SIZE << order) <= pd->p2p_size - offset &&
+	    !device_iommu_mapped(dev) && vsvm_pagemap_is_peer(pd, dev))
+		addr = pd->p2p_base + offset;
+	return drm_pagemap_device_addr_encode(addr, DRM_INTERCONNECT_P2P,
+					      order, dir);
 }
 
 static void vsvm_pagemap_device_unmap(struct drm_pagemap *dpagemap,
 				      struct device *dev,
 				      struct drm_pagemap_device_addr addr)
 {
-	/* A VRAM offset needs no unmapping. */
+	/*
+	 * Neither a VRAM offset nor a peer address (a bus or fabric address,
+	 * never an IOMMU mapping: see device_map) holds anything to undo.
+	 */
+}
+
+/* Count the pages of a devmem copy by the path they took. */
+static void vsvm_pagemap_count_copy(struct vsvm_pagemap_dev *pd,
+				    const struct drm_pagemap_device_addr *addr,
+				    unsigned long npages, bool to_vram)
+{
+	struct vsvm_pagemap_dev *q;
+	unsigned long i;
+
+	if (!to_vram) {
+		atomic64_add(npages, &pd->vram_to_sys);
+		return;
+	}
+	for (i = 0; i < npages; i++) {
+		switch (addr[i].proto) {
+		case DRM_INTERCONNECT_SYSTEM:
+			atomic64_inc(&pd->sys_to_vram);
+			break;
+		case DRM_INTERCONNECT_DRIVER:
+			atomic64_inc(&pd->local_in);
+			break;
+		case DRM_INTERCONNECT_P2P:
+			atomic64_inc(&pd->p2p_in);
+			spin_lock(&vsvm_pagemap_devs_lock);
+			list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+				if (q->p2p_size && addr[i].addr >= q->p2p_base &&
+				    addr[i].addr - q->p2p_base < q->p2p_size) {
+					atomic64_inc(&q->p2p_out);
+					break;
+				}
+			}
+			spin_unlock(&vsvm_pagemap_devs_lock);
+			break;
+		}
+	}
 }
 
 static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
@@ -135,14 +303,17 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 		.timeslice_ms = timeslice_ms,
 	};
 	struct vsvm_devmem *vd;
+	int err;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end)
 		return -EINVAL;
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);
-	return drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
-					     &mdetails);
+	err = drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
+					    &mdetails);
+	vsvm_devmem_filled(vd);
+	return err;
 }
 
 static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
@@ -259,14 +430,52 @@ static void vsvm_devmem_free_work(struct work_struct *work)
 	mutex_unlock(&pd->free_lock);
 }
 
-/* May run in atomic context: the VRAM is freed by the work item. */
-static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
+/* Set the owner of the VRAM pages of @vd to @owner (@vd or NULL). */
+static void vsvm_devmem_set_owner_locked(struct vsvm_pagemap_dev *pd,
+					 struct vsvm_devmem *vd,
+					 struct vsvm_devmem *owner)
 {
-	struct vsvm_devmem *vd = to_vsvm_devmem(devmem);
+	struct vsvm_vram *vram = vd->alloc->vram;
+	struct gpu_buddy_block *block;
+
+	lockdep_assert_held(&pd->lru_lock);
+	list_for_each_entry(block, &vd->alloc->blocks, link) {
+		unsigned long idx = vsvm_vram_block_offset(block) >> PAGE_SHIFT;
+		unsigned long n = vsvm_vram_block_size(vram, block) >> PAGE_SHIFT;
+
+		while (n-- && idx < pd->nr_owners)
+			pd->owners[idx++] = owner;
+	}
+}
+
+/*
+ * The last reference is gone: off the LRU, and the VRAM is freed by the
+ * work item. May run in atomic context (from page_free).
+ */
+static void vsvm_devmem_free(struct kref *ref)
+{
+	struct vsvm_devmem *vd = container_of(ref, struct vsvm_devmem, ref);
 	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_del_init(&vd->lru_link);
+	vsvm_devmem_set_owner_locked(pd, vd, NULL);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
 
 	if (llist_add(&vd->free_link, &pd->free_list))
 		schedule_work(&pd->free_work);
+}
+
+static void vsvm_devmem_put(struct vsvm_devmem *vd)
+{
+	kref_put(&vd->ref, vsvm_devmem_free);
+}
+
+/* The pages' reference. May run in atomic context. */
+static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	vsvm_devmem_put(to_vsvm_devmem(devmem));
 }
 
 static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
@@ -331,9 +540,11 @@ static int vsvm_devmem_copy(struct page **pages,
 	}
 	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
 	kvfree(copies);
-	if (!err)
+	if (!err) {
 		atomic64_add(npages, to_vram ? &vpm->pd->pages_in :
 					       &vpm->pd->pages_out);
+		vsvm_pagemap_count_copy(vpm->pd, addr, npages, to_vram);
+	}
 	return err;
 }
 
@@ -359,26 +570,166 @@ static const struct drm_pagemap_devmem_ops vsvm_devmem_ops = {
 };
 
 /**
+ * vsvm_devmem_pages_in_vram() - the pages of an allocation still in VRAM
+ * @vd: the allocation; the caller keeps it alive (a reference, or the LRU
+ *	lock while it is on the LRU)
+ *
+ * A device page is in use (holds data of some mm) while its reference
+ * count is nonzero.
+ *
+ * Return: the number of device pages of @vd in use.
+ */
+unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd)
+{
+	struct vsvm_vram *vram = vd->alloc->vram;
+	struct gpu_buddy_block *block;
+	unsigned long n = 0;
+
+	list_for_each_entry(block, &vd->alloc->blocks, link) {
+		unsigned long pfn = vd->vpm->pfn_first +
+			(vsvm_vram_block_offset(block) >> PAGE_SHIFT);
+		unsigned long i = vsvm_vram_block_size(vram, block) >> PAGE_SHIFT;
+
+		while (i--)
+			if (page_ref_count(pfn_to_page(pfn + i)))
+				n++;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_pages_in_vram);
+
+/*
+ * The least recently used allocation of @vpm that pass @seq has not tried
+ * and that is neither being filled nor evicted, referenced and marked
+ * evicting; or NULL.
+ */
+static struct vsvm_devmem *vsvm_devmem_pick_victim(struct vsvm_pagemap *vpm,
+						   u64 seq)
+{
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	struct vsvm_devmem *vd, *victim = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_for_each_entry(vd, &pd->lru, lru_link) {
+		if (vd->vpm != vpm || vd->filling || vd->evicting ||
+		    vd->evict_seq == seq)
+			continue;
+		/* Released concurrently: its VRAM is on its way back. */
+		if (!kref_get_unless_zero(&vd->ref))
+			continue;
+		vd->evict_seq = seq;
+		vd->evicting = true;
+		victim = vd;
+		break;
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	return victim;
+}
+
+/*
+ * Evict @vd (referenced by the caller, who also holds a reference on its
+ * pagemap) to system memory, count it, and drop the caller's reference.
+ */
+static void vsvm_devmem_evict(struct vsvm_devmem *vd)
+{
+	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long before, after, flags;
+	int err;
+
+	before = vsvm_devmem_pages_in_vram(vd);
+	err = drm_pagemap_evict_to_ram(&vd->base);
+	after = vsvm_devmem_pages_in_vram(vd);
+	if (before > after)
+		atomic64_add(before - after, &pd->evicted_pages);
+	if (err || after)
+		atomic64_inc(&pd->evict_busy);
+	else
+		atomic64_inc(&pd->evictions);
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd->evicting = false;
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	vsvm_devmem_put(vd);
+}
+
+/*
+ * Allocate @size bytes of VRAM for @vpm, evicting least recently used
+ * allocations while the VRAM is full. Called with no lock but, maybe, the
+ * faulting mm's mmap lock and a VM lock, which eviction does not need.
+ */
+static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
+						      size_t size)
+{
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	struct vsvm_vram_alloc *alloc;
+	struct vsvm_devmem *victim;
+	unsigned long flags;
+	unsigned int tries;
+	u64 seq;
+
+	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	/* More than the whole VRAM: no eviction can help. */
+	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC ||
+	    size > pd->vram->size)
+		return alloc;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	seq = ++pd->evict_seq;
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+
+	for (tries = 0; tries < VSVM_EVICT_MAX_VICTIMS; tries++) {
+		victim = vsvm_devmem_pick_victim(vpm, seq);
+		if (!victim)
+			break;
+		vsvm_devmem_evict(victim);
+		/* Collect the VRAM of what the eviction released. */
+		flush_work(&pd->free_work);
+		alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+		if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
+			return alloc;
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+	}
+	/* Frees may still have come in meanwhile. */
+	flush_work(&pd->free_work);
+	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
+		return alloc;
+	atomic64_inc(&pd->evict_fail);
+	return ERR_PTR(-ENOMEM);
+}
+
+/**
  * vsvm_devmem_create() - allocate VRAM for a migration
- * @vpm: the pagemap of the VRAM
+ * @vpm: the pagemap of the VRAM; the caller holds a reference
  * @mm: the mm the range belongs to (not referenced)
  * @size: the size of the range, a nonzero multiple of PAGE_SIZE
  *
- * The allocation is consumed by drm_pagemap_migrate_to_devmem(); its VRAM
- * is freed once the last of its pages is.
+ * When the VRAM is full, evicts the least recently used allocations of the
+ * device to system memory to make room (see &struct vsvm_pagemap_dev); may
+ * be called with an mmap lock and a VM lock held.
  *
- * Return: the allocation, or an ERR_PTR() (-EINVAL, -ENOSPC, -ENOMEM).
+ * The allocation goes on the LRU, marked filling (never a victim). It is
+ * consumed by drm_pagemap_migrate_to_devmem() (the pages' reference: its
+ * VRAM is freed once the last of its pages is); after that call the
+ * caller drops its own reference with vsvm_devmem_filled().
+ *
+ * Return: the allocation, or an ERR_PTR(): -EINVAL; -ENOSPC for more than
+ * the whole VRAM; -ENOMEM, also when the VRAM cannot hold @size even after
+ * evicting every allocation that could be; -EINTR on a fatal signal.
  */
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size)
 {
 	struct vsvm_pagemap_dev *pd = vpm->pd;
 	struct vsvm_devmem *vd;
+	unsigned long flags;
 
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
-	vd->alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	vd->alloc = vsvm_devmem_alloc_vram(vpm, size);
 	if (IS_ERR(vd->alloc)) {
 		int err = PTR_ERR(vd->alloc);
 
@@ -386,30 +737,147 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 		return ERR_PTR(err);
 	}
 	vd->vpm = vpm;
+	/* The pages' reference and the filler's. */
+	kref_init(&vd->ref);
+	kref_get(&vd->ref);
+	vd->filling = true;
+	vd->created = jiffies;
+	vd->last_use = vd->created;
 	atomic_inc(&pd->devmem_live);
 	drm_pagemap_devmem_init(&vd->base, pd->dev, mm, &vsvm_devmem_ops,
 				&vpm->dpagemap, size);
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_add_tail(&vd->lru_link, &pd->lru);
+	vsvm_devmem_set_owner_locked(pd, vd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
 	return vd;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_create);
 
+/* The PCI bus address of the CPU physical address @phys of a BAR of @pdev. */
+static int vsvm_pagemap_pci_bus_addr(struct pci_dev *pdev, phys_addr_t phys,
+				     u64 size, u64 *bus)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		resource_size_t start = pci_resource_start(pdev, bar);
+
+		if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+		    phys < start || phys - start >= pci_resource_len(pdev, bar) ||
+		    size > pci_resource_len(pdev, bar) - (phys - start))
+			continue;
+		*bus = pci_bus_address(pdev, bar) + (phys - start);
+		return 0;
+	}
+	return -ENXIO;
+}
+
+static void vsvm_pagemap_p2p_unexport(struct vsvm_pagemap_dev *pd)
+{
+	u64 off;
+
+	for (off = 0; off < pd->p2p_size; off += pd->p2p_window_size)
+		vsvm_copy_window_remove(pd->p2p_base + off);
+	pd->p2p_size = 0;
+	if (pd->fabric_slot >= 0)
+		ida_free(&vsvm_pagemap_fabric_ida, pd->fabric_slot);
+	pd->fabric_slot = -1;
+}
+
+/*
+ * Give the VRAM a peer address and register it with the copy engines:
+ * a PCI device's VRAM is its BAR, at the BAR's bus address, one window; a
+ * system-memory device on a fabric gets a slot of the fabric address space
+ * and one window per physically contiguous chunk of its VRAM. Other
+ * devices are not exported (p2p_size stays 0).
+ */
+static int vsvm_pagemap_p2p_export(struct vsvm_pagemap_dev *pd)
+{
+	struct vsvm_vram *vram = pd->vram;
+	u64 base, wsize, off;
+	int err;
+
+	pd->fabric_slot = -1;
+	if (dev_is_pci(pd->dev) && !vram->sysmem) {
+		err = vsvm_pagemap_pci_bus_addr(to_pci_dev(pd->dev),
+						vsvm_vram_phys(vram, 0),
+						vram->size, &base);
+		if (err)
+			return err;
+		wsize = vram->size;
+	} else if (pd->ep.fabric && vram->sysmem) {
+		err = ida_alloc_max(&vsvm_pagemap_fabric_ida,
+				    VSVM_FABRIC_SLOTS - 1, GFP_KERNEL);
+		if (err < 0)
+			return err;
+		pd->fabric_slot = err;
+		base = VSVM_FABRIC_BASE + (u64)err * VSVM_FABRIC_STRIDE;
+		wsize = BIT_ULL(vram->chunk_shift);
+	} else {
+		return 0;
+	}
+
+	pd->p2p_base = base;
+	pd->p2p_window_size = wsize;
+	for (off = 0; off < vram->size; off += wsize) {
+		err = vsvm_copy_window_add(base + off,
+					   min(wsize, vram->size - off),
+					   vsvm_vram_vaddr(vram, off));
+		if (err) {
+			pd->p2p_size = off;
+			vsvm_pagemap_p2p_unexport(pd);
+			return err;
+		}
+	}
+	pd->p2p_size = vram->size;
+	return 0;
+}
+
 /**
- * vsvm_pagemap_dev_init() - set up the pagemap side of a device
+ * vsvm_devmem_filled() - the migration into an allocation returned
+ * @vd: an allocation from vsvm_devmem_create(), after
+ *	drm_pagemap_migrate_to_devmem() (whatever it returned)
+ *
+ * The allocation becomes the most recently used one, a possible victim
+ * of eviction, and the caller's reference is dropped.
+ */
+void vsvm_devmem_filled(struct vsvm_devmem *vd)
+{
+	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd->filling = false;
+	if (!list_empty(&vd->lru_link))
+		vsvm_devmem_touch_locked(pd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	vsvm_devmem_put(vd);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_filled);
+
+/**
+ * vsvm_pagemap_dev_init_fabric() - set up the pagemap side of a device
  * @pd: the device's pagemap state
  * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
- * @sysmem: the VRAM is system memory: the device is on the "fabric"
+ * @fabric: the name of the fabric the device is on, or NULL (or "") for
+ *	none; only system-memory VRAM is reachable over a fabric
  *
- * Acquires the device's interconnect owner and creates its shrinker and
- * pagemap cache. No pagemap exists until vsvm_pagemap_get().
+ * Acquires the device's interconnect owner, creates its shrinker and
+ * pagemap cache and exports the VRAM to peers (see "Peer access"). No
+ * pagemap exists until vsvm_pagemap_get().
  *
  * Return: 0 or a negative errno.
  */
-int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
-			  struct device *dev, struct vsvm_vram *vram,
-			  struct vsvm_copy_engine *engine, bool sysmem)
+int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
+				 struct drm_device *drm, struct device *dev,
+				 struct vsvm_vram *vram,
+				 struct vsvm_copy_engine *engine,
+				 const char *fabric)
 {
 	int err;
 
@@ -419,16 +887,24 @@ int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 	pd->vram = vram;
 	pd->engine = engine;
 	pd->ep.dev = dev;
-	pd->ep.fabric = sysmem && fabric && fabric[0] ? fabric : NULL;
+	pd->ep.fabric = fabric && fabric[0] ? fabric : NULL;
 	pd->peer.private = pd;
+	pd->fabric_slot = -1;
+	INIT_LIST_HEAD(&pd->node);
 	mutex_init(&pd->free_lock);
 	init_llist_head(&pd->free_list);
 	INIT_WORK(&pd->free_work, vsvm_devmem_free_work);
+	spin_lock_init(&pd->lru_lock);
+	INIT_LIST_HEAD(&pd->lru);
+	pd->nr_owners = vram->size >> PAGE_SHIFT;
+	pd->owners = kvcalloc(pd->nr_owners, sizeof(*pd->owners), GFP_KERNEL);
+	if (!pd->owners)
+		return -ENOMEM;
 
 	err = drm_pagemap_acquire_owner(&pd->peer, &vsvm_pagemap_owners,
 					vsvm_pagemap_has_interconnect);
 	if (err)
-		return err;
+		goto err_owners;
 	pd->shrinker = drm_pagemap_shrinker_create(dev_name(dev));
 	if (IS_ERR(pd->shrinker)) {
 		err = PTR_ERR(pd->shrinker);
@@ -439,13 +915,48 @@ int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 		err = PTR_ERR(pd->cache);
 		goto err_shrinker;
 	}
+	err = vsvm_pagemap_p2p_export(pd);
+	if (err)
+		goto err_cache;
+
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_add_tail(&pd->node, &vsvm_pagemap_devs);
+	spin_unlock(&vsvm_pagemap_devs_lock);
 	return 0;
 
+err_cache:
+	drm_pagemap_cache_destroy(pd->cache);
 err_shrinker:
 	drm_pagemap_shrinker_destroy(pd->shrinker);
 err_owner:
 	drm_pagemap_release_owner(&pd->peer);
+err_owners:
+	kvfree(pd->owners);
+	pd->owners = NULL;
 	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init_fabric);
+
+/**
+ * vsvm_pagemap_dev_init() - set up the pagemap side of a vsvm device
+ * @pd: the device's pagemap state
+ * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @dev: the device owning @vram
+ * @vram: the VRAM, set up
+ * @engine: the copy engine of the device, set up
+ * @sysmem: the VRAM is system memory: the device is on the fabric named by
+ *	the module parameter "fabric", if any
+ *
+ * See vsvm_pagemap_dev_init_fabric().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
+			  struct device *dev, struct vsvm_vram *vram,
+			  struct vsvm_copy_engine *engine, bool sysmem)
+{
+	return vsvm_pagemap_dev_init_fabric(pd, drm, dev, vram, engine,
+					    sysmem ? fabric : NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
 
@@ -460,7 +971,9 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
  */
 void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 {
+	struct vsvm_devmem **owners = NULL;
 	struct drm_pagemap *dpagemap;
+	unsigned long flags;
 	int err;
 
 	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
@@ -474,6 +987,12 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	drm_pagemap_shrinker_destroy(pd->shrinker);
 	drm_pagemap_flush_destroyed();
 
+	/* No page is left for a peer to map: stop being one. */
+	spin_lock(&vsvm_pagemap_devs_lock);
+	list_del_init(&pd->node);
+	spin_unlock(&vsvm_pagemap_devs_lock);
+	vsvm_pagemap_p2p_unexport(pd);
+
 	flush_work(&pd->free_work);
 	mutex_lock(&pd->free_lock);
 	WARN_ON(atomic_read(&pd->devmem_live));
@@ -481,6 +1000,15 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	mutex_unlock(&pd->free_lock);
 
 	drm_pagemap_release_owner(&pd->peer);
+	/* With allocations leaked (WARN above), keep what they point to. */
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	if (list_empty(&pd->lru)) {
+		owners = pd->owners;
+		pd->owners = NULL;
+		pd->nr_owners = 0;
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	kvfree(owners);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
 
@@ -497,6 +1025,112 @@ void vsvm_pagemap_module_exit(void)
 	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
 	/* The deferred destroy work has returned from the last callback. */
 	drm_pagemap_flush_destroyed();
+}
+
+/* The peer side of the debugfs "pagemap" file: aperture and path counters. */
+static void vsvm_pagemap_show_paths(struct vsvm_pagemap_dev *pd,
+				    struct seq_file *m)
+{
+	seq_printf(m, "p2p_base: %#llx\n", pd->p2p_size ? pd->p2p_base : 0);
+	seq_printf(m, "p2p_size: %llu\n", pd->p2p_size);
+	seq_printf(m, "sys_to_vram: %lld\n", atomic64_read(&pd->sys_to_vram));
+	seq_printf(m, "vram_to_sys: %lld\n", atomic64_read(&pd->vram_to_sys));
+	seq_printf(m, "p2p_in: %lld\n", atomic64_read(&pd->p2p_in));
+	seq_printf(m, "p2p_out: %lld\n", atomic64_read(&pd->p2p_out));
+	seq_printf(m, "local_in: %lld\n", atomic64_read(&pd->local_in));
+}
+
+/**
+ * vsvm_pagemap_link() - the link from one device's VRAM to another's
+ * @a: a device
+ * @b: another device, or @a
+ *
+ * The link drm_pagemap_p2p_link() finds between the two devices where they
+ * share an owner group, %DRM_PAGEMAP_LINK_NONE where they do not: only
+ * devices of one group map and migrate each other's pages directly (a
+ * device linked to some members of a group but not to all is in a group
+ * of its own).
+ *
+ * Context: process context.
+ * Return: the link.
+ */
+struct drm_pagemap_link vsvm_pagemap_link(struct vsvm_pagemap_dev *a,
+					  struct vsvm_pagemap_dev *b)
+{
+	if (a == b)
+		return (struct drm_pagemap_link){ DRM_PAGEMAP_LINK_LOCAL, 0 };
+	if (!a->peer.owner || a->peer.owner != b->peer.owner)
+		return (struct drm_pagemap_link){ DRM_PAGEMAP_LINK_NONE, -1 };
+	return drm_pagemap_p2p_link(&a->ep, &b->ep);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_link);
+
+/**
+ * vsvm_pagemap_drm_devices_get() - the DRM devices of every vsvm device
+ * @count: set to the number of entries returned
+ *
+ * The registered, not unplugged DRM devices of the devices set up with
+ * vsvm_pagemap_dev_init(), each referenced (drm_dev_get()), in the order
+ * they were set up. Release with vsvm_pagemap_drm_devices_put().
+ *
+ * Return: an array of @count entries (NULL when @count is 0), or an
+ * ERR_PTR(-ENOMEM).
+ */
+struct drm_device **vsvm_pagemap_drm_devices_get(unsigned int *count)
+{
+	struct drm_device **drms = NULL;
+	struct vsvm_pagemap_dev *pd;
+	unsigned int room = 0, n;
+
+	for (;;) {
+		n = 0;
+		spin_lock(&vsvm_pagemap_devs_lock);
+		list_for_each_entry(pd, &vsvm_pagemap_devs, node) {
+			if (!pd->drm || !pd->drm->registered ||
+			    drm_dev_is_unplugged(pd->drm))
+				continue;
+			if (n < room)
+				drms[n] = pd->drm;
+			n++;
+		}
+		if (n <= room) {
+			unsigned int i;
+
+			for (i = 0; i < n; i++)
+				drm_dev_get(drms[i]);
+			spin_unlock(&vsvm_pagemap_devs_lock);
+			break;
+		}
+		spin_unlock(&vsvm_pagemap_devs_lock);
+
+		/* More devices than room: grow and look again. */
+		kfree(drms);
+		room = n + 4;
+		drms = kcalloc(room, sizeof(*drms), GFP_KERNEL);
+		if (!drms)
+			return ERR_PTR(-ENOMEM);
+	}
+	*count = n;
+	if (!n) {
+		kfree(drms);
+		return NULL;
+	}
+	return drms;
+}
+
+/**
+ * vsvm_pagemap_drm_devices_put() - release vsvm_pagemap_drm_devices_get()
+ * @drms: its array, or NULL
+ * @count: its count
+ */
+void vsvm_pagemap_drm_devices_put(struct drm_device **drms,
+				  unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		drm_dev_put(drms[i]);
+	kfree(drms);
 }
 
 /**
@@ -534,8 +1168,56 @@ void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
 	seq_printf(m, "devmem_allocations: %d\n", atomic_read(&pd->devmem_live));
 	seq_printf(m, "pages_in: %lld\n", atomic64_read(&pd->pages_in));
 	seq_printf(m, "pages_out: %lld\n", atomic64_read(&pd->pages_out));
+	seq_printf(m, "evictions: %lld\n", atomic64_read(&pd->evictions));
+	seq_printf(m, "evicted_pages: %lld\n",
+		   atomic64_read(&pd->evicted_pages));
+	seq_printf(m, "evict_busy: %lld\n", atomic64_read(&pd->evict_busy));
+	seq_printf(m, "evict_fail: %lld\n", atomic64_read(&pd->evict_fail));
+	vsvm_pagemap_show_paths(pd, m);
 	drm_pagemap_put(dpagemap);
 }
+
+/**
+ * vsvm_pagemap_allocations_show() - list the live devmem allocations
+ * @pd: the device's pagemap state
+ * @m: the seq_file
+ *
+ * One line per allocation, least recently used first: its LRU position,
+ * its VRAM ranges (offset+size per block), its size, the pages of it still
+ * in VRAM, the milliseconds since its creation and since its last use, its
+ * state (filling, evicting or live), and the id of its mm.
+ */
+void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
+				   struct seq_file *m)
+{
+	unsigned long now = jiffies, flags;
+	struct gpu_buddy_block *block;
+	struct vsvm_devmem *vd;
+	unsigned int pos = 0;
+
+	seq_puts(m, "# lru vram size pages_in_vram age_ms idle_ms state mm\n");
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_for_each_entry(vd, &pd->lru, lru_link) {
+		const char *sep = "";
+
+		seq_printf(m, "%u ", pos++);
+		list_for_each_entry(block, &vd->alloc->blocks, link) {
+			seq_printf(m, "%s%#llx+%#llx", sep,
+				   vsvm_vram_block_offset(block),
+				   vsvm_vram_block_size(vd->alloc->vram, block));
+			sep = ",";
+		}
+		seq_printf(m, " %zu %lu %u %u %s %p\n", vd->base.size,
+			   vsvm_devmem_pages_in_vram(vd),
+			   jiffies_to_msecs(now - vd->created),
+			   jiffies_to_msecs(now - vd->last_use),
+			   vd->filling ? "filling" :
+			   vd->evicting ? "evicting" : "live", vd->base.mm);
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	seq_printf(m, "# allocations: %u\n", pos);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 
 /**
  * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN
@@ -591,12 +1273,28 @@ static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)
 	return 0;
 }
 
+static int vsvm_allocations_debugfs_show(struct seq_file *m, void *arg)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	int idx;
+
+	if (!drm_dev_enter(entry->dev, &idx))
+		return -ENODEV;
+	vsvm_pagemap_allocations_show(&vdev->pagemap, m);
+	drm_dev_exit(idx);
+	return 0;
+}
+
 /**
- * vsvm_pagemap_debugfs_init() - add the "pagemap" debugfs file of a device
+ * vsvm_pagemap_debugfs_init() - add the "pagemap" and "allocations"
+ * debugfs files of a device
  * @vdev: the device, its DRM device registered
  */
 void vsvm_pagemap_debugfs_init(struct vsvm_device *vdev)
 {
 	drm_debugfs_add_file(&vdev->drm, "pagemap", vsvm_pagemap_debugfs_show,
 			     NULL);
+	drm_debugfs_add_file(&vdev->drm, "allocations",
+			     vsvm_allocations_debugfs_show, NULL);
 }

@@ -7,11 +7,20 @@
  * itself: devices are handed to it through sysfs, e.g.
  *	echo "1af4 1110" > /sys/bus/pci/drivers/vsvm/new_id
  * and taken away with .../unbind.
+ *
+ * The BAR is registered as PCI P2P memory (pci_p2pdma_add_resource(),
+ * device-managed: it goes after remove), so the kernel knows it as P2P
+ * memory with ZONE_DEVICE pages. Peers of the device's owner group reach
+ * the VRAM at the BAR's PCI bus address: the pagemap side registers that
+ * range as a copy-engine window at setup and removes it at teardown, after
+ * the pagemap is revoked (no page left to map) and before the BAR is
+ * unmapped (see vsvm_pagemap.c, "Peer access").
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/string.h>
 
 #include "vsvm_drv.h"
@@ -55,6 +64,15 @@ static int vsvm_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	memset(vaddr, 0, size);
 
 	pci_set_master(pdev);
+
+	/*
+	 * Without it the device still works and peers still reach the BAR by
+	 * its bus address, but the kernel does not know it as P2P memory.
+	 */
+	err = pci_p2pdma_add_resource(pdev, VSVM_PCI_VRAM_BAR, size, 0);
+	if (err)
+		dev_warn(&pdev->dev, "BAR %d not added as P2P memory: %d\n",
+			 VSVM_PCI_VRAM_BAR, err);
 
 	vdev = vsvm_device_alloc(&pdev->dev, DRM_VSVM_BACKEND_PCI_BAR);
 	if (IS_ERR(vdev))

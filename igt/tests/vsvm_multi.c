@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vsvm_multi: several vsvm devices in one system.
+ *
+ * The interconnect topology as DRM_VSVM_QUERY_PEERS and the sysfs file
+ * /sys/class/drm/renderDN/vsvm_peers report it, against the rig's PCI
+ * topology read from sysfs: two ivshmem devices behind one PCIe switch are
+ * P2P peers at distance 4, a device on its own root port has no path
+ * (unless the CPU's host bridge is on the kernel's P2P whitelist, an AMD
+ * CPU of family 0x17 or later: then all PCI devices are peers), and the
+ * system-memory devices are linked by a fabric only when vsvm's "fabric"
+ * module parameter names one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "vsvm_lib.h"
+#include <drm/vsvm_drm.h>
+
+#define MAX_DEVICES	64
+
+struct vsvm_dev {
+	int fd;
+	/* N of /dev/dri/renderDN */
+	int minor;
+	struct drm_vsvm_query_device info;
+	/* realpath of the device's sysfs directory */
+	char path[PATH_MAX];
+};
+
+static struct vsvm_dev devs[MAX_DEVICES];
+static int n_devs;
+
+static __u64 to_user_ptr(const void *ptr)
+{
+	return (uintptr_t)ptr;
+}
+
+static void query_device(struct vsvm_dev *d)
+{
+	struct drm_vsvm_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.query = DRM_VSVM_QUERY_DEVICE;
+	q.size = sizeof(d->info);
+	q.data = to_user_ptr(&d->info);
+	igt_assert_f(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q) == 0,
+		     "renderD%d: DEVICE query: %s\n", d->minor, strerror(errno));
+}
+
+static void open_devices(void)
+{
+	struct vsvm_node nodes[MAX_DEVICES];
+	int i, n = vsvm_open_nodes(nodes, MAX_DEVICES);
+	char link[PATH_MAX];
+
+	for (i = 0; i < n; i++) {
+		struct vsvm_dev *d = &devs[n_devs++];
+
+		d->fd = nodes[i].fd;
+		d->minor = nodes[i].minor;
+		query_device(d);
+		snprintf(link, sizeof(link), "/sys/class/drm/renderD%d/device",
+			 d->minor);
+		igt_assert_f(realpath(link, d->path), "realpath %s: %s\n", link,
+			     strerror(errno));
+	}
+}
+
+static struct vsvm_dev *dev_by_index(__u32 index)
+{
+	int i;
+
+	for (i = 0; i < n_devs; i++)
+		if (devs[i].info.index == index)
+			return &devs[i];
+	return NULL;
+}
+
+/* The PEERS answer of @d, malloc()ed, after the size handshake. */
+static struct drm_vsvm_query_peers *query_peers(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_query_peers *peers;
+	struct drm_vsvm_query q;
+	__u32 size;
+
+	memset(&q, 0, sizeof(q));
+	q.query = DRM_VSVM_QUERY_PEERS;
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	size = q.size;
+	igt_assert_lte_u32(sizeof(*peers), size);
+	igt_assert_eq_u32((size - sizeof(*peers)) % sizeof(peers->peers[0]), 0);
+
+	/* room for one more entry: only the answer is written */
+	peers = malloc(size + sizeof(peers->peers[0]));
+	igt_assert(peers);
+	memset(peers, 0xa5, size + sizeof(peers->peers[0]));
+	q.size = size + sizeof(peers->peers[0]);
+	q.data = to_user_ptr(peers);
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	igt_assert_eq_u32(q.size, size);
+	igt_assert_eq_u32(size, sizeof(*peers) +
+			  peers->num_peers * sizeof(peers->peers[0]));
+	igt_assert_eq_u32(((__u8 *)peers)[size], 0xa5);
+	igt_assert_eq_u32(peers->pad, 0);
+	return peers;
+}
+
+static const char *link_name(__u32 link)
+{
+	switch (link) {
+	case DRM_VSVM_LINK_NONE:
+		return "none";
+	case DRM_VSVM_LINK_LOCAL:
+		return "local";
+	case DRM_VSVM_LINK_P2P:
+		return "p2p";
+	case DRM_VSVM_LINK_FABRIC:
+		return "fabric";
+	}
+	return "?";
+}
+
+/* The link from @a to @b in @a's answer @pa. */
+static const struct drm_vsvm_peer *
+find_peer(const struct drm_vsvm_query_peers *pa, const struct vsvm_dev *b)
+{
+	__u32 i;
+
+	for (i = 0; i < pa->num_peers; i++)
+		if (pa->peers[i].index == b->info.index)
+			return &pa->peers[i];
+	return NULL;
+}
+
+/* Every device, itself LOCAL, sorted, consistent, the same both ways. */
+static void test_peers_query(void)
+{
+	struct drm_vsvm_query_peers *p[MAX_DEVICES];
+	int i, j;
+
+	for (i = 0; i < n_devs; i++)
+		p[i] = query_peers(&devs[i]);
+
+	for (i = 0; i < n_devs; i++) {
+		igt_assert_eq_u32(p[i]->num_peers, n_devs);
+		for (j = 0; j < (int)p[i]->num_peers; j++) {
+			const struct drm_vsvm_peer *e = &p[i]->peers[j];
+
+			igt_assert_f(dev_by_index(e->index),
+				     "renderD%d: unknown index %u\n",
+				     devs[i].minor, e->index);
+			if (j)
+				igt_assert_lt_u32(p[i]->peers[j - 1].index,
+						  e->index);
+			igt_assert_eq_u32(e->pad, 0);
+			switch (e->link) {
+			case DRM_VSVM_LINK_LOCAL:
+				igt_assert_eq_u32(e->index, devs[i].info.index);
+				igt_assert_eq(e->distance, 0);
+				break;
+			case DRM_VSVM_LINK_P2P:
+				igt_assert_lt(0, e->distance);
+				break;
+			case DRM_VSVM_LINK_FABRIC:
+				igt_assert_eq(e->distance, 1);
+				break;
+			case DRM_VSVM_LINK_NONE:
+				igt_assert_eq(e->distance, -1);
+				break;
+			default:
+				igt_assert_f(0, "renderD%d: link %u\n",
+					     devs[i].minor, e->link);
+			}
+			if (e->index != devs[i].info.index)
+				igt_assert_neq_u32(e->link,
+						   DRM_VSVM_LINK_LOCAL);
+		}
+		for (j = 0; j < n_devs; j++) {
+			const struct drm_vsvm_peer *ij = find_peer(p[i], &devs[j]);
+			const struct drm_vsvm_peer *ji = find_peer(p[j], &devs[i]);
+
+			igt_assert(ij && ji);
+			igt_assert_f(ij->link == ji->link &&
+				     ij->distance == ji->distance,
+				     "renderD%d -> renderD%d: %s %d, back: %s %d\n",
+				     devs[i].minor, devs[j].minor,
+				     link_name(ij->link), ij->distance,
+				     link_name(ji->link), ji->distance);
+		}
+	}
+	for (i = 0; i < n_devs; i++)
+		free(p[i]);
+}
+
+/* sysfs vsvm_peers says what the query says, line by line. */
+static void test_peers_sysfs(void)
+{
+	int i;
+
+	for (i = 0; i < n_devs; i++) {
+		struct drm_vsvm_query_peers *p = query_peers(&devs[i]);
+		char path[PATH_MAX], line[128], want[128];
+		__u32 k = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path),
+			 "/sys/class/drm/renderD%d/vsvm_peers", devs[i].minor);
+		f = fopen(path, "r");
+		igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+		while (fgets(line, sizeof(line), f)) {
+			igt_assert_f(k < p->num_peers, "%s: extra line %s",
+				     path, line);
+			snprintf(want, sizeof(want), "%u %s %d\n",
+				 p->peers[k].index, link_name(p->peers[k].link),
+				 p->peers[k].distance);
+			igt_assert_f(!strcmp(line, want),
+				     "%s line %u: \"%s\", query: \"%s\"\n",
+				     path, k, line, want);
+			igt_info("renderD%d: %s", devs[i].minor, line);
+			k++;
+		}
+		fclose(f);
+		igt_assert_eq_u32(k, p->num_peers);
+		free(p);
+	}
+}
+
+/* The sysfs path of the switch port a PCI device hangs under, or "". */
+static void upstream_port(const struct vsvm_dev *d, char *buf, size_t size)
+{
+	char *slash;
+	int up;
+
+	snprintf(buf, size, "%s", d->path);
+	/* device -> its port -> the port's bridge */
+	for (up = 0; up < 2; up++) {
+		slash = strrchr(buf, '/');
+		igt_assert(slash);
+		*slash = '\0';
+	}
+	slash = strrchr(buf, '/');
+	/* a root port's parent is the host bridge, "pci0000:00" */
+	if (!slash || !strncmp(slash + 1, "pci", 3))
+		buf[0] = '\0';
+}
+
+/* Whether the host bridge is on the kernel's P2P whitelist. */
+static bool host_bridge_p2p(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	bool amd = false;
+	int family = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "vendor_id", 9))
+			amd = strstr(line, "AuthenticAMD");
+		else if (!strncmp(line, "cpu family", 10))
+			sscanf(strchr(line, ':') + 1, "%d", &family);
+		if (!strcmp(line, "\n"))
+			break;
+	}
+	fclose(f);
+	return amd && family >= 0x17;
+}
+
+static void read_param(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * The links against the rig's topology: the switch pair at distance 4,
+ * the lone PCI device with no path (or a host-bridge path), the sysmem
+ * devices on the fabric of the module parameter or on none.
+ */
+static void test_topology(void)
+{
+	bool bridge = host_bridge_p2p();
+	int i, j, pairs = 0, lone = 0;
+	char fabric[64];
+
+	read_param("/sys/module/vsvm/parameters/fabric", fabric,
+		   sizeof(fabric));
+	igt_info("fabric \"%s\", host bridge P2P %s\n", fabric,
+		 bridge ? "yes" : "no");
+
+	for (i = 0; i < n_devs; i++) {
+		struct drm_vsvm_query_peers *p = query_peers(&devs[i]);
+		bool pci_i = devs[i].info.flags & DRM_VSVM_DEVICE_FLAG_PCI;
+		char up_i[PATH_MAX], up_j[PATH_MAX];
+		bool paired = false;
+
+		if (pci_i)
+			upstream_port(&devs[i], up_i, sizeof(up_i));
+		for (j = 0; j < n_devs; j++) {
+			const struct drm_vsvm_peer *e = find_peer(p, &devs[j]);
+			bool pci_j = devs[j].info.flags & DRM_VSVM_DEVICE_FLAG_PCI;
+			__u32 link = DRM_VSVM_LINK_NONE;
+			int distance = -1;
+
+			igt_assert(e);
+			if (i == j) {
+				link = DRM_VSVM_LINK_LOCAL;
+				distance = 0;
+			} else if (pci_i && pci_j) {
+				upstream_port(&devs[j], up_j, sizeof(up_j));
+				if (up_i[0] && !strcmp(up_i, up_j)) {
+					link = DRM_VSVM_LINK_P2P;
+					distance = 4;
+					paired = true;
+				} else if (bridge) {
+					link = DRM_VSVM_LINK_P2P;
+					distance = e->distance;
+				}
+			} else if (!pci_i && !pci_j && fabric[0]) {
+				link = DRM_VSVM_LINK_FABRIC;
+				distance = 1;
+			}
+			igt_assert_f(e->link == link && e->distance == distance,
+				     "renderD%d -> renderD%d: %s %d, expected %s %d\n",
+				     devs[i].minor, devs[j].minor,
+				     link_name(e->link), e->distance,
+				     link_name(link), distance);
+			if (link == DRM_VSVM_LINK_P2P)
+				igt_assert_lt(0, e->distance);
+		}
+		if (pci_i && paired)
+			pairs++;
+		else if (pci_i)
+			lone++;
+		free(p);
+	}
+	igt_info("%d PCI device(s) behind a switch, %d on a root port\n",
+		 pairs, lone);
+}
+
+/* One bad PEERS query: exact errno, no write to the struct or buffer. */
+static void expect_fail(const struct vsvm_dev *d, struct drm_vsvm_query *q,
+			void *buf, size_t len, int err, const char *what)
+{
+	struct drm_vsvm_query saved = *q;
+	__u8 *poison = malloc(len ? len : 1);
+	int ret, e;
+
+	igt_assert(poison);
+	if (buf)
+		memcpy(poison, buf, len);
+	errno = 0;
+	ret = ioctl(d->fd, DRM_IOCTL_VSVM_QUERY, q);
+	e = errno;
+	igt_assert_f(ret == -1 && e == err,
+		     "renderD%d, %s: returned %d, errno %d (%s)\n", d->minor,
+		     what, ret, e, strerror(e));
+	igt_assert_f(!memcmp(q, &saved, sizeof(saved)),
+		     "renderD%d, %s: the failed call changed the struct\n",
+		     d->minor, what);
+	if (buf)
+		igt_assert_f(!memcmp(buf, poison, len),
+			     "renderD%d, %s: the failed call wrote the buffer\n",
+			     d->minor, what);
+	free(poison);
+}
+
+static void test_bad_args(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_query_peers *before = query_peers(d), *after;
+	__u32 size = sizeof(*before) +
+		     before->num_peers * sizeof(before->peers[0]);
+	long page = sysconf(_SC_PAGESIZE);
+	struct drm_vsvm_query good, q;
+	__u32 small[] = { 1, 4, sizeof(*before), size - 1 };
+	__u8 *buf = malloc(size), *map;
+	char what[64];
+	unsigned int i;
+
+	igt_assert(buf);
+	memset(buf, 0x3c, size);
+	memset(&good, 0, sizeof(good));
+	good.query = DRM_VSVM_QUERY_PEERS;
+	good.size = size;
+	good.data = to_user_ptr(buf);
+
+	q = good;
+	q.flags = 1;
+	expect_fail(d, &q, buf, size, EINVAL, "flags 1");
+	q = good;
+	q.pad = 1u << 31;
+	expect_fail(d, &q, buf, size, EINVAL, "pad");
+	q = good;
+	q.reserved[0] = 1;
+	expect_fail(d, &q, buf, size, EINVAL, "reserved[0]");
+	q = good;
+	q.reserved[1] = 1ull << 63;
+	expect_fail(d, &q, buf, size, EINVAL, "reserved[1]");
+	q = good;
+	q.size = 0;
+	q.flags = 2;
+	expect_fail(d, &q, NULL, 0, EINVAL, "flags in the size probe");
+	q = good;
+	q.query = DRM_VSVM_QUERY_PEERS + 1;
+	expect_fail(d, &q, buf, size, EINVAL, "query PEERS + 1");
+
+	for (i = 0; i < ARRAY_SIZE(small); i++) {
+		q = good;
+		q.size = small[i];
+		snprintf(what, sizeof(what), "size %u of %u", small[i], size);
+		expect_fail(d, &q, buf, size, EINVAL, what);
+	}
+
+	q = good;
+	q.data = 0;
+	expect_fail(d, &q, NULL, 0, EFAULT, "data NULL");
+	map = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(map != MAP_FAILED);
+	q = good;
+	q.data = to_user_ptr(map);
+	expect_fail(d, &q, NULL, 0, EFAULT, "data read-only");
+	for (i = 0; i < size; i++)
+		igt_assert_eq(map[i], 0);
+	igt_assert_eq(munmap(map, page), 0);
+	q.data = to_user_ptr(map);
+	expect_fail(d, &q, NULL, 0, EFAULT, "data unmapped");
+
+	after = query_peers(d);
+	igt_assert_f(!memcmp(before, after, size),
+		     "renderD%d: the answer changed after the bad calls\n",
+		     d->minor);
+	free(before);
+	free(after);
+	free(buf);
+}
+
+igt_main
+{
+	igt_fixture {
+		open_devices();
+		igt_info("%d vsvm render node(s)\n", n_devs);
+		igt_require_f(n_devs > 0, "no vsvm render node\n");
+	}
+
+	igt_describe("PEERS lists every device, itself local, symmetric links.");
+	igt_subtest("peers-query")
+		test_peers_query();
+
+	igt_describe("sysfs vsvm_peers matches the PEERS query.");
+	igt_subtest("peers-sysfs")
+		test_peers_sysfs();
+
+	igt_describe("Links match the PCI topology and the fabric parameter.");
+	igt_subtest("topology")
+		test_topology();
+
+	igt_describe("Bad PEERS queries: exact errno, nothing written.");
+	igt_subtest("peers-bad-args") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			test_bad_args(&devs[i]);
+	}
+
+	igt_fixture {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			close(devs[i].fd);
+		n_devs = 0;
+	}
+}
