@@ -30,9 +30,10 @@
  * on unmapped memory.
  *
  * Locking: see &struct vsvm_attr_store. The store lock is a mutex taken
- * under &vsvm_vm.lock by the fault path; it is held around notifier
- * insertion (mmap_lock inside it) and removal, which waits for running
- * callbacks: these take only the pending spinlock.
+ * under &vsvm_vm.lock (and possibly the mmap_lock) by the fault path; only
+ * memory is allocated under it. Notifiers are inserted and removed without
+ * it (insertion may take the mmap_lock, removal waits for running
+ * callbacks, which take only the pending spinlock).
  */
 #include <linux/interval_tree.h>
 #include <linux/limits.h>
@@ -273,45 +274,63 @@ static const struct mmu_interval_notifier_ops vsvm_attr_watch_ops = {
 	.invalidate = vsvm_attr_watch_invalidate,
 };
 
-/* Make sure a watch covers [@start, @end). */
-static int vsvm_attr_watch(struct vsvm_attr_store *store, unsigned long start,
-			   unsigned long end)
+/* Whether one watch covers [@start, @end). */
+static bool vsvm_attr_watched(struct vsvm_attr_store *store,
+			      unsigned long start, unsigned long end)
+{
+	struct vsvm_attr_watch *w;
+
+	list_for_each_entry(w, &store->watches, link)
+		if (w->start <= start && w->end >= end)
+			return true;
+	return false;
+}
+
+/* A new watch over [@start, @end), not on the list yet; no lock held. */
+static struct vsvm_attr_watch *
+vsvm_attr_watch_create(struct vsvm_attr_store *store, unsigned long start,
+		       unsigned long end)
 {
 	struct vsvm_attr_watch *w;
 	int err;
 
-	list_for_each_entry(w, &store->watches, link)
-		if (w->start <= start && w->end >= end)
-			return 0;
-
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	w->store = store;
 	w->start = start;
 	w->end = end;
+	INIT_LIST_HEAD(&w->link);
 	err = mmu_interval_notifier_insert(&w->notifier, store->mm, start,
 					   end - start, &vsvm_attr_watch_ops);
 	if (err) {
 		kfree(w);
-		return err;
+		return ERR_PTR(err);
 	}
-	list_add(&w->link, &store->watches);
-	return 0;
+	return w;
 }
 
-/* Remove the watches that cover no interval. */
-static void vsvm_attr_watch_gc(struct vsvm_attr_store *store)
+/* Remove and free the watches of @list; no lock held. */
+static void vsvm_attr_watch_destroy(struct list_head *list)
 {
 	struct vsvm_attr_watch *w, *next;
 
-	list_for_each_entry_safe(w, next, &store->watches, link) {
-		if (vsvm_attr_first(store, w->start, w->end - 1))
-			continue;
+	list_for_each_entry_safe(w, next, list, link) {
 		list_del(&w->link);
 		mmu_interval_notifier_remove(&w->notifier);
 		kfree(w);
 	}
+}
+
+/* Move the watches that cover no interval to @dead. */
+static void vsvm_attr_watch_gc(struct vsvm_attr_store *store,
+			       struct list_head *dead)
+{
+	struct vsvm_attr_watch *w, *next;
+
+	list_for_each_entry_safe(w, next, &store->watches, link)
+		if (!vsvm_attr_first(store, w->start, w->end - 1))
+			list_move(&w->link, dead);
 }
 
 /**
@@ -341,14 +360,9 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_init);
  */
 void vsvm_attr_store_fini(struct vsvm_attr_store *store)
 {
-	struct vsvm_attr_watch *w, *next;
 	struct vsvm_attr_node *n;
 
-	list_for_each_entry_safe(w, next, &store->watches, link) {
-		list_del(&w->link);
-		mmu_interval_notifier_remove(&w->notifier);
-		kfree(w);
-	}
+	vsvm_attr_watch_destroy(&store->watches);
 	while ((n = vsvm_attr_first(store, 0, ULONG_MAX)))
 		vsvm_attr_delete(store, n);
 	mutex_destroy(&store->lock);
@@ -388,8 +402,8 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
  *
  * Splits the intervals partly covered, fills the gaps, sets the attribute
  * and merges equal neighbours, dropping intervals back at the defaults. A
- * failed call changes nothing. Called from a task of the store's mm
- * without its mmap_lock held.
+ * failed call changes nothing. Called from a task of the store's mm,
+ * without its mmap_lock or the store lock held.
  *
  * Return: 0, -ENOMEM or an errno of mmu_interval_notifier_insert().
  */
@@ -397,12 +411,30 @@ int vsvm_attr_store_set(struct vsvm_attr_store *store, unsigned long start,
 			unsigned long end, u32 type, u32 value,
 			struct drm_pagemap *dpagemap, u32 device)
 {
-	struct vsvm_attr_node *n, *prev, **spare;
+	struct vsvm_attr_node *n, *prev, **spare = NULL;
 	unsigned long pos, next, need = 2, used = 0, i;
+	struct vsvm_attr_watch *watch = NULL;
+	LIST_HEAD(dead);
 	int err = 0;
 
+retry:
 	mutex_lock(&store->lock);
 	vsvm_attr_apply_pending(store);
+	/*
+	 * A watch over the range first: notifiers are inserted and removed
+	 * without the store lock, which stays inner to the mmap_lock.
+	 */
+	if (!vsvm_attr_watched(store, start, end)) {
+		if (!watch) {
+			mutex_unlock(&store->lock);
+			watch = vsvm_attr_watch_create(store, start, end);
+			if (IS_ERR(watch))
+				return PTR_ERR(watch);
+			goto retry;
+		}
+		list_add(&watch->link, &store->watches);
+		watch = NULL;
+	}
 
 	/* Two splits and one node per gap: allocate them all first. */
 	pos = start;
@@ -428,10 +460,6 @@ int vsvm_attr_store_set(struct vsvm_attr_store *store, unsigned long start,
 			goto out_free;
 		}
 	}
-	err = vsvm_attr_watch(store, start, end);
-	if (err)
-		goto out_free;
-
 	/* Split the intervals sticking out of [start, end). */
 	n = vsvm_attr_first(store, start, start);
 	if (n && vsvm_attr_node_start(n) < start) {
@@ -483,14 +511,17 @@ int vsvm_attr_store_set(struct vsvm_attr_store *store, unsigned long start,
 			break;
 		pos = next;
 	}
-	vsvm_attr_watch_gc(store);
 	WARN_ON_ONCE(used > need);
 out_free:
 	for (i = used; i < need && spare; i++)
 		kfree(spare[i]);
 	kfree(spare);
 out_unlock:
+	vsvm_attr_watch_gc(store, &dead);
 	mutex_unlock(&store->lock);
+	if (watch)
+		list_add(&watch->link, &dead);
+	vsvm_attr_watch_destroy(&dead);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_set);
@@ -673,9 +704,10 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_nr_nodes);
  *	the attributes are the same
  * @end: out: the address after that interval
  *
- * Takes the VM's attribute store lock: may be called with &vsvm_vm.lock
- * held, not with the mmap_lock or the notifier lock held. Memory unmapped
- * since the last attribute operation has the defaults.
+ * Takes the VM's attribute store lock and may allocate (GFP_KERNEL): may
+ * be called with &vsvm_vm.lock and the mmap_lock held, not under a
+ * spinlock or the notifier lock. Memory unmapped since the last attribute
+ * operation has the defaults.
  */
 void vsvm_vm_attr_get(struct vsvm_vm *vm, unsigned long va,
 		      struct vsvm_attr *attr, unsigned long *start,

@@ -51,8 +51,9 @@ struct vsvm_attr_span {
  * @mm: the mm the VA belongs to (the VM's, grabbed by the VM)
  * @lock: protects @tree, its nodes, @watches and @nr_nodes. Taken by
  *	MADVISE, QUERY_RANGE_ATTRS and vsvm_vm_attr_get() (possibly under
- *	&vsvm_vm.lock), never from a notifier callback. Lock order:
- *	&vsvm_vm.lock -> @lock -> mmap_lock -> @pending_lock.
+ *	&vsvm_vm.lock and the mmap_lock), never from a notifier callback;
+ *	only memory is allocated under it. Lock order: &vsvm_vm.lock ->
+ *	mmap_lock -> @lock -> @pending_lock.
  * @tree: the intervals with non-default attributes, an interval tree of
  *	&struct vsvm_attr_node; they never overlap, adjacent ones differ
  * @nr_nodes: the number of nodes in @tree
