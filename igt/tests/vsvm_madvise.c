@@ -22,6 +22,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
@@ -1123,6 +1124,81 @@ static void vsvm_test_prefetch_enolink(void)
 	munmap(p, 4 * PAGE);
 }
 
+/* Pages moved by one device's PREFETCH, then by another's. */
+static void vsvm_test_prefetch_cross(void)
+{
+	const size_t n = 8;
+	char *p = vsvm_map(n);
+	int i, j;
+
+	igt_require_f(n_devs > 1, "one device only\n");
+	vsvm_fill(p, n, 8);
+	for (i = 0; i < n_devs; i++) {
+		for (j = 0; j < n_devs; j++) {
+			if (i == j)
+				continue;
+			vsvm_prefetch_ok(&devs[j], DRM_VSVM_LOCATION_DEVICE, p,
+					 n, 0, n, "to the first device");
+			vsvm_expect_residency(&devs[i], p, n,
+					      DRM_VSVM_RESIDENCY_DEVICE(devs[j].index),
+					      "first device");
+			vsvm_prefetch_ok(&devs[i], DRM_VSVM_LOCATION_DEVICE, p,
+					 n, 0, n, "to the second device");
+			vsvm_expect_residency(&devs[j], p, n,
+					      DRM_VSVM_RESIDENCY_DEVICE(devs[i].index),
+					      "second device");
+			vsvm_check(p, n, 8, "after two devices");
+		}
+	}
+	munmap(p, n * PAGE);
+}
+
+/* GPU writes place the pages where the attributes say. */
+static void vsvm_test_madvise_placement(const struct vsvm_dev *d)
+{
+	const size_t n = 16;
+	char *p = vsvm_map(n);
+	__u32 dev = DRM_VSVM_RESIDENCY_DEVICE(d->index);
+	struct drm_vsvm_exec out;
+	char *buf = malloc(n * PAGE);
+	int pfd = vsvm_pagemap_fd(d);
+
+	igt_assert(buf);
+	vsvm_fill(p, n, 9);
+	vsvm_madvise_ok(d, DRM_VSVM_MADVISE_PREFERRED_LOC, p, 0, 4,
+			DRM_VSVM_LOCATION_SYSTEM, 0);
+	vsvm_madvise_ok(d, DRM_VSVM_MADVISE_PREFERRED_LOC, p, 4, 4,
+			DRM_VSVM_LOCATION_DEVICE, 0);
+	vsvm_madvise_ok(d, DRM_VSVM_MADVISE_PREFERRED_LOC, p, 8, 4,
+			DRM_VSVM_LOCATION_PAGEMAP_FD, pfd);
+	close(pfd);
+	vsvm_fill(buf, n, 10);
+	vsvm_expect(vsvm_exec_write(d->fd, d->vm, p, n * PAGE, buf, &out), 0,
+		    d, "GPU write");
+	vsvm_expect_residency(d, p, 4, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "preferred system");
+	vsvm_expect_residency(d, p + 4 * PAGE, 4, dev, "preferred device");
+	vsvm_expect_residency(d, p + 8 * PAGE, 4, dev, "preferred pagemap fd");
+	/* The GPU sees its data; then the CPU does. */
+	memset(buf, 0, n * PAGE);
+	vsvm_expect(vsvm_exec_read(d->fd, d->vm, p, n * PAGE, buf, &out), 0,
+		    d, "GPU read");
+	vsvm_check(buf, n, 10, "GPU read");
+	vsvm_check(p, n, 10, "CPU read");
+
+	/* Unmapped and mapped again: the defaults apply again. */
+	igt_assert(munmap(p, 4 * PAGE) == 0);
+	igt_assert(mmap(p, 4 * PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == p);
+	{
+		struct vsvm_want w[] = { W(0, 4, DEFAULT, 0, 0, 0) };
+
+		vsvm_expect_attrs(d, p, 0, 4, w, 1, "remapped");
+	}
+	munmap(p, n * PAGE);
+	free(buf);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1218,6 +1294,18 @@ igt_main
 	igt_describe("PREFETCH to other devices' VRAM: in the owner group or -ENOLINK.");
 	igt_subtest("prefetch-enolink")
 		vsvm_test_prefetch_enolink();
+
+	igt_describe("PREFETCH moves pages from one device's VRAM to another's.");
+	igt_subtest("prefetch-cross")
+		vsvm_test_prefetch_cross();
+
+	igt_describe("GPU writes place pages by their preferred location.");
+	igt_subtest("madvise-placement") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_madvise_placement(&devs[i]);
+	}
 
 	igt_describe("PREFETCH bad arguments: exact errno, nothing moved.");
 	igt_subtest("prefetch-bad-args") {
