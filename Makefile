@@ -5,7 +5,9 @@
 #   make            build drm_msvm.ko, vsvm.ko, the KUnit test modules and
 #                   the igt binaries (against the rig kernel unless KDIR=)
 #   make run        boot the QEMU rig with the modules loaded, run the demo
-#                   (or CMD='...' in the guest, or a shell)
+#                   (demo/) and print its output; CMD='...' runs that in
+#                   the guest instead
+#   make shell      boot the rig, run the demo, then an interactive shell
 #   make check      static checks, then every KUnit suite and igt test in
 #                   the rig; fails on any failed test or kernel report
 #   make static     the static checks alone
@@ -26,9 +28,9 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt igt-selftest run check static test clean
+.PHONY: all modules igt demo igt-selftest run shell check static test clean
 
-all: modules igt
+all: modules igt demo
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -36,8 +38,14 @@ modules:
 igt:
 	$(MAKE) -C igt O=$(BUILD_DIR)/igt
 
+demo:
+	$(MAKE) -C demo O=$(BUILD_DIR)/demo
+
 run: all
-	tools/rig/run.sh $(if $(CMD),--cmd "$(CMD)")
+	tools/rig/run.sh $(if $(CMD),--cmd "$(CMD)",--demo)
+
+shell: all
+	tools/rig/run.sh
 
 static:
 	tools/check-static.sh

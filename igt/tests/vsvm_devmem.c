@@ -263,11 +263,15 @@ static void vsvm_read_stats(struct vsvm_pagemap_stats *s)
 		     found);
 }
 
-/* The device's debugfs "pagemap" state: active, inactive or none. */
-/* @state holds at least 32 bytes. */
-static void vsvm_read_state(const struct vsvm_dev *d, char *state)
+/*
+ * The value of the line "@key: value" of the device's debugfs "pagemap"
+ * file, copied to @val (at least 32 bytes).
+ */
+static void vsvm_read_pagemap_field(const struct vsvm_dev *d, const char *key,
+				    char *val)
 {
 	char link[PATH_MAX], path[PATH_MAX + 64], line[128];
+	size_t klen = strlen(key);
 	const char *base;
 	ssize_t len;
 	FILE *f;
@@ -282,12 +286,33 @@ static void vsvm_read_state(const struct vsvm_dev *d, char *state)
 	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/pagemap", base);
 	f = fopen(path, "r");
 	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
-	state[0] = '\0';
+	val[0] = '\0';
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "pagemap: %31s", state) == 1)
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%31s", val) == 1)
 			break;
 	fclose(f);
-	igt_assert_f(state[0], "%s: no pagemap state\n", path);
+	igt_assert_f(val[0], "%s: no \"%s\"\n", path, key);
+}
+
+/* The device's pagemap state: active, inactive or none. */
+static void vsvm_read_state(const struct vsvm_dev *d, char *state)
+{
+	vsvm_read_pagemap_field(d, "pagemap", state);
+}
+
+/* A numeric field of the device's debugfs "pagemap" file. */
+static long long vsvm_read_pagemap_num(const struct vsvm_dev *d,
+				       const char *key)
+{
+	char val[32], *end;
+	long long v;
+
+	vsvm_read_pagemap_field(d, key, val);
+	v = strtoll(val, &end, 0);
+	igt_assert_f(*end == '\0', "renderD%d: %s is \"%s\"\n", d->minor,
+		     key, val);
+	return v;
 }
 
 static void vsvm_test_revive(const struct vsvm_dev *d)
@@ -445,6 +470,151 @@ static void vsvm_test_unbind(void)
 	vsvm_close(vsvm_devmem_open(d));
 }
 
+/*
+ * The pages on the per-CPU free lists (the pagesets' "count" lines of
+ * /proc/zoneinfo), in kB. Freed pages, the 2 MiB blocks of a vmemmap too,
+ * wait there before the buddy allocator (and MemFree) sees them.
+ */
+static long long vsvm_pcp_free_kb(void)
+{
+	long long count, pages = 0;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "r");
+	igt_assert_f(f, "/proc/zoneinfo: %s\n", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &count) == 1)
+			pages += count;
+	fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* MemFree of /proc/meminfo plus the per-CPU free lists, in kB. */
+static long long vsvm_memfree_kb(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	igt_assert_f(f, "/proc/meminfo: %s\n", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	igt_assert_f(kb > 0, "no MemFree in /proc/meminfo\n");
+	return kb + vsvm_pcp_free_kb();
+}
+
+/*
+ * Memory pressure as the kernel's reclaim applies it to shrinkers: drop
+ * the slab caches, which runs every shrinker's scan, twice so that the
+ * freed objects settle.
+ */
+static void vsvm_shrink(void)
+{
+	int i;
+
+	sync();
+	for (i = 0; i < 2; i++)
+		vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
+}
+
+/* The size of struct page on x86-64 (the rig's kernel), in bytes. */
+#define VSVM_STRUCT_PAGE_SIZE	64
+/*
+ * x86-64 backs the struct pages of hotplugged memory (the vmemmap) with
+ * 2 MiB blocks where it can, so a region's struct pages take between
+ * their size and that rounded up to whole 2 MiB blocks (less where two
+ * regions share a block).
+ */
+#define VSVM_VMEMMAP_BLOCK_KB	2048
+
+static void vsvm_test_reclaim(void)
+{
+	struct vsvm_pagemap_stats s0, s1, s2;
+	long long pages = 0, expect_kb, blocks_kb = 0, m0, m1, m2, m3, rise;
+	long long created[MAX_DEVICES];
+	int fds[MAX_DEVICES], i, tries;
+	char state[32];
+
+	/* all pagemaps active: pressure must not touch them */
+	for (i = 0; i < n_devs; i++) {
+		fds[i] = vsvm_devmem_open(&devs[i]);
+		long long n = vsvm_read_pagemap_num(&devs[i], "pages");
+		long long kb = n * VSVM_STRUCT_PAGE_SIZE / 1024;
+
+		pages += n;
+		blocks_kb += (kb + VSVM_VMEMMAP_BLOCK_KB - 1) /
+			     VSVM_VMEMMAP_BLOCK_KB * VSVM_VMEMMAP_BLOCK_KB;
+		created[i] = vsvm_read_pagemap_num(&devs[i], "created");
+	}
+	expect_kb = pages * VSVM_STRUCT_PAGE_SIZE / 1024;
+	igt_assert_lt_s64(0, expect_kb);
+
+	vsvm_shrink();
+	vsvm_read_stats(&s0);
+	m0 = vsvm_memfree_kb();
+	vsvm_shrink();
+	m1 = vsvm_memfree_kb();
+	vsvm_read_stats(&s1);
+	igt_assert_eq_s64(s1.destroyed, s0.destroyed);
+	for (i = 0; i < n_devs; i++) {
+		vsvm_read_state(&devs[i], state);
+		igt_assert_f(!strcmp(state, "active"),
+			     "renderD%d: %s under pressure with an fd open\n",
+			     devs[i].minor, state);
+	}
+	igt_info("control: MemFree %+lld kB with every pagemap active\n",
+		 m1 - m0);
+	/* the control's noise must be well below the signal we measure */
+	igt_assert_lt_s64(m1 - m0, expect_kb / 4);
+
+	/* the last fds go: the pagemaps stay, cached and inactive */
+	for (i = 0; i < n_devs; i++)
+		vsvm_close(fds[i]);
+	for (i = 0; i < n_devs; i++) {
+		vsvm_read_state(&devs[i], state);
+		igt_assert_f(!strcmp(state, "inactive"),
+			     "renderD%d: %s after the last close\n",
+			     devs[i].minor, state);
+	}
+
+	/* pressure destroys them and gives their struct pages back */
+	m2 = vsvm_memfree_kb();
+	vsvm_shrink();
+	for (tries = 0; tries < 50; tries++) {
+		vsvm_read_stats(&s2);
+		if (s2.destroyed >= s1.destroyed + n_devs)
+			break;
+		usleep(100 * 1000);
+	}
+	igt_assert_eq_s64(s2.destroyed, s1.destroyed + n_devs);
+	m3 = vsvm_memfree_kb();
+	rise = m3 - m2;
+	igt_info("%d pagemaps of %lld pages: MemFree %+lld kB; struct pages %lld kB, in 2 MiB vmemmap blocks %lld kB (ratio %.2f)\n",
+		 n_devs, pages, rise, expect_kb, blocks_kb,
+		 (double)rise / blocks_kb);
+	for (i = 0; i < n_devs; i++) {
+		vsvm_read_state(&devs[i], state);
+		igt_assert_f(!strcmp(state, "none"),
+			     "renderD%d: %s after the shrinker ran\n",
+			     devs[i].minor, state);
+	}
+	igt_assert_f(rise >= expect_kb * 3 / 4 && rise <= blocks_kb * 5 / 4,
+		     "MemFree rose %lld kB, the struct pages are %lld to %lld kB\n",
+		     rise, expect_kb, blocks_kb);
+
+	/* the next open makes a new pagemap */
+	for (i = 0; i < n_devs; i++) {
+		fds[i] = vsvm_devmem_open(&devs[i]);
+		igt_assert_eq_s64(vsvm_read_pagemap_num(&devs[i], "created"),
+				  created[i] + 1);
+		vsvm_close(fds[i]);
+	}
+}
+
 igt_main
 {
 	igt_fixture {
@@ -477,6 +647,14 @@ igt_main
 			      "no %s\n", PAGEMAPS_PATH);
 		for (i = 0; i < n_devs; i++)
 			vsvm_test_revive(&devs[i]);
+	}
+
+	igt_describe("Pressure destroys inactive pagemaps; MemFree rises by their struct pages.");
+	igt_subtest("pagemap-reclaim") {
+		igt_require_f(access(PAGEMAPS_PATH, R_OK) == 0,
+			      "no %s\n", PAGEMAPS_PATH);
+		igt_require_f(n_devs <= MAX_DEVICES, "too many devices\n");
+		vsvm_test_reclaim();
 	}
 
 	igt_describe("Unbind with a pagemap fd open: the fd outlives the device, rebind works.");

@@ -6,14 +6,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
 #include "igt.h"
 #include "vsvm_lib.h"
+#include <drm/vsvm_drm.h>
 
 /**
  * vsvm_fd_is_vsvm() - whether an open DRM node belongs to vsvm
@@ -83,4 +86,115 @@ int vsvm_open_nodes(struct vsvm_node *nodes, int max)
 		found++;
 	}
 	return found;
+}
+
+static int vsvm_lib_ioctl(int fd, unsigned long req, void *arg)
+{
+	return drmIoctl(fd, req, arg) ? -errno : 0;
+}
+
+/**
+ * vsvm_residency() - DRM_IOCTL_VSVM_RESIDENCY
+ * @fd: the render node
+ * @vm_id: the VM
+ * @start: the first address
+ * @npages: the number of pages
+ * @locations: out: one DRM_VSVM_RESIDENCY_* per page
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_residency(int fd, __u32 vm_id, __u64 start, __u64 npages,
+		   __u32 *locations)
+{
+	struct drm_vsvm_residency arg = {
+		.vm_id = vm_id,
+		.start = start,
+		.num_pages = npages,
+		.locations = (uintptr_t)locations,
+	};
+
+	return vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_RESIDENCY, &arg);
+}
+
+/**
+ * vsvm_madvise() - DRM_IOCTL_VSVM_MADVISE
+ * @fd: the render node
+ * @vm_id: the VM
+ * @type: a DRM_VSVM_MADVISE_* type
+ * @start: the first address
+ * @range: the size in bytes
+ * @value: the attribute's value
+ * @pagemap_fd: the pagemap fd of DRM_VSVM_LOCATION_PAGEMAP_FD, else 0
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_madvise(int fd, __u32 vm_id, __u32 type, __u64 start,
+		 __u64 range, __u32 value, __s32 pagemap_fd)
+{
+	struct drm_vsvm_madvise arg = {
+		.vm_id = vm_id,
+		.type = type,
+		.start = start,
+		.range = range,
+		.value = value,
+		.fd = pagemap_fd,
+	};
+
+	return vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_MADVISE, &arg);
+}
+
+/**
+ * vsvm_query_range_attrs() - DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS
+ * @fd: the render node
+ * @vm_id: the VM
+ * @start: the first address
+ * @range: the size in bytes
+ * @attrs: an array of struct drm_vsvm_range_attr, or NULL
+ * @num_attrs: in: the room at @attrs; out: the number of intervals
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_query_range_attrs(int fd, __u32 vm_id, __u64 start,
+			   __u64 range, void *attrs, __u32 *num_attrs)
+{
+	struct drm_vsvm_query_range_attrs arg = {
+		.vm_id = vm_id,
+		.num_attrs = *num_attrs,
+		.start = start,
+		.range = range,
+		.attrs = (uintptr_t)attrs,
+	};
+	int ret = vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS, &arg);
+
+	*num_attrs = arg.num_attrs;
+	return ret;
+}
+
+/**
+ * vsvm_prefetch() - DRM_IOCTL_VSVM_PREFETCH
+ * @fd: the render node
+ * @vm_id: the VM
+ * @location: a DRM_VSVM_LOCATION_* value
+ * @start: the first address
+ * @range: the size in bytes
+ * @pagemap_fd: the pagemap fd of DRM_VSVM_LOCATION_PAGEMAP_FD, else 0
+ * @pages_migrated: out, if not NULL: the pages that moved
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_prefetch(int fd, __u32 vm_id, __u32 location, __u64 start,
+		  __u64 range, __s32 pagemap_fd, __u64 *pages_migrated)
+{
+	struct drm_vsvm_prefetch arg = {
+		.vm_id = vm_id,
+		.location = location,
+		.start = start,
+		.range = range,
+		.fd = pagemap_fd,
+	};
+	int ret = vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_PREFETCH, &arg);
+
+	if (pages_migrated)
+		*pages_migrated = arg.pages_migrated;
+	return ret;
 }

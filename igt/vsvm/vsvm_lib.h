@@ -8,6 +8,7 @@
 #define VSVM_LIB_H
 
 #include <stdbool.h>
+#include <linux/types.h>
 
 /**
  * struct vsvm_node - an open vsvm render node
@@ -21,5 +22,15 @@ struct vsvm_node {
 
 bool vsvm_fd_is_vsvm(int fd);
 int vsvm_open_nodes(struct vsvm_node *nodes, int max);
+
+/* RESIDENCY, MADVISE, QUERY_RANGE_ATTRS, PREFETCH: 0 or -errno. */
+int vsvm_residency(int fd, __u32 vm_id, __u64 start, __u64 npages,
+		   __u32 *locations);
+int vsvm_madvise(int fd, __u32 vm_id, __u32 type, __u64 start,
+		 __u64 range, __u32 value, __s32 pagemap_fd);
+int vsvm_query_range_attrs(int fd, __u32 vm_id, __u64 start,
+			   __u64 range, void *attrs, __u32 *num_attrs);
+int vsvm_prefetch(int fd, __u32 vm_id, __u32 location, __u64 start,
+		  __u64 range, __s32 pagemap_fd, __u64 *pages_migrated);
 
 #endif

@@ -7,16 +7,25 @@
  * revoke. Checks data (in VRAM and back in user memory), placement (HMM
  * snapshots: device-private pages of this pagemap at the right VRAM
  * offsets), the cache's inactive/revive cycle, and that no VRAM leaks.
+ *
+ * The eviction cases fill the VRAM and migrate more: the least recently
+ * used allocations go back to system memory (data read back through the
+ * mm), the new one lands in VRAM, busy victims are skipped, and a working
+ * set twice the VRAM keeps all its data.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/completion.h>
 #include <linux/hmm.h>
+#include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_pagemap.h>
@@ -473,6 +482,370 @@ static void pm_test_fini_with_ref(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s1.inactive, s0.inactive);
 }
 
+/* Migrate [@addr, + @npages) into @dp, expecting @err. */
+static void pm_test_populate(struct kunit *test, struct drm_pagemap *dp,
+			     unsigned long addr, unsigned long npages, int err)
+{
+	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dp, addr,
+						      addr + npages * PAGE_SIZE,
+						      current->mm, 0), err);
+}
+
+/* The device page backing @addr, which must be in @vpm's VRAM. */
+static struct page *pm_test_device_page(struct kunit *test, struct pm_test *t,
+					struct vsvm_pagemap *vpm,
+					unsigned long addr)
+{
+	unsigned long pfn;
+	struct page *page;
+
+	pm_test_snapshot(test, addr, 1, t->pd.peer.owner, &pfn);
+	KUNIT_ASSERT_TRUE(test, pfn & HMM_PFN_VALID);
+	page = hmm_pfn_to_page(pfn);
+	KUNIT_ASSERT_TRUE(test, is_device_private_page(page));
+	KUNIT_ASSERT_PTR_EQ(test, page->pgmap, &vpm->pgmap);
+	return page;
+}
+
+/* The allocations debugfs file, into a buffer. */
+static char *pm_test_allocations(struct kunit *test, struct pm_test *t)
+{
+	struct seq_file m = { .size = 8192 };
+
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	vsvm_pagemap_allocations_show(&t->pd, &m);
+	KUNIT_ASSERT_LT(test, m.count, m.size);
+	return m.buf;
+}
+
+#define HALF	(VRAM_PAGES / 2)
+
+/*
+ * A full VRAM (A then B) and one more range C: A, the oldest, goes back to
+ * system memory with its data, C lands in VRAM. Then B is used (a GPU maps
+ * a page of it) and D comes: C, now the least recently used, goes.
+ */
+static void pm_test_evict_lru(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	unsigned long a, b, c, d;
+	struct vsvm_pagemap *vpm;
+	struct drm_pagemap_device_addr da;
+	struct drm_pagemap *dp;
+	char *list;
+
+	a = pm_test_map(test, HALF, HALF, 0xa);
+	b = pm_test_map(test, HALF, HALF, 0xb);
+	c = pm_test_map(test, HALF, HALF, 0xc);
+	d = pm_test_map(test, HALF, HALF, 0xd);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vpm = to_vsvm_pagemap(dp);
+
+	pm_test_populate(test, dp, a, HALF, 0);
+	pm_test_populate(test, dp, b, HALF, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_avail(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions), 0);
+	list = pm_test_allocations(test, t);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(list, "# allocations: 2"));
+
+	pm_test_populate(test, dp, c, HALF, 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, a, HALF, HALF, 0xa), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, b, HALF, HALF, 0xb),
+			HALF);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, c, HALF, HALF, 0xc),
+			HALF);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evicted_pages), HALF);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evict_busy), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.pages_out), HALF);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 2);
+	list = pm_test_allocations(test, t);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(list, "# allocations: 2"));
+
+	/* a GPU binding a page of B makes B the most recently used */
+	da = dp->ops->device_map(dp, t->dev, pm_test_device_page(test, t, vpm, b),
+				 0, DMA_BIDIRECTIONAL);
+	dp->ops->device_unmap(dp, t->dev, da);
+	pm_test_populate(test, dp, d, HALF, 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, b, HALF, HALF, 0xb),
+			HALF);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, c, HALF, HALF, 0xc), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, d, HALF, HALF, 0xd),
+			HALF);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions), 2);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evicted_pages), 2 * HALF);
+
+	/* everything reads back through the mm */
+	pm_test_expect_user(test, a, HALF, HALF, 0xa);
+	pm_test_expect_user(test, b, HALF, HALF, 0xb);
+	pm_test_expect_user(test, c, HALF, HALF, 0xc);
+	pm_test_expect_user(test, d, HALF, HALF, 0xd);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	list = pm_test_allocations(test, t);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(list, "# allocations: 0"));
+	drm_pagemap_put(dp);
+}
+
+/*
+ * The oldest allocation A has a locked page (a CPU fault or another
+ * migration holds it): its other pages go, the locked one stays, and the
+ * next victim B makes room for C. Nothing loses data.
+ */
+static void pm_test_evict_busy(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct vsvm_pagemap *vpm;
+	struct drm_pagemap *dp;
+	unsigned long a, b, c;
+	struct page *locked;
+
+	a = pm_test_map(test, HALF, HALF, 0x1a);
+	b = pm_test_map(test, HALF, HALF, 0x1b);
+	c = pm_test_map(test, HALF, HALF, 0x1c);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vpm = to_vsvm_pagemap(dp);
+	pm_test_populate(test, dp, a, HALF, 0);
+	pm_test_populate(test, dp, b, HALF, 0);
+
+	locked = pm_test_device_page(test, t, vpm, a + 3 * PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, trylock_page(locked));
+	pm_test_populate(test, dp, c, HALF, 0);
+	unlock_page(locked);
+
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, a, HALF, HALF, 0x1a),
+			1);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, a + 3 * PAGE_SIZE, 1,
+					      1, 0x1a ^ (3 << 20)), 1);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, b, HALF, HALF, 0x1b), 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, c, HALF, HALF, 0x1c),
+			HALF);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evict_busy), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evicted_pages), 2 * HALF - 1);
+
+	pm_test_expect_user(test, a, HALF, HALF, 0x1a);
+	pm_test_expect_user(test, b, HALF, HALF, 0x1b);
+	pm_test_expect_user(test, c, HALF, HALF, 0x1c);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	drm_pagemap_put(dp);
+}
+
+/*
+ * An allocation being filled is never a victim: with the whole VRAM held
+ * by one, a migration fails with -ENOMEM after trying, and nothing moves.
+ */
+static void pm_test_evict_none(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct vsvm_devmem *vd;
+	struct drm_pagemap *dp;
+	unsigned long a;
+
+	a = pm_test_map(test, 1, 1, 0x2a);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vd = vsvm_devmem_create(to_vsvm_pagemap(dp), current->mm,
+				VRAM_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vd));
+	KUNIT_EXPECT_EQ(test, vsvm_vram_avail(&t->vram), 0);
+
+	pm_test_populate(test, dp, a, 1, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evict_fail), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.pages_in), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 1);
+
+	/* drop the pages' reference (no migration) and the filler's */
+	vd->base.ops->devmem_release(&vd->base);
+	vsvm_devmem_filled(vd);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+
+	/* now it fits */
+	pm_test_populate(test, dp, a, 1, 0);
+	pm_test_expect_user(test, a, 1, 1, 0x2a);
+	drm_pagemap_put(dp);
+}
+
+#define WS_RANGES	8
+#define WS_PAGES	(2 * VRAM_PAGES / WS_RANGES)
+
+/*
+ * A working set twice the VRAM, migrated range after range, twice over:
+ * every migration succeeds by evicting the oldest, the newest half is in
+ * VRAM, and all the data is intact.
+ */
+static void pm_test_evict_working_set(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	unsigned long addr[WS_RANGES], in_vram;
+	struct vsvm_pagemap *vpm;
+	struct drm_pagemap *dp;
+	int i, round;
+
+	for (i = 0; i < WS_RANGES; i++)
+		addr[i] = pm_test_map(test, WS_PAGES, WS_PAGES, 0x300 + i);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vpm = to_vsvm_pagemap(dp);
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < WS_RANGES; i++)
+			pm_test_populate(test, dp, addr[i], WS_PAGES, 0);
+		in_vram = 0;
+		for (i = 0; i < WS_RANGES; i++) {
+			unsigned long n = pm_test_in_vram(test, t, vpm, addr[i],
+							  WS_PAGES, WS_PAGES,
+							  0x300 + i);
+
+			/* the newest half stays, the oldest half went */
+			KUNIT_EXPECT_EQ_MSG(test, n,
+					    i < WS_RANGES / 2 ? 0 : WS_PAGES,
+					    "round %d range %d", round, i);
+			in_vram += n;
+		}
+		KUNIT_EXPECT_EQ(test, in_vram, VRAM_PAGES);
+	}
+	/* round 1 evicted everything of round 0 and its own oldest half */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evictions),
+			WS_RANGES / 2 + WS_RANGES);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evicted_pages),
+			(WS_RANGES / 2 + WS_RANGES) * WS_PAGES);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->pd.evict_fail), 0);
+
+	for (i = 0; i < WS_RANGES; i++)
+		pm_test_expect_user(test, addr[i], WS_PAGES, WS_PAGES, 0x300 + i);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	drm_pagemap_put(dp);
+}
+
+#define CC_RANGES	4
+#define CC_PAGES	16
+#define CC_ROUNDS	6
+
+/* One of two threads migrating its own ranges into one VRAM. */
+struct pm_cc_worker {
+	struct drm_pagemap *dp;
+	struct mm_struct *mm;
+	unsigned long addr[CC_RANGES];
+	unsigned int seed;
+	/* results, read by the test thread after @done */
+	int ok, busy, nomem, other, bad_data;
+	struct completion done;
+};
+
+static void pm_cc_run(struct pm_cc_worker *w)
+{
+	u32 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	int round, r, err;
+	unsigned long p;
+
+	for (round = 0; round < CC_ROUNDS; round++) {
+		for (r = 0; r < CC_RANGES; r++) {
+			err = drm_pagemap_populate_mm(w->dp, w->addr[r],
+						      w->addr[r] +
+						      CC_PAGES * PAGE_SIZE,
+						      w->mm, 0);
+			if (!err)
+				w->ok++;
+			else if (err == -EBUSY)
+				w->busy++;
+			else if (err == -ENOMEM)
+				w->nomem++;
+			else
+				w->other++;
+		}
+		/* every other round, read one range back through the CPU */
+		r = round % CC_RANGES;
+		for (p = 0; buf && round % 2 && p < CC_PAGES; p++) {
+			if (copy_from_user(buf, (void __user *)w->addr[r] +
+					   p * PAGE_SIZE, PAGE_SIZE) ||
+			    !pm_test_check(buf, p, CC_PAGES, w->seed + r))
+				w->bad_data++;
+		}
+	}
+	if (!buf)
+		w->other++;
+	kfree(buf);
+}
+
+static int pm_cc_thread(void *arg)
+{
+	struct pm_cc_worker *w = arg;
+
+	kthread_use_mm(w->mm);
+	pm_cc_run(w);
+	kthread_unuse_mm(w->mm);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * Two threads of one mm migrate their own working sets (together twice the
+ * VRAM) over and over and read them back, evicting each other's
+ * allocations; everything must stay consistent (lockdep and KASAN watch)
+ * and no data may be lost.
+ */
+static void pm_test_evict_concurrent(struct kunit *test)
+{
+	struct pm_test *t = test->priv;
+	struct pm_cc_worker *w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
+	struct task_struct *task;
+	struct drm_pagemap *dp;
+	int i, r;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	for (i = 0; i < 2; i++) {
+		w[i].dp = dp;
+		w[i].seed = 0x4000 + 0x100 * i;
+		init_completion(&w[i].done);
+		for (r = 0; r < CC_RANGES; r++)
+			w[i].addr[r] = pm_test_map(test, CC_PAGES, CC_PAGES,
+						   w[i].seed + r);
+		/* the test's mm, attached by kunit_vm_mmap() */
+		w[i].mm = current->mm;
+		KUNIT_ASSERT_NOT_NULL(test, w[i].mm);
+	}
+
+	mmget(current->mm);
+	task = kthread_run(pm_cc_thread, &w[1], "vsvm-evict-cc");
+	if (IS_ERR(task)) {
+		mmput(current->mm);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		drm_pagemap_put(dp);
+		return;
+	}
+	pm_cc_run(&w[0]);
+	wait_for_completion(&w[1].done);
+	mmput(current->mm);
+
+	for (i = 0; i < 2; i++) {
+		kunit_info(test, "thread %d: %d migrated, %d busy, %d -ENOMEM\n",
+			   i, w[i].ok, w[i].busy, w[i].nomem);
+		KUNIT_EXPECT_EQ(test, w[i].other, 0);
+		KUNIT_EXPECT_EQ(test, w[i].bad_data, 0);
+		KUNIT_EXPECT_GT(test, w[i].ok, 0);
+		for (r = 0; r < CC_RANGES; r++)
+			pm_test_expect_user(test, w[i].addr[r], CC_PAGES,
+					    CC_PAGES, w[i].seed + r);
+	}
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->pd.evictions), 0);
+	pm_test_settle(t);
+	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
+	drm_pagemap_put(dp);
+}
+
 static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_create_revive),
 	KUNIT_CASE(pm_test_shrink),
@@ -481,6 +854,11 @@ static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_migrate_errors),
 	KUNIT_CASE(pm_test_revoke),
 	KUNIT_CASE(pm_test_fini_with_ref),
+	KUNIT_CASE(pm_test_evict_lru),
+	KUNIT_CASE(pm_test_evict_busy),
+	KUNIT_CASE(pm_test_evict_none),
+	KUNIT_CASE_SLOW(pm_test_evict_working_set),
+	KUNIT_CASE_SLOW(pm_test_evict_concurrent),
 	{}
 };
 

@@ -12,6 +12,8 @@
 # plus the sysmem-backed platform devices of vsvm's module parameters.
 #
 #   run.sh                 interactive: devices, demo, then a shell
+#   run.sh --demo          devices, then every demo under /demo (built into
+#                          build/demo), and exit; fails if a demo fails
 #   run.sh --cmd 'CMD'     run CMD in the guest and exit
 #   run.sh --test          run every KUnit module and igt test; summary,
 #                          non-zero exit on any failure or kernel report
@@ -30,6 +32,7 @@ TIMEOUT=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--test) MODE=test ;;
+	--demo) MODE=demo ;;
 	--cmd) MODE=cmd; CMD=$2; shift ;;
 	--cpu) CPU=$2; shift ;;
 	--bar-mb) BAR_MB=$2; shift ;;
@@ -79,10 +82,14 @@ export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 PARAMS
 (cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
 
+# The demo's output is the point: only kernel warnings on the console.
+LOGLEVEL=7
+[ "$MODE" != demo ] || LOGLEVEL=4
+
 QEMU=(qemu-system-x86_64 -M q35 -accel tcg -smp 2 -m 4G -nodefaults
       -no-reboot -display none
       -kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$OUT/initramfs.cpio.gz"
-      -append "console=ttyS0 loglevel=7 panic=-1 nokaslr hung_task_timeout_secs=60"
+      -append "console=ttyS0 loglevel=$LOGLEVEL panic=-1 nokaslr hung_task_timeout_secs=60"
       -device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1
       -device x3130-upstream,id=up0,bus=rp0
       -device xio3130-downstream,id=dp0,bus=up0,chassis=2,slot=0
@@ -107,6 +114,17 @@ test)
 	exec python3 "$RIG_DIR/report.py" --console "$OUT/console.log" \
 		--results "$OUT/results.log" \
 		--kunit-py "$(rig_src_dir)/tools/testing/kunit/kunit.py"
+	;;
+demo)
+	QEMU+=(-serial mon:stdio -serial "file:$OUT/serial1.log")
+	rc=0
+	timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null |
+		tee "$OUT/demo.log" || rc=$?
+	[ $rc -eq 0 ] || rig_die "the guest failed or timed out (exit $rc)"
+	! grep -q '^rig: demo .* exited with status [1-9]' "$OUT/demo.log" ||
+		rig_die "a demo failed, see $OUT/demo.log"
+	grep -q '^rig: demo .* exited with status 0' "$OUT/demo.log" ||
+		rig_die "no demo ran (build/demo is empty?)"
 	;;
 *)
 	QEMU+=(-serial mon:stdio -serial "file:$OUT/serial1.log")

@@ -76,9 +76,22 @@ static const struct dma_fence_ops vsvm_copy_fence_ops = {
 	.release = vsvm_copy_fence_release,
 };
 
-/* The kernel address of @addr and the bytes valid from there, or NULL. */
-static void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
-			       struct drm_pagemap_device_addr addr, u64 *avail)
+/**
+ * vsvm_copy_resolve() - the kernel address of a device address
+ * @engine: the engine whose device's addresses @addr is of
+ * @addr: a system DMA address, an offset in the engine's VRAM, or a P2P
+ *	bus address in a registered window
+ * @avail: out: the bytes valid from the returned address
+ *
+ * The emulation's view of the memory the device reaches at @addr, used by
+ * the copy engine and by the executor (vsvm_exec.c). A P2P address is only
+ * resolved between vsvm_copy_resolve_begin() and vsvm_copy_resolve_end(),
+ * which keep the window mapped.
+ *
+ * Return: the kernel address, or NULL if @addr resolves to no memory.
+ */
+void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
+			struct drm_pagemap_device_addr addr, u64 *avail)
 {
 	struct vsvm_copy_window *w;
 	struct iommu_domain *domain;
@@ -108,6 +121,27 @@ static void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
 		return NULL;
 	}
 	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_copy_resolve);
+
+/**
+ * vsvm_copy_resolve_begin() - keep the P2P windows mapped
+ *
+ * Takes the window lock for read: the addresses vsvm_copy_resolve() returns
+ * stay valid until vsvm_copy_resolve_end(). Nothing that allocates memory
+ * with reclaim may run in between.
+ */
+void vsvm_copy_resolve_begin(void)
+{
+	down_read(&vsvm_copy_windows_lock);
+}
+
+/**
+ * vsvm_copy_resolve_end() - end of vsvm_copy_resolve_begin()
+ */
+void vsvm_copy_resolve_end(void)
+{
+	up_read(&vsvm_copy_windows_lock);
 }
 
 static int vsvm_copy_one(struct vsvm_copy_engine *engine,

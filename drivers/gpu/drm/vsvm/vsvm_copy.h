@@ -79,6 +79,11 @@ struct dma_fence *vsvm_copy_submit(struct vsvm_copy_engine *engine,
 int vsvm_copy_sync(struct vsvm_copy_engine *engine,
 		   const struct vsvm_copy *copies, unsigned int count);
 
+void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
+			struct drm_pagemap_device_addr addr, u64 *avail);
+void vsvm_copy_resolve_begin(void);
+void vsvm_copy_resolve_end(void);
+
 int vsvm_copy_window_add(u64 bus_addr, u64 size, void *va);
 void vsvm_copy_window_remove(u64 bus_addr);
 

@@ -20,7 +20,9 @@
 #include <drm/drm_print.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_exec.h"
 #include "vsvm_query.h"
+#include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
 #define VSVM_DRIVER_NAME	"vsvm"
@@ -43,6 +45,9 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_VM_DESTROY, vsvm_vm_destroy_ioctl,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_EXEC, vsvm_exec_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_RESIDENCY, vsvm_residency_ioctl,
+			  DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations vsvm_fops = {
@@ -152,17 +157,25 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	err = vsvm_device_pagemap_init(vdev);
 	if (err)
 		return err;
+	err = vsvm_residency_register(vdev);
+	if (err) {
+		vsvm_device_pagemap_fini(vdev);
+		return err;
+	}
 	err = drm_dev_register(&vdev->drm, 0);
 	if (err) {
+		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
 	vsvm_debugfs_init(vdev);
 	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
+	vsvm_counters_debugfs_init(vdev);
 	err = vsvm_sysfs_init(vdev);
 	if (err) {
 		drm_dev_unplug(&vdev->drm);
+		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
@@ -185,6 +198,7 @@ void vsvm_device_remove(struct vsvm_device *vdev)
 {
 	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
+	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }

@@ -13,6 +13,7 @@
 
 #include <drm/vsvm_drm.h>
 #include "vsvm_copy.h"
+#include "vsvm_counters.h"
 #include "vsvm_pagemap.h"
 #include "vsvm_vram.h"
 
@@ -35,6 +36,7 @@ struct pci_dev;
  *	and before the notifier lock of a VM
  * @vm_list: the live &struct vsvm_vm of all files of the device
  * @nr_vms: the number of VMs in @vm_list
+ * @counters: what the emulated GPU did (vsvm_counters.c), lockless
  *
  * All fields but @vram's allocator state and the VM list are constant after
  * probe.
@@ -50,6 +52,7 @@ struct vsvm_device {
 	struct mutex vm_lock; /* protects vm_list and nr_vms */
 	struct list_head vm_list;
 	unsigned int nr_vms;
+	struct vsvm_counters counters;
 };
 
 /**

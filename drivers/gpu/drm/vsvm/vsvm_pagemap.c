@@ -15,6 +15,13 @@
  * release of an allocation may come in atomic context (the page_free of
  * its last page), so the VRAM is freed from a work item.
  *
+ * The live allocations are kept in LRU order (&vsvm_pagemap_dev.lru). When
+ * the VRAM cannot hold a new allocation, the least recently used ones are
+ * evicted to system memory (drm_pagemap_evict_to_ram(), which needs no mm
+ * lock) until it fits; only when no victim is left does the migration fail
+ * (-ENOMEM). See &struct vsvm_pagemap_dev for what counts as a use, what
+ * is skipped, and the lock order.
+ *
  * The owner of the pagemap (what HMM and migrate_vma compare) is the
  * device's interconnect owner group, acquired over a module-wide owner
  * list: devices with a link (drm_pagemap_p2p_has_interconnect()) share one.
@@ -33,16 +40,22 @@
  * list of devices and nests inside everything (device_map takes it under
  * the gpusvm notifier lock); nothing is taken under it.
  * &vsvm_pagemap_dev.free_lock protects the VRAM pointer against the
- * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing else. The cache and shrinker locks are the framework's.
+ * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing
+ * else. &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave:
+ * the release of an allocation may run in atomic context); it and
+ * vsvm_pagemap_devs_lock are never held together. The cache and shrinker
+ * locks are the framework's.
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
+#include <linux/jiffies.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -133,6 +146,32 @@ void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail)
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_vram_va);
 
+/* Most victims one allocation tries before it gives up. */
+#define VSVM_EVICT_MAX_VICTIMS	256
+
+/* Move @vd to the tail of the LRU: it was just used. */
+static void vsvm_devmem_touch_locked(struct vsvm_pagemap_dev *pd,
+				     struct vsvm_devmem *vd)
+{
+	lockdep_assert_held(&pd->lru_lock);
+	vd->last_use = jiffies;
+	list_move_tail(&vd->lru_link, &pd->lru);
+}
+
+/* The GPU maps the VRAM page at @offset: a use of its allocation. */
+static void vsvm_pagemap_touch(struct vsvm_pagemap_dev *pd, u64 offset)
+{
+	unsigned long idx = offset >> PAGE_SHIFT, flags;
+	struct vsvm_devmem *vd;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd = idx < pd->nr_owners ? pd->owners[idx] : NULL;
+	if (vd && !vd->filling)
+		vsvm_devmem_touch_locked(pd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+}
+
+
 /*
  * Whether @dev is a vsvm device of @pd's owner group (not @pd's own): the
  * framework hands a device page only to devices of its owner group, this
@@ -194,6 +233,8 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	struct vsvm_pagemap_dev *pd = vpm->pd;
 	u64 offset = vsvm_pagemap_page_offset(vpm, page);
 	dma_addr_t addr = DMA_MAPPING_ERROR;
+
+	vsvm_pagemap_touch(pd, offset);
 
 	if (dev == dpagemap->dev)
 		return drm_pagemap_device_addr_encode(offset,
@@ -263,14 +304,17 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 		.timeslice_ms = timeslice_ms,
 	};
 	struct vsvm_devmem *vd;
+	int err;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end)
 		return -EINVAL;
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);
-	return drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
-					     &mdetails);
+	err = drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
+					    &mdetails);
+	vsvm_devmem_filled(vd);
+	return err;
 }
 
 static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
@@ -387,14 +431,52 @@ static void vsvm_devmem_free_work(struct work_struct *work)
 	mutex_unlock(&pd->free_lock);
 }
 
-/* May run in atomic context: the VRAM is freed by the work item. */
-static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
+/* Set the owner of the VRAM pages of @vd to @owner (@vd or NULL). */
+static void vsvm_devmem_set_owner_locked(struct vsvm_pagemap_dev *pd,
+					 struct vsvm_devmem *vd,
+					 struct vsvm_devmem *owner)
 {
-	struct vsvm_devmem *vd = to_vsvm_devmem(devmem);
+	struct vsvm_vram *vram = vd->alloc->vram;
+	struct gpu_buddy_block *block;
+
+	lockdep_assert_held(&pd->lru_lock);
+	list_for_each_entry(block, &vd->alloc->blocks, link) {
+		unsigned long idx = vsvm_vram_block_offset(block) >> PAGE_SHIFT;
+		unsigned long n = vsvm_vram_block_size(vram, block) >> PAGE_SHIFT;
+
+		while (n-- && idx < pd->nr_owners)
+			pd->owners[idx++] = owner;
+	}
+}
+
+/*
+ * The last reference is gone: off the LRU, and the VRAM is freed by the
+ * work item. May run in atomic context (from page_free).
+ */
+static void vsvm_devmem_free(struct kref *ref)
+{
+	struct vsvm_devmem *vd = container_of(ref, struct vsvm_devmem, ref);
 	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_del_init(&vd->lru_link);
+	vsvm_devmem_set_owner_locked(pd, vd, NULL);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
 
 	if (llist_add(&vd->free_link, &pd->free_list))
 		schedule_work(&pd->free_work);
+}
+
+static void vsvm_devmem_put(struct vsvm_devmem *vd)
+{
+	kref_put(&vd->ref, vsvm_devmem_free);
+}
+
+/* The pages' reference. May run in atomic context. */
+static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	vsvm_devmem_put(to_vsvm_devmem(devmem));
 }
 
 static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
@@ -489,26 +571,166 @@ static const struct drm_pagemap_devmem_ops vsvm_devmem_ops = {
 };
 
 /**
+ * vsvm_devmem_pages_in_vram() - the pages of an allocation still in VRAM
+ * @vd: the allocation; the caller keeps it alive (a reference, or the LRU
+ *	lock while it is on the LRU)
+ *
+ * A device page is in use (holds data of some mm) while its reference
+ * count is nonzero.
+ *
+ * Return: the number of device pages of @vd in use.
+ */
+unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd)
+{
+	struct vsvm_vram *vram = vd->alloc->vram;
+	struct gpu_buddy_block *block;
+	unsigned long n = 0;
+
+	list_for_each_entry(block, &vd->alloc->blocks, link) {
+		unsigned long pfn = vd->vpm->pfn_first +
+			(vsvm_vram_block_offset(block) >> PAGE_SHIFT);
+		unsigned long i = vsvm_vram_block_size(vram, block) >> PAGE_SHIFT;
+
+		while (i--)
+			if (page_ref_count(pfn_to_page(pfn + i)))
+				n++;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_pages_in_vram);
+
+/*
+ * The least recently used allocation of @vpm that pass @seq has not tried
+ * and that is neither being filled nor evicted, referenced and marked
+ * evicting; or NULL.
+ */
+static struct vsvm_devmem *vsvm_devmem_pick_victim(struct vsvm_pagemap *vpm,
+						   u64 seq)
+{
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	struct vsvm_devmem *vd, *victim = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_for_each_entry(vd, &pd->lru, lru_link) {
+		if (vd->vpm != vpm || vd->filling || vd->evicting ||
+		    vd->evict_seq == seq)
+			continue;
+		/* Released concurrently: its VRAM is on its way back. */
+		if (!kref_get_unless_zero(&vd->ref))
+			continue;
+		vd->evict_seq = seq;
+		vd->evicting = true;
+		victim = vd;
+		break;
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	return victim;
+}
+
+/*
+ * Evict @vd (referenced by the caller, who also holds a reference on its
+ * pagemap) to system memory, count it, and drop the caller's reference.
+ */
+static void vsvm_devmem_evict(struct vsvm_devmem *vd)
+{
+	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long before, after, flags;
+	int err;
+
+	before = vsvm_devmem_pages_in_vram(vd);
+	err = drm_pagemap_evict_to_ram(&vd->base);
+	after = vsvm_devmem_pages_in_vram(vd);
+	if (before > after)
+		atomic64_add(before - after, &pd->evicted_pages);
+	if (err || after)
+		atomic64_inc(&pd->evict_busy);
+	else
+		atomic64_inc(&pd->evictions);
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd->evicting = false;
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	vsvm_devmem_put(vd);
+}
+
+/*
+ * Allocate @size bytes of VRAM for @vpm, evicting least recently used
+ * allocations while the VRAM is full. Called with no lock but, maybe, the
+ * faulting mm's mmap lock and a VM lock, which eviction does not need.
+ */
+static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
+						      size_t size)
+{
+	struct vsvm_pagemap_dev *pd = vpm->pd;
+	struct vsvm_vram_alloc *alloc;
+	struct vsvm_devmem *victim;
+	unsigned long flags;
+	unsigned int tries;
+	u64 seq;
+
+	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	/* More than the whole VRAM: no eviction can help. */
+	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC ||
+	    size > pd->vram->size)
+		return alloc;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	seq = ++pd->evict_seq;
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+
+	for (tries = 0; tries < VSVM_EVICT_MAX_VICTIMS; tries++) {
+		victim = vsvm_devmem_pick_victim(vpm, seq);
+		if (!victim)
+			break;
+		vsvm_devmem_evict(victim);
+		/* Collect the VRAM of what the eviction released. */
+		flush_work(&pd->free_work);
+		alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+		if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
+			return alloc;
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+	}
+	/* Frees may still have come in meanwhile. */
+	flush_work(&pd->free_work);
+	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
+		return alloc;
+	atomic64_inc(&pd->evict_fail);
+	return ERR_PTR(-ENOMEM);
+}
+
+/**
  * vsvm_devmem_create() - allocate VRAM for a migration
- * @vpm: the pagemap of the VRAM
+ * @vpm: the pagemap of the VRAM; the caller holds a reference
  * @mm: the mm the range belongs to (not referenced)
  * @size: the size of the range, a nonzero multiple of PAGE_SIZE
  *
- * The allocation is consumed by drm_pagemap_migrate_to_devmem(); its VRAM
- * is freed once the last of its pages is.
+ * When the VRAM is full, evicts the least recently used allocations of the
+ * device to system memory to make room (see &struct vsvm_pagemap_dev); may
+ * be called with an mmap lock and a VM lock held.
  *
- * Return: the allocation, or an ERR_PTR() (-EINVAL, -ENOSPC, -ENOMEM).
+ * The allocation goes on the LRU, marked filling (never a victim). It is
+ * consumed by drm_pagemap_migrate_to_devmem() (the pages' reference: its
+ * VRAM is freed once the last of its pages is); after that call the
+ * caller drops its own reference with vsvm_devmem_filled().
+ *
+ * Return: the allocation, or an ERR_PTR(): -EINVAL; -ENOSPC for more than
+ * the whole VRAM; -ENOMEM, also when the VRAM cannot hold @size even after
+ * evicting every allocation that could be; -EINTR on a fatal signal.
  */
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size)
 {
 	struct vsvm_pagemap_dev *pd = vpm->pd;
 	struct vsvm_devmem *vd;
+	unsigned long flags;
 
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
-	vd->alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+	vd->alloc = vsvm_devmem_alloc_vram(vpm, size);
 	if (IS_ERR(vd->alloc)) {
 		int err = PTR_ERR(vd->alloc);
 
@@ -516,9 +738,20 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 		return ERR_PTR(err);
 	}
 	vd->vpm = vpm;
+	/* The pages' reference and the filler's. */
+	kref_init(&vd->ref);
+	kref_get(&vd->ref);
+	vd->filling = true;
+	vd->created = jiffies;
+	vd->last_use = vd->created;
 	atomic_inc(&pd->devmem_live);
 	drm_pagemap_devmem_init(&vd->base, pd->dev, mm, &vsvm_devmem_ops,
 				&vpm->dpagemap, size);
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_add_tail(&vd->lru_link, &pd->lru);
+	vsvm_devmem_set_owner_locked(pd, vd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
 	return vd;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_create);
@@ -604,6 +837,28 @@ static int vsvm_pagemap_p2p_export(struct vsvm_pagemap_dev *pd)
 }
 
 /**
+ * vsvm_devmem_filled() - the migration into an allocation returned
+ * @vd: an allocation from vsvm_devmem_create(), after
+ *	drm_pagemap_migrate_to_devmem() (whatever it returned)
+ *
+ * The allocation becomes the most recently used one, a possible victim
+ * of eviction, and the caller's reference is dropped.
+ */
+void vsvm_devmem_filled(struct vsvm_devmem *vd)
+{
+	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	vd->filling = false;
+	if (!list_empty(&vd->lru_link))
+		vsvm_devmem_touch_locked(pd, vd);
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	vsvm_devmem_put(vd);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_filled);
+
+/**
  * vsvm_pagemap_dev_init_fabric() - set up the pagemap side of a device
  * @pd: the device's pagemap state
  * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
@@ -640,11 +895,17 @@ int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
 	mutex_init(&pd->free_lock);
 	init_llist_head(&pd->free_list);
 	INIT_WORK(&pd->free_work, vsvm_devmem_free_work);
+	spin_lock_init(&pd->lru_lock);
+	INIT_LIST_HEAD(&pd->lru);
+	pd->nr_owners = vram->size >> PAGE_SHIFT;
+	pd->owners = kvcalloc(pd->nr_owners, sizeof(*pd->owners), GFP_KERNEL);
+	if (!pd->owners)
+		return -ENOMEM;
 
 	err = drm_pagemap_acquire_owner(&pd->peer, &vsvm_pagemap_owners,
 					vsvm_pagemap_has_interconnect);
 	if (err)
-		return err;
+		goto err_owners;
 	pd->shrinker = drm_pagemap_shrinker_create(dev_name(dev));
 	if (IS_ERR(pd->shrinker)) {
 		err = PTR_ERR(pd->shrinker);
@@ -670,6 +931,9 @@ err_shrinker:
 	drm_pagemap_shrinker_destroy(pd->shrinker);
 err_owner:
 	drm_pagemap_release_owner(&pd->peer);
+err_owners:
+	kvfree(pd->owners);
+	pd->owners = NULL;
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init_fabric);
@@ -708,7 +972,9 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init);
  */
 void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 {
+	struct vsvm_devmem **owners = NULL;
 	struct drm_pagemap *dpagemap;
+	unsigned long flags;
 	int err;
 
 	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
@@ -735,6 +1001,15 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	mutex_unlock(&pd->free_lock);
 
 	drm_pagemap_release_owner(&pd->peer);
+	/* With allocations leaked (WARN above), keep what they point to. */
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	if (list_empty(&pd->lru)) {
+		owners = pd->owners;
+		pd->owners = NULL;
+		pd->nr_owners = 0;
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	kvfree(owners);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
 
@@ -894,9 +1169,56 @@ void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
 	seq_printf(m, "devmem_allocations: %d\n", atomic_read(&pd->devmem_live));
 	seq_printf(m, "pages_in: %lld\n", atomic64_read(&pd->pages_in));
 	seq_printf(m, "pages_out: %lld\n", atomic64_read(&pd->pages_out));
+	seq_printf(m, "evictions: %lld\n", atomic64_read(&pd->evictions));
+	seq_printf(m, "evicted_pages: %lld\n",
+		   atomic64_read(&pd->evicted_pages));
+	seq_printf(m, "evict_busy: %lld\n", atomic64_read(&pd->evict_busy));
+	seq_printf(m, "evict_fail: %lld\n", atomic64_read(&pd->evict_fail));
 	vsvm_pagemap_show_paths(pd, m);
 	drm_pagemap_put(dpagemap);
 }
+
+/**
+ * vsvm_pagemap_allocations_show() - list the live devmem allocations
+ * @pd: the device's pagemap state
+ * @m: the seq_file
+ *
+ * One line per allocation, least recently used first: its LRU position,
+ * its VRAM ranges (offset+size per block), its size, the pages of it still
+ * in VRAM, the milliseconds since its creation and since its last use, its
+ * state (filling, evicting or live), and the id of its mm.
+ */
+void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
+				   struct seq_file *m)
+{
+	unsigned long now = jiffies, flags;
+	struct gpu_buddy_block *block;
+	struct vsvm_devmem *vd;
+	unsigned int pos = 0;
+
+	seq_puts(m, "# lru vram size pages_in_vram age_ms idle_ms state mm\n");
+	spin_lock_irqsave(&pd->lru_lock, flags);
+	list_for_each_entry(vd, &pd->lru, lru_link) {
+		const char *sep = "";
+
+		seq_printf(m, "%u ", pos++);
+		list_for_each_entry(block, &vd->alloc->blocks, link) {
+			seq_printf(m, "%s%#llx+%#llx", sep,
+				   vsvm_vram_block_offset(block),
+				   vsvm_vram_block_size(vd->alloc->vram, block));
+			sep = ",";
+		}
+		seq_printf(m, " %zu %lu %u %u %s %p\n", vd->base.size,
+			   vsvm_devmem_pages_in_vram(vd),
+			   jiffies_to_msecs(now - vd->created),
+			   jiffies_to_msecs(now - vd->last_use),
+			   vd->filling ? "filling" :
+			   vd->evicting ? "evicting" : "live", vd->base.mm);
+	}
+	spin_unlock_irqrestore(&pd->lru_lock, flags);
+	seq_printf(m, "# allocations: %u\n", pos);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 
 /**
  * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN
@@ -952,12 +1274,28 @@ static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)
 	return 0;
 }
 
+static int vsvm_allocations_debugfs_show(struct seq_file *m, void *arg)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
+	int idx;
+
+	if (!drm_dev_enter(entry->dev, &idx))
+		return -ENODEV;
+	vsvm_pagemap_allocations_show(&vdev->pagemap, m);
+	drm_dev_exit(idx);
+	return 0;
+}
+
 /**
- * vsvm_pagemap_debugfs_init() - add the "pagemap" debugfs file of a device
+ * vsvm_pagemap_debugfs_init() - add the "pagemap" and "allocations"
+ * debugfs files of a device
  * @vdev: the device, its DRM device registered
  */
 void vsvm_pagemap_debugfs_init(struct vsvm_device *vdev)
 {
 	drm_debugfs_add_file(&vdev->drm, "pagemap", vsvm_pagemap_debugfs_show,
 			     NULL);
+	drm_debugfs_add_file(&vdev->drm, "allocations",
+			     vsvm_allocations_debugfs_show, NULL);
 }

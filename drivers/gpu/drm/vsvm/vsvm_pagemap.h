@@ -7,7 +7,10 @@
 #define _VSVM_PAGEMAP_H_
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/spinlock.h>
 #include <linux/memremap.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -39,10 +42,22 @@ struct vsvm_vram_alloc;
  * @free_list: devmem allocations released (possibly in atomic context)
  *	and waiting for @free_work to free their VRAM
  * @free_work: frees the VRAM of the allocations on @free_list
+ * @lru_lock: protects @lru, @owners, @evict_seq and the LRU fields of the
+ *	allocations (&vsvm_devmem.lru_link, .last_use, .evict_seq, .filling,
+ *	.evicting); a spinlock, innermost, taken with interrupts off
+ * @lru: the live devmem allocations, least recently used first
+ * @owners: per VRAM page, the live allocation holding it, or NULL
+ * @nr_owners: the number of entries of @owners (VRAM pages)
+ * @evict_seq: numbers the eviction passes (one per allocation that had to
+ *	evict), so that a pass tries each victim once
  * @devmem_live: devmem allocations not freed yet
  * @pages_in: pages migrated into the VRAM through the devmem ops
  * @pages_out: pages copied back to system memory
  * @created: pagemaps created for the device
+ * @evictions: allocations evicted to system memory to make room
+ * @evicted_pages: pages those evictions moved to system memory
+ * @evict_busy: victims that stayed (partly) in VRAM, busy
+ * @evict_fail: allocations that failed for lack of VRAM after eviction
  * @node: entry in the module-wide list of devices (vsvm_pagemap.c), from
  *	vsvm_pagemap_dev_init() to vsvm_pagemap_dev_fini()
  * @p2p_base: the first address of the VRAM as a peer sees it (a PCI bus
@@ -59,9 +74,27 @@ struct vsvm_vram_alloc;
  * @p2p_out: pages of the VRAM copied directly into a peer's VRAM
  * @local_in: pages copied from the VRAM into the VRAM (a re-migration)
  *
- * Lock order: mmap_lock, then &vsvm_vram.lock; @free_lock (a mutex) is
- * taken by @free_work and by vsvm_pagemap_dev_fini() only, outside any
- * other lock, around &vsvm_vram.lock.
+ * LRU: an allocation enters @lru at the tail when it is created for a
+ * migration (marked filling: never a victim until the migration returned)
+ * and moves to the tail whenever it is used: migrated into, or a page of
+ * it mapped for a GPU (&drm_pagemap_ops.device_map, called when a VM binds
+ * the page). It leaves @lru when it is released (its last page is gone).
+ * When VRAM runs out, the allocation being made evicts victims from the
+ * head (drm_pagemap_evict_to_ram()) until it fits; filling, evicting and
+ * already-tried allocations are skipped, and busy ones (locked or
+ * referenced pages) stay partly in VRAM.
+ *
+ * Lock order: &vsvm_vm.lock -> mmap_lock (read, of any mm) -> the page
+ * locks and rmap locks of the victims (trylocked by the migration core) ->
+ * &drm_gpusvm.notifier_lock (of any VM: the eviction invalidates the
+ * victims' mappings) -> @lru_lock; and mmap_lock -> &vsvm_vram.lock.
+ * Eviction runs under the faulting mm's mmap lock (and a VM lock) but
+ * holds no lock of its own across drm_pagemap_evict_to_ram(): victims are
+ * pinned by a reference (&vsvm_devmem.ref), not a lock, and the VRAM they
+ * free is collected by flushing @free_work, which takes only @free_lock
+ * and &vsvm_vram.lock. @free_lock (a mutex) is taken by @free_work and by
+ * vsvm_pagemap_dev_fini() only, outside any other lock, around
+ * &vsvm_vram.lock.
  */
 struct vsvm_pagemap_dev {
 	struct drm_device *drm;
@@ -76,10 +109,20 @@ struct vsvm_pagemap_dev {
 	struct mutex free_lock;
 	struct llist_head free_list;
 	struct work_struct free_work;
+	/* protects lru, owners, evict_seq and the allocations' LRU fields */
+	spinlock_t lru_lock;
+	struct list_head lru;
+	struct vsvm_devmem **owners;
+	unsigned long nr_owners;
+	u64 evict_seq;
 	atomic_t devmem_live;
 	atomic64_t pages_in;
 	atomic64_t pages_out;
 	atomic64_t created;
+	atomic64_t evictions;
+	atomic64_t evicted_pages;
+	atomic64_t evict_busy;
+	atomic64_t evict_fail;
 	struct list_head node;
 	u64 p2p_base;
 	u64 p2p_size;
@@ -115,12 +158,32 @@ struct vsvm_pagemap {
  * @vpm: the pagemap of the pages
  * @alloc: the VRAM
  * @free_link: link in &vsvm_pagemap_dev.free_list once released
+ * @ref: one reference held by the device pages (dropped by
+ *	&drm_pagemap_devmem_ops.devmem_release when the last one goes or the
+ *	migration fails), one by the migration filling it until
+ *	vsvm_devmem_filled(), one by an evictor while it evicts it; the last
+ *	put takes it off the LRU and queues its VRAM to be freed
+ * @lru_link: link in &vsvm_pagemap_dev.lru while @ref is nonzero
+ * @created: jiffies at creation
+ * @last_use: jiffies of the last use (see &struct vsvm_pagemap_dev)
+ * @evict_seq: the last eviction pass that tried it
+ * @filling: being filled by its migration: not a victim
+ * @evicting: being evicted: not a victim of another pass
+ *
+ * The LRU fields are protected by &vsvm_pagemap_dev.lru_lock.
  */
 struct vsvm_devmem {
 	struct drm_pagemap_devmem base;
 	struct vsvm_pagemap *vpm;
 	struct vsvm_vram_alloc *alloc;
 	struct llist_node free_link;
+	struct kref ref;
+	struct list_head lru_link;
+	unsigned long created;
+	unsigned long last_use;
+	u64 evict_seq;
+	bool filling;
+	bool evicting;
 };
 
 int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
@@ -135,6 +198,10 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd);
 struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size);
+void vsvm_devmem_filled(struct vsvm_devmem *vd);
+unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd);
+void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
+				   struct seq_file *m);
 void vsvm_pagemap_module_exit(void);
 void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
 void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);

@@ -6,8 +6,9 @@
  * &struct drm_gpusvm and keeps a GPU page table of its own: VA page to
  * device address. The emulated GPU walks that table under the notifier lock
  * held for read; a miss is a GPU fault, handled by vsvm_vm_fault() under the
- * VM lock: find or insert the range, collect its pages, and bind them if no
- * invalidation came in between. The invalidate callback zaps the table.
+ * VM lock (vsvm_fault.c): find or insert the range, place it, collect its
+ * pages, and bind them if no invalidation came in between. The invalidate
+ * callback zaps the table.
  *
  * VMs belong to a DRM file (&struct vsvm_file) and may only be used from
  * the mm that created them: any other caller, such as a forked child
@@ -47,13 +48,11 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
 /* The VA size of each notifier of a VM. */
 #define VSVM_VM_NOTIFIER_SIZE	SZ_512M
-/* How often a fault collects the pages again when invalidations race it. */
-#define VSVM_VM_FAULT_TRIES	64
-
 static const unsigned long vsvm_vm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 
 /*
@@ -65,15 +64,25 @@ static const unsigned long vsvm_vm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 #define VSVM_PTE_PROTO_MASK	(0x3ul << VSVM_PTE_PROTO_SHIFT)
 #define VSVM_PTE_DIR_SHIFT	3
 #define VSVM_PTE_DIR_MASK	(0x3ul << VSVM_PTE_DIR_SHIFT)
+#define VSVM_PTE_ATOMIC		BIT(5)
 
 static unsigned long vsvm_vm_pages(unsigned long start, unsigned long end)
 {
 	return (end - start) >> PAGE_SHIFT;
 }
 
-/* Drop the entries (and reservations) of [@start, @end). */
-static void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
-			   unsigned long end)
+/**
+ * vsvm_vm_pt_zap() - drop GPU page table entries
+ * @vm: the VM
+ * @start: the first address
+ * @end: the address after the last
+ *
+ * Drops the entries (and reservations) of [@start, @end). Called with the
+ * notifier lock held for write, or with &vsvm_vm.lock and the notifier lock
+ * held for read (the GPU walks the table with both held).
+ */
+void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
+		    unsigned long end)
 {
 	unsigned long idx;
 
@@ -100,14 +109,25 @@ static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 				  mmu_range->end)
 		vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
 			       drm_gpusvm_range_end(range));
+	atomic64_inc(&vm->vdev->counters.invalidations);
+	trace_vsvm_invalidate(vm->vdev->index, vm->id, mmu_range->start,
+			      mmu_range->end, mmu_range->event);
 }
 
 static const struct drm_gpusvm_ops vsvm_vm_svm_ops = {
 	.invalidate = vsvm_vm_invalidate,
 };
 
-static int vsvm_vm_pt_reserve(struct vsvm_vm *vm,
-			      struct drm_gpusvm_range *range)
+/**
+ * vsvm_vm_pt_reserve() - reserve the page table slots of a range
+ * @vm: the VM, its lock held
+ * @range: the range
+ *
+ * So that vsvm_vm_pt_bind() does not allocate under the notifier lock.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vsvm_vm_pt_reserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 {
 	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
 	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
@@ -121,8 +141,12 @@ static int vsvm_vm_pt_reserve(struct vsvm_vm *vm,
 	return 0;
 }
 
-static void vsvm_vm_pt_unreserve(struct vsvm_vm *vm,
-				 struct drm_gpusvm_range *range)
+/**
+ * vsvm_vm_pt_unreserve() - release the reserved slots vsvm_vm_pt_bind() left
+ * @vm: the VM, its lock held
+ * @range: the range
+ */
+void vsvm_vm_pt_unreserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 {
 	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
 	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
@@ -131,8 +155,33 @@ static void vsvm_vm_pt_unreserve(struct vsvm_vm *vm,
 		xa_release(&vm->pt, idx);
 }
 
-/* Notifier lock held for read, pages valid, slots reserved. */
-static int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
+/* Whether a GPU atomic may run on a page at @proto under @atomic. */
+static bool vsvm_vm_pt_atomic_ok(enum vsvm_pt_atomic atomic, u64 proto)
+{
+	switch (atomic) {
+	case VSVM_PT_ATOMIC_ALL:
+		return true;
+	case VSVM_PT_ATOMIC_LOCAL:
+		return proto == DRM_INTERCONNECT_DRIVER;
+	case VSVM_PT_ATOMIC_SYSTEM:
+		return proto == DRM_INTERCONNECT_SYSTEM;
+	}
+	return false;
+}
+
+/**
+ * vsvm_vm_pt_bind() - write the pages of a range into the GPU page table
+ * @vm: the VM, its lock held
+ * @range: the range, its pages valid (checked under the notifier lock)
+ * @atomic: which of the pages GPU atomics may use where they are
+ *
+ * Called with the notifier lock held for read and the range's slots
+ * reserved (vsvm_vm_pt_reserve()).
+ *
+ * Return: 0, or -ENOMEM if a slot was not reserved.
+ */
+int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+		    enum vsvm_pt_atomic atomic)
 {
 	unsigned long base = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
 	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
@@ -145,7 +194,11 @@ static int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 
 	for (i = 0; i < npages; i += 1ul << range->dma_addr[i].order) {
 		const struct drm_pagemap_device_addr *da = &range->dma_addr[i];
+		unsigned long flags = writable;
 
+		/* Atomics write: a read-only page takes none. */
+		if (writable && vsvm_vm_pt_atomic_ok(atomic, da->proto))
+			flags |= VSVM_PTE_ATOMIC;
 		for (j = 0; j < (1ul << da->order) && i + j < npages; j++) {
 			u64 addr = da->addr + (j << PAGE_SHIFT);
 			void *old;
@@ -153,7 +206,7 @@ static int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 			if (WARN_ON_ONCE(addr > LONG_MAX || !PAGE_ALIGNED(addr)))
 				return -EINVAL;
 			old = xa_store(&vm->pt, base + i + j,
-				       xa_mk_value(addr | writable |
+				       xa_mk_value(addr | flags |
 						   ((unsigned long)da->proto <<
 						    VSVM_PTE_PROTO_SHIFT) |
 						   ((unsigned long)da->dir <<
@@ -167,19 +220,19 @@ static int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 }
 
 /**
- * vsvm_vm_pt_lookup() - read the GPU page table
+ * vsvm_vm_pt_entry() - read the GPU page table
  * @vm: the VM
  * @va: a virtual address
  * @addr: out: the device address of the page holding @va (order 0)
- * @writable: out: whether the GPU may write the page
+ * @perms: out: VSVM_PT_* permissions of the page
  *
  * Called with the notifier lock of @vm held for read
  * (drm_gpusvm_notifier_lock()); the page stays mapped while it is held.
  *
  * Return: true if @va is mapped, false on a miss (a GPU fault).
  */
-bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
-		       struct drm_pagemap_device_addr *addr, bool *writable)
+bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
+		      struct drm_pagemap_device_addr *addr, unsigned int *perms)
 {
 	void *entry;
 	unsigned long v;
@@ -195,7 +248,31 @@ bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
 					       VSVM_PTE_PROTO_SHIFT, 0,
 					       (v & VSVM_PTE_DIR_MASK) >>
 					       VSVM_PTE_DIR_SHIFT);
-	*writable = v & VSVM_PTE_WRITABLE;
+	*perms = ((v & VSVM_PTE_WRITABLE) ? VSVM_PT_WRITE : 0) |
+		 ((v & VSVM_PTE_ATOMIC) ? VSVM_PT_ATOMIC : 0);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_entry);
+
+/**
+ * vsvm_vm_pt_lookup() - read the GPU page table
+ * @vm: the VM
+ * @va: a virtual address
+ * @addr: out: the device address of the page holding @va (order 0)
+ * @writable: out: whether the GPU may write the page
+ *
+ * As vsvm_vm_pt_entry(), with the notifier lock held for read.
+ *
+ * Return: true if @va is mapped, false on a miss (a GPU fault).
+ */
+bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
+		       struct drm_pagemap_device_addr *addr, bool *writable)
+{
+	unsigned int perms;
+
+	if (!vsvm_vm_pt_entry(vm, va, addr, &perms))
+		return false;
+	*writable = perms & VSVM_PT_WRITE;
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_lookup);
@@ -216,83 +293,6 @@ unsigned long vsvm_vm_pt_count(struct vsvm_vm *vm)
 	return count;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_count);
-
-/**
- * vsvm_vm_fault() - handle a GPU fault on system memory
- * @vm: the VM
- * @va: the faulting address
- * @write: the GPU writes: collect the pages with write access
- *
- * Finds or inserts the &struct drm_gpusvm_range holding @va, collects its
- * pages (drm_gpusvm_range_get_pages()) and binds every page of the range
- * into the GPU page table, all over again if an invalidation raced it.
- * Pages of device memory of the VM's owner group are bound as they are;
- * this does not migrate. Called with &vsvm_vm.lock held, from the VM's mm.
- *
- * Return: 0 when @va is mapped (until the next invalidation); -EACCES from
- * another mm; -ENOENT if no VMA holds @va; -EPERM for a write to read-only
- * memory; -EFAULT if the memory cannot be faulted in or the mm is gone;
- * -EINTR on a fatal signal; -EAGAIN if invalidations kept racing;
- * another errno of drm_gpusvm.
- */
-int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write)
-{
-	struct drm_gpusvm_ctx ctx = { .read_only = !write };
-	struct drm_gpusvm_range *range;
-	unsigned int tries;
-	int err;
-
-	lockdep_assert_held(&vm->lock);
-	if (current->mm != vm->mm)
-		return -EACCES;
-
-	range = drm_gpusvm_range_find_or_insert(&vm->svm, va,
-						vm->svm.mm_start,
-						vm->svm.mm_start +
-						vm->svm.mm_range, &ctx);
-	if (IS_ERR(range))
-		return PTR_ERR(range);
-
-	for (tries = 0;; tries++) {
-		if (tries == VSVM_VM_FAULT_TRIES) {
-			err = -EAGAIN;
-			break;
-		}
-		if (fatal_signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-		/* get_pages replaces read-only pages: unbind them first. */
-		if (write) {
-			drm_gpusvm_notifier_lock(&vm->svm);
-			if (range->flags.read_only)
-				vsvm_vm_pt_zap(vm,
-					       drm_gpusvm_range_start(range),
-					       drm_gpusvm_range_end(range));
-			drm_gpusvm_notifier_unlock(&vm->svm);
-		}
-		err = vsvm_vm_pt_reserve(vm, range);
-		if (err)
-			break;
-		err = drm_gpusvm_range_get_pages(&vm->svm, range, &ctx);
-		if (err)
-			break;
-
-		drm_gpusvm_notifier_lock(&vm->svm);
-		if (!drm_gpusvm_range_pages_valid(&vm->svm, range)) {
-			drm_gpusvm_notifier_unlock(&vm->svm);
-			continue;
-		}
-		err = vsvm_vm_pt_bind(vm, range);
-		drm_gpusvm_notifier_unlock(&vm->svm);
-		/* -ENOMEM: a zap took the reserved slots; reserve again. */
-		if (err != -ENOMEM)
-			break;
-	}
-	vsvm_vm_pt_unreserve(vm, range);
-	return err;
-}
-EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_fault);
 
 /**
  * vsvm_device_vms_init() - set up the VM list of a device

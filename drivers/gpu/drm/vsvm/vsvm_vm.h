@@ -88,6 +88,26 @@ static inline void *vsvm_device_owner(struct vsvm_device *vdev)
 					  (void *)vdev;
 }
 
+/* vsvm_vm_pt_entry() permission: the GPU may write the page */
+#define VSVM_PT_WRITE		BIT(0)
+/* vsvm_vm_pt_entry() permission: GPU atomics may run on the page in place */
+#define VSVM_PT_ATOMIC		BIT(1)
+
+/**
+ * enum vsvm_pt_atomic - which pages of a bound range take GPU atomics
+ * @VSVM_PT_ATOMIC_ALL: every writable page, wherever it is
+ * @VSVM_PT_ATOMIC_LOCAL: writable pages in the device's own VRAM
+ * @VSVM_PT_ATOMIC_SYSTEM: writable pages in system memory
+ *
+ * An atomic on a page without %VSVM_PT_ATOMIC is a GPU fault that places
+ * the range for atomics first.
+ */
+enum vsvm_pt_atomic {
+	VSVM_PT_ATOMIC_ALL,
+	VSVM_PT_ATOMIC_LOCAL,
+	VSVM_PT_ATOMIC_SYSTEM,
+};
+
 void vsvm_device_vms_init(struct vsvm_device *vdev);
 void vsvm_vm_debugfs_show(struct vsvm_device *vdev, struct seq_file *m);
 void vsvm_vm_debugfs_init(struct vsvm_device *vdev);
@@ -98,6 +118,14 @@ void vsvm_vm_put(struct vsvm_vm *vm);
 int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write);
 bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
 		       struct drm_pagemap_device_addr *addr, bool *writable);
+bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
+		      struct drm_pagemap_device_addr *addr, unsigned int *perms);
+void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
+		    unsigned long end);
+int vsvm_vm_pt_reserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range);
+void vsvm_vm_pt_unreserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range);
+int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+		    enum vsvm_pt_atomic atomic);
 unsigned long vsvm_vm_pt_count(struct vsvm_vm *vm);
 
 int vsvm_file_open(struct drm_device *drm, struct drm_file *file);

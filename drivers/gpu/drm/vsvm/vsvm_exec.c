@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm executor: DRM_IOCTL_VSVM_EXEC, the emulated GPU's work.
+ *
+ * One EXEC is one piece of GPU work on a VM, run synchronously by the
+ * calling thread: READ, WRITE, FILL, COPY or ATOMIC_INC over a VA range.
+ * Like a fault-capable GPU, the executor reaches memory only through the
+ * VM's GPU page table (vsvm_vm.c): it looks each page up with the notifier
+ * lock held for read and accesses it through its device address, as the
+ * copy engine resolves it (vsvm_copy_resolve(): a system DMA address, an
+ * offset in the device's VRAM, or a P2P bus address of a peer's VRAM). A
+ * miss, a write to a page bound read-only or an atomic on a page that
+ * atomics may not use where it is raises a GPU fault (vsvm_fault.c), with
+ * the notifier lock dropped, and the access is retried; a page that keeps
+ * faulting without progress ends the work with -EBUSY, so nothing hangs
+ * (not -EAGAIN, which libdrm's drmIoctl() retries forever).
+ *
+ * The work runs in chunks of %VSVM_EXEC_CHUNK bytes, each under the VM lock
+ * (which serializes the VM's faults and its GPU work). User buffers are
+ * copied through a bounce buffer outside the locks: a user copy may fault
+ * and invalidate, which takes the notifier lock for write.
+ *
+ * Lock order: &vsvm_vm.lock -> (mmap_lock, in faults) ->
+ * &drm_gpusvm.notifier_lock (read) -> the copy engine's window lock (read).
+ */
+#include <linux/atomic.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <kunit/visibility.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/vsvm_drm.h>
+
+#include "vsvm_copy.h"
+#include "vsvm_drv.h"
+#include "vsvm_exec.h"
+#include "vsvm_fault.h"
+#include "vsvm_vm.h"
+
+/* The bytes of work done per hold of the VM lock, and the bounce size. */
+#define VSVM_EXEC_CHUNK		SZ_64K
+/* GPU faults on one address without progress before giving up. */
+#define VSVM_EXEC_TRIES		16
+
+/**
+ * struct vsvm_exec - the state of one EXEC
+ * @vm: the VM
+ * @args: the argument
+ * @engine: the copy engine whose address resolution the GPU uses
+ * @stats: the GPU faults and migrations of the work
+ * @bounce: the user buffer's chunk for READ and WRITE
+ * @chunk_off: the offset in the work of the chunk in @bounce
+ * @result: the old value of the first counter of ATOMIC_INC
+ * @fault_va: the address of the last miss
+ * @fault_access: the access of the last miss
+ */
+struct vsvm_exec {
+	struct vsvm_vm *vm;
+	const struct drm_vsvm_exec *args;
+	struct vsvm_copy_engine *engine;
+	struct vsvm_fault_stats stats;
+	void *bounce;
+	u64 chunk_off;
+	u64 result;
+	unsigned long fault_va;
+	enum vsvm_access fault_access;
+};
+
+/* Whether [@start, @start + @size) wraps around the address space. */
+static bool vsvm_exec_wraps(u64 start, u64 size)
+{
+	return size - 1 > U64_MAX - start;
+}
+
+/**
+ * vsvm_exec_check() - validate the fields of an EXEC
+ * @args: the argument, as user space passed it
+ *
+ * Checks everything that does not need the VM, per the kernel-doc of
+ * &struct drm_vsvm_exec.
+ *
+ * Return: 0, -EINVAL or -E2BIG.
+ */
+int vsvm_exec_check(const struct drm_vsvm_exec *args)
+{
+	if (args->flags || args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+
+	switch (args->op) {
+	case DRM_VSVM_EXEC_READ:
+	case DRM_VSVM_EXEC_WRITE:
+		if (args->width || args->src_va || args->value)
+			return -EINVAL;
+		break;
+	case DRM_VSVM_EXEC_FILL:
+		if ((args->width != 1 && args->width != 2 && args->width != 4 &&
+		     args->width != 8) || args->src_va || args->ptr)
+			return -EINVAL;
+		break;
+	case DRM_VSVM_EXEC_COPY:
+		if (args->width || args->ptr || args->value)
+			return -EINVAL;
+		break;
+	case DRM_VSVM_EXEC_ATOMIC_INC:
+		if ((args->width != 4 && args->width != 8) || args->src_va ||
+		    args->ptr)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (!args->size)
+		return -EINVAL;
+	if (args->size > DRM_VSVM_EXEC_MAX_SIZE)
+		return -E2BIG;
+	if (args->width && (args->size % args->width ||
+			    args->va % args->width))
+		return -EINVAL;
+	if (vsvm_exec_wraps(args->va, args->size))
+		return -EINVAL;
+	if (args->op == DRM_VSVM_EXEC_COPY &&
+	    (vsvm_exec_wraps(args->src_va, args->size) ||
+	     (args->src_va < args->va + args->size &&
+	      args->va < args->src_va + args->size)))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_exec_check);
+
+/*
+ * The kernel address of @va for @access, with the notifier lock held for
+ * read: NULL on a GPU fault (recorded in @ex), ERR_PTR(-EIO) for a bound
+ * address that resolves to no memory.
+ */
+static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va,
+			   enum vsvm_access access)
+{
+	struct drm_pagemap_device_addr addr;
+	unsigned int perms;
+	u64 avail;
+	void *p;
+
+	if (!vsvm_vm_pt_entry(ex->vm, va, &addr, &perms) ||
+	    (access != VSVM_ACCESS_READ && !(perms & VSVM_PT_WRITE)) ||
+	    (access == VSVM_ACCESS_ATOMIC && !(perms & VSVM_PT_ATOMIC))) {
+		ex->fault_va = va;
+		ex->fault_access = access;
+		return NULL;
+	}
+	addr.addr += offset_in_page(va);
+	p = vsvm_copy_resolve(ex->engine, addr, &avail);
+	if (!p || avail < PAGE_SIZE - offset_in_page(va))
+		return ERR_PTR(-EIO);
+	return p;
+}
+
+static void vsvm_exec_fill(void *p, u64 len, u32 width, u64 value)
+{
+	u64 i;
+
+	switch (width) {
+	case 1:
+		memset(p, (u8)value, len);
+		break;
+	case 2:
+		for (i = 0; i < len; i += 2)
+			*(u16 *)(p + i) = value;
+		break;
+	case 4:
+		for (i = 0; i < len; i += 4)
+			*(u32 *)(p + i) = value;
+		break;
+	default:
+		for (i = 0; i < len; i += 8)
+			*(u64 *)(p + i) = value;
+		break;
+	}
+}
+
+/* Atomically add to every counter of @p; the old value of the first. */
+static u64 vsvm_exec_atomic_inc(void *p, u64 len, u32 width, u64 value)
+{
+	u64 first = 0, old, i;
+
+	for (i = 0; i < len; i += width) {
+		if (width == 4)
+			old = (u32)atomic_fetch_add((int)value,
+						    (atomic_t *)(p + i));
+		else
+			old = (u64)atomic64_fetch_add((s64)value,
+						      (atomic64_t *)(p + i));
+		if (!i)
+			first = old;
+	}
+	return first;
+}
+
+/*
+ * Do the work at offset @off, at most @left bytes and up to a page
+ * boundary, with the notifier lock held for read.
+ *
+ * Return: the bytes done, 0 on a GPU fault, or a negative errno.
+ */
+static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
+{
+	const struct drm_vsvm_exec *args = ex->args;
+	unsigned long va = args->va + off;
+	u64 n = min_t(u64, left, PAGE_SIZE - offset_in_page(va));
+	void *d, *s = NULL;
+
+	switch (args->op) {
+	case DRM_VSVM_EXEC_READ:
+		s = vsvm_exec_map(ex, va, VSVM_ACCESS_READ);
+		if (IS_ERR_OR_NULL(s))
+			return PTR_ERR(s);
+		memcpy(ex->bounce + (off - ex->chunk_off), s, n);
+		return n;
+	case DRM_VSVM_EXEC_COPY:
+		n = min_t(u64, n, PAGE_SIZE -
+			  offset_in_page(args->src_va + off));
+		s = vsvm_exec_map(ex, args->src_va + off, VSVM_ACCESS_READ);
+		if (IS_ERR_OR_NULL(s))
+			return PTR_ERR(s);
+		fallthrough;
+	case DRM_VSVM_EXEC_WRITE:
+	case DRM_VSVM_EXEC_FILL:
+		d = vsvm_exec_map(ex, va, VSVM_ACCESS_WRITE);
+		break;
+	default:
+		d = vsvm_exec_map(ex, va, VSVM_ACCESS_ATOMIC);
+		break;
+	}
+	if (IS_ERR_OR_NULL(d))
+		return PTR_ERR(d);
+
+	switch (args->op) {
+	case DRM_VSVM_EXEC_COPY:
+		memcpy(d, s, n);
+		break;
+	case DRM_VSVM_EXEC_WRITE:
+		memcpy(d, ex->bounce + (off - ex->chunk_off), n);
+		break;
+	case DRM_VSVM_EXEC_FILL:
+		vsvm_exec_fill(d, n, args->width, args->value);
+		break;
+	default:
+		if (!off)
+			ex->result = vsvm_exec_atomic_inc(d, n, args->width,
+							  args->value);
+		else
+			vsvm_exec_atomic_inc(d, n, args->width, args->value);
+		break;
+	}
+	return n;
+}
+
+/* Do the work of [@off, @off + @len) under the VM lock, faulting. */
+static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
+{
+	struct vsvm_vm *vm = ex->vm;
+	unsigned int tries = 0;
+	u64 done = 0;
+	long n = 0;
+	int err = 0;
+
+	mutex_lock(&vm->lock);
+	while (done < len) {
+		drm_gpusvm_notifier_lock(&vm->svm);
+		vsvm_copy_resolve_begin();
+		while (done < len) {
+			n = vsvm_exec_step(ex, off + done, len - done);
+			if (n <= 0)
+				break;
+			done += n;
+			tries = 0;
+		}
+		vsvm_copy_resolve_end();
+		drm_gpusvm_notifier_unlock(&vm->svm);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (done == len)
+			break;
+		if (++tries > VSVM_EXEC_TRIES) {
+			err = -EBUSY;
+			break;
+		}
+		err = vsvm_vm_fault_access(vm, ex->fault_va, ex->fault_access,
+					   &ex->stats);
+		if (err)
+			break;
+	}
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+static int vsvm_exec_run(struct vsvm_exec *ex)
+{
+	const struct drm_vsvm_exec *args = ex->args;
+	u64 off, len;
+	int err = 0;
+
+	for (off = 0; off < args->size; off += len) {
+		len = min_t(u64, args->size - off, VSVM_EXEC_CHUNK);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (args->op == DRM_VSVM_EXEC_WRITE &&
+		    copy_from_user(ex->bounce,
+				   u64_to_user_ptr(args->ptr + off), len))
+			return -EFAULT;
+		ex->chunk_off = off;
+		err = vsvm_exec_chunk(ex, off, len);
+		if (err)
+			return err;
+		if (args->op == DRM_VSVM_EXEC_READ &&
+		    copy_to_user(u64_to_user_ptr(args->ptr + off), ex->bounce,
+				 len))
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * vsvm_exec_ioctl() - DRM_IOCTL_VSVM_EXEC
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_exec
+ * @file: the DRM file
+ *
+ * Runs the work on the VM, faulting and placing memory as needed, and
+ * reports its GPU faults and migrations in the counters of @data (also on
+ * an error after validation: the work before the failing page is done).
+ *
+ * Return: 0; -EINVAL or -E2BIG for bad fields (nothing is done); -ENODEV
+ * once the device is gone; -ENOENT for an unknown VM; -EACCES from another
+ * process than the VM's; -EFAULT for VA the process has not mapped or a bad
+ * @ptr; -EPERM for a write to read-only memory; -EINTR on a fatal signal;
+ * -ENOMEM; -EBUSY if invalidations kept racing the faults of a page.
+ */
+int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_exec *args = data;
+	struct vsvm_exec ex = { .args = args, .engine = &vdev->copy };
+	int idx, err;
+
+	err = vsvm_exec_check(args);
+	if (err)
+		return err;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ex.vm = vsvm_vm_lookup(file, args->vm_id);
+	if (IS_ERR(ex.vm)) {
+		err = PTR_ERR(ex.vm);
+		goto out_exit;
+	}
+	if (args->op == DRM_VSVM_EXEC_READ || args->op == DRM_VSVM_EXEC_WRITE) {
+		ex.bounce = kvmalloc(min_t(u64, args->size, VSVM_EXEC_CHUNK),
+				     GFP_KERNEL);
+		if (!ex.bounce) {
+			err = -ENOMEM;
+			goto out_put;
+		}
+	}
+	atomic64_inc(&vdev->counters.execs);
+
+	err = vsvm_exec_run(&ex);
+	/* No VMA, or outside the mirrored VA: not mapped. */
+	if (err == -ENOENT || err == -EINVAL)
+		err = -EFAULT;
+	else if (err == -EAGAIN)
+		err = -EBUSY;
+
+	args->result = ex.result;
+	args->gpu_faults = ex.stats.faults;
+	args->pages_in = ex.stats.pages_in;
+	args->pages_out = ex.stats.pages_out;
+	kvfree(ex.bounce);
+out_put:
+	vsvm_vm_put(ex.vm);
+out_exit:
+	drm_dev_exit(idx);
+	return err;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm GPU faults.
+ *
+ * The executor (vsvm_exec.c) walks a VM's GPU page table; a miss, a write
+ * to a page bound read-only, or an atomic on a page that atomics may not
+ * use where it is, is a GPU fault, handled here under &vsvm_vm.lock:
+ *
+ * 1. find or insert the &struct drm_gpusvm_range holding the address,
+ *    inside the interval of equal memory attributes (vsvm_vm_attr_get());
+ * 2. decide where the range goes (vsvm_fault_placement()): by default
+ *    anonymous private memory migrates to the device's VRAM and
+ *    file-backed or shared memory is used in place in system memory;
+ *    MADVISE overrides the preferred location (system, the device, a
+ *    pagemap fd), the migration policy (all pages, or only pages in system
+ *    memory) and, for atomics, the atomic mode (device: local VRAM first;
+ *    global: in place; cpu: system memory first);
+ * 3. migrate, unless drm_gpusvm_scan_mm() says the range is already there:
+ *    drm_pagemap_populate_mm() into a pagemap, drm_gpusvm_range_evict()
+ *    back to system memory. A migration to VRAM that fails (VRAM full,
+ *    pages busy, pagemap revoked) falls back to system memory;
+ * 4. collect the pages (drm_gpusvm_range_get_pages()) and bind them into
+ *    the GPU page table if no invalidation came in between, else again, a
+ *    bounded number of times.
+ *
+ * Locking: &vsvm_vm.lock (the gpusvm driver lock) is held throughout; the
+ * migrations take mmap_lock, and the binding the notifier lock for read,
+ * in that order (see vsvm_vm.c).
+ */
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+#include <drm/vsvm_drm.h>
+
+#include "vsvm_attr.h"
+#include "vsvm_drv.h"
+#include "vsvm_fault.h"
+#include "vsvm_trace.h"
+#include "vsvm_vm.h"
+
+/* How often a fault collects the pages again when invalidations race it. */
+#define VSVM_FAULT_TRIES	64
+
+static unsigned int migrate_timeslice_ms;
+module_param(migrate_timeslice_ms, uint, 0644);
+MODULE_PARM_DESC(migrate_timeslice_ms,
+		 "Time a GPU fault's migration to VRAM is kept before a CPU fault may undo it (default 0)");
+
+/**
+ * vsvm_fault_placement() - where a GPU fault puts a range
+ * @attr: the memory attributes of the range
+ * @migratable: the range is anonymous private memory, in one VMA
+ * @atomic: the placement for a GPU atomic (the atomic mode), else for
+ *	other accesses (the preferred location and migration policy)
+ * @local: the pagemap of the faulting device's VRAM, or NULL if it has
+ *	none
+ * @place: out: the decision
+ *
+ * Only anonymous private memory ever moves to VRAM; other memory is used
+ * in place in system memory.
+ */
+void vsvm_fault_placement(const struct vsvm_attr *attr, bool migratable,
+			  bool atomic, struct drm_pagemap *local,
+			  struct vsvm_placement *place)
+{
+	struct drm_pagemap *dpagemap = NULL;
+
+	place->kind = VSVM_PLACE_IN_PLACE;
+	place->dpagemap = NULL;
+	place->only_system = false;
+
+	if (atomic) {
+		switch (attr->atomic_mode) {
+		case DRM_VSVM_ATOMIC_GLOBAL:
+			return;
+		case DRM_VSVM_ATOMIC_CPU:
+			place->kind = VSVM_PLACE_SYSTEM;
+			return;
+		case DRM_VSVM_ATOMIC_DEVICE:
+			break;
+		default:
+			/* As DEVICE for memory that migrates to VRAM. */
+			if (attr->preferred_loc == DRM_VSVM_LOCATION_SYSTEM)
+				return;
+			break;
+		}
+		if (migratable && local) {
+			place->kind = VSVM_PLACE_VRAM;
+			place->dpagemap = local;
+		}
+		return;
+	}
+
+	if (!migratable)
+		return;
+	switch (attr->preferred_loc) {
+	case DRM_VSVM_LOCATION_SYSTEM:
+		place->kind = VSVM_PLACE_SYSTEM;
+		return;
+	case DRM_VSVM_LOCATION_PAGEMAP_FD:
+		dpagemap = attr->dpagemap ?: local;
+		break;
+	default:
+		dpagemap = local;
+		break;
+	}
+	if (!dpagemap)
+		return;
+	place->kind = VSVM_PLACE_VRAM;
+	place->dpagemap = dpagemap;
+	place->only_system = attr->migration_policy ==
+			     DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_fault_placement);
+
+/* The pagemap of the device's VRAM, referenced, or NULL (none, KUnit). */
+static struct drm_pagemap *vsvm_fault_local_pagemap(struct vsvm_device *vdev)
+{
+	struct drm_pagemap *dpagemap;
+
+	if (!vdev->pagemap.cache)
+		return NULL;
+	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+	return IS_ERR(dpagemap) ? NULL : dpagemap;
+}
+
+/* Whether @range is anonymous private memory inside one VMA. */
+static bool vsvm_fault_migratable(struct vsvm_vm *vm,
+				  struct drm_gpusvm_range *range)
+{
+	struct vm_area_struct *vma;
+	bool ret;
+
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, drm_gpusvm_range_start(range));
+	ret = vma && vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
+	      drm_gpusvm_range_end(range) <= vma->vm_end;
+	mmap_read_unlock(vm->mm);
+	return ret;
+}
+
+static unsigned long vsvm_fault_npages(struct drm_gpusvm_range *range)
+{
+	return drm_gpusvm_range_size(range) >> PAGE_SHIFT;
+}
+
+/* The device pages of the owner group in @range now, a snapshot. */
+static unsigned long vsvm_fault_count_devmem(struct vsvm_vm *vm,
+					     struct drm_gpusvm_range *range)
+{
+	unsigned long npages = vsvm_fault_npages(range);
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range hmm_range = {
+		.notifier = &range->notifier->notifier,
+		.start = drm_gpusvm_range_start(range),
+		.end = drm_gpusvm_range_end(range),
+		.dev_private_owner = vm->svm.device_private_page_owner,
+	};
+	unsigned long i, count = 0;
+	int err;
+
+	hmm_range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
+					    GFP_KERNEL);
+	if (!hmm_range.hmm_pfns)
+		return 0;
+	do {
+		hmm_range.notifier_seq =
+			mmu_interval_read_begin(hmm_range.notifier);
+		mmap_read_lock(vm->mm);
+		err = hmm_range_fault(&hmm_range);
+		mmap_read_unlock(vm->mm);
+	} while (err == -EBUSY && !time_after(jiffies, timeout));
+	for (i = 0; !err && i < npages; i++)
+		if ((hmm_range.hmm_pfns[i] & HMM_PFN_VALID) &&
+		    is_device_private_page(hmm_pfn_to_page(hmm_range.hmm_pfns[i])))
+			count++;
+	kvfree(hmm_range.hmm_pfns);
+	return count;
+}
+
+/* Migrate the device pages of @range to system memory. */
+static int vsvm_fault_to_ram(struct vsvm_vm *vm,
+			     struct drm_gpusvm_range *range,
+			     struct vsvm_fault_stats *stats)
+{
+	enum drm_gpusvm_scan_result scan;
+	unsigned long npages;
+	int err;
+
+	scan = drm_gpusvm_scan_mm(range, vm->svm.device_private_page_owner,
+				  NULL);
+	if (scan == DRM_GPUSVM_SCAN_UNPOPULATED ||
+	    scan == DRM_GPUSVM_SCAN_SYSTEM)
+		return 0;
+	npages = scan == DRM_GPUSVM_SCAN_MIXED ?
+		 vsvm_fault_count_devmem(vm, range) : vsvm_fault_npages(range);
+	err = drm_gpusvm_range_evict(&vm->svm, range);
+	trace_vsvm_migrate_to_ram(vm->vdev->index, vm->id,
+				  drm_gpusvm_range_start(range),
+				  drm_gpusvm_range_end(range), npages, err);
+	if (err)
+		return err;
+	stats->pages_out += npages;
+	atomic64_add(npages, &vm->vdev->counters.pages_to_ram);
+	return 0;
+}
+
+/* Put @range where @place says, skipping what would change nothing. */
+static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+			    const struct vsvm_placement *place,
+			    struct drm_pagemap *local,
+			    struct vsvm_fault_stats *stats)
+{
+	unsigned long start = drm_gpusvm_range_start(range);
+	unsigned long end = drm_gpusvm_range_end(range);
+	enum drm_gpusvm_scan_result scan;
+	int err;
+
+	switch (place->kind) {
+	case VSVM_PLACE_IN_PLACE:
+		return 0;
+	case VSVM_PLACE_SYSTEM:
+		return vsvm_fault_to_ram(vm, range, stats);
+	case VSVM_PLACE_VRAM:
+		break;
+	}
+
+	scan = drm_gpusvm_scan_mm(range, vm->svm.device_private_page_owner,
+				  place->dpagemap->pagemap);
+	if (scan == DRM_GPUSVM_SCAN_EQUAL)
+		return 0;
+	/* Pages in a peer's VRAM stay there; so do ranges mixing them. */
+	if (place->only_system && (scan == DRM_GPUSVM_SCAN_OTHER ||
+				   scan == DRM_GPUSVM_SCAN_MIXED_DEVICE ||
+				   scan == DRM_GPUSVM_SCAN_MIXED))
+		return 0;
+
+	err = drm_pagemap_populate_mm(place->dpagemap, start, end, vm->mm,
+				      READ_ONCE(migrate_timeslice_ms));
+	trace_vsvm_migrate_to_devmem(vm->vdev->index, vm->id, start, end,
+				     vsvm_fault_npages(range), err);
+	if (!err) {
+		if (place->dpagemap == local) {
+			stats->pages_in += vsvm_fault_npages(range);
+			atomic64_add(vsvm_fault_npages(range),
+				     &vm->vdev->counters.pages_to_vram);
+		}
+		return 0;
+	}
+	if (err == -EINTR)
+		return err;
+	/* VRAM full, pages busy, pagemap revoked: use system memory. */
+	atomic64_inc(&vm->vdev->counters.migrate_fallbacks);
+	return vsvm_fault_to_ram(vm, range, stats);
+}
+
+/* Collect the pages of @range and bind them, again if invalidated. */
+static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+			   const struct drm_gpusvm_ctx *ctx,
+			   enum vsvm_pt_atomic atomic)
+{
+	unsigned int tries;
+	int err;
+
+	for (tries = 0;; tries++) {
+		if (tries == VSVM_FAULT_TRIES) {
+			err = -EAGAIN;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		/* get_pages replaces read-only pages: unbind them first. */
+		if (!ctx->read_only) {
+			drm_gpusvm_notifier_lock(&vm->svm);
+			if (range->flags.read_only)
+				vsvm_vm_pt_zap(vm,
+					       drm_gpusvm_range_start(range),
+					       drm_gpusvm_range_end(range));
+			drm_gpusvm_notifier_unlock(&vm->svm);
+		}
+		err = vsvm_vm_pt_reserve(vm, range);
+		if (err)
+			break;
+		err = drm_gpusvm_range_get_pages(&vm->svm, range, ctx);
+		if (err)
+			break;
+
+		drm_gpusvm_notifier_lock(&vm->svm);
+		if (!drm_gpusvm_range_pages_valid(&vm->svm, range)) {
+			drm_gpusvm_notifier_unlock(&vm->svm);
+			continue;
+		}
+		err = vsvm_vm_pt_bind(vm, range, atomic);
+		drm_gpusvm_notifier_unlock(&vm->svm);
+		/* -ENOMEM: a zap took the reserved slots; reserve again. */
+		if (err != -ENOMEM)
+			break;
+	}
+	vsvm_vm_pt_unreserve(vm, range);
+	return err;
+}
+
+/*
+ * The range holding @va, inside [@start, @end): a range made before the
+ * attributes were split there is unbound and replaced.
+ */
+static struct drm_gpusvm_range *
+vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
+		      unsigned long start, unsigned long end,
+		      const struct drm_gpusvm_ctx *ctx)
+{
+	struct drm_gpusvm_range *range;
+
+	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+	if (IS_ERR(range) || (drm_gpusvm_range_start(range) >= start &&
+			      drm_gpusvm_range_end(range) <= end))
+		return range;
+
+	drm_gpusvm_notifier_lock(&vm->svm);
+	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
+		       drm_gpusvm_range_end(range));
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	drm_gpusvm_range_remove(&vm->svm, range);
+	return drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+}
+
+static enum vsvm_pt_atomic vsvm_fault_pt_atomic(const struct vsvm_placement *p)
+{
+	switch (p->kind) {
+	case VSVM_PLACE_SYSTEM:
+		return VSVM_PT_ATOMIC_SYSTEM;
+	case VSVM_PLACE_VRAM:
+		return VSVM_PT_ATOMIC_LOCAL;
+	default:
+		return VSVM_PT_ATOMIC_ALL;
+	}
+}
+
+/**
+ * vsvm_vm_fault_access() - handle a GPU fault
+ * @vm: the VM, its lock held, called from its mm
+ * @va: the faulting address
+ * @access: the access that faulted
+ * @stats: the fault, and the pages it migrated, are added to it
+ *
+ * Finds or inserts the range holding @va, places it by its memory
+ * attributes (see the top of this file), collects its pages and binds them
+ * into the GPU page table. After an atomic fault every page of the range
+ * takes atomics where it ended up, even where a migration fell back, so
+ * that the atomic makes progress.
+ *
+ * Return: 0 when @va is mapped for @access (until the next invalidation);
+ * -EACCES from another mm; -ENOENT if no VMA holds @va; -EINVAL if it is
+ * outside the mirrored VA; -EPERM for a write to read-only memory; -EFAULT
+ * if the memory cannot be faulted in or the mm is gone; -EINTR on a fatal
+ * signal; -EAGAIN if invalidations kept racing; another errno of
+ * drm_gpusvm.
+ */
+int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
+			 enum vsvm_access access,
+			 struct vsvm_fault_stats *stats)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.read_only = access == VSVM_ACCESS_READ,
+		.allow_mixed = 1,
+	};
+	struct vsvm_device *vdev = vm->vdev;
+	struct vsvm_placement place, aplace;
+	struct drm_gpusvm_range *range;
+	struct drm_pagemap *local;
+	enum vsvm_pt_atomic atomic;
+	unsigned long start, end;
+	struct vsvm_attr attr;
+	bool migratable;
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	if (current->mm != vm->mm)
+		return -EACCES;
+
+	stats->faults++;
+	atomic64_inc(&vdev->counters.gpu_faults);
+	trace_vsvm_gpu_fault(vdev->index, vm->id, va, access);
+
+	vsvm_vm_attr_get(vm, va, &attr, &start, &end);
+	start = max(start, vm->svm.mm_start);
+	end = min(end, vm->svm.mm_start + vm->svm.mm_range);
+	if (va < start || va >= end) {
+		vsvm_attr_put(&attr);
+		return -EINVAL;
+	}
+
+	range = vsvm_fault_find_range(vm, va, start, end, &ctx);
+	if (IS_ERR(range)) {
+		vsvm_attr_put(&attr);
+		return PTR_ERR(range);
+	}
+
+	local = vsvm_fault_local_pagemap(vdev);
+	migratable = vsvm_fault_migratable(vm, range);
+	vsvm_fault_placement(&attr, migratable, false, local, &place);
+	vsvm_fault_placement(&attr, migratable, true, local, &aplace);
+	if (access == VSVM_ACCESS_ATOMIC) {
+		place = aplace;
+		atomic = VSVM_PT_ATOMIC_ALL;
+	} else {
+		atomic = vsvm_fault_pt_atomic(&aplace);
+	}
+
+	err = vsvm_fault_place(vm, range, &place, local, stats);
+	if (!err) {
+		err = vsvm_fault_bind(vm, range, &ctx, atomic);
+		/* Pages of two pagemaps: gather them in system memory. */
+		if (err == -EOPNOTSUPP) {
+			err = vsvm_fault_to_ram(vm, range, stats);
+			if (!err)
+				err = vsvm_fault_bind(vm, range, &ctx, atomic);
+		}
+	}
+
+	if (local)
+		drm_pagemap_put(local);
+	vsvm_attr_put(&attr);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_fault_access);
+
+/**
+ * vsvm_vm_fault() - handle a GPU read or write fault
+ * @vm: the VM, its lock held, called from its mm
+ * @va: the faulting address
+ * @write: the GPU writes
+ *
+ * vsvm_vm_fault_access() without counters.
+ *
+ * Return: as vsvm_vm_fault_access().
+ */
+int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write)
+{
+	struct vsvm_fault_stats stats = {};
+
+	return vsvm_vm_fault_access(vm, va, write ? VSVM_ACCESS_WRITE :
+					    VSVM_ACCESS_READ, &stats);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_fault);

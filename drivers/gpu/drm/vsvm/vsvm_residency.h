@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsvm: DRM_IOCTL_VSVM_RESIDENCY, the per-page location of a range.
+ */
+#ifndef _VSVM_RESIDENCY_H_
+#define _VSVM_RESIDENCY_H_
+
+#include <linux/types.h>
+
+struct drm_device;
+struct drm_file;
+struct mm_struct;
+struct vsvm_device;
+
+int vsvm_residency_register(struct vsvm_device *vdev);
+void vsvm_residency_unregister(struct vsvm_device *vdev);
+int vsvm_residency_get(struct mm_struct *mm, void *owner, unsigned long start,
+		       unsigned long npages, u32 *loc);
+int vsvm_residency_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+
+#endif

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers of the vsvm igt tests that run GPU work: VMs, EXEC wrappers and
+ * the per-device debugfs counters.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "vsvm_exec_lib.h"
+
+static int vsvm_exec_lib_ioctl(int fd, unsigned long req, void *arg)
+{
+	return drmIoctl(fd, req, arg) ? -errno : 0;
+}
+
+/**
+ * vsvm_vm_create() - DRM_IOCTL_VSVM_VM_CREATE
+ * @fd: the render node
+ * @vm_id: out: the new VM
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_vm_create(int fd, __u32 *vm_id)
+{
+	struct drm_vsvm_vm_create arg = {};
+	int ret = vsvm_exec_lib_ioctl(fd, DRM_IOCTL_VSVM_VM_CREATE, &arg);
+
+	*vm_id = arg.vm_id;
+	return ret;
+}
+
+/**
+ * vsvm_vm_destroy() - DRM_IOCTL_VSVM_VM_DESTROY
+ * @fd: the render node
+ * @vm_id: the VM
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_vm_destroy(int fd, __u32 vm_id)
+{
+	struct drm_vsvm_vm_destroy arg = { .vm_id = vm_id };
+
+	return vsvm_exec_lib_ioctl(fd, DRM_IOCTL_VSVM_VM_DESTROY, &arg);
+}
+
+/**
+ * vsvm_exec() - DRM_IOCTL_VSVM_EXEC with a full argument
+ * @fd: the render node
+ * @arg: the argument; the kernel's answer is written back
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec(int fd, struct drm_vsvm_exec *arg)
+{
+	return vsvm_exec_lib_ioctl(fd, DRM_IOCTL_VSVM_EXEC, arg);
+}
+
+static int vsvm_exec_op(int fd, struct drm_vsvm_exec *arg,
+			struct drm_vsvm_exec *out)
+{
+	int ret = vsvm_exec(fd, arg);
+
+	if (out)
+		*out = *arg;
+	return ret;
+}
+
+/**
+ * vsvm_exec_read() - have the GPU read [@va, @va + @size) into @buf
+ * @fd: the render node
+ * @vm_id: the VM
+ * @va: the GPU (= CPU) address
+ * @size: the bytes
+ * @buf: the destination
+ * @out: if not NULL, the argument as the kernel returned it (counters)
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec_read(int fd, __u32 vm_id, const void *va, size_t size,
+		   void *buf, struct drm_vsvm_exec *out)
+{
+	struct drm_vsvm_exec arg = {
+		.vm_id = vm_id, .op = DRM_VSVM_EXEC_READ,
+		.va = (uintptr_t)va, .size = size, .ptr = (uintptr_t)buf,
+	};
+
+	return vsvm_exec_op(fd, &arg, out);
+}
+
+/**
+ * vsvm_exec_write() - have the GPU write @buf to [@va, @va + @size)
+ * @fd: the render node
+ * @vm_id: the VM
+ * @va: the GPU address
+ * @size: the bytes
+ * @buf: the source
+ * @out: if not NULL, the argument as the kernel returned it
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec_write(int fd, __u32 vm_id, void *va, size_t size,
+		    const void *buf, struct drm_vsvm_exec *out)
+{
+	struct drm_vsvm_exec arg = {
+		.vm_id = vm_id, .op = DRM_VSVM_EXEC_WRITE,
+		.va = (uintptr_t)va, .size = size, .ptr = (uintptr_t)buf,
+	};
+
+	return vsvm_exec_op(fd, &arg, out);
+}
+
+/**
+ * vsvm_exec_fill() - have the GPU fill [@va, @va + @size) with @value
+ * @fd: the render node
+ * @vm_id: the VM
+ * @va: the GPU address, a multiple of @width
+ * @size: the bytes, a multiple of @width
+ * @width: 1, 2, 4 or 8
+ * @value: the pattern, its low @width bytes
+ * @out: if not NULL, the argument as the kernel returned it
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec_fill(int fd, __u32 vm_id, void *va, size_t size,
+		   __u32 width, __u64 value, struct drm_vsvm_exec *out)
+{
+	struct drm_vsvm_exec arg = {
+		.vm_id = vm_id, .op = DRM_VSVM_EXEC_FILL, .width = width,
+		.va = (uintptr_t)va, .size = size, .value = value,
+	};
+
+	return vsvm_exec_op(fd, &arg, out);
+}
+
+/**
+ * vsvm_exec_copy() - have the GPU copy @size bytes from @src to @dst
+ * @fd: the render node
+ * @vm_id: the VM
+ * @dst: the GPU destination address
+ * @src: the GPU source address
+ * @size: the bytes
+ * @out: if not NULL, the argument as the kernel returned it
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec_copy(int fd, __u32 vm_id, void *dst, const void *src,
+		   size_t size, struct drm_vsvm_exec *out)
+{
+	struct drm_vsvm_exec arg = {
+		.vm_id = vm_id, .op = DRM_VSVM_EXEC_COPY,
+		.va = (uintptr_t)dst, .src_va = (uintptr_t)src, .size = size,
+	};
+
+	return vsvm_exec_op(fd, &arg, out);
+}
+
+/**
+ * vsvm_exec_atomic_inc() - have the GPU add @value to each counter
+ * @fd: the render node
+ * @vm_id: the VM
+ * @va: the first counter, a multiple of @width
+ * @size: the bytes of counters, a multiple of @width
+ * @width: 4 or 8
+ * @value: the increment
+ * @out: if not NULL, the argument as the kernel returned it (result: the
+ *	old value of the first counter)
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_exec_atomic_inc(int fd, __u32 vm_id, void *va, size_t size,
+			 __u32 width, __u64 value,
+			 struct drm_vsvm_exec *out)
+{
+	struct drm_vsvm_exec arg = {
+		.vm_id = vm_id, .op = DRM_VSVM_EXEC_ATOMIC_INC, .width = width,
+		.va = (uintptr_t)va, .size = size, .value = value,
+	};
+
+	return vsvm_exec_op(fd, &arg, out);
+}
+
+/**
+ * vsvm_debugfs_path() - the path of a device's debugfs file
+ * @minor: N of /dev/dri/renderDN
+ * @file: the file name in the device's directory, e.g. "counters"
+ * @path: out: the path
+ * @len: the size of @path
+ *
+ * Return: 0, or -ENOENT where the file cannot be read (no debugfs).
+ */
+int vsvm_debugfs_path(int minor, const char *file, char *path, size_t len)
+{
+	char link[PATH_MAX], sys[64];
+	const char *base;
+	ssize_t n;
+
+	snprintf(sys, sizeof(sys), "/sys/class/drm/renderD%d/device", minor);
+	n = readlink(sys, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	snprintf(path, len, "/sys/kernel/debug/dri/%.200s/%s", base, file);
+	return access(path, R_OK) ? -ENOENT : 0;
+}
+
+/**
+ * vsvm_counter() - read one line "name: value" of a device's counters
+ * @minor: N of /dev/dri/renderDN
+ * @name: the counter
+ * @value: out: its value
+ *
+ * Return: 0, -ENOENT without the file or the counter.
+ */
+int vsvm_counter(int minor, const char *name, __u64 *value)
+{
+	char path[PATH_MAX], line[256];
+	size_t len = strlen(name);
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (vsvm_debugfs_path(minor, "counters", path, sizeof(path)))
+		return -ENOENT;
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%llu", &v) == 1) {
+			*value = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
