@@ -41,8 +41,9 @@
  * the gpusvm notifier lock); nothing is taken under it.
  * &vsvm_pagemap_dev.free_lock protects the VRAM pointer against the
  * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing
- * else. &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave:
- * the release of an allocation may run in atomic context); it and
+ * else.
+ * &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave: the
+ * release of an allocation may run in atomic context); it and
  * vsvm_pagemap_devs_lock are never held together. The cache and shrinker
  * locks are the framework's.
  */
@@ -50,8 +51,8 @@
 #include <linux/err.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
-#include <linux/jiffies.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -171,7 +172,6 @@ static void vsvm_pagemap_touch(struct vsvm_pagemap_dev *pd, u64 offset)
 	spin_unlock_irqrestore(&pd->lru_lock, flags);
 }
 
-
 /*
  * Whether @dev is a vsvm device of @pd's owner group (not @pd's own): the
  * framework hands a device page only to devices of its owner group, this
@@ -235,7 +235,6 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	dma_addr_t addr = DMA_MAPPING_ERROR;
 
 	vsvm_pagemap_touch(pd, offset);
-
 	if (dev == dpagemap->dev)
 		return drm_pagemap_device_addr_encode(offset,
 						      DRM_INTERCONNECT_DRIVER,
