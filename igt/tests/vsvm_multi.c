@@ -739,6 +739,246 @@ static void test_atomic(struct vsvm_dev *a, struct vsvm_dev *b)
 	buf_unmap(buf, PAGE_SZ);
 }
 
+/*
+ * Whether MADVISE and PREFETCH are there: a PREFETCH of one mapped page
+ * to system memory succeeds (-EINVAL from the DRM core where the ioctl is
+ * not implemented).
+ */
+static bool have_prefetch(const struct vsvm_dev *d)
+{
+	__u8 *buf = buf_map(PAGE_SZ);
+	__u64 moved = 0;
+	__u32 vm;
+	int err;
+
+	buf[0] = 1;
+	igt_assert_eq(vsvm_vm_create(d->fd, &vm), 0);
+	err = vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_SYSTEM,
+			    (uintptr_t)buf, PAGE_SZ, 0, &moved);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	buf_unmap(buf, PAGE_SZ);
+	igt_assert_f(err == 0 || err == -EINVAL, "PREFETCH: %d\n", err);
+	return err == 0;
+}
+
+static int devmem_open(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_devmem_open arg;
+
+	memset(&arg, 0, sizeof(arg));
+	igt_assert_f(drmIoctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &arg) == 0,
+		     "renderD%d: DEVMEM_OPEN: %s\n", d->minor, strerror(errno));
+	return arg.fd;
+}
+
+static void prefetch(const struct vsvm_dev *d, __u32 vm, __u32 location,
+		     const __u8 *buf, size_t size, int pagemap_fd,
+		     __u64 want_moved)
+{
+	__u64 moved = ~0ull;
+
+	igt_assert_eq(vsvm_prefetch(d->fd, vm, location, (uintptr_t)buf, size,
+				    pagemap_fd, &moved), 0);
+	igt_assert_eq_u64(moved, want_moved);
+}
+
+/*
+ * PREFETCH moves a buffer system -> @a (pagemap fd of @a) -> @b (pagemap
+ * fd of @b, or @b's own VRAM from @b's VM without @direct) -> system, all
+ * from @a's VM where it can, RESIDENCY checked at each step. Within one
+ * group @a to @b is a P2P copy by @b's engine; without, via system memory.
+ */
+static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
+				    bool direct)
+{
+	const size_t npages = 32, size = npages * PAGE_SZ;
+	int fa = devmem_open(a), fb = devmem_open(b);
+	struct paths pa0, pb0, pa1, pb1;
+	__u8 *buf = buf_map(size);
+	__u32 vma, vmb;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	fill_pattern(buf, size, 0x9e7c);
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "before");
+
+	paths_read(a, &pa0);
+	prefetch(a, vma, DRM_VSVM_LOCATION_PAGEMAP_FD, buf, size, fa, npages);
+	expect_residency(a, vma, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
+	paths_read(a, &pa1);
+	igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram, npages);
+
+	paths_read(b, &pb0);
+	if (direct) {
+		/* from GPU0's VM, to GPU1's VRAM: a peer's pagemap fd */
+		prefetch(a, vma, DRM_VSVM_LOCATION_PAGEMAP_FD, buf, size, fb,
+			 npages);
+	} else {
+		__u64 moved = 0;
+
+		igt_assert_eq(vsvm_prefetch(a->fd, vma,
+					    DRM_VSVM_LOCATION_PAGEMAP_FD,
+					    (uintptr_t)buf, size, fb, &moved),
+			      -ENOLINK);
+		expect_residency(a, vma, buf, npages,
+				 DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
+				 "after the refused PREFETCH");
+		prefetch(b, vmb, DRM_VSVM_LOCATION_DEVICE, buf, size, 0,
+			 npages);
+	}
+	expect_residency(b, vmb, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index), "on GPU1");
+	paths_read(a, &pa0);
+	paths_read(b, &pb1);
+	if (direct) {
+		igt_assert_eq_u64(pb1.p2p_in - pb0.p2p_in, npages);
+		igt_assert_eq_u64(pa0.p2p_out - pa1.p2p_out, npages);
+		igt_assert_eq_u64(pa0.vram_to_sys, pa1.vram_to_sys);
+		igt_assert_eq_u64(pb1.sys_to_vram, pb0.sys_to_vram);
+	} else {
+		igt_assert_eq_u64(pa0.vram_to_sys - pa1.vram_to_sys, npages);
+		igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram, npages);
+		igt_assert_eq_u64(pb1.p2p_in, pb0.p2p_in);
+		igt_assert_eq_u64(pa0.p2p_out, pa1.p2p_out);
+	}
+
+	prefetch(a, vma, DRM_VSVM_LOCATION_SYSTEM, buf, size, 0, npages);
+	expect_residency(b, vmb, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "back in system memory");
+	paths_read(b, &pb0);
+	igt_assert_eq_u64(pb0.vram_to_sys - pb1.vram_to_sys, npages);
+	check_pattern(buf, size, 0x9e7c, "CPU read");
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	close(fa);
+	close(fb);
+	buf_unmap(buf, size);
+}
+
+/*
+ * GPU0 writes a buffer advised to GPU1's VRAM: the pages go to GPU1 and
+ * GPU0 writes them there in place, over P2P; GPU1 and the CPU read them.
+ */
+static void test_xgpu_access(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t npages = 16, size = npages * PAGE_SZ;
+	__u8 *buf = buf_map(size), *data = malloc(size), *got = malloc(size);
+	struct drm_vsvm_exec out;
+	struct paths pa0, pb0, pa1, pb1;
+	int fb = devmem_open(b);
+	__u32 vma, vmb;
+
+	igt_assert(data && got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	memset(buf, 0, size);
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fb), 0);
+	/* the advice holds the pagemap: the fd may go */
+	close(fb);
+
+	paths_read(a, &pa0);
+	paths_read(b, &pb0);
+	fill_pattern(data, size, 0x7a11);
+	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, &out), 0);
+	/* not into GPU0's VRAM: into GPU1's */
+	igt_assert_eq_u64(out.pages_in, 0);
+	expect_residency(a, vma, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			 "advised to GPU1, written by GPU0");
+	paths_read(a, &pa1);
+	paths_read(b, &pb1);
+	igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram, npages);
+	igt_assert_eq_u64(pa1.sys_to_vram, pa0.sys_to_vram);
+
+	/* GPU0 reads them in place, nothing moves */
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
+	check_pattern(got, size, 0x7a11, "GPU0 read of GPU1's VRAM");
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq_u64(out.pages_out, 0);
+	expect_residency(b, vmb, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			 "still on GPU1");
+
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0x7a11, "GPU1 read");
+	check_pattern(buf, size, 0x7a11, "CPU read");
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, size);
+	free(data);
+	free(got);
+}
+
+/*
+ * A pagemap fd of a device without a path is refused with -ENOLINK by
+ * MADVISE and PREFETCH, both ways, and changes nothing; the pair's are
+ * accepted.
+ */
+static void test_enolink(struct vsvm_dev *a, struct vsvm_dev *b,
+			 struct vsvm_dev *none)
+{
+	const size_t size = 4 * PAGE_SZ;
+	int fa = devmem_open(a), fb = devmem_open(b), fn = devmem_open(none);
+	__u8 *buf = buf_map(size);
+	struct drm_vsvm_range_attr attr;
+	__u32 vma, vmn, n;
+	__u64 moved;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(none->fd, &vmn), 0);
+	fill_pattern(buf, size, 0xe1);
+
+	igt_assert_eq(vsvm_madvise(none->fd, vmn,
+				   DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fa), -ENOLINK);
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fn), -ENOLINK);
+	igt_assert_eq(vsvm_prefetch(a->fd, vma, DRM_VSVM_LOCATION_PAGEMAP_FD,
+				    (uintptr_t)buf, size, fn, &moved),
+		      -ENOLINK);
+	igt_assert_eq(vsvm_prefetch(none->fd, vmn,
+				    DRM_VSVM_LOCATION_PAGEMAP_FD,
+				    (uintptr_t)buf, size, fb, &moved),
+		      -ENOLINK);
+
+	/* nothing changed: default attributes, data in system memory */
+	n = 1;
+	igt_assert_eq(vsvm_query_range_attrs(a->fd, vma, (uintptr_t)buf, size,
+					     &attr, &n), 0);
+	igt_assert_eq_u32(n, 1);
+	igt_assert_eq_u32(attr.preferred_loc, DRM_VSVM_LOCATION_DEFAULT);
+	expect_residency(a, vma, buf, size / PAGE_SZ,
+			 DRM_VSVM_RESIDENCY_SYSTEM, "after the refusals");
+	check_pattern(buf, size, 0xe1, "CPU read");
+
+	/* the peer's fd is fine */
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fb), 0);
+	n = 1;
+	igt_assert_eq(vsvm_query_range_attrs(a->fd, vma, (uintptr_t)buf, size,
+					     &attr, &n), 0);
+	igt_assert_eq_u32(attr.preferred_loc, DRM_VSVM_LOCATION_PAGEMAP_FD);
+	igt_assert_eq_u32(attr.preferred_device, b->info.index);
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(none->fd, vmn), 0);
+	close(fa);
+	close(fb);
+	close(fn);
+	buf_unmap(buf, size);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -780,6 +1020,35 @@ igt_main
 		igt_require_f(pair[0] && lone, "no device without a path\n");
 		test_migration(pair[0], lone, false);
 		test_migration(lone, pair[0], false);
+	}
+
+	igt_describe("PREFETCH system -> GPU0 -> GPU1 (P2P) -> system.");
+	igt_subtest("migration-prefetch") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_prefetch_migration(pair[0], pair[1], true);
+	}
+
+	igt_describe("PREFETCH to a GPU without a path: via system memory.");
+	igt_subtest("migration-prefetch-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_prefetch_migration(pair[0], lone, false);
+	}
+
+	igt_describe("GPU0 writes a buffer advised to GPU1's VRAM, in place.");
+	igt_subtest("xgpu-access") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_xgpu_access(pair[0], pair[1]);
+		test_xgpu_access(pair[1], pair[0]);
+	}
+
+	igt_describe("A pagemap fd of a device without a path: -ENOLINK.");
+	igt_subtest("enolink") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_enolink(pair[0], pair[1], lone);
 	}
 
 	igt_describe("One GPU writes, the other reads, on the P2P pair.");
