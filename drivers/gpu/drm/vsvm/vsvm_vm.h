@@ -16,6 +16,7 @@
 #include <drm/drm_pagemap.h>
 #include <drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
 
 struct drm_device;
@@ -46,6 +47,8 @@ struct seq_file;
  *	Slots are reserved (xa_reserve()) under @lock before the notifier lock
  *	is taken, so a bind never allocates under it.
  * @link: entry in the device's VM list (under &vsvm_device.vm_lock)
+ * @attrs: the memory attributes of its VA (MADVISE), with a lock of its
+ *	own taken under @lock (see &struct vsvm_attr_store)
  */
 struct vsvm_vm {
 	struct kref refcount;
@@ -56,6 +59,7 @@ struct vsvm_vm {
 	struct drm_gpusvm svm;
 	struct xarray pt;
 	struct list_head link;
+	struct vsvm_attr_store attrs;
 };
 
 /**
