@@ -10,6 +10,8 @@
  * RESIDENCY must show the oldest pages back in system memory and the newest
  * in VRAM, and every byte must read back right through the GPU (EXEC READ,
  * which migrates evicted data back in and evicts again) and the CPU.
+ * PREFETCH of twice the VRAM to the device, chunk by chunk, never fails for
+ * lack of VRAM either.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -303,6 +305,54 @@ static void test_working_set(const struct evict_dev *d, bool gpu_check)
 	munmap(buf, size);
 }
 
+/*
+ * PREFETCH of a working set twice the VRAM, chunk by chunk, never fails:
+ * each prefetch evicts the oldest chunks; the last VRAM-full is resident.
+ */
+static void test_prefetch(const struct evict_dev *d)
+{
+	size_t size = 2 * d->q.vram_size, npages = size / page_size;
+	size_t vram, sys, first_sys, last_vram, c, bad;
+	__u64 seed = 0xfe7c0000ull + d->minor, *buf;
+	long long ev0;
+	__u32 vm;
+
+	igt_require_f(d->debugfs[0], "renderD%d: no debugfs\n", d->minor);
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(buf != MAP_FAILED);
+	fill_pattern(buf, 0, npages, seed);
+	vm = vm_create(d);
+	ev0 = pagemap_counter(d, "evictions");
+
+	for (c = 0; c < size / CHUNK; c++) {
+		struct drm_vsvm_prefetch p = {
+			.vm_id = vm,
+			.location = DRM_VSVM_LOCATION_DEVICE,
+			.start = (uintptr_t)buf + c * CHUNK,
+			.range = CHUNK,
+		};
+		int err = vsvm_raw(d->fd, DRM_IOCTL_VSVM_PREFETCH, &p);
+
+		igt_assert_f(!err, "PREFETCH chunk %zu: %s\n", c,
+			     strerror(err));
+		igt_assert_eq_u64(p.pages_migrated, CHUNK / page_size);
+	}
+	igt_assert_lt_s64(ev0, pagemap_counter(d, "evictions"));
+	residency(d, vm, buf, npages, &vram, &sys, &first_sys, &last_vram);
+	igt_assert_eq(vram + sys, npages);
+	igt_assert_lte((long long)vram, (long long)(d->q.vram_size / page_size));
+	igt_assert_lte((long long)(d->q.vram_size / page_size / 2),
+		       (long long)vram);
+	igt_assert_eq(last_vram, npages - 1);
+	igt_assert_eq(first_sys, 0);
+
+	bad = check_pattern(buf, 0, npages, seed);
+	igt_assert_f(bad == npages, "CPU read: page %zu is wrong\n", bad);
+	vm_destroy(d, vm);
+	munmap(buf, size);
+}
+
 /* The device of backend @backend (0: any) with the least VRAM, or NULL. */
 static const struct evict_dev *smallest(__u32 backend)
 {
@@ -335,4 +385,8 @@ igt_main
 		igt_require_f(d, "no PCI BAR vsvm device\n");
 		test_working_set(d, false);
 	}
+
+	igt_describe("PREFETCH twice the VRAM to the device: never -ENOMEM.");
+	igt_subtest("prefetch-2x")
+		test_prefetch(smallest(0));
 }
