@@ -20,6 +20,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_bind_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
@@ -364,37 +365,6 @@ static void vsvm_test_revive(const struct vsvm_dev *d)
 	vsvm_close(fd1);
 }
 
-static void vsvm_sysfs_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
-	igt_assert_f(fputs(val, f) >= 0 && fclose(f) == 0,
-		     "writing %s to %s: %s\n", val, path, strerror(errno));
-}
-
-/* The render node minor of PCI device @bdf once it is bound, or -1. */
-static int vsvm_wait_render_minor(const char *bdf)
-{
-	char path[PATH_MAX + 64];
-	struct dirent *de;
-	int i, minor = -1;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/drm", bdf);
-	for (i = 0; i < 100 && minor < 0; i++) {
-		dir = opendir(path);
-		while (dir && (de = readdir(dir)))
-			if (sscanf(de->d_name, "renderD%d", &minor) == 1)
-				break;
-		if (dir)
-			closedir(dir);
-		if (minor < 0)
-			usleep(50000);
-	}
-	return minor;
-}
-
 /*
  * Unbind a PCI vsvm device while a pagemap fd of it is open: the fd stays
  * valid, the device's ioctls fail with ENODEV, closing the fd destroys the
@@ -402,37 +372,21 @@ static int vsvm_wait_render_minor(const char *bdf)
  */
 static void vsvm_test_unbind(void)
 {
-	char link[PATH_MAX], path[PATH_MAX], bdf[PATH_MAX];
 	struct vsvm_pagemap_stats s0, s1;
 	struct drm_vsvm_devmem_open arg;
+	struct vsvm_bus_dev bd;
 	struct vsvm_dev *d = NULL;
-	const char *base;
-	int i, pfd, fd = -1, minor;
-	ssize_t len;
+	int i, pfd, fd, minor;
 
-	for (i = 0; i < n_devs && !d; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/class/drm/renderD%d/device/subsystem",
-			 devs[i].minor);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		base = strrchr(link, '/');
-		if (base && !strcmp(base + 1, "pci"))
+	for (i = 0; i < n_devs && !d; i++)
+		if (!vsvm_node_bus_dev(devs[i].minor, &bd) &&
+		    !strcmp(bd.bus, "pci"))
 			d = &devs[i];
-	}
 	igt_require_f(d, "no PCI vsvm device\n");
-	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device", d->minor);
-	len = readlink(path, link, sizeof(link) - 1);
-	igt_assert_lt(0, (int)len);
-	link[len] = '\0';
-	base = strrchr(link, '/');
-	snprintf(bdf, sizeof(bdf), "%s", base ? base + 1 : link);
-	igt_info("unbinding %s (renderD%d)\n", bdf, d->minor);
+	igt_info("unbinding %s (renderD%d)\n", bd.name, d->minor);
 
 	pfd = vsvm_devmem_open(d);
-	vsvm_sysfs_write("/sys/bus/pci/drivers/vsvm/unbind", bdf);
+	vsvm_bus_unbind(&bd);
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = -1;
@@ -453,17 +407,9 @@ static void vsvm_test_unbind(void)
 
 	close(d->fd);
 	d->fd = -1;
-	vsvm_sysfs_write("/sys/bus/pci/drivers/vsvm/bind", bdf);
-	minor = vsvm_wait_render_minor(bdf);
-	igt_assert_f(minor >= 0, "%s: no render node after rebind\n", bdf);
-	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
-	for (i = 0; i < 100; i++) {
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd >= 0)
-			break;
-		usleep(50000);
-	}
-	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	vsvm_bus_bind(&bd);
+	fd = vsvm_bus_open_render(&bd, &minor);
+	igt_assert_f(fd >= 0, "%s: no render node after rebind\n", bd.name);
 	d->fd = fd;
 	d->minor = minor;
 	igt_assert(vsvm_fd_is_vsvm(fd));

@@ -10,6 +10,14 @@
  * CPU of family 0x17 or later: then all PCI devices are peers), and the
  * system-memory devices are linked by a fabric only when vsvm's "fabric"
  * module parameter names one.
+ *
+ * Then GPU work across devices (EXEC, RESIDENCY, the path counters of the
+ * debugfs "pagemap" file), on the P2P pair and, where it applies, on a
+ * device of the pair with a device that has no path to it: a buffer
+ * migrating system -> GPU0 -> GPU1 -> system with its residency checked
+ * at each step (directly over P2P within the pair, through system memory
+ * otherwise), one GPU reading what another wrote, and atomic increments
+ * alternating between GPUs with an exact final count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +33,12 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	64
+#define PAGE_SZ		4096ul
 
 struct vsvm_dev {
 	int fd;
@@ -452,12 +462,530 @@ static void test_bad_args(const struct vsvm_dev *d)
 	free(buf);
 }
 
+/* The P2P pair and the device without a path to it, from PEERS. */
+static struct vsvm_dev *pair[2], *lone;
+
+static void find_pair(void)
+{
+	int i, j;
+
+	pair[0] = NULL;
+	pair[1] = NULL;
+	lone = NULL;
+	for (i = 0; i < n_devs && !pair[0]; i++) {
+		struct drm_vsvm_query_peers *p = query_peers(&devs[i]);
+
+		for (j = 0; j < n_devs; j++) {
+			const struct drm_vsvm_peer *e = find_peer(p, &devs[j]);
+
+			if (e && e->link == DRM_VSVM_LINK_P2P) {
+				pair[0] = &devs[i];
+				pair[1] = &devs[j];
+				break;
+			}
+		}
+		free(p);
+	}
+	if (!pair[0])
+		return;
+
+	/* Prefer a PCI device without a path: the rig's lone root port. */
+	for (i = 0; i < n_devs; i++) {
+		struct drm_vsvm_query_peers *p = query_peers(&devs[i]);
+		const struct drm_vsvm_peer *e = find_peer(p, pair[0]);
+
+		if (e->link == DRM_VSVM_LINK_NONE &&
+		    (!lone || (devs[i].info.flags & DRM_VSVM_DEVICE_FLAG_PCI)))
+			lone = &devs[i];
+		free(p);
+	}
+}
+
+/* A numeric line "@name: value" of the device's debugfs "pagemap". */
+static __u64 pagemap_ctr(const struct vsvm_dev *d, const char *name)
+{
+	char path[PATH_MAX], line[256];
+	size_t len = strlen(name);
+	unsigned long long v;
+	bool found = false;
+	FILE *f;
+
+	igt_require_f(vsvm_debugfs_path(d->minor, "pagemap", path,
+					sizeof(path)) == 0,
+		      "renderD%d: no debugfs pagemap\n", d->minor);
+	f = fopen(path, "r");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, name, len) && line[len] == ':' &&
+			sscanf(line + len + 1, "%llu", &v) == 1;
+	fclose(f);
+	igt_assert_f(found, "%s: no %s\n", path, name);
+	return v;
+}
+
+/* The path counters of one device. */
+struct paths {
+	__u64 sys_to_vram, vram_to_sys, p2p_in, p2p_out;
+};
+
+static void paths_read(const struct vsvm_dev *d, struct paths *p)
+{
+	p->sys_to_vram = pagemap_ctr(d, "sys_to_vram");
+	p->vram_to_sys = pagemap_ctr(d, "vram_to_sys");
+	p->p2p_in = pagemap_ctr(d, "p2p_in");
+	p->p2p_out = pagemap_ctr(d, "p2p_out");
+}
+
+/* Anonymous private memory in a VMA of its own, guard pages around. */
+static __u8 *buf_map(size_t size)
+{
+	__u8 *map = mmap(NULL, size + 2 * PAGE_SZ, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(map != MAP_FAILED);
+	igt_assert_eq(mprotect(map + PAGE_SZ, size, PROT_READ | PROT_WRITE),
+		      0);
+	return map + PAGE_SZ;
+}
+
+static void buf_unmap(__u8 *buf, size_t size)
+{
+	igt_assert_eq(munmap(buf - PAGE_SZ, size + 2 * PAGE_SZ), 0);
+}
+
+static void fill_pattern(__u8 *buf, size_t size, __u32 seed)
+{
+	__u32 *w = (__u32 *)buf;
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		w[i] = seed ^ (__u32)(i * 2654435761u);
+}
+
+static void check_pattern(const __u8 *buf, size_t size, __u32 seed,
+			  const char *what)
+{
+	const __u32 *w = (const __u32 *)buf;
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		igt_assert_f(w[i] == (seed ^ (__u32)(i * 2654435761u)),
+			     "%s: word %zu is %#x, expected %#x\n", what, i,
+			     w[i], seed ^ (__u32)(i * 2654435761u));
+}
+
+/* Every page of [@buf, + @npages) is at @want, as @d's VM @vm sees it. */
+static void expect_residency(const struct vsvm_dev *d, __u32 vm,
+			     const __u8 *buf, size_t npages, __u32 want,
+			     const char *what)
+{
+	__u32 *loc = calloc(npages, sizeof(*loc));
+	size_t i;
+
+	igt_assert(loc);
+	igt_assert_eq(vsvm_residency(d->fd, vm, (uintptr_t)buf, npages, loc),
+		      0);
+	for (i = 0; i < npages; i++)
+		igt_assert_f(loc[i] == want,
+			     "%s: page %zu at %#x, expected %#x\n", what, i,
+			     loc[i], want);
+	free(loc);
+}
+
+/*
+ * A buffer goes system -> @a -> @b -> system by GPU faults (reads, data
+ * checked each time), its residency checked at each step. With @direct
+ * (@a and @b in one group) the move from @a to @b is a P2P copy; without,
+ * the pages go through system memory.
+ */
+static void test_migration(struct vsvm_dev *a, struct vsvm_dev *b,
+			   bool direct)
+{
+	const size_t npages = 32, size = npages * PAGE_SZ;
+	struct paths pa0, pb0, pa1, pb1, pb2;
+	struct drm_vsvm_exec out;
+	__u8 *buf = buf_map(size), *got = malloc(size);
+	__u32 vma, vmb;
+
+	igt_assert(got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	fill_pattern(buf, size, 0x600d);
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "before");
+
+	/* system -> a */
+	paths_read(a, &pa0);
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
+	check_pattern(got, size, 0x600d, "GPU0 read");
+	igt_assert_eq_u64(out.pages_in, npages);
+	expect_residency(a, vma, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
+	expect_residency(b, vmb, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
+			 "on GPU0, seen from GPU1");
+	paths_read(a, &pa1);
+	igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram, npages);
+
+	/* a -> b */
+	paths_read(b, &pb0);
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, &out), 0);
+	check_pattern(got, size, 0x600d, "GPU1 read");
+	paths_read(a, &pa0);
+	paths_read(b, &pb1);
+	if (direct) {
+		igt_assert_eq_u64(out.pages_in, npages);
+		expect_residency(b, vmb, buf, npages,
+				 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+				 "on GPU1");
+		igt_assert_eq_u64(pb1.p2p_in - pb0.p2p_in, npages);
+		igt_assert_eq_u64(pa0.p2p_out - pa1.p2p_out, npages);
+		/* never through system memory */
+		igt_assert_eq_u64(pa0.vram_to_sys, pa1.vram_to_sys);
+		igt_assert_eq_u64(pb1.sys_to_vram, pb0.sys_to_vram);
+	} else {
+		/* out of GPU0's VRAM through system memory, no P2P */
+		igt_assert_eq_u64(pa0.vram_to_sys - pa1.vram_to_sys, npages);
+		igt_assert_eq_u64(pb1.p2p_in, pb0.p2p_in);
+		igt_assert_eq_u64(pa0.p2p_out, pa1.p2p_out);
+		igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram,
+				  out.pages_in);
+		expect_residency(b, vmb, buf, npages,
+				 out.pages_in ?
+				 DRM_VSVM_RESIDENCY_DEVICE(b->info.index) :
+				 DRM_VSVM_RESIDENCY_SYSTEM, "after GPU1");
+	}
+
+	/* -> system, by the CPU */
+	check_pattern(buf, size, 0x600d, "CPU read");
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "back in system memory");
+	paths_read(b, &pb2);
+	if (direct)
+		igt_assert_eq_u64(pb2.vram_to_sys - pb1.vram_to_sys, npages);
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, size);
+	free(got);
+}
+
+/* What one GPU writes, the other reads, and the CPU too; both ways. */
+static void test_coherency(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t size = 16 * PAGE_SZ;
+	__u8 *buf = buf_map(size), *data = malloc(size), *got = malloc(size);
+	__u32 vma, vmb;
+	int round;
+
+	igt_assert(data && got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	for (round = 0; round < 4; round++) {
+		struct vsvm_dev *w = round & 1 ? b : a, *r = round & 1 ? a : b;
+		__u32 vmw = round & 1 ? vmb : vma, vmr = round & 1 ? vma : vmb;
+
+		fill_pattern(data, size, 0xc0 + round);
+		igt_assert_eq(vsvm_exec_write(w->fd, vmw, buf, size, data,
+					      NULL), 0);
+		memset(got, 0, size);
+		igt_assert_eq(vsvm_exec_read(r->fd, vmr, buf, size, got,
+					     NULL), 0);
+		check_pattern(got, size, 0xc0 + round, "the other GPU's read");
+		if (round == 2)
+			check_pattern(buf, size, 0xc0 + round, "CPU read");
+	}
+	/* a CPU write seen by both */
+	fill_pattern(buf, size, 0xcc);
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0xcc, "GPU0 read of a CPU write");
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0xcc, "GPU1 read of a CPU write");
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, PAGE_SZ * 16);
+	free(data);
+	free(got);
+}
+
+/* Atomic increments alternating between the GPUs: exact count. */
+static void test_atomic(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const int rounds = 40;
+	__u8 *buf = buf_map(PAGE_SZ);
+	__u64 *ctr = (__u64 *)buf;
+	struct drm_vsvm_exec out;
+	__u32 vma, vmb;
+	int i;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	ctr[0] = 1000;
+	ctr[1] = 7;
+	for (i = 0; i < rounds; i++) {
+		struct vsvm_dev *d = i & 1 ? b : a;
+
+		igt_assert_eq(vsvm_exec_atomic_inc(d->fd, i & 1 ? vmb : vma,
+						   buf, 8, 8, 3, &out), 0);
+		igt_assert_eq_u64(out.result, 1000 + 3ull * i);
+		if (i % 10 == 9)
+			__atomic_fetch_add(&ctr[1], 1, __ATOMIC_SEQ_CST);
+	}
+	igt_assert_eq_u64(ctr[0], 1000 + 3ull * rounds);
+	igt_assert_eq_u64(ctr[1], 7 + rounds / 10);
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, PAGE_SZ);
+}
+
+/*
+ * Whether MADVISE and PREFETCH are there: a PREFETCH of one mapped page
+ * to system memory succeeds (-EINVAL from the DRM core where the ioctl is
+ * not implemented).
+ */
+static bool have_prefetch(const struct vsvm_dev *d)
+{
+	__u8 *buf = buf_map(PAGE_SZ);
+	__u64 moved = 0;
+	__u32 vm;
+	int err;
+
+	buf[0] = 1;
+	igt_assert_eq(vsvm_vm_create(d->fd, &vm), 0);
+	err = vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_SYSTEM,
+			    (uintptr_t)buf, PAGE_SZ, 0, &moved);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	buf_unmap(buf, PAGE_SZ);
+	igt_assert_f(err == 0 || err == -EINVAL, "PREFETCH: %d\n", err);
+	return err == 0;
+}
+
+static int devmem_open(const struct vsvm_dev *d)
+{
+	struct drm_vsvm_devmem_open arg;
+
+	memset(&arg, 0, sizeof(arg));
+	igt_assert_f(drmIoctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &arg) == 0,
+		     "renderD%d: DEVMEM_OPEN: %s\n", d->minor, strerror(errno));
+	return arg.fd;
+}
+
+static void prefetch(const struct vsvm_dev *d, __u32 vm, __u32 location,
+		     const __u8 *buf, size_t size, int pagemap_fd,
+		     __u64 want_moved)
+{
+	__u64 moved = ~0ull;
+
+	igt_assert_eq(vsvm_prefetch(d->fd, vm, location, (uintptr_t)buf, size,
+				    pagemap_fd, &moved), 0);
+	igt_assert_eq_u64(moved, want_moved);
+}
+
+/*
+ * PREFETCH moves a buffer system -> @a (pagemap fd of @a) -> @b (pagemap
+ * fd of @b, or @b's own VRAM from @b's VM without @direct) -> system, all
+ * from @a's VM where it can, RESIDENCY checked at each step. Within one
+ * group @a to @b is a P2P copy by @b's engine; without, via system memory.
+ */
+static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
+				    bool direct)
+{
+	const size_t npages = 32, size = npages * PAGE_SZ;
+	int fa = devmem_open(a), fb = devmem_open(b);
+	struct paths pa0, pb0, pa1, pb1;
+	__u8 *buf = buf_map(size);
+	__u32 vma, vmb;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	fill_pattern(buf, size, 0x9e7c);
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "before");
+
+	paths_read(a, &pa0);
+	prefetch(a, vma, DRM_VSVM_LOCATION_PAGEMAP_FD, buf, size, fa, npages);
+	expect_residency(a, vma, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
+	paths_read(a, &pa1);
+	igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram, npages);
+
+	paths_read(b, &pb0);
+	if (direct) {
+		/* from GPU0's VM, to GPU1's VRAM: a peer's pagemap fd */
+		prefetch(a, vma, DRM_VSVM_LOCATION_PAGEMAP_FD, buf, size, fb,
+			 npages);
+	} else {
+		__u64 moved = 0;
+
+		igt_assert_eq(vsvm_prefetch(a->fd, vma,
+					    DRM_VSVM_LOCATION_PAGEMAP_FD,
+					    (uintptr_t)buf, size, fb, &moved),
+			      -ENOLINK);
+		expect_residency(a, vma, buf, npages,
+				 DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
+				 "after the refused PREFETCH");
+		prefetch(b, vmb, DRM_VSVM_LOCATION_DEVICE, buf, size, 0,
+			 npages);
+	}
+	expect_residency(b, vmb, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index), "on GPU1");
+	paths_read(a, &pa0);
+	paths_read(b, &pb1);
+	if (direct) {
+		igt_assert_eq_u64(pb1.p2p_in - pb0.p2p_in, npages);
+		igt_assert_eq_u64(pa0.p2p_out - pa1.p2p_out, npages);
+		igt_assert_eq_u64(pa0.vram_to_sys, pa1.vram_to_sys);
+		igt_assert_eq_u64(pb1.sys_to_vram, pb0.sys_to_vram);
+	} else {
+		igt_assert_eq_u64(pa0.vram_to_sys - pa1.vram_to_sys, npages);
+		igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram, npages);
+		igt_assert_eq_u64(pb1.p2p_in, pb0.p2p_in);
+		igt_assert_eq_u64(pa0.p2p_out, pa1.p2p_out);
+	}
+
+	prefetch(a, vma, DRM_VSVM_LOCATION_SYSTEM, buf, size, 0, npages);
+	expect_residency(b, vmb, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "back in system memory");
+	paths_read(b, &pb0);
+	igt_assert_eq_u64(pb0.vram_to_sys - pb1.vram_to_sys, npages);
+	check_pattern(buf, size, 0x9e7c, "CPU read");
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	close(fa);
+	close(fb);
+	buf_unmap(buf, size);
+}
+
+/*
+ * GPU0 writes a buffer advised to GPU1's VRAM: the pages go to GPU1 and
+ * GPU0 writes them there in place, over P2P; GPU1 and the CPU read them.
+ */
+static void test_xgpu_access(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t npages = 16, size = npages * PAGE_SZ;
+	__u8 *buf = buf_map(size), *data = malloc(size), *got = malloc(size);
+	struct drm_vsvm_exec out;
+	struct paths pa0, pb0, pa1, pb1;
+	int fb = devmem_open(b);
+	__u32 vma, vmb;
+
+	igt_assert(data && got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	memset(buf, 0, size);
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fb), 0);
+	/* the advice holds the pagemap: the fd may go */
+	close(fb);
+
+	paths_read(a, &pa0);
+	paths_read(b, &pb0);
+	fill_pattern(data, size, 0x7a11);
+	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, &out), 0);
+	/* not into GPU0's VRAM: into GPU1's */
+	igt_assert_eq_u64(out.pages_in, 0);
+	expect_residency(a, vma, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			 "advised to GPU1, written by GPU0");
+	paths_read(a, &pa1);
+	paths_read(b, &pb1);
+	igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram, npages);
+	igt_assert_eq_u64(pa1.sys_to_vram, pa0.sys_to_vram);
+
+	/* GPU0 reads them in place, nothing moves */
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
+	check_pattern(got, size, 0x7a11, "GPU0 read of GPU1's VRAM");
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq_u64(out.pages_out, 0);
+	expect_residency(b, vmb, buf, npages,
+			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			 "still on GPU1");
+
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0x7a11, "GPU1 read");
+	check_pattern(buf, size, 0x7a11, "CPU read");
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, size);
+	free(data);
+	free(got);
+}
+
+/*
+ * A pagemap fd of a device without a path is refused with -ENOLINK by
+ * MADVISE and PREFETCH, both ways, and changes nothing; the pair's are
+ * accepted.
+ */
+static void test_enolink(struct vsvm_dev *a, struct vsvm_dev *b,
+			 struct vsvm_dev *none)
+{
+	const size_t size = 4 * PAGE_SZ;
+	int fa = devmem_open(a), fb = devmem_open(b), fn = devmem_open(none);
+	__u8 *buf = buf_map(size);
+	struct drm_vsvm_range_attr attr;
+	__u32 vma, vmn, n;
+	__u64 moved;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(none->fd, &vmn), 0);
+	fill_pattern(buf, size, 0xe1);
+
+	igt_assert_eq(vsvm_madvise(none->fd, vmn,
+				   DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fa), -ENOLINK);
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fn), -ENOLINK);
+	igt_assert_eq(vsvm_prefetch(a->fd, vma, DRM_VSVM_LOCATION_PAGEMAP_FD,
+				    (uintptr_t)buf, size, fn, &moved),
+		      -ENOLINK);
+	igt_assert_eq(vsvm_prefetch(none->fd, vmn,
+				    DRM_VSVM_LOCATION_PAGEMAP_FD,
+				    (uintptr_t)buf, size, fb, &moved),
+		      -ENOLINK);
+
+	/* nothing changed: default attributes, data in system memory */
+	n = 1;
+	igt_assert_eq(vsvm_query_range_attrs(a->fd, vma, (uintptr_t)buf, size,
+					     &attr, &n), 0);
+	igt_assert_eq_u32(n, 1);
+	igt_assert_eq_u32(attr.preferred_loc, DRM_VSVM_LOCATION_DEFAULT);
+	expect_residency(a, vma, buf, size / PAGE_SZ,
+			 DRM_VSVM_RESIDENCY_SYSTEM, "after the refusals");
+	check_pattern(buf, size, 0xe1, "CPU read");
+
+	/* the peer's fd is fine */
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fb), 0);
+	n = 1;
+	igt_assert_eq(vsvm_query_range_attrs(a->fd, vma, (uintptr_t)buf, size,
+					     &attr, &n), 0);
+	igt_assert_eq_u32(attr.preferred_loc, DRM_VSVM_LOCATION_PAGEMAP_FD);
+	igt_assert_eq_u32(attr.preferred_device, b->info.index);
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(none->fd, vmn), 0);
+	close(fa);
+	close(fb);
+	close(fn);
+	buf_unmap(buf, size);
+}
+
 igt_main
 {
 	igt_fixture {
 		open_devices();
 		igt_info("%d vsvm render node(s)\n", n_devs);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
+		find_pair();
 	}
 
 	igt_describe("PEERS lists every device, itself local, symmetric links.");
@@ -478,6 +1006,73 @@ igt_main
 
 		for (i = 0; i < n_devs; i++)
 			test_bad_args(&devs[i]);
+	}
+
+	igt_describe("system -> GPU0 -> GPU1 -> system, GPU0 to GPU1 over P2P.");
+	igt_subtest("migration") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_migration(pair[0], pair[1], true);
+		test_migration(pair[1], pair[0], true);
+	}
+
+	igt_describe("The same from a GPU without a path: via system memory.");
+	igt_subtest("migration-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_migration(pair[0], lone, false);
+		test_migration(lone, pair[0], false);
+	}
+
+	igt_describe("PREFETCH system -> GPU0 -> GPU1 (P2P) -> system.");
+	igt_subtest("migration-prefetch") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_prefetch_migration(pair[0], pair[1], true);
+	}
+
+	igt_describe("PREFETCH to a GPU without a path: via system memory.");
+	igt_subtest("migration-prefetch-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_prefetch_migration(pair[0], lone, false);
+	}
+
+	igt_describe("GPU0 writes a buffer advised to GPU1's VRAM, in place.");
+	igt_subtest("xgpu-access") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_xgpu_access(pair[0], pair[1]);
+		test_xgpu_access(pair[1], pair[0]);
+	}
+
+	igt_describe("A pagemap fd of a device without a path: -ENOLINK.");
+	igt_subtest("enolink") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_enolink(pair[0], pair[1], lone);
+	}
+
+	igt_describe("One GPU writes, the other reads, on the P2P pair.");
+	igt_subtest("coherency") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_coherency(pair[0], pair[1]);
+	}
+
+	igt_describe("One GPU writes, one without a path to it reads.");
+	igt_subtest("coherency-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_coherency(pair[0], lone);
+	}
+
+	igt_describe("Atomic increments alternating on the P2P pair.");
+	igt_subtest("atomic-op") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_atomic(pair[0], pair[1]);
+	}
+
+	igt_describe("Atomic increments alternating with a GPU without a path.");
+	igt_subtest("atomic-op-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_atomic(pair[0], lone);
 	}
 
 	igt_fixture {

@@ -180,6 +180,7 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	err = vsvm_sysfs_init(vdev);
 	if (err) {
 		drm_dev_unplug(&vdev->drm);
+		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
