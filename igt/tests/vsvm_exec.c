@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1328,6 +1329,14 @@ igt_main
 	enum mem_kind k;
 
 	igt_fixture {
+		/*
+		 * Buffers of 128 KiB and more always come from a fresh mmap
+		 * and go with munmap: with glibc's dynamic threshold a later
+		 * malloc would reuse heap memory an earlier subtest left
+		 * populated, in VRAM and mapped by the GPU, and the first
+		 * EXEC on it would rightly need no fault and no migration.
+		 */
+		igt_assert(mallopt(M_MMAP_THRESHOLD, 128 * 1024));
 		open_devices();
 		igt_require_f(n_devs > 0, "no vsvm device\n");
 		dev = &devs[0];

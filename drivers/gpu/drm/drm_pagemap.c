@@ -454,6 +454,9 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 		struct drm_pagemap_device_addr addr;
 		struct drm_pagemap *peer = NULL;
 
+		/* A page already in the destination is not copied. */
+		if (!buf->pages[i])
+			continue;
 		if (spage && is_device_private_page(spage)) {
 			peer = drm_pagemap_page_to_dpagemap(spage);
 			if (!peer)
@@ -493,7 +496,9 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
  * pages) and device pages of any pagemap with the same owner as the
  * destination (peer pages are copied directly from the address their
  * pagemap's device_map gives the destination device). One copy call is made
- * per run of consecutive pages with the same kind of source.
+ * per run of consecutive pages with the same kind of source. Pages already
+ * in the destination pagemap stay where they are, uncopied; their part of
+ * @devmem_allocation goes unused until the allocation is released.
  *
  * All or nothing: if a page cannot be collected (pinned, locked, or in a
  * pagemap of another owner), nothing moves and -EBUSY is returned.
@@ -579,12 +584,19 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 		goto out_finalize;
 	}
 	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(buf.src[i]);
 		struct page *page = pfn_to_page(buf.dst[i]);
 
 		if (page->pgmap != dpagemap->pagemap) {
 			memset(buf.dst + i, 0, (npages - i) * sizeof(*buf.dst));
 			err = -EINVAL;
 			goto out_put_dst;
+		}
+		if (spage && spage->pgmap == dpagemap->pagemap) {
+			/* Already there: migrate_vma leaves it (dst 0). */
+			buf.dst[i] = 0;
+			buf.pages[i] = NULL;
+			continue;
 		}
 		zone_device_page_init(page);
 		page->zone_device_data = drm_pagemap_zdd_get(zdd);
@@ -597,8 +609,12 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 		goto out_unmap;
 
 	for (i = 0; i < npages; i = run) {
+		if (!buf.pages[i]) {
+			run = i + 1;
+			continue;
+		}
 		for (run = i + 1; run < npages; run++)
-			if (buf.owner[run] != buf.owner[i])
+			if (!buf.pages[run] || buf.owner[run] != buf.owner[i])
 				break;
 		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i);
 		if (err)
@@ -610,7 +626,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 		   get_jiffies_64() + msecs_to_jiffies(timeslice_ms));
 	migrate_vma_pages(&migrate);
 	for (i = 0; i < npages; i++)
-		if (!(buf.src[i] & MIGRATE_PFN_MIGRATE))
+		if (buf.pages[i] && !(buf.src[i] & MIGRATE_PFN_MIGRATE))
 			err = -EBUSY;
 	migrate_vma_finalize(&migrate);
 	goto out_unlock;
