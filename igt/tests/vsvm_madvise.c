@@ -1124,6 +1124,32 @@ static void vsvm_test_prefetch_enolink(void)
 	munmap(p, 4 * PAGE);
 }
 
+/* A large reserved range: PREFETCH walks it in bounded chunks. */
+static void vsvm_test_prefetch_large(const struct vsvm_dev *d)
+{
+	const size_t n = 4096;
+	char *p = mmap(NULL, n * PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	igt_assert(p != MAP_FAILED);
+	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, 0,
+			 "PROT_NONE to VRAM");
+	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p, n, 0, 0,
+			 "PROT_NONE to system");
+	/* Populated pages at chunk edges, in the middle of the range. */
+	igt_assert(mprotect(p + 1000 * PAGE, 48 * PAGE,
+			    PROT_READ | PROT_WRITE) == 0);
+	vsvm_fill(p + 1000 * PAGE, 48, 11);
+	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, 48,
+			 "to VRAM");
+	vsvm_expect_residency(d, p + 1000 * PAGE, 48,
+			      DRM_VSVM_RESIDENCY_DEVICE(d->index), "in VRAM");
+	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p, n, 0, 48,
+			 "to system");
+	vsvm_check(p + 1000 * PAGE, 48, 11, "large range");
+	munmap(p, n * PAGE);
+}
+
 /* Pages moved by one device's PREFETCH, then by another's. */
 static void vsvm_test_prefetch_cross(void)
 {
@@ -1294,6 +1320,14 @@ igt_main
 	igt_describe("PREFETCH to other devices' VRAM: in the owner group or -ENOLINK.");
 	igt_subtest("prefetch-enolink")
 		vsvm_test_prefetch_enolink();
+
+	igt_describe("PREFETCH over a large range, mostly PROT_NONE.");
+	igt_subtest("prefetch-large") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_prefetch_large(&devs[i]);
+	}
 
 	igt_describe("PREFETCH moves pages from one device's VRAM to another's.");
 	igt_subtest("prefetch-cross")

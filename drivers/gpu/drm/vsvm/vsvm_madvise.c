@@ -37,6 +37,8 @@
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
+/* The pages PREFETCH looks at and moves at a time. */
+#define VSVM_PREFETCH_CHUNK	512ul
 /* How often PREFETCH to VRAM retries a run that raced with the CPU. */
 #define VSVM_PREFETCH_TRIES	8
 
@@ -381,8 +383,9 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	struct vsvm_device *vdev = to_vsvm_device(drm);
 	struct drm_vsvm_prefetch *args = data;
 	struct drm_pagemap *dpagemap = NULL;
-	unsigned long end, npages, i;
-	u32 *before = NULL, *after = NULL, target = 0, want;
+	u32 *before = NULL, *after = NULL, *next = NULL, target = 0, want;
+	unsigned long end, npages, i, n, done;
+	void *owner = vsvm_device_owner(vdev);
 	struct vsvm_vm *vm;
 	u64 moved = 0;
 	int idx, err;
@@ -422,39 +425,59 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	err = vsvm_prefetch_check_mapped(vm->mm, args->start, end);
 	if (err)
 		goto out_put;
-	before = kvmalloc_array(npages, sizeof(*before), GFP_KERNEL);
-	after = kvmalloc_array(npages, sizeof(*after), GFP_KERNEL);
-	if (!before || !after) {
+
+	/*
+	 * Chunk by chunk, so that the memory used is bounded. A CPU fault
+	 * path may take pages of the next chunk along (its window): the
+	 * next chunk's locations are read before the current one moves.
+	 */
+	n = min(npages, VSVM_PREFETCH_CHUNK);
+	before = kvmalloc_array(n, sizeof(*before), GFP_KERNEL);
+	after = kvmalloc_array(n, sizeof(*after), GFP_KERNEL);
+	next = kvmalloc_array(n, sizeof(*next), GFP_KERNEL);
+	if (!before || !after || !next) {
 		err = -ENOMEM;
 		goto out_put;
 	}
-	err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev), args->start,
-				 npages, before);
-	if (err)
-		goto out_put;
-	memcpy(after, before, npages * sizeof(*after));
+	want = dpagemap ? DRM_VSVM_RESIDENCY_DEVICE(target) :
+			  DRM_VSVM_RESIDENCY_SYSTEM;
+	err = vsvm_residency_get(vm->mm, owner, args->start, n, next);
+	for (done = 0; !err && done < npages; done += n) {
+		unsigned long addr = args->start + (done << PAGE_SHIFT);
 
-	if (dpagemap) {
-		err = vsvm_prefetch_to_vram(vm->mm, dpagemap, target,
-					    args->start, npages, after);
-		want = DRM_VSVM_RESIDENCY_DEVICE(target);
-	} else {
-		err = vsvm_residency_fault_to_ram(vm->mm, args->start, npages,
-						  after);
-		want = DRM_VSVM_RESIDENCY_SYSTEM;
+		n = min(npages - done, VSVM_PREFETCH_CHUNK);
+		swap(before, next);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		if (done + n < npages) {
+			err = vsvm_residency_get(vm->mm, owner,
+						 addr + (n << PAGE_SHIFT),
+						 min(npages - done - n,
+						     VSVM_PREFETCH_CHUNK),
+						 next);
+			if (err)
+				break;
+		}
+		memcpy(after, before, n * sizeof(*after));
+		if (dpagemap)
+			err = vsvm_prefetch_to_vram(vm->mm, dpagemap, target,
+						    addr, n, after);
+		else
+			err = vsvm_residency_fault_to_ram(vm->mm, addr, n,
+							  after);
+		if (!err)
+			err = vsvm_residency_get(vm->mm, owner, addr, n, after);
+		for (i = 0; !err && i < n; i++)
+			if (before[i] != want && after[i] == want &&
+			    before[i] != DRM_VSVM_RESIDENCY_NONE)
+				moved++;
 	}
-	if (err)
-		goto out_put;
-	err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev), args->start,
-				 npages, after);
-	if (err)
-		goto out_put;
-	for (i = 0; i < npages; i++)
-		if (before[i] != want && after[i] == want &&
-		    before[i] != DRM_VSVM_RESIDENCY_NONE)
-			moved++;
-	args->pages_migrated = moved;
+	if (!err)
+		args->pages_migrated = moved;
 out_put:
+	kvfree(next);
 	kvfree(after);
 	kvfree(before);
 	drm_pagemap_put(dpagemap);
