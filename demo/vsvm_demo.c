@@ -140,7 +140,12 @@ static void print_counters(void)
 		"evictions", "evicted_pages", NULL,
 	};
 	static const char *const vram_keys[] = { "used", "free", NULL };
+	static const char *const counters_keys[] = {
+		"execs", "gpu_faults", "pages_to_vram", "pages_to_ram",
+		"migrate_fallbacks", "invalidations", NULL,
+	};
 
+	print_debugfs("counters", counters_keys);
 	print_debugfs("pagemap", pagemap_keys);
 	print_debugfs("vram", vram_keys);
 }

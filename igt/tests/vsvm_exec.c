@@ -46,6 +46,7 @@ struct vsvm_dev {
 static struct vsvm_dev devs[MAX_DEVICES];
 static int n_devs;
 static struct vsvm_dev *dev;
+static __u32 dev_idx;
 static __u32 vm;
 
 enum mem_kind {
@@ -107,7 +108,7 @@ static void mem_alloc(struct mem *m, enum mem_kind kind, size_t size)
 		igt_assert(m->ptr);
 		break;
 	case MEM_ANON:
-		m->ptr = anon_map(size, SZ_4K, &m->map, &m->map_size);
+		m->ptr = anon_map(size, SZ_64K, &m->map, &m->map_size);
 		break;
 	case MEM_THP:
 		m->ptr = anon_map(size, SZ_2M, &m->map, &m->map_size);
@@ -135,6 +136,17 @@ static void mem_free(struct mem *m)
 		igt_assert_eq(munmap(m->map, m->map_size), 0);
 	if (m->fd >= 0)
 		close(m->fd);
+}
+
+/*
+ * Whether the buffer has a VMA of its own: a malloc() chunk shares its VMA
+ * with its neighbours (glibc maps them next to each other and the kernel
+ * merges them), so GPU ranges and CPU faults on the neighbours move parts
+ * of it too, and exact placement and fault counts are not asserted.
+ */
+static bool mem_own_vma(enum mem_kind kind)
+{
+	return kind != MEM_MALLOC;
 }
 
 /* Whether GPU faults migrate the kind to VRAM by default. */
@@ -189,6 +201,51 @@ static bool have_counters(void)
 	return vsvm_counter(dev->minor, "gpu_faults", &v) == 0;
 }
 
+/* The vsvm device index of the node @fd. */
+static __u32 dev_index(int fd)
+{
+	struct drm_vsvm_query_device qd;
+	struct drm_vsvm_query q = {
+		.query = DRM_VSVM_QUERY_DEVICE, .size = sizeof(qd),
+		.data = (uintptr_t)&qd,
+	};
+
+	memset(&qd, 0, sizeof(qd));
+	igt_assert_eq(drmIoctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	return qd.index;
+}
+
+/* Every page wholly inside [@p, @p + @size) is at @want (RESIDENCY). */
+static void assert_residency_fd(int fd, __u32 vm_id, const void *p,
+				size_t size, __u32 want, const char *what)
+{
+	__u64 start = ((uintptr_t)p + SZ_4K - 1) & ~(SZ_4K - 1);
+	__u64 end = ((uintptr_t)p + size) & ~(SZ_4K - 1), i, n;
+	__u32 *locs;
+
+	if (end <= start)
+		return;
+	n = (end - start) / SZ_4K;
+	locs = calloc(n, sizeof(*locs));
+	igt_assert(locs);
+	igt_assert_eq(vsvm_residency(fd, vm_id, start, n, locs), 0);
+	for (i = 0; i < n; i++)
+		igt_assert_f(locs[i] == want,
+			     "%s: page %llu of %llu is at %#x, want %#x\n",
+			     what, (unsigned long long)i,
+			     (unsigned long long)n, locs[i], want);
+	free(locs);
+}
+
+static void assert_residency(const void *p, size_t size, __u32 want,
+			     const char *what)
+{
+	assert_residency_fd(dev->fd, vm, p, size, want, what);
+}
+
+#define IN_VRAM		DRM_VSVM_RESIDENCY_DEVICE(dev_idx)
+#define IN_SYSTEM	DRM_VSVM_RESIDENCY_SYSTEM
+
 /* One GPU write, checked by the CPU and by a GPU read. */
 static void test_once(enum mem_kind kind)
 {
@@ -211,8 +268,13 @@ static void test_once(enum mem_kind kind)
 	igt_assert_eq_u64(out.pages_out, 0);
 	if (kind == MEM_ANON || kind == MEM_THP)
 		igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+	if (mem_own_vma(kind))
+		assert_residency(m.ptr, size,
+				 mem_migrates(kind) ? IN_VRAM : IN_SYSTEM,
+				 "after the GPU write");
 
 	assert_bytes(m.ptr, want, size, "CPU view of the GPU write");
+	assert_residency(m.ptr, size, IN_SYSTEM, "after the CPU read");
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(dev->fd, vm, m.ptr, size, got, NULL), 0);
 	assert_bytes(got, want, size, "GPU read");
@@ -242,9 +304,14 @@ static void test_twice(enum mem_kind kind)
 	igt_assert_lt_u64(0, out.gpu_faults);
 	igt_assert_eq(vsvm_exec_read(dev->fd, vm, m.ptr, size, got, &out), 0);
 	assert_bytes(got, want, size, "GPU read after GPU write");
-	igt_assert_eq_u64(out.gpu_faults, 0);
-	igt_assert_eq_u64(out.pages_in, 0);
-	igt_assert_eq_u64(out.pages_out, 0);
+	if (mem_own_vma(kind)) {
+		igt_assert_eq_u64(out.gpu_faults, 0);
+		igt_assert_eq_u64(out.pages_in, 0);
+		igt_assert_eq_u64(out.pages_out, 0);
+		assert_residency(m.ptr, size,
+				 mem_migrates(kind) ? IN_VRAM : IN_SYSTEM,
+				 "after two EXECs");
+	}
 	assert_bytes(m.ptr, want, size, "CPU view");
 	free(want);
 	free(got);
@@ -673,6 +740,7 @@ static void test_mprotect(void)
 		      -EPERM);
 	igt_assert_eq(vsvm_exec_read(dev->fd, vm, m.ptr, size, buf, NULL), 0);
 	assert_filled(buf, 0x5a, size, "GPU read of read-only memory");
+	assert_residency(m.ptr, size, IN_VRAM, "read-only memory");
 	assert_filled(m.ptr, 0x5a, size, "CPU read of read-only memory");
 
 	/* Write access back: the GPU writes again. */
@@ -733,20 +801,309 @@ static void test_placement(void)
 	igt_assert_eq_u64(counter("gpu_faults") - faults, out.gpu_faults);
 	igt_assert_eq_u64(counter("pages_to_vram") - to_vram, size / SZ_4K);
 	igt_assert_eq_u64(counter("execs") - execs, 1);
+	assert_residency(a.ptr, size, IN_VRAM, "anonymous memory");
 
 	to_vram = counter("pages_to_vram");
 	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, f.ptr, size, 1, 2, &out), 0);
 	igt_assert_lt_u64(0, out.gpu_faults);
 	igt_assert_eq_u64(out.pages_in, 0);
 	igt_assert_eq_u64(counter("pages_to_vram"), to_vram);
+	assert_residency(f.ptr, size, IN_SYSTEM, "file-backed memory");
 
 	/* A CPU access invalidates and takes the anonymous pages back. */
 	inval = counter("invalidations");
 	assert_filled(a.ptr, 1, size, "CPU read of VRAM data");
 	igt_assert_lt_u64(inval, counter("invalidations"));
+	assert_residency(a.ptr, size, IN_SYSTEM, "after the CPU read");
 	assert_filled(f.ptr, 2, size, "CPU read of file data");
 	mem_free(&a);
 	mem_free(&f);
+}
+
+/* MADVISE on the test's VM; -errno where the kernel has none yet. */
+static int vm_madvise(void *start, size_t size, __u32 type, __u32 value)
+{
+	struct drm_vsvm_madvise arg = {
+		.vm_id = vm, .type = type, .start = (uintptr_t)start,
+		.range = size, .value = value,
+	};
+
+	return drmIoctl(dev->fd, DRM_IOCTL_VSVM_MADVISE, &arg) ? -errno : 0;
+}
+
+/* Skip unless MADVISE works (it lands separately). */
+static void require_madvise(void *start, size_t size)
+{
+	igt_require_f(vm_madvise(start, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_DEFAULT) == 0,
+		      "no DRM_IOCTL_VSVM_MADVISE\n");
+}
+
+/* Preferred location SYSTEM keeps anonymous memory out of VRAM. */
+static void test_madvise_system(void)
+{
+	size_t size = 16 * SZ_4K;
+	struct drm_vsvm_exec out;
+	struct mem a, b;
+
+	mem_alloc(&a, MEM_ANON, size);
+	mem_alloc(&b, MEM_ANON, size);
+	require_madvise(a.ptr, size);
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, a.ptr, size, 1, 0x31, &out),
+		      0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, 0);
+	assert_residency(a.ptr, size, IN_SYSTEM, "preferred SYSTEM");
+	assert_filled(a.ptr, 0x31, size, "CPU read of system memory");
+
+	/* In VRAM first; SYSTEM applies from the next fault. */
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, b.ptr, size, 1, 0x32, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+	igt_assert_eq(vm_madvise(b.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	assert_filled(b.ptr, 0x32, size, "CPU read, back from VRAM");
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, b.ptr, size, 1, 0x33, &out),
+		      0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, 0);
+	assert_residency(b.ptr, size, IN_SYSTEM, "preferred SYSTEM later");
+	assert_filled(b.ptr, 0x33, size, "CPU read of system memory");
+	mem_free(&a);
+	mem_free(&b);
+}
+
+/* Atomic modes: DEVICE migrates to VRAM, GLOBAL in place, CPU to RAM. */
+static void test_madvise_atomic(void)
+{
+	size_t size = 16 * SZ_4K, n = size / SZ_4K;
+	struct drm_vsvm_exec out;
+	struct mem a, g, c;
+
+	mem_alloc(&a, MEM_ANON, size);
+	mem_alloc(&g, MEM_ANON, size);
+	mem_alloc(&c, MEM_ANON, size);
+	require_madvise(a.ptr, size);
+
+	/* DEVICE on system-preferred memory: the atomic migrates it. */
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vm_madvise(a.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_DEVICE), 0);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, a.ptr, size, 4, 40, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, a.ptr, size, 4, 2,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 40);
+	igt_assert_eq_u64(out.pages_in, n);
+	assert_residency(a.ptr, size, IN_VRAM, "atomic DEVICE");
+	igt_assert_eq_u32(((__u32 *)a.ptr)[n * 1024 - 1], 42);
+
+	/* GLOBAL on system-preferred memory: in place, no migration. */
+	igt_assert_eq(vm_madvise(g.ptr, size, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				 DRM_VSVM_LOCATION_SYSTEM), 0);
+	igt_assert_eq(vm_madvise(g.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_GLOBAL), 0);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, g.ptr, size, 8, 5,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 0);
+	igt_assert_eq_u64(out.pages_in, 0);
+	igt_assert_eq_u64(out.pages_out, 0);
+	assert_residency(g.ptr, size, IN_SYSTEM, "atomic GLOBAL");
+	igt_assert_eq_u64(((__u64 *)g.ptr)[n * 512 - 1], 5);
+
+	/* CPU on data in VRAM: the atomic takes it to system memory. */
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, c.ptr, size, 8, 7, &out), 0);
+	igt_assert_eq_u64(out.pages_in, n);
+	igt_assert_eq(vm_madvise(c.ptr, size, DRM_VSVM_MADVISE_ATOMIC,
+				 DRM_VSVM_ATOMIC_CPU), 0);
+	/* A CPU touch and a GPU read rebind it under the new mode. */
+	igt_assert_eq_u64(((__u64 *)c.ptr)[0], 7);
+	igt_assert_eq(vsvm_exec_read(dev->fd, vm, c.ptr, 8, &out.result, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, n);
+	igt_assert_eq(vsvm_exec_atomic_inc(dev->fd, vm, c.ptr, size, 8, 1,
+					   &out), 0);
+	igt_assert_eq_u64(out.result, 7);
+	igt_assert_eq_u64(out.pages_out, n);
+	assert_residency(c.ptr, size, IN_SYSTEM, "atomic CPU");
+	igt_assert_eq_u64(((__u64 *)c.ptr)[n * 512 - 1], 8);
+	mem_free(&a);
+	mem_free(&g);
+	mem_free(&c);
+}
+
+/* The tracepoints fire for a GPU fault and its migration. */
+static void test_tracepoints(void)
+{
+	static const char *const tracing = "/sys/kernel/debug/tracing";
+	char path[256], line[512];
+	bool fault = false, migrate = false, inval = false;
+	size_t size = 4 * SZ_4K;
+	struct mem m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/vsvm/enable", tracing);
+	igt_require_f(access(path, W_OK) == 0, "no %s\n", path);
+	f = fopen(path, "w");
+	igt_assert(f && fputs("1", f) >= 0 && fclose(f) == 0);
+	snprintf(path, sizeof(path), "%s/trace", tracing);
+	f = fopen(path, "w");	/* truncates the buffer */
+	igt_assert(f && fclose(f) == 0);
+
+	mem_alloc(&m, MEM_ANON, size);
+	igt_assert_eq(vsvm_exec_fill(dev->fd, vm, m.ptr, size, 1, 9, NULL), 0);
+	assert_filled(m.ptr, 9, size, "CPU read");
+	mem_free(&m);
+
+	f = fopen(path, "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		fault |= !!strstr(line, "vsvm_gpu_fault:");
+		migrate |= strstr(line, "vsvm_migrate_to_devmem:") &&
+			   strstr(line, "err=0");
+		inval |= !!strstr(line, "vsvm_invalidate:");
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/events/vsvm/enable", tracing);
+	f = fopen(path, "w");
+	igt_assert(f && fputs("0", f) >= 0 && fclose(f) == 0);
+	igt_assert_f(fault, "no vsvm_gpu_fault event\n");
+	igt_assert_f(migrate, "no vsvm_migrate_to_devmem event\n");
+	igt_assert_f(inval, "no vsvm_invalidate event\n");
+}
+
+/* Whether the device of @a reaches the VRAM of the device of @b by P2P. */
+static bool p2p_link(const struct vsvm_dev *a, const struct vsvm_dev *b)
+{
+	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
+	struct drm_vsvm_query_peers *peers;
+	__u32 bi = dev_index(b->fd), i;
+	bool ret = false;
+
+	igt_assert_eq(drmIoctl(a->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	peers = calloc(1, q.size);
+	igt_assert(peers);
+	q.data = (uintptr_t)peers;
+	igt_assert_eq(drmIoctl(a->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	for (i = 0; i < peers->num_peers; i++)
+		if (peers->peers[i].index == bi)
+			ret = peers->peers[i].link == DRM_VSVM_LINK_P2P;
+	free(peers);
+	return ret;
+}
+
+/*
+ * Data one device wrote is read right by every other device, which takes
+ * it to its own VRAM (directly from a peer's VRAM, or through system
+ * memory without an interconnect).
+ */
+static void test_cross_device(void)
+{
+	size_t size = 16 * SZ_4K;
+	__u8 *want = malloc(size), *got = malloc(size);
+	__u32 ids[MAX_DEVICES];
+	int i, j;
+
+	igt_require_f(n_devs > 1, "one device\n");
+	for (i = 0; i < n_devs; i++)
+		igt_assert_eq(vsvm_vm_create(devs[i].fd, &ids[i]), 0);
+	for (i = 0; i < n_devs; i++) {
+		for (j = 0; j < n_devs; j++) {
+			__u32 ri = DRM_VSVM_RESIDENCY_DEVICE(dev_index(devs[i].fd));
+			struct drm_vsvm_exec out;
+			struct mem m;
+			__u32 loc;
+
+			if (i == j)
+				continue;
+			mem_alloc(&m, MEM_ANON, size);
+			pattern(want, size, 20 + i * 8 + j);
+			igt_assert_eq(vsvm_exec_write(devs[j].fd, ids[j], m.ptr,
+						      size, want, NULL), 0);
+			igt_assert_eq(vsvm_exec_read(devs[i].fd, ids[i], m.ptr,
+						     size, got, &out), 0);
+			assert_bytes(got, want, size, "read by another device");
+			igt_assert_eq(vsvm_residency(devs[i].fd, ids[i],
+						     (uintptr_t)m.ptr, 1, &loc),
+				      0);
+			igt_assert_f(loc == ri || loc == IN_SYSTEM,
+				     "device %d wrote, device %d read: page at %#x\n",
+				     j, i, loc);
+			if (loc == ri)
+				igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+			igt_assert_eq(vsvm_exec_atomic_inc(devs[j].fd, ids[j],
+							   m.ptr, 8, 8, 1,
+							   &out), 0);
+			igt_assert_eq_u64(out.result, ((__u64 *)want)[0]);
+			((__u64 *)want)[0]++;
+			assert_bytes(m.ptr, want, size, "CPU read");
+			mem_free(&m);
+		}
+	}
+	for (i = 0; i < n_devs; i++)
+		igt_assert_eq(vsvm_vm_destroy(devs[i].fd, ids[i]), 0);
+	free(want);
+	free(got);
+}
+
+/*
+ * ONLY_SYSTEM_PAGES: a device reads a P2P peer's VRAM in place, through
+ * the peer's BAR, without migrating it.
+ */
+static void test_p2p_in_place(void)
+{
+	size_t size = 16 * SZ_4K;
+	__u8 *want = malloc(size), *got = malloc(size);
+	struct vsvm_dev *a = NULL, *b = NULL;
+	struct drm_vsvm_exec out;
+	__u32 ida, idb, ib;
+	struct drm_vsvm_madvise arg;
+	struct mem m;
+	int i, j;
+
+	for (i = 0; i < n_devs && !a; i++)
+		for (j = 0; j < n_devs && !a; j++)
+			if (i != j && p2p_link(&devs[i], &devs[j])) {
+				a = &devs[i];
+				b = &devs[j];
+			}
+	igt_require_f(a, "no P2P pair of devices\n");
+	ib = dev_index(b->fd);
+	igt_assert_eq(vsvm_vm_create(a->fd, &ida), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &idb), 0);
+	mem_alloc(&m, MEM_ANON, size);
+	memset(&arg, 0, sizeof(arg));
+	arg.vm_id = ida;
+	arg.type = DRM_VSVM_MADVISE_MIGRATION_POLICY;
+	arg.start = (uintptr_t)m.ptr;
+	arg.range = size;
+	arg.value = DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES;
+	igt_require_f(drmIoctl(a->fd, DRM_IOCTL_VSVM_MADVISE, &arg) == 0,
+		      "no DRM_IOCTL_VSVM_MADVISE\n");
+
+	pattern(want, size, 30);
+	igt_assert_eq(vsvm_exec_write(b->fd, idb, m.ptr, size, want, &out), 0);
+	igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+	igt_assert_eq(vsvm_exec_read(a->fd, ida, m.ptr, size, got, &out), 0);
+	assert_bytes(got, want, size, "P2P read in place");
+	igt_assert_eq_u64(out.pages_in, 0);
+	assert_residency_fd(a->fd, ida, m.ptr, size,
+			    DRM_VSVM_RESIDENCY_DEVICE(ib), "still in the peer");
+	/* A GPU write through the peer's BAR, seen by the CPU. */
+	igt_assert_eq(vsvm_exec_fill(a->fd, ida, m.ptr, SZ_4K, 1, 0x3c, &out),
+		      0);
+	igt_assert_eq_u64(out.pages_in, 0);
+	memset(want, 0x3c, SZ_4K);
+	assert_bytes(m.ptr, want, size, "CPU read");
+	mem_free(&m);
+	igt_assert_eq(vsvm_vm_destroy(a->fd, ida), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, idb), 0);
+	free(want);
+	free(got);
 }
 
 static void test_all_devices(void)
@@ -766,6 +1123,9 @@ static void test_all_devices(void)
 		igt_assert_eq(vsvm_exec_write(devs[i].fd, id, m.ptr, size, want,
 					      &out), 0);
 		igt_assert_eq_u64(out.pages_in, size / SZ_4K);
+		assert_residency_fd(devs[i].fd, id, m.ptr, size,
+				    DRM_VSVM_RESIDENCY_DEVICE(dev_index(devs[i].fd)),
+				    "in the device's VRAM");
 		igt_assert_eq(vsvm_exec_read(devs[i].fd, id, m.ptr, size, got,
 					     NULL), 0);
 		assert_bytes(got, want, size, "GPU read");
@@ -971,6 +1331,7 @@ igt_main
 		open_devices();
 		igt_require_f(n_devs > 0, "no vsvm device\n");
 		dev = &devs[0];
+		dev_idx = dev_index(dev->fd);
 		igt_assert_eq(vsvm_vm_create(dev->fd, &vm), 0);
 	}
 
@@ -1008,6 +1369,16 @@ igt_main
 		test_threads();
 	igt_subtest("placement-counters")
 		test_placement();
+	igt_subtest("madvise-system")
+		test_madvise_system();
+	igt_subtest("madvise-atomic")
+		test_madvise_atomic();
+	igt_subtest("tracepoints")
+		test_tracepoints();
+	igt_subtest("cross-device")
+		test_cross_device();
+	igt_subtest("p2p-in-place")
+		test_p2p_in_place();
 	igt_subtest("all-devices")
 		test_all_devices();
 	igt_subtest("bad-input")

@@ -134,19 +134,26 @@ static struct drm_pagemap *vsvm_fault_local_pagemap(struct vsvm_device *vdev)
 	return IS_ERR(dpagemap) ? NULL : dpagemap;
 }
 
-/* Whether @range is anonymous private memory inside one VMA. */
-static bool vsvm_fault_migratable(struct vsvm_vm *vm,
-				  struct drm_gpusvm_range *range)
+/*
+ * Whether the VMA holding @va still holds all of @range (an mprotect or
+ * madvise may have split it since the range was made), and whether that
+ * VMA is anonymous private memory, which may migrate.
+ */
+static bool vsvm_fault_range_fits(struct vsvm_vm *vm,
+				  struct drm_gpusvm_range *range,
+				  unsigned long va, bool *migratable)
 {
 	struct vm_area_struct *vma;
-	bool ret;
+	bool fits;
 
 	mmap_read_lock(vm->mm);
-	vma = vma_lookup(vm->mm, drm_gpusvm_range_start(range));
-	ret = vma && vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
-	      drm_gpusvm_range_end(range) <= vma->vm_end;
+	vma = vma_lookup(vm->mm, va);
+	fits = vma && vma->vm_start <= drm_gpusvm_range_start(range) &&
+	       drm_gpusvm_range_end(range) <= vma->vm_end;
+	*migratable = fits && vma_is_anonymous(vma) &&
+		      !(vma->vm_flags & VM_SHARED);
 	mmap_read_unlock(vm->mm);
-	return ret;
+	return fits;
 }
 
 static unsigned long vsvm_fault_npages(struct drm_gpusvm_range *range)
@@ -314,19 +321,23 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 }
 
 /*
- * The range holding @va, inside [@start, @end): a range made before the
- * attributes were split there is unbound and replaced.
+ * The range holding @va, inside [@start, @end) and inside one VMA: a range
+ * made before the attributes or the VMA were split there is unbound and
+ * replaced by one that fits.
  */
 static struct drm_gpusvm_range *
 vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
 		      unsigned long start, unsigned long end,
-		      const struct drm_gpusvm_ctx *ctx)
+		      const struct drm_gpusvm_ctx *ctx, bool *migratable)
 {
 	struct drm_gpusvm_range *range;
 
 	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
-	if (IS_ERR(range) || (drm_gpusvm_range_start(range) >= start &&
-			      drm_gpusvm_range_end(range) <= end))
+	if (IS_ERR(range))
+		return range;
+	if (drm_gpusvm_range_start(range) >= start &&
+	    drm_gpusvm_range_end(range) <= end &&
+	    vsvm_fault_range_fits(vm, range, va, migratable))
 		return range;
 
 	drm_gpusvm_notifier_lock(&vm->svm);
@@ -334,7 +345,10 @@ vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
 		       drm_gpusvm_range_end(range));
 	drm_gpusvm_notifier_unlock(&vm->svm);
 	drm_gpusvm_range_remove(&vm->svm, range);
-	return drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+	if (!IS_ERR(range) && !vsvm_fault_range_fits(vm, range, va, migratable))
+		*migratable = false;
+	return range;
 }
 
 static enum vsvm_pt_atomic vsvm_fault_pt_atomic(const struct vsvm_placement *p)
@@ -403,14 +417,13 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 		return -EINVAL;
 	}
 
-	range = vsvm_fault_find_range(vm, va, start, end, &ctx);
+	range = vsvm_fault_find_range(vm, va, start, end, &ctx, &migratable);
 	if (IS_ERR(range)) {
 		vsvm_attr_put(&attr);
 		return PTR_ERR(range);
 	}
 
 	local = vsvm_fault_local_pagemap(vdev);
-	migratable = vsvm_fault_migratable(vm, range);
 	vsvm_fault_placement(&attr, migratable, false, local, &place);
 	vsvm_fault_placement(&attr, migratable, true, local, &aplace);
 	if (access == VSVM_ACCESS_ATOMIC) {

@@ -295,6 +295,103 @@ out_free:
 EXPORT_SYMBOL_IF_KUNIT(vsvm_residency_get);
 
 /**
+ * vsvm_residency_owner() - the device-private owner of a registered device
+ * @index: the device index
+ *
+ * Return: the owner cookie, only to be compared, or NULL if no device of
+ * that index is registered.
+ */
+void *vsvm_residency_owner(u32 index)
+{
+	void *owner;
+
+	mutex_lock(&vsvm_residency_lock);
+	owner = xa_load(&vsvm_residency_owners, index);
+	mutex_unlock(&vsvm_residency_lock);
+	return owner;
+}
+
+/* Is @loc a page in device memory? */
+static bool vsvm_residency_is_device(u32 loc)
+{
+	return loc == DRM_VSVM_RESIDENCY_OTHER ||
+	       loc >= DRM_VSVM_RESIDENCY_DEVICE(0);
+}
+
+/**
+ * vsvm_residency_fault_to_ram() - migrate device pages back to system memory
+ * @mm: the mm, that of the caller
+ * @start: the first address, page aligned
+ * @npages: the number of pages
+ * @loc: the locations of the pages (vsvm_residency_get())
+ *
+ * Faults every page @loc puts in device memory with HMM and no device
+ * owner, so that the CPU fault path of its pagemap (migrate_to_ram) brings
+ * it back to system memory. Other pages are left alone.
+ *
+ * Return: 0, -EFAULT if a page cannot be faulted, -EINTR, -ENOMEM.
+ */
+int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
+				unsigned long npages, const u32 *loc)
+{
+	struct vsvm_residency_walk *walk;
+	unsigned long done, n, i, *pfns;
+	struct hmm_range range = {
+		.pfn_flags_mask = HMM_PFN_REQ_FAULT,
+	};
+	int err;
+
+	pfns = kvmalloc_array(min(npages, VSVM_RESIDENCY_CHUNK), sizeof(*pfns),
+			      GFP_KERNEL);
+	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
+	if (!pfns || !walk) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	mutex_init(&walk->lock);
+	err = mmu_interval_notifier_insert(&walk->notifier, mm, start,
+					   npages << PAGE_SHIFT,
+					   &vsvm_residency_notifier_ops);
+	if (err)
+		goto out_destroy;
+
+	range.notifier = &walk->notifier;
+	range.hmm_pfns = pfns;
+	for (done = 0; done < npages && !err; done += n) {
+		bool any = false;
+
+		n = min(npages - done, VSVM_RESIDENCY_CHUNK);
+		for (i = 0; i < n; i++)
+			any |= vsvm_residency_is_device(loc[done + i]);
+		if (!any)
+			continue;
+		range.start = start + (done << PAGE_SHIFT);
+		range.end = range.start + (n << PAGE_SHIFT);
+		do {
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				break;
+			}
+			for (i = 0; i < n; i++)
+				pfns[i] = vsvm_residency_is_device(loc[done + i]) ?
+					  HMM_PFN_REQ_FAULT : 0;
+			range.notifier_seq =
+				mmu_interval_read_begin(&walk->notifier);
+			mmap_read_lock(mm);
+			err = hmm_range_fault(&range);
+			mmap_read_unlock(mm);
+		} while (err == -EBUSY);
+	}
+	mmu_interval_notifier_remove(&walk->notifier);
+out_destroy:
+	mutex_destroy(&walk->lock);
+out_free:
+	kfree(walk);
+	kvfree(pfns);
+	return err;
+}
+
+/**
  * vsvm_residency_ioctl() - DRM_IOCTL_VSVM_RESIDENCY
  * @drm: the DRM device
  * @data: the &struct drm_vsvm_residency

@@ -332,6 +332,7 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 	INIT_LIST_HEAD(&vm->link);
 	mmgrab(mm);
 	vm->mm = mm;
+	vsvm_attr_store_init(&vm->attrs, mm);
 
 	err = drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
 			      vsvm_device_owner(vdev), 0, TASK_SIZE,
@@ -370,6 +371,7 @@ static void vsvm_vm_release(struct kref *kref)
 	drm_gpusvm_fini(&vm->svm);
 	mutex_unlock(&vm->lock);
 
+	vsvm_attr_store_fini(&vm->attrs);
 	mmdrop(vm->mm);
 	mutex_destroy(&vm->lock);
 	kfree(vm);

@@ -16,6 +16,7 @@
 #include <drm/drm_pagemap.h>
 #include <drm/vsvm_drm.h>
 
+#include "vsvm_attr.h"
 #include "vsvm_drv.h"
 
 struct drm_device;
@@ -34,8 +35,8 @@ struct seq_file;
  *	callers running in this mm may use the VM
  * @id: the VM id in its file (from 1)
  * @lock: the driver lock of @svm (drm_gpusvm_driver_set_lock()): serializes
- *	GPU faults (find_or_insert, get_pages, bind) and the garbage collector
- *	of this VM. Lock order: @lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
+ *	GPU faults (find_or_insert, migration, get_pages, bind), the garbage
+ *	collector and the GPU work (vsvm_exec.c) of this VM. Lock order: @lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
  * @svm: the SVM mirror of @mm
  * @pt: the GPU page table: index VA >> PAGE_SHIFT, value entries encoding
  *	the device address of the page and whether it is writable (see
@@ -45,6 +46,8 @@ struct seq_file;
  *	Slots are reserved (xa_reserve()) under @lock before the notifier lock
  *	is taken, so a bind never allocates under it.
  * @link: entry in the device's VM list (under &vsvm_device.vm_lock)
+ * @attrs: the memory attributes of its VA (MADVISE), with a lock of its
+ *	own taken under @lock (see &struct vsvm_attr_store)
  */
 struct vsvm_vm {
 	struct kref refcount;
@@ -55,6 +58,7 @@ struct vsvm_vm {
 	struct drm_gpusvm svm;
 	struct xarray pt;
 	struct list_head link;
+	struct vsvm_attr_store attrs;
 };
 
 /**

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsvm: DRM_IOCTL_VSVM_MADVISE, DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS and
+ * DRM_IOCTL_VSVM_PREFETCH.
+ *
+ * MADVISE and QUERY_RANGE_ATTRS work on the VM's attribute store
+ * (vsvm_attr.c). A pagemap fd names a vsvm device's VRAM: it is accepted
+ * when its pagemap has the owner of this device (its own pagemap, or one of
+ * a device of its interconnect group), -ENOLINK otherwise; the store holds
+ * a pagemap reference, so the fd may be closed.
+ *
+ * PREFETCH finds where the pages are (vsvm_residency_get()) and moves the
+ * populated ones: to system memory by faulting the device pages through
+ * HMM without a device owner (their pagemap's migrate_to_ram), to VRAM with
+ * drm_pagemap_populate_mm() over each run of pages of one anonymous
+ * private VMA that are not there yet. Pages in the VRAM of a device
+ * outside the destination's owner group go through system memory first.
+ *
+ * Locking: these ioctls take no driver lock of their own: the attribute
+ * store has its lock, and PREFETCH runs like a CPU access of the process
+ * (mmap_lock for read around each step, taken and dropped by the helpers).
+ */
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
+
+#include "vsvm_attr.h"
+#include "vsvm_drv.h"
+#include "vsvm_madvise.h"
+#include "vsvm_residency.h"
+#include "vsvm_vm.h"
+
+/* How often PREFETCH to VRAM retries a run that raced with the CPU. */
+#define VSVM_PREFETCH_TRIES	8
+
+/*
+ * Validate a page-aligned, nonempty, non-wrapping range of user VA.
+ * Return: 0 or -EINVAL.
+ */
+static int vsvm_check_range(u64 start, u64 range, unsigned long *end)
+{
+	u64 e;
+
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(range) || !range)
+		return -EINVAL;
+	if (check_add_overflow(start, range, &e) || e > ULONG_MAX)
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+/**
+ * vsvm_pagemap_from_fd() - the pagemap of a pagemap fd, for a device
+ * @vdev: the device that will use the pagemap
+ * @fd: the pagemap fd
+ * @index: out: the index of the device whose VRAM the pagemap is
+ *
+ * Return: a pagemap reference, or an ERR_PTR(): -EBADF for an fd that is
+ * not open, -EINVAL for an fd that is not a pagemap fd, -ENOLINK for the
+ * pagemap of a device outside @vdev's interconnect owner group, -ENODEV
+ * for the pagemap of a removed device.
+ */
+struct drm_pagemap *vsvm_pagemap_from_fd(struct vsvm_device *vdev, int fd,
+					 u32 *index)
+{
+	struct drm_pagemap *dpagemap = drm_pagemap_from_fd(fd);
+	struct vsvm_pagemap_dev *pd;
+	int err = 0;
+
+	if (IS_ERR(dpagemap))
+		return dpagemap;
+
+	/*
+	 * Only vsvm pagemaps carry a vsvm owner; this device's own pagemap
+	 * has its owner. Revocation (device removal) is excluded while the
+	 * pagemap's device is looked at.
+	 */
+	if (!dpagemap->pagemap ||
+	    dpagemap->pagemap->owner != vsvm_device_owner(vdev)) {
+		err = -ENOLINK;
+		goto out_put;
+	}
+	down_read(&dpagemap->revoke_sem);
+	pd = to_vsvm_pagemap(dpagemap)->pd;
+	if (dpagemap->revoked)
+		err = -ENODEV;
+	else if (pd == &vdev->pagemap)
+		*index = vdev->index;
+	else if (!pd->drm)
+		err = -ENOLINK;
+	else
+		*index = to_vsvm_device(pd->drm)->index;
+	up_read(&dpagemap->revoke_sem);
+	if (!err)
+		return dpagemap;
+out_put:
+	drm_pagemap_put(dpagemap);
+	return ERR_PTR(err);
+}
+
+static int vsvm_madvise_check_value(u32 type, u32 value)
+{
+	switch (type) {
+	case DRM_VSVM_MADVISE_PREFERRED_LOC:
+		return value <= DRM_VSVM_LOCATION_PAGEMAP_FD ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_MIGRATION_POLICY:
+		return value <= DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_ATOMIC:
+		return value <= DRM_VSVM_ATOMIC_CPU ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * vsvm_madvise_ioctl() - DRM_IOCTL_VSVM_MADVISE
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_madvise
+ * @file: the DRM file
+ *
+ * Return: 0; -EINVAL for nonzero @reserved, an unknown @type or @value, a
+ * nonzero @fd without %DRM_VSVM_LOCATION_PAGEMAP_FD, a bad range or an fd
+ * that is not a pagemap fd; -EBADF for an fd not open; -ENOLINK for the
+ * pagemap of a device without an interconnect to this one; -ENOENT for an
+ * unknown VM; -EACCES from another process; -ENODEV once the device is
+ * gone; -ENOMEM.
+ */
+int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_madvise *args = data;
+	struct drm_pagemap *dpagemap = NULL;
+	bool pagemap_fd = false;
+	struct vsvm_vm *vm;
+	unsigned long end;
+	u32 device = 0;
+	int idx, err;
+
+	if (args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	err = vsvm_madvise_check_value(args->type, args->value);
+	if (err)
+		return err;
+	if (args->type == DRM_VSVM_MADVISE_PREFERRED_LOC &&
+	    args->value == DRM_VSVM_LOCATION_PAGEMAP_FD)
+		pagemap_fd = true;
+	if (args->fd && !pagemap_fd)
+		return -EINVAL;
+	err = vsvm_check_range(args->start, args->range, &end);
+	if (err)
+		return err;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	vm = vsvm_vm_lookup(file, args->vm_id);
+	if (IS_ERR(vm)) {
+		err = PTR_ERR(vm);
+		goto out_exit;
+	}
+	if (pagemap_fd) {
+		dpagemap = vsvm_pagemap_from_fd(vdev, args->fd, &device);
+		if (IS_ERR(dpagemap)) {
+			err = PTR_ERR(dpagemap);
+			goto out_put;
+		}
+	} else if (args->type == DRM_VSVM_MADVISE_PREFERRED_LOC &&
+		   args->value == DRM_VSVM_LOCATION_DEVICE) {
+		device = vdev->index;
+	}
+	err = vsvm_attr_store_set(&vm->attrs, args->start, end, args->type,
+				  args->value, dpagemap, device);
+	drm_pagemap_put(dpagemap);
+out_put:
+	vsvm_vm_put(vm);
+out_exit:
+	drm_dev_exit(idx);
+	return err;
+}
+
+/**
+ * vsvm_query_range_attrs_ioctl() - DRM_IOCTL_VSVM_QUERY_RANGE_ATTRS
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_query_range_attrs
+ * @file: the DRM file
+ *
+ * Return: 0 with the intervals written and counted in @num_attrs (only
+ * counted if it was zero); -ENOSPC with the count in @num_attrs when it is
+ * too small; -EINVAL for nonzero @reserved or a bad range; -EFAULT for a
+ * bad @attrs; -ENOENT, -EACCES, -ENODEV, -ENOMEM.
+ */
+int vsvm_query_range_attrs_ioctl(struct drm_device *drm, void *data,
+				 struct drm_file *file)
+{
+	struct drm_vsvm_query_range_attrs *args = data;
+	struct drm_vsvm_range_attr *out;
+	struct vsvm_vm *vm;
+	unsigned long end;
+	u32 count;
+	int idx, err;
+
+	if (args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	err = vsvm_check_range(args->start, args->range, &end);
+	if (err)
+		return err;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	vm = vsvm_vm_lookup(file, args->vm_id);
+	if (IS_ERR(vm)) {
+		err = PTR_ERR(vm);
+		goto out_exit;
+	}
+	err = vsvm_attr_store_query(&vm->attrs, args->start, end, &out,
+				    &count);
+	vsvm_vm_put(vm);
+	if (err)
+		goto out_exit;
+
+	if (args->num_attrs && args->num_attrs < count) {
+		err = -ENOSPC;
+	} else if (args->num_attrs &&
+		   copy_to_user(u64_to_user_ptr(args->attrs), out,
+				count * sizeof(*out))) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	args->num_attrs = count;
+out_free:
+	kvfree(out);
+out_exit:
+	drm_dev_exit(idx);
+	return err;
+}
+
+/* [@start, @end) must be mapped: -EFAULT otherwise. */
+static int vsvm_prefetch_check_mapped(struct mm_struct *mm,
+				      unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long pos = start;
+	int err = 0;
+
+	mmap_read_lock(mm);
+	while (pos < end) {
+		vma = find_vma(mm, pos);
+		if (!vma || vma->vm_start > pos) {
+			err = -EFAULT;
+			break;
+		}
+		pos = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/*
+ * The end of the anonymous private VMA run holding @addr, clipped to @end,
+ * or 0 if @addr is in no such VMA.
+ */
+static unsigned long vsvm_prefetch_anon_end(struct mm_struct *mm,
+					    unsigned long addr,
+					    unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long ret = 0;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED))
+		ret = min(vma->vm_end, end);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Pages of @loc that should move into the VRAM of device @target. */
+static bool vsvm_prefetch_wants(u32 loc, u32 target)
+{
+	return loc != DRM_VSVM_RESIDENCY_NONE &&
+	       loc != DRM_VSVM_RESIDENCY_DEVICE(target);
+}
+
+static int vsvm_prefetch_to_vram(struct mm_struct *mm,
+				 struct drm_pagemap *dpagemap, u32 target,
+				 unsigned long start, unsigned long npages,
+				 u32 *loc)
+{
+	void *owner = dpagemap->pagemap->owner;
+	unsigned long i, j, vend, rs, re;
+	bool bounce = false;
+	unsigned int tries;
+	int err;
+
+	/* Device pages outside the owner group go to system memory first. */
+	for (i = 0; i < npages; i++) {
+		if (loc[i] == DRM_VSVM_RESIDENCY_OTHER ||
+		    (loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
+		     vsvm_residency_owner(loc[i] -
+					  DRM_VSVM_RESIDENCY_DEVICE(0)) !=
+		     owner)) {
+			bounce = true;
+			break;
+		}
+	}
+	if (bounce) {
+		u32 *other = kvmalloc_array(npages, sizeof(*other), GFP_KERNEL);
+
+		if (!other)
+			return -ENOMEM;
+		for (i = 0; i < npages; i++)
+			other[i] = loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
+				   vsvm_residency_owner(loc[i] -
+					DRM_VSVM_RESIDENCY_DEVICE(0)) == owner ?
+				   DRM_VSVM_RESIDENCY_SYSTEM : loc[i];
+		err = vsvm_residency_fault_to_ram(mm, start, npages, other);
+		kvfree(other);
+		if (err)
+			return err;
+		err = vsvm_residency_get(mm, owner, start, npages, loc);
+		if (err)
+			return err;
+	}
+
+	/* Each run of pages to move within one anonymous private VMA. */
+	for (i = 0; i < npages; i = j) {
+		if (!vsvm_prefetch_wants(loc[i], target)) {
+			j = i + 1;
+			continue;
+		}
+		rs = start + (i << PAGE_SHIFT);
+		vend = vsvm_prefetch_anon_end(mm, rs,
+					      start + (npages << PAGE_SHIFT));
+		if (!vend) {
+			/* Not anonymous private memory: it stays. */
+			j = i + 1;
+			continue;
+		}
+		for (j = i + 1; j < npages &&
+		     start + (j << PAGE_SHIFT) < vend &&
+		     vsvm_prefetch_wants(loc[j], target); j++)
+			;
+		re = start + (j << PAGE_SHIFT);
+		for (tries = 0;; tries++) {
+			err = drm_pagemap_populate_mm(dpagemap, rs, re, mm, 0);
+			if (err != -EBUSY || tries == VSVM_PREFETCH_TRIES)
+				break;
+			cond_resched();
+		}
+		if (err == -EOPNOTSUPP)
+			err = 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * vsvm_prefetch_ioctl() - DRM_IOCTL_VSVM_PREFETCH
+ * @drm: the DRM device
+ * @data: the &struct drm_vsvm_prefetch
+ * @file: the DRM file
+ *
+ * Return: 0 with the pages moved in @pages_migrated; -EINVAL for nonzero
+ * @flags or @reserved, an unknown @location or %DRM_VSVM_LOCATION_DEFAULT,
+ * a nonzero @fd without %DRM_VSVM_LOCATION_PAGEMAP_FD, a bad range or an fd
+ * that is not a pagemap fd; -EBADF, -ENOLINK as for MADVISE; -EFAULT for
+ * VA not mapped; -ENOMEM when the VRAM cannot hold the range; -ENOENT,
+ * -EACCES, -ENODEV, -EINTR, -EBUSY when the pages kept being busy.
+ */
+int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_vsvm_prefetch *args = data;
+	struct drm_pagemap *dpagemap = NULL;
+	unsigned long end, npages, i;
+	u32 *before = NULL, *after = NULL, target = 0, want;
+	struct vsvm_vm *vm;
+	u64 moved = 0;
+	int idx, err;
+
+	if (args->flags || args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	if (args->location != DRM_VSVM_LOCATION_SYSTEM &&
+	    args->location != DRM_VSVM_LOCATION_DEVICE &&
+	    args->location != DRM_VSVM_LOCATION_PAGEMAP_FD)
+		return -EINVAL;
+	if (args->fd && args->location != DRM_VSVM_LOCATION_PAGEMAP_FD)
+		return -EINVAL;
+	err = vsvm_check_range(args->start, args->range, &end);
+	if (err)
+		return err;
+	npages = args->range >> PAGE_SHIFT;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	vm = vsvm_vm_lookup(file, args->vm_id);
+	if (IS_ERR(vm)) {
+		err = PTR_ERR(vm);
+		goto out_exit;
+	}
+	if (args->location == DRM_VSVM_LOCATION_PAGEMAP_FD) {
+		dpagemap = vsvm_pagemap_from_fd(vdev, args->fd, &target);
+	} else if (args->location == DRM_VSVM_LOCATION_DEVICE) {
+		dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+		target = vdev->index;
+	}
+	if (IS_ERR(dpagemap)) {
+		err = PTR_ERR(dpagemap);
+		dpagemap = NULL;
+		goto out_put;
+	}
+
+	err = vsvm_prefetch_check_mapped(vm->mm, args->start, end);
+	if (err)
+		goto out_put;
+	before = kvmalloc_array(npages, sizeof(*before), GFP_KERNEL);
+	after = kvmalloc_array(npages, sizeof(*after), GFP_KERNEL);
+	if (!before || !after) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev), args->start,
+				 npages, before);
+	if (err)
+		goto out_put;
+	memcpy(after, before, npages * sizeof(*after));
+
+	if (dpagemap) {
+		err = vsvm_prefetch_to_vram(vm->mm, dpagemap, target,
+					    args->start, npages, after);
+		want = DRM_VSVM_RESIDENCY_DEVICE(target);
+	} else {
+		err = vsvm_residency_fault_to_ram(vm->mm, args->start, npages,
+						  after);
+		want = DRM_VSVM_RESIDENCY_SYSTEM;
+	}
+	if (err)
+		goto out_put;
+	err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev), args->start,
+				 npages, after);
+	if (err)
+		goto out_put;
+	for (i = 0; i < npages; i++)
+		if (before[i] != want && after[i] == want &&
+		    before[i] != DRM_VSVM_RESIDENCY_NONE)
+			moved++;
+	args->pages_migrated = moved;
+out_put:
+	kvfree(after);
+	kvfree(before);
+	drm_pagemap_put(dpagemap);
+	vsvm_vm_put(vm);
+out_exit:
+	drm_dev_exit(idx);
+	return err;
+}
