@@ -6,7 +6,9 @@
  * buffer and then: has the GPU fill it (the pages migrate to VRAM on the
  * GPU fault), reads it with the CPU (the pages fault back to system
  * memory), has the GPU write and read part of it, prefetches it to system
- * memory and back to VRAM, and checks the data at every step. After each
+ * memory and back to VRAM, and finally has the GPU fill a second buffer of
+ * twice the VRAM, which evicts the first one to system memory; it checks
+ * the data at every step. After each
  * step it prints where every page is (DRM_IOCTL_VSVM_RESIDENCY), what the
  * step cost (the EXEC counters) and the device's debugfs counters.
  *
@@ -298,6 +300,9 @@ int main(int argc, char **argv)
 	struct drm_vsvm_vm_create vc = { 0 };
 	struct drm_vsvm_vm_destroy vd = { 0 };
 	struct drm_vsvm_exec e;
+	__u32 *big_buf;
+	size_t big_size;
+	char *big;
 	long page = sysconf(_SC_PAGESIZE);
 	__u32 *buf, *tmp;
 	char node[PATH_MAX];
@@ -435,6 +440,44 @@ int main(int argc, char **argv)
 	       words - half, "pattern, then 0x600dcafe");
 	residency(buf, npages);
 	print_counters();
+
+	step(8, "back to VRAM, then the GPU fills twice the VRAM: LRU eviction");
+	big_size = 2 * dev.vram_size;
+	big = malloc(big_size + page);
+	if (!big) {
+		printf("  out of memory\n");
+		failed = true;
+	} else if (!prefetch(buf, size, DRM_VSVM_LOCATION_DEVICE, "VRAM")) {
+		big_buf = (void *)(((unsigned long)big + page - 1) &
+				   ~(unsigned long)(page - 1));
+		printf("  second buffer: %p, %llu MiB\n", big_buf,
+		       (unsigned long long)big_size >> 20);
+		e = (struct drm_vsvm_exec){ .op = DRM_VSVM_EXEC_FILL,
+					    .width = 4,
+					    .va = (unsigned long)big_buf,
+					    .size = big_size,
+					    .value = 0xb16b00b5 };
+		if (!exec(&e, "FILL of the second buffer")) {
+			printf("  first buffer:\n");
+			expect(residency(buf, npages) == 0,
+			       "the first buffer was evicted to system memory");
+			printf("  second buffer:\n");
+			expect(residency(big_buf, big_size / page) > 0,
+			       "the second buffer is partly in VRAM");
+			print_counters();
+			for (i = 0; i < half; i++)
+				if (buf[i] != pattern(i))
+					break;
+			expect(i == half &&
+			       first_bad(buf + half, words - half,
+					 0x600dcafe) == words - half,
+			       "the CPU reads the evicted first buffer right");
+			expect(first_bad(big_buf, big_size / sizeof(__u32),
+					 0xb16b00b5) == big_size / sizeof(__u32),
+			       "the CPU reads the second buffer right");
+		}
+	}
+	free(big);
 
 	vd.vm_id = vm_id;
 	err = vsvm_ioctl(DRM_IOCTL_VSVM_VM_DESTROY, &vd);

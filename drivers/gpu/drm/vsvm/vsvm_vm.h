@@ -36,7 +36,8 @@ struct seq_file;
  * @id: the VM id in its file (from 1)
  * @lock: the driver lock of @svm (drm_gpusvm_driver_set_lock()): serializes
  *	GPU faults (find_or_insert, migration, get_pages, bind), the garbage
- *	collector and the GPU work (vsvm_exec.c) of this VM. Lock order: @lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
+ *	collector and the GPU work (vsvm_exec.c) of this VM. Lock order:
+ *	@lock -> mmap_lock -> &drm_gpusvm.notifier_lock.
  * @svm: the SVM mirror of @mm
  * @pt: the GPU page table: index VA >> PAGE_SHIFT, value entries encoding
  *	the device address of the page and whether it is writable (see
