@@ -17,11 +17,16 @@
  * migrating system -> GPU0 -> GPU1 -> system with its residency checked
  * at each step (directly over P2P within the pair, through system memory
  * otherwise), one GPU reading what another wrote, and atomic increments
- * alternating between GPUs with an exact final count.
+ * alternating between GPUs with an exact final count, both GPUs and CPU
+ * threads incrementing the same counters at once; with MADVISE and
+ * PREFETCH: the same migration by pagemap fds, one GPU writing a buffer
+ * advised to the other's VRAM in place, and -ENOLINK for the pagemap fd
+ * of a device without a path.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -979,6 +984,94 @@ static void test_enolink(struct vsvm_dev *a, struct vsvm_dev *b,
 	buf_unmap(buf, size);
 }
 
+#define CC_COUNTERS	8
+#define CC_ROUNDS	64
+
+/* One thread of concurrent-access: a GPU (@d, @vm) or the CPU (@d NULL). */
+struct cc_thread {
+	const struct vsvm_dev *d;
+	__u32 vm;
+	__u64 *ctr;
+	int err;
+	int busy;
+};
+
+static void *cc_thread_fn(void *arg)
+{
+	struct cc_thread *t = arg;
+	int r, c;
+
+	for (r = 0; r < CC_ROUNDS && !t->err; r++) {
+		if (!t->d) {
+			for (c = 0; c < CC_COUNTERS; c++)
+				__atomic_fetch_add(&t->ctr[c], 1,
+						   __ATOMIC_SEQ_CST);
+			usleep(1000);
+			continue;
+		}
+		/* A page the others keep taking away may be busy: again. */
+		for (;;) {
+			int err = vsvm_exec_atomic_inc(t->d->fd, t->vm, t->ctr,
+						       CC_COUNTERS * 8, 8, 1,
+						       NULL);
+
+			if (err != -EBUSY) {
+				t->err = err;
+				break;
+			}
+			t->busy++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Both GPUs and two CPU threads increment the same counters at once:
+ * every increment counts, whatever migrates where meanwhile.
+ */
+static void test_concurrent(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	__u8 *buf = buf_map(PAGE_SZ);
+	struct cc_thread t[4];
+	pthread_t th[4];
+	__u32 vma, vmb;
+	int i;
+
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	memset(buf, 0, PAGE_SZ);
+	memset(t, 0, sizeof(t));
+	t[0].d = a;
+	t[0].vm = vma;
+	t[1].d = b;
+	t[1].vm = vmb;
+	for (i = 0; i < 4; i++) {
+		t[i].ctr = (__u64 *)buf;
+		igt_assert_eq(pthread_create(&th[i], NULL, cc_thread_fn, &t[i]),
+			      0);
+	}
+	for (i = 0; i < 4; i++)
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++)
+		igt_assert_f(!t[i].err, "thread %d: %d\n", i, t[i].err);
+	igt_info("busy retries: GPU0 %d, GPU1 %d\n", t[0].busy, t[1].busy);
+	for (i = 0; i < CC_COUNTERS; i++)
+		igt_assert_eq_u64(((__u64 *)buf)[i], 4 * CC_ROUNDS);
+	/* and the GPUs read the same */
+	for (i = 0; i < 2; i++) {
+		__u64 got[CC_COUNTERS];
+		int c;
+
+		igt_assert_eq(vsvm_exec_read(t[i].d->fd, t[i].vm, buf,
+					     sizeof(got), got, NULL), 0);
+		for (c = 0; c < CC_COUNTERS; c++)
+			igt_assert_eq_u64(got[c], 4 * CC_ROUNDS);
+	}
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, PAGE_SZ);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1061,6 +1154,18 @@ igt_main
 	igt_subtest("coherency-no-path") {
 		igt_require_f(pair[0] && lone, "no device without a path\n");
 		test_coherency(pair[0], lone);
+	}
+
+	igt_describe("Both GPUs of the pair and CPU threads increment at once.");
+	igt_subtest("concurrent-access") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_concurrent(pair[0], pair[1]);
+	}
+
+	igt_describe("The same with a GPU without a path.");
+	igt_subtest("concurrent-access-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_concurrent(pair[0], lone);
 	}
 
 	igt_describe("Atomic increments alternating on the P2P pair.");
