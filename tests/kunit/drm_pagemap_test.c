@@ -757,13 +757,19 @@ static void tpm_peer_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
 
-	/* Moving within B (a new allocation) uses B's own addresses. */
-	kref_put(&tb->ref, tdevmem_free);
-	tb = tdevmem_alloc(test, b, n);
-	KUNIT_ASSERT_EQ(test, tpm_migrate(tb, addr, addr + n * PAGE_SIZE, 0), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_driver), n);
-	tpm_expect_devmem_data(test, tb, n, 0xc0ffee);
+	/*
+	 * Migrating to B again (a new allocation): the pages are already
+	 * there and stay, nothing is copied, and the new allocation, which
+	 * no page took, is released.
+	 */
+	ta = tdevmem_alloc(test, b, n);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(ta, addr, addr + n * PAGE_SIZE, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_driver), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	tpm_expect_where(test, addr, 0, n, 1 + b->id);
+	tpm_expect_devmem_data(test, tb, n, 0xc0ffee);
+	kref_put(&tb->ref, tdevmem_free);
 
 	tpm_expect_user_data(test, addr, n, n, 0xc0ffee);
 	tpm_expect_where(test, addr, 0, n, 0);
