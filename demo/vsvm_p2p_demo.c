@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 	long long p2p_in, p2p_out, s2v, v2s, v2s_c, local, on_b = -1;
 	struct drm_vsvm_exec e;
 	__u32 *buf, *tmp;
+	char *guard;
 	int opt, x, y;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -168,16 +169,20 @@ int main(int argc, char **argv)
 			return 1;
 
 	/*
-	 * A mapping of its own: a malloc'ed buffer shares its VMA, and so its
-	 * GPU ranges, with its neighbours, whose CPU accesses move pages.
+	 * A VMA of its own, between two inaccessible guard pages: a VMA
+	 * shared with neighbours (a malloc'ed buffer's, or an adjacent
+	 * mapping merged into it) shares GPU ranges with them too, and the
+	 * CPU touching a neighbour would move pages of the buffer as well.
 	 */
-	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard = mmap(NULL, size + 2 * page, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	tmp = malloc(size);
-	if (buf == MAP_FAILED || !tmp) {
+	if (guard == MAP_FAILED || !tmp ||
+	    mprotect(guard + page, size, PROT_READ | PROT_WRITE)) {
 		printf("vsvm_p2p_demo: out of memory\n");
 		return 1;
 	}
+	buf = (__u32 *)(guard + page);
 
 	demo_step(1, "the CPU writes a pattern: the buffer is in system memory");
 	for (i = 0; i < words; i++)
@@ -258,7 +263,7 @@ int main(int argc, char **argv)
 	for (x = 0; x < n_devs; x++)
 		demo_close(&devs[x]);
 	free(tmp);
-	munmap(buf, size);
+	munmap(guard, size + 2 * page);
 	printf("\n== vsvm P2P demo: %s\n",
 	       demo_failed ? "FAILED" : "all steps ok");
 	return demo_failed ? 1 : 0;
