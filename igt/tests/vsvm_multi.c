@@ -1072,6 +1072,234 @@ static void test_concurrent(struct vsvm_dev *a, struct vsvm_dev *b)
 	buf_unmap(buf, PAGE_SZ);
 }
 
+/*
+ * Anonymous private memory in a VMA of its own, 64 KiB aligned, so that
+ * GPU ranges (2 MiB, 64 KiB or 4 KiB chunks) split it on 64 KiB
+ * boundaries: a fault on one half never takes pages of the other.
+ * Returns the buffer; *@map and *@map_size are what to munmap.
+ */
+static __u8 *buf_map_aligned(size_t size, __u8 **map, size_t *map_size)
+{
+	const size_t align = 64 * 1024;
+	__u8 *buf;
+
+	*map_size = size + align + 2 * PAGE_SZ;
+	*map = mmap(NULL, *map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	igt_assert(*map != MAP_FAILED);
+	buf = (__u8 *)(((uintptr_t)*map + PAGE_SZ + align - 1) &
+		       ~(uintptr_t)(align - 1));
+	igt_assert_eq(mprotect(buf, size, PROT_READ | PROT_WRITE), 0);
+	return buf;
+}
+
+/* Each half of [@buf, + @npages) at its own place, as @d's VM sees it. */
+static void expect_halves(const struct vsvm_dev *d, __u32 vm, const __u8 *buf,
+			  size_t npages, __u32 first, __u32 second,
+			  const char *what)
+{
+	expect_residency(d, vm, buf, npages / 2, first, what);
+	expect_residency(d, vm, buf + npages / 2 * PAGE_SZ, npages / 2, second,
+			 what);
+}
+
+/*
+ * On-demand migration between GPUs, page range by page range: each GPU
+ * writes its half (faulting it into its VRAM), then each reads the whole
+ * buffer, faulting the other's half over to it: over P2P within the pair
+ * (@direct), through system memory without a path. Data, residency and
+ * path counters checked at every step.
+ */
+static void test_pagefault(struct vsvm_dev *a, struct vsvm_dev *b,
+			   bool direct)
+{
+	const size_t npages = 64, size = npages * PAGE_SZ, half = size / 2;
+	const __u32 on_a = DRM_VSVM_RESIDENCY_DEVICE(a->info.index);
+	const __u32 on_b = DRM_VSVM_RESIDENCY_DEVICE(b->info.index);
+	__u8 *data = malloc(size), *got = malloc(size), *map, *buf;
+	struct paths pa0, pb0, pa1, pb1;
+	size_t map_size;
+	struct drm_vsvm_exec out;
+	__u32 vma, vmb;
+
+	igt_assert(data && got);
+	buf = buf_map_aligned(size, &map, &map_size);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	fill_pattern(data, size, 0xfa17);
+
+	/* each GPU writes its half: GPU faults bring it to its VRAM */
+	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, half, data, &out), 0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, npages / 2);
+	igt_assert_eq(vsvm_exec_write(b->fd, vmb, buf + half, half,
+				      data + half, &out), 0);
+	igt_assert_lt_u64(0, out.gpu_faults);
+	igt_assert_eq_u64(out.pages_in, npages / 2);
+	expect_halves(a, vma, buf, npages, on_a, on_b, "after the writes");
+
+	/* GPU0 reads it all: GPU1's half comes over on demand */
+	paths_read(a, &pa0);
+	paths_read(b, &pb0);
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
+	check_pattern(got, size, 0xfa17, "GPU0 read");
+	igt_assert_lt_u64(0, out.gpu_faults);
+	paths_read(a, &pa1);
+	paths_read(b, &pb1);
+	if (direct) {
+		igt_assert_eq_u64(out.pages_in, npages / 2);
+		expect_residency(b, vmb, buf, npages, on_a, "all on GPU0");
+		igt_assert_eq_u64(pa1.p2p_in - pa0.p2p_in, npages / 2);
+		igt_assert_eq_u64(pb1.p2p_out - pb0.p2p_out, npages / 2);
+		igt_assert_eq_u64(pb1.vram_to_sys, pb0.vram_to_sys);
+		igt_assert_eq_u64(pa1.sys_to_vram, pa0.sys_to_vram);
+	} else {
+		/*
+		 * GPU1's half leaves its VRAM through system memory (HMM
+		 * faults it back for GPU0, which may not take it directly);
+		 * it lands in GPU0's VRAM or stays in system memory.
+		 */
+		igt_assert_eq_u64(pb1.vram_to_sys - pb0.vram_to_sys,
+				  npages / 2);
+		igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram,
+				  out.pages_in);
+		igt_assert_eq_u64(pa1.p2p_in, pa0.p2p_in);
+		igt_assert_eq_u64(pb1.p2p_out, pb0.p2p_out);
+		expect_residency(a, vma, buf, npages / 2, on_a,
+				 "GPU0's half still on GPU0");
+		expect_residency(a, vma, buf + half, npages / 2,
+				 out.pages_in ? on_a :
+				 DRM_VSVM_RESIDENCY_SYSTEM,
+				 "GPU1's half, after GPU0's read");
+	}
+
+	/* GPU1 reads it all: what is in GPU0's VRAM comes over */
+	memset(got, 0, size);
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, &out), 0);
+	check_pattern(got, size, 0xfa17, "GPU1 read");
+	paths_read(b, &pb0);
+	if (direct) {
+		igt_assert_eq_u64(out.pages_in, npages);
+		expect_residency(a, vma, buf, npages, on_b, "all on GPU1");
+		igt_assert_eq_u64(pb0.p2p_in - pb1.p2p_in, npages);
+	} else {
+		igt_assert_eq_u64(pb0.p2p_in, pb1.p2p_in);
+	}
+
+	/* and the CPU faults it all back */
+	check_pattern(buf, size, 0xfa17, "CPU read");
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "back in system memory");
+
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	igt_assert_eq(munmap(map, map_size), 0);
+	free(data);
+	free(got);
+}
+
+/* The preferred location of @d's VM @vm over [@buf, + @size): one interval. */
+static void expect_preferred(const struct vsvm_dev *d, __u32 vm,
+			     const __u8 *buf, size_t size, __u32 loc,
+			     __u32 device)
+{
+	struct drm_vsvm_range_attr attr;
+	__u32 n = 1;
+
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf, size,
+					     &attr, &n), 0);
+	igt_assert_eq_u32(n, 1);
+	igt_assert_eq_u64(attr.start, (uintptr_t)buf);
+	igt_assert_eq_u64(attr.end, (uintptr_t)buf + size);
+	igt_assert_eq_u32(attr.preferred_loc, loc);
+	igt_assert_eq_u32(attr.preferred_device, device);
+}
+
+/*
+ * Conflicting advice: each GPU's VM prefers the other GPU's VRAM for the
+ * same buffer (crossed pagemap fds), and later its own. The advice is per
+ * VM, so neither overrides the other: each access places the buffer where
+ * the accessing VM's advice says, the other VM reads the attributes it set
+ * itself, and the data survives every move.
+ */
+static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t npages = 32, size = npages * PAGE_SZ;
+	const __u32 on_a = DRM_VSVM_RESIDENCY_DEVICE(a->info.index);
+	const __u32 on_b = DRM_VSVM_RESIDENCY_DEVICE(b->info.index);
+	__u8 *buf = buf_map(size), *data = malloc(size), *got = malloc(size);
+	int fa = devmem_open(a), fb = devmem_open(b);
+	__u32 vma, vmb;
+	int round;
+
+	igt_assert(data && got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fb), 0);
+	igt_assert_eq(vsvm_madvise(b->fd, vmb, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_PAGEMAP_FD, fa), 0);
+	expect_preferred(a, vma, buf, size, DRM_VSVM_LOCATION_PAGEMAP_FD,
+			 b->info.index);
+	expect_preferred(b, vmb, buf, size, DRM_VSVM_LOCATION_PAGEMAP_FD,
+			 a->info.index);
+
+	fill_pattern(data, size, 0xc0f1);
+	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, NULL), 0);
+	for (round = 0; round < 4; round++) {
+		/* GPU0's advice: GPU1's VRAM; GPU1's advice: GPU0's */
+		memset(got, 0, size);
+		igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got,
+					     NULL), 0);
+		check_pattern(got, size, 0xc0f1, "GPU0 read");
+		expect_residency(a, vma, buf, npages, on_b,
+				 "placed by GPU0's advice");
+		memset(got, 0, size);
+		igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got,
+					     NULL), 0);
+		check_pattern(got, size, 0xc0f1, "GPU1 read");
+		expect_residency(b, vmb, buf, npages, on_a,
+				 "placed by GPU1's advice");
+	}
+
+	/* now each prefers its own VRAM: the last accessor has it */
+	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_DEVICE, 0), 0);
+	igt_assert_eq(vsvm_madvise(b->fd, vmb, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, size,
+				   DRM_VSVM_LOCATION_DEVICE, 0), 0);
+	expect_preferred(a, vma, buf, size, DRM_VSVM_LOCATION_DEVICE,
+			 a->info.index);
+	expect_preferred(b, vmb, buf, size, DRM_VSVM_LOCATION_DEVICE,
+			 b->info.index);
+	/*
+	 * Advice applies from the next GPU fault: the CPU takes the buffer
+	 * back first, which drops every GPU mapping of it.
+	 */
+	check_pattern(buf, size, 0xc0f1, "CPU read between the advice");
+	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			 "back in system memory");
+	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0xc0f1, "GPU0 read, own advice");
+	expect_residency(b, vmb, buf, npages, on_a, "on GPU0");
+	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
+	check_pattern(got, size, 0xc0f1, "GPU1 read, own advice");
+	expect_residency(a, vma, buf, npages, on_b, "on GPU1");
+	check_pattern(buf, size, 0xc0f1, "CPU read");
+
+	close(fa);
+	close(fb);
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, size);
+	free(data);
+	free(got);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1166,6 +1394,25 @@ igt_main
 	igt_subtest("concurrent-access-no-path") {
 		igt_require_f(pair[0] && lone, "no device without a path\n");
 		test_concurrent(pair[0], lone);
+	}
+
+	igt_describe("Each GPU faults the other's half over to it, over P2P.");
+	igt_subtest("pagefault") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_pagefault(pair[0], pair[1], true);
+	}
+
+	igt_describe("The same with a GPU without a path: via system memory.");
+	igt_subtest("pagefault-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_pagefault(pair[0], lone, false);
+	}
+
+	igt_describe("Crossed MADVISE from two GPUs: per-VM advice, data intact.");
+	igt_subtest("conflict") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_conflict(pair[0], pair[1]);
 	}
 
 	igt_describe("Atomic increments alternating on the P2P pair.");
