@@ -1300,6 +1300,115 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
 	free(got);
 }
 
+/* How long the munmap race runs, and the size of its buffer. */
+#define MR_ROUNDS	30
+#define MR_PAGES	32
+
+struct mr_thread {
+	const struct vsvm_dev *d;
+	__u32 vm;
+	__u8 *buf;
+	int *stop;
+	unsigned long done, faulted;
+	int err;
+};
+
+/* GPU work on the buffer while it is unmapped and mapped again. */
+static void *mr_thread_fn(void *arg)
+{
+	struct mr_thread *t = arg;
+	__u8 got[256];
+	int err;
+
+	while (!__atomic_load_n(t->stop, __ATOMIC_ACQUIRE)) {
+		err = vsvm_exec_fill(t->d->fd, t->vm, t->buf,
+				     MR_PAGES * PAGE_SZ, 1, 0x3c, NULL);
+		if (!err)
+			err = vsvm_exec_read(t->d->fd, t->vm, t->buf,
+					     sizeof(got), got, NULL);
+		if (err == -EFAULT) {
+			t->faulted++;
+			continue;
+		}
+		if (err && err != -EBUSY) {
+			t->err = err;
+			break;
+		}
+		t->done++;
+	}
+	return NULL;
+}
+
+/*
+ * munmap racing GPU faults of two devices and CPU access: while both
+ * GPUs fill the buffer over and over (faulting it into their VRAM and
+ * across), the main thread writes it with the CPU, unmaps it and maps
+ * fresh memory at the same address. Every EXEC must succeed or fail with
+ * -EFAULT (the memory was not mapped) or -EBUSY (it kept being
+ * invalidated), never hang or fail otherwise; afterwards both GPUs and the
+ * CPU see the same, newly written data, and nothing lingers in VRAM after
+ * the final munmap.
+ */
+static void test_munmap_race(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t size = MR_PAGES * PAGE_SZ;
+	__u8 *buf = buf_map(size), *got = malloc(size);
+	struct mr_thread t[2];
+	pthread_t th[2];
+	int stop = 0, i, round;
+	__u32 loc[MR_PAGES];
+
+	igt_assert(got);
+	memset(t, 0, sizeof(t));
+	t[0].d = a;
+	t[1].d = b;
+	igt_assert_eq(vsvm_vm_create(a->fd, &t[0].vm), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &t[1].vm), 0);
+	for (i = 0; i < 2; i++) {
+		t[i].buf = buf;
+		t[i].stop = &stop;
+		igt_assert_eq(pthread_create(&th[i], NULL, mr_thread_fn, &t[i]),
+			      0);
+	}
+	for (round = 0; round < MR_ROUNDS; round++) {
+		memset(buf, round, size);
+		igt_assert_eq(munmap(buf, size), 0);
+		usleep(1000);
+		igt_assert(mmap(buf, size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				0) == buf);
+		usleep(20000);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 2; i++)
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	igt_info("GPU0: %lu done, %lu -EFAULT; GPU1: %lu done, %lu -EFAULT\n",
+		 t[0].done, t[0].faulted, t[1].done, t[1].faulted);
+	for (i = 0; i < 2; i++)
+		igt_assert_f(!t[i].err, "GPU%d: %d\n", i, t[i].err);
+	igt_assert_lt_u64(0, t[0].done + t[1].done);
+
+	/* the last mapping is what everyone sees */
+	fill_pattern(buf, size, 0x3ace);
+	for (i = 0; i < 2; i++) {
+		memset(got, 0, size);
+		igt_assert_eq(vsvm_exec_read(t[i].d->fd, t[i].vm, buf, size,
+					     got, NULL), 0);
+		check_pattern(got, size, 0x3ace, "GPU read after the race");
+	}
+	check_pattern(buf, size, 0x3ace, "CPU read after the race");
+
+	/* gone with the mapping: nothing is left anywhere */
+	buf_unmap(buf, size);
+	igt_assert_eq(vsvm_residency(a->fd, t[0].vm, (uintptr_t)buf,
+				     MR_PAGES, loc), 0);
+	for (i = 0; i < MR_PAGES; i++)
+		igt_assert_eq_u32(loc[i], DRM_VSVM_RESIDENCY_NONE);
+	for (i = 0; i < 2; i++)
+		igt_assert_eq(vsvm_vm_destroy(t[i].d->fd, t[i].vm), 0);
+	free(got);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1413,6 +1522,18 @@ igt_main
 		igt_require_f(pair[0], "no P2P pair\n");
 		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
 		test_conflict(pair[0], pair[1]);
+	}
+
+	igt_describe("munmap racing GPU faults of both GPUs and the CPU.");
+	igt_subtest("munmap-race") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		test_munmap_race(pair[0], pair[1]);
+	}
+
+	igt_describe("The same with a GPU without a path.");
+	igt_subtest("munmap-race-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		test_munmap_race(pair[0], lone);
 	}
 
 	igt_describe("Atomic increments alternating on the P2P pair.");
