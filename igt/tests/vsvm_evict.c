@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "igt.h"
+#include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
@@ -54,24 +55,18 @@ static int vsvm_raw(int fd, unsigned long req, void *arg)
 	return ret ? errno : 0;
 }
 
+/* The device's debugfs directory, or "" without debugfs. */
 static void find_debugfs(struct evict_dev *d)
 {
-	char link[PATH_MAX], path[PATH_MAX];
-	const char *base;
-	ssize_t len;
+	char *slash;
 
-	d->debugfs[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device",
-		 d->minor);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0)
+	if (vsvm_debugfs_path(d->minor, "pagemap", d->debugfs,
+			      sizeof(d->debugfs))) {
+		d->debugfs[0] = '\0';
 		return;
-	link[len] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%.200s", base);
-	if (access(path, R_OK) == 0)
-		snprintf(d->debugfs, sizeof(d->debugfs), "%s", path);
+	}
+	slash = strrchr(d->debugfs, '/');
+	*slash = '\0';
 }
 
 /* A counter of the device's debugfs pagemap file. */

@@ -20,6 +20,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
@@ -38,27 +39,13 @@ static int n_devs;
 
 static void vsvm_find_debugfs(struct vsvm_dev *d)
 {
-	char link[PATH_MAX], path[PATH_MAX];
-	const char *base;
-	ssize_t len;
-
+	if (!vsvm_debugfs_path(d->minor, "vms", d->vms_path,
+			       sizeof(d->vms_path)))
+		return;
 	d->vms_path[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device",
-		 d->minor);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0)
-		return;
-	link[len] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%.200s/vms", base);
-	if (access(path, R_OK) == 0) {
-		snprintf(d->vms_path, sizeof(d->vms_path), "%s", path);
-		return;
-	}
 	/* With debugfs mounted and readable, the file must be there. */
 	igt_assert_f(access("/sys/kernel/debug/dri", R_OK) != 0,
-		     "renderD%d: no %s\n", d->minor, path);
+		     "renderD%d: no debugfs vms file\n", d->minor);
 	igt_debug("renderD%d: no debugfs\n", d->minor);
 }
 
@@ -127,31 +114,14 @@ static int vsvm_raw(int fd, unsigned long req, void *arg)
 	return ret ? errno : 0;
 }
 
-static int vsvm_vm_create(int fd, __u32 *id)
-{
-	struct drm_vsvm_vm_create c = { 0 };
-	int err = vsvm_raw(fd, DRM_IOCTL_VSVM_VM_CREATE, &c);
-
-	if (!err)
-		*id = c.vm_id;
-	return err;
-}
-
 static __u32 vsvm_vm_create_ok(int fd)
 {
 	__u32 id = 0;
-	int err = vsvm_vm_create(fd, &id);
+	int err = -vsvm_vm_create(fd, &id);
 
 	igt_assert_f(!err, "VM_CREATE: %s\n", strerror(err));
 	igt_assert_neq_u32(id, 0);
 	return id;
-}
-
-static int vsvm_vm_destroy(int fd, __u32 id)
-{
-	struct drm_vsvm_vm_destroy d = { .vm_id = id };
-
-	return vsvm_raw(fd, DRM_IOCTL_VSVM_VM_DESTROY, &d);
 }
 
 static void vsvm_expect_errno(int got, int want, const struct vsvm_dev *d,
@@ -173,12 +143,12 @@ static void vsvm_test_create_destroy(const struct vsvm_dev *d)
 	igt_assert_neq_u32(a, b);
 	vsvm_expect_live(d, live, 2);
 
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, a), 0, d, "destroy a");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, a), ENOENT, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, a), 0, d, "destroy a");
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, a), ENOENT, d,
 			  "double destroy");
 	vsvm_expect_live(d, live, 1);
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, b), 0, d, "destroy b");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, b), ENOENT, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, b), 0, d, "destroy b");
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, b), ENOENT, d,
 			  "double destroy b");
 	vsvm_expect_live(d, live, 0);
 }
@@ -189,9 +159,9 @@ static void vsvm_test_per_file(const struct vsvm_dev *d)
 	int fd2 = vsvm_reopen(d);
 	__u32 a = vsvm_vm_create_ok(d->fd);
 
-	vsvm_expect_errno(vsvm_vm_destroy(fd2, a), ENOENT, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(fd2, a), ENOENT, d,
 			  "destroy through another file");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, a), 0, d, "destroy");
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, a), 0, d, "destroy");
 	close(fd2);
 }
 
@@ -221,19 +191,19 @@ static void vsvm_test_limit(const struct vsvm_dev *d)
 	vsvm_expect_live(d, live, DRM_VSVM_VM_MAX_PER_FILE);
 
 	/* Another file has its own budget. */
-	igt_assert_eq(vsvm_vm_destroy(d->fd, vsvm_vm_create_ok(d->fd)), 0);
+	igt_assert_eq(-vsvm_vm_destroy(d->fd, vsvm_vm_create_ok(d->fd)), 0);
 
 	/* Freeing one makes room for exactly one. */
-	igt_assert_eq(vsvm_vm_destroy(fd, ids[7]), 0);
+	igt_assert_eq(-vsvm_vm_destroy(fd, ids[7]), 0);
 	ids[7] = vsvm_vm_create_ok(fd);
-	vsvm_expect_errno(vsvm_vm_create(fd, &c.vm_id), ENOSPC, d,
+	vsvm_expect_errno(-vsvm_vm_create(fd, &c.vm_id), ENOSPC, d,
 			  "create above the limit again");
 
 	for (i = 0; i < DRM_VSVM_VM_MAX_PER_FILE; i++)
-		vsvm_expect_errno(vsvm_vm_destroy(fd, ids[i]), 0, d,
+		vsvm_expect_errno(-vsvm_vm_destroy(fd, ids[i]), 0, d,
 				  "destroy all");
 	for (i = 0; i < DRM_VSVM_VM_MAX_PER_FILE; i++)
-		vsvm_expect_errno(vsvm_vm_destroy(fd, ids[i]), ENOENT, d,
+		vsvm_expect_errno(-vsvm_vm_destroy(fd, ids[i]), ENOENT, d,
 				  "destroy all again");
 	vsvm_expect_live(d, live, 0);
 	close(fd);
@@ -256,10 +226,10 @@ static void vsvm_test_close(const struct vsvm_dev *d)
 
 	/* A new file works, and knows nothing of the old ids. */
 	fd = vsvm_reopen(d);
-	vsvm_expect_errno(vsvm_vm_destroy(fd, id), ENOENT, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(fd, id), ENOENT, d,
 			  "old id in a new file");
 	id = vsvm_vm_create_ok(fd);
-	vsvm_expect_errno(vsvm_vm_destroy(fd, id), 0, d, "destroy");
+	vsvm_expect_errno(-vsvm_vm_destroy(fd, id), 0, d, "destroy");
 	close(fd);
 	vsvm_expect_live(d, live, 0);
 }
@@ -279,14 +249,14 @@ static void vsvm_test_fork(const struct vsvm_dev *d)
 
 		close(pipefd[0]);
 		/* The parent's VM is out of reach, however often asked. */
-		vsvm_expect_errno(vsvm_vm_destroy(d->fd, parent_vm), EACCES,
+		vsvm_expect_errno(-vsvm_vm_destroy(d->fd, parent_vm), EACCES,
 				  d, "child destroys the parent's VM");
-		vsvm_expect_errno(vsvm_vm_destroy(d->fd, parent_vm), EACCES,
+		vsvm_expect_errno(-vsvm_vm_destroy(d->fd, parent_vm), EACCES,
 				  d, "child destroys the parent's VM again");
 		/* Its own VMs are its own. */
 		mine = vsvm_vm_create_ok(d->fd);
 		igt_assert_neq_u32(mine, parent_vm);
-		vsvm_expect_errno(vsvm_vm_destroy(d->fd, mine), 0, d,
+		vsvm_expect_errno(-vsvm_vm_destroy(d->fd, mine), 0, d,
 				  "child destroys its VM");
 		/* One left behind for the parent to try. */
 		left = vsvm_vm_create_ok(d->fd);
@@ -302,11 +272,11 @@ static void vsvm_test_fork(const struct vsvm_dev *d)
 	vsvm_expect_live(d, live, 2);
 
 	/* The child is gone: its VM stays out of the parent's reach. */
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, child_vm), EACCES, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, child_vm), EACCES, d,
 			  "parent destroys the child's VM");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, parent_vm), 0, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, parent_vm), 0, d,
 			  "parent destroys its VM");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, parent_vm), ENOENT, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, parent_vm), ENOENT, d,
 			  "parent destroys its VM twice");
 	vsvm_expect_live(d, live, 1);
 }
@@ -391,8 +361,8 @@ static void vsvm_test_bad_args(const struct vsvm_dev *d)
 
 	/* Both VMs survived every failed call. */
 	vsvm_expect_live(d, live, 2);
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, vm), 0, d, "destroy vm");
-	vsvm_expect_errno(vsvm_vm_destroy(d->fd, other), 0, d,
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, vm), 0, d, "destroy vm");
+	vsvm_expect_errno(-vsvm_vm_destroy(d->fd, other), 0, d,
 			  "destroy other");
 	vsvm_expect_live(d, live, 0);
 }
