@@ -12,7 +12,11 @@
 #                   the rig; fails on any failed test or kernel report
 #   make static     the static checks alone
 #   make igt-selftest  the igt library's self-test, on the host
-#   make test       the rig tests alone
+#   make test       the rig tests alone; ONLY='name ...' runs only those
+#                   KUnit modules / igt binaries, SEED=N replays a seed
+#   make stress     the adversarial harness (fuzzer, torture, fault
+#                   injection) for DURATION seconds (default 600) in the
+#                   rig, SEED=N to replay
 #   make clean
 
 # KDIR: the kernel build to build against. Default: the rig kernel, built
@@ -28,7 +32,7 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt demo igt-selftest run shell check static test clean
+.PHONY: all modules igt demo igt-selftest run shell check static test stress clean
 
 all: modules igt demo
 
@@ -50,8 +54,14 @@ shell: all
 static:
 	tools/check-static.sh
 
+RIG_TEST_OPTS = $(if $(ONLY),--only "$(ONLY)") $(if $(SEED),--seed $(SEED))
+DURATION ?= 600
+
 test: all
-	tools/rig/run.sh --test
+	tools/rig/run.sh --test $(RIG_TEST_OPTS)
+
+stress: all
+	tools/rig/run.sh --stress $(DURATION) $(RIG_TEST_OPTS)
 
 # The igt library's own tests run on the host.
 igt-selftest:

@@ -17,9 +17,18 @@
 #   run.sh --cmd 'CMD'     run CMD in the guest and exit
 #   run.sh --test          run every KUnit module and igt test; summary,
 #                          non-zero exit on any failure or kernel report
+#   run.sh --stress SECS   run the adversarial harness (igt binaries named in
+#                          STRESS_TESTS below) for about SECS seconds in all,
+#                          judged as --test
 # Options: --cpu MODEL (e.g. EPYC: the lone device gets a P2P path through
 # the host bridge), --bar-mb N (ivshmem memory BAR size, default 64),
-# --sysmem-devices N, --timeout SECONDS.
+# --sysmem-devices N, --timeout SECONDS, --only 'NAME ...' (--test and
+# --stress: run only the KUnit modules and igt binaries of these names),
+# --seed N (the seed of the randomised tests; default: a new one each run,
+# printed, so that a failure replays with --seed).
+#
+# Only one guest runs at a time on a machine (a lock under the cache
+# directory): two TCG guests on two cores would only slow each other down.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -29,6 +38,11 @@ CPU=""
 BAR_MB=64
 SYSMEM_DEVICES=2
 TIMEOUT=""
+ONLY=""
+SEED=""
+STRESS_SECONDS=0
+# The harness, run by --stress; --test runs a bounded slice of each.
+STRESS_TESTS="vsvm_fuzz vsvm_torture vsvm_faultinject"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--test) MODE=test ;;
@@ -38,11 +52,25 @@ while [ $# -gt 0 ]; do
 	--bar-mb) BAR_MB=$2; shift ;;
 	--sysmem-devices) SYSMEM_DEVICES=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
+	--only) ONLY=$2; shift ;;
+	--seed) SEED=$2; shift ;;
+	--stress) MODE=test; STRESS_SECONDS=$2; shift
+		  [ -n "$ONLY" ] || ONLY=$STRESS_TESTS ;;
 	*) rig_die "unknown option $1 (see the header of $0)" ;;
 	esac
 	shift
 done
 [ -n "$TIMEOUT" ] || { [ "$MODE" = shell ] && TIMEOUT=86400 || TIMEOUT=900; }
+case "$STRESS_SECONDS" in
+''|*[!0-9]*) rig_die "--stress takes a number of seconds" ;;
+esac
+# The guest boots, sets up and scans for leaks besides the stress time.
+[ "$STRESS_SECONDS" -eq 0 ] || TIMEOUT=$((STRESS_SECONDS * 2 + 600))
+[ -n "$SEED" ] || SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+case "$SEED" in
+''|*[!0-9]*) rig_die "--seed takes a number" ;;
+esac
+echo "rig: seed $SEED (replay with --seed $SEED)"
 
 KDIR=${KDIR:-$("$RIG_DIR/build-kernel.sh")}
 OUT=$BUILD_DIR/rig
@@ -79,6 +107,9 @@ cat > "$STAGE/rig/params" <<PARAMS
 VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES"
 EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
+RIG_ONLY="$ONLY"
+export VSVM_SEED=$SEED
+export VSVM_STRESS_SECONDS=$STRESS_SECONDS
 PARAMS
 (cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
 
@@ -101,6 +132,14 @@ for i in 0 1 2; do
 	       -device "ivshmem-plain,memdev=vram$i,bus=${bus[$i]}")
 done
 [ -z "$CPU" ] || QEMU+=(-cpu "$CPU")
+
+# One guest at a time (see the header).
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/rig.lock"
+if ! flock -n 9; then
+	echo "rig: waiting for another guest on this machine to finish"
+	flock 9
+fi
 
 case "$MODE" in
 test)
