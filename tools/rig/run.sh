@@ -71,6 +71,13 @@ case "$SEED" in
 ''|*[!0-9]*) rig_die "--seed takes a number" ;;
 esac
 echo "rig: seed $SEED (replay with --seed $SEED)"
+# --stress: the time is shared among the harness binaries that run.
+STRESS_SECONDS_EACH=0
+if [ "$STRESS_SECONDS" -gt 0 ]; then
+	n=$(echo $ONLY | wc -w)
+	STRESS_SECONDS_EACH=$((STRESS_SECONDS / (n > 0 ? n : 1)))
+	[ "$STRESS_SECONDS_EACH" -gt 0 ] || STRESS_SECONDS_EACH=1
+fi
 
 KDIR=${KDIR:-$("$RIG_DIR/build-kernel.sh")}
 OUT=$BUILD_DIR/rig
@@ -109,7 +116,7 @@ EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 RIG_ONLY="$ONLY"
 export VSVM_SEED=$SEED
-export VSVM_STRESS_SECONDS=$STRESS_SECONDS
+export VSVM_STRESS_SECONDS=$STRESS_SECONDS_EACH
 PARAMS
 (cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
 
