@@ -8,7 +8,7 @@
 #include "igt.h"
 #include "vsvm_stress.h"
 
-static uint64_t vsvm_stress_env(const char *name, uint64_t dflt)
+static __u64 vsvm_stress_env(const char *name, __u64 dflt)
 {
 	const char *s = getenv(name);
 	char *end;
@@ -37,8 +37,8 @@ void vsvm_stress_init(struct vsvm_stress *st, const char *name,
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st->seed = vsvm_stress_env("VSVM_SEED",
-				   (uint64_t)now.tv_sec * 1000000007ull +
-				   (uint64_t)now.tv_nsec);
+				   (__u64)now.tv_sec * 1000000007ull +
+				   (__u64)now.tv_nsec);
 	st->seconds = vsvm_stress_env("VSVM_STRESS_SECONDS", 0);
 	if (!st->seconds)
 		st->seconds = slice_seconds;
@@ -71,9 +71,9 @@ bool vsvm_stress_running(const struct vsvm_stress *st)
  *
  * Return: a seed that depends only on @st->seed and @stream.
  */
-uint64_t vsvm_stress_subseed(const struct vsvm_stress *st, uint64_t stream)
+__u64 vsvm_stress_subseed(const struct vsvm_stress *st, __u64 stream)
 {
-	uint64_t state = st->seed ^ (stream * 0x9e3779b97f4a7c15ull);
+	__u64 state = st->seed ^ (stream * 0x9e3779b97f4a7c15ull);
 
 	return vsvm_rand(&state);
 }
@@ -84,9 +84,9 @@ uint64_t vsvm_stress_subseed(const struct vsvm_stress *st, uint64_t stream)
  *
  * Return: 64 pseudo-random bits.
  */
-uint64_t vsvm_rand(uint64_t *state)
+__u64 vsvm_rand(__u64 *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	__u64 z = (*state += 0x9e3779b97f4a7c15ull);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -100,7 +100,7 @@ uint64_t vsvm_rand(uint64_t *state)
  *
  * Return: a number in [0, @n).
  */
-uint64_t vsvm_rand_below(uint64_t *state, uint64_t n)
+__u64 vsvm_rand_below(__u64 *state, __u64 n)
 {
 	return vsvm_rand(state) % n;
 }

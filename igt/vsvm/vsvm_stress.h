@@ -12,7 +12,7 @@
 #define VSVM_STRESS_H
 
 #include <stdbool.h>
-#include <stdint.h>
+#include <linux/types.h>
 #include <time.h>
 
 /**
@@ -22,7 +22,7 @@
  * @end: CLOCK_MONOTONIC time at which vsvm_stress_running() turns false
  */
 struct vsvm_stress {
-	uint64_t seed;
+	__u64 seed;
 	unsigned int seconds;
 	struct timespec end;
 };
@@ -30,8 +30,8 @@ struct vsvm_stress {
 void vsvm_stress_init(struct vsvm_stress *st, const char *name,
 		      unsigned int slice_seconds);
 bool vsvm_stress_running(const struct vsvm_stress *st);
-uint64_t vsvm_stress_subseed(const struct vsvm_stress *st, uint64_t stream);
-uint64_t vsvm_rand(uint64_t *state);
-uint64_t vsvm_rand_below(uint64_t *state, uint64_t n);
+__u64 vsvm_stress_subseed(const struct vsvm_stress *st, __u64 stream);
+__u64 vsvm_rand(__u64 *state);
+__u64 vsvm_rand_below(__u64 *state, __u64 n);
 
 #endif
