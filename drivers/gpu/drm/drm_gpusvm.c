@@ -901,6 +901,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 	struct device *dev = gpusvm->drm->dev;
 	struct drm_pagemap *dpagemap = NULL;
 	unsigned long i, nsys = 0, ndev = 0;
+	bool writable = true;
 	int err;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
@@ -914,6 +915,12 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			err = -EFAULT;
 			goto err_unmap;
 		}
+		/*
+		 * The range is writable only if every page is: the CPU page
+		 * table decides, not the access that faulted.
+		 */
+		if (!(pfns[i] & HMM_PFN_WRITE))
+			writable = false;
 		page = hmm_pfn_to_page(pfns[i]);
 		order = drm_gpusvm_clamp_order(hmm_pfn_to_map_order(pfns[i]),
 					       i, npages);
@@ -965,7 +972,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 
 	range->flags.has_dma_mapping = !!nsys;
 	range->flags.has_devmem_pages = !!ndev;
-	range->flags.read_only = ctx->read_only;
+	range->flags.read_only = ctx->read_only || !writable;
 	range->dpagemap = dpagemap;
 	return 0;
 
@@ -973,6 +980,57 @@ err_unmap:
 	drm_gpusvm_unmap_entries(gpusvm, range, i);
 	range->dpagemap = NULL;
 	return err;
+}
+
+/*
+ * For a write, every page must come back writable. hmm_range_fault() does
+ * not fault a device-private page of the caller's owner group even when
+ * write access is requested: it reports it as it is, without
+ * HMM_PFN_WRITE when its entry is read-only. That is the case after fork()
+ * (the page is shared copy-on-write with another process) and after an
+ * mprotect() that took write access away. Writing such a page would write
+ * another process's memory, or memory the VMA forbids writing.
+ *
+ * Fault the runs of such pages again with no device-private owner: the
+ * CPU fault path then migrates them to system memory
+ * (&dev_pagemap_ops.migrate_to_ram) and breaks the copy-on-write sharing,
+ * exactly as for a CPU write, or fails with -EPERM where the VMA is not
+ * writable. The caller then collects the range again.
+ *
+ * Return: 0 if every page was writable, -EAGAIN if pages were faulted (the
+ * caller starts again), or the error of hmm_range_fault().
+ */
+static int drm_gpusvm_break_cow(struct hmm_range *hmm_range,
+				unsigned long npages)
+{
+	struct hmm_range sub = {
+		.notifier = hmm_range->notifier,
+		.notifier_seq = hmm_range->notifier_seq,
+		.default_flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
+		.dev_private_owner = NULL,
+	};
+	unsigned long i, run;
+	int err, ret = 0;
+
+	for (i = 0; i < npages; i = run + 1) {
+		if (hmm_range->hmm_pfns[i] & HMM_PFN_WRITE) {
+			run = i;
+			continue;
+		}
+		for (run = i + 1; run < npages; run++)
+			if (hmm_range->hmm_pfns[run] & HMM_PFN_WRITE)
+				break;
+		sub.start = hmm_range->start + (i << PAGE_SHIFT);
+		sub.end = hmm_range->start + (run << PAGE_SHIFT);
+		/* The pfns are collected again by the caller: reuse them. */
+		sub.hmm_pfns = hmm_range->hmm_pfns + i;
+		err = hmm_range_fault(&sub);
+		/* -EBUSY: an invalidation came; the caller starts again. */
+		if (err && err != -EBUSY)
+			return err;
+		ret = -EAGAIN;
+	}
+	return ret;
 }
 
 /* Whether the pages already held satisfy @ctx. Notifier lock held. */
@@ -1069,10 +1127,14 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 		hmm_range.notifier_seq = mmu_interval_read_begin(mni);
 		mmap_read_lock(mm);
 		err = hmm_range_fault(&hmm_range);
+		if (!err && !ctx->read_only)
+			err = drm_gpusvm_break_cow(&hmm_range, npages);
 		mmap_read_unlock(mm);
-		if (err == -EBUSY) {
-			if (time_after(jiffies, timeout))
+		if (err == -EBUSY || err == -EAGAIN) {
+			if (time_after(jiffies, timeout)) {
+				err = -EBUSY;
 				break;
+			}
 			continue;
 		}
 		if (err)
