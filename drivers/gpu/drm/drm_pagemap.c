@@ -482,6 +482,54 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 	return 0;
 }
 
+/*
+ * Whether a collected page of a writable mapping is mapped read-only: then
+ * it may be shared copy-on-write with another process (after fork()), or
+ * be a KSM page.
+ */
+static bool drm_pagemap_src_shared(const unsigned long *src,
+				   unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(src[i]) &&
+		    !(src[i] & MIGRATE_PFN_WRITE))
+			return true;
+	return false;
+}
+
+/*
+ * Make the read-only pages of @src this process's own, as a CPU write
+ * would: a write fault breaks the copy-on-write sharing (a device page is
+ * first migrated back to system memory by its pagemap, a second fault then
+ * breaks the sharing). The mmap lock stays held throughout.
+ */
+static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
+				 const unsigned long *src, unsigned long npages)
+{
+	unsigned long i;
+	int pass, err;
+
+	/* migrate_vma_pages() cleared MIGRATE_PFN_MIGRATE: not checked. */
+	for (i = 0; i < npages; i++) {
+		if (!migrate_pfn_to_page(src[i]) ||
+		    (src[i] & MIGRATE_PFN_WRITE))
+			continue;
+		for (pass = 0; pass < 2; pass++) {
+			err = fixup_user_fault(mm, start + i * PAGE_SIZE,
+					       FAULT_FLAG_WRITE |
+					       FAULT_FLAG_REMOTE, NULL);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* How often a migration breaks copy-on-write sharing before it gives up. */
+#define DRM_PAGEMAP_COW_TRIES 2
+
 /**
  * drm_pagemap_migrate_to_devmem() - migrate a range of an mm to device memory
  * @devmem_allocation: the destination allocation, initialized with
@@ -502,6 +550,15 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
  *
  * All or nothing: if a page cannot be collected (pinned, locked, or in a
  * pagemap of another owner), nothing moves and -EBUSY is returned.
+ *
+ * Only this process's own memory moves. In a writable mapping, a page
+ * mapped read-only may be shared copy-on-write with another process (after
+ * fork()); migrating it would move that process's memory into this device
+ * as well. Such pages are first made private, as a CPU write would make
+ * them (a copy for a shared page, none for a page this process alone
+ * maps), and then migrated. In a read-only mapping pages move as they are:
+ * nobody can write them through it, and their data is the same for every
+ * process that shares them.
  *
  * @devmem_allocation is always consumed: once its pages are gone, or on
  * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
@@ -531,6 +588,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 	struct drm_pagemap_zdd *zdd;
 	struct vm_area_struct *vma;
 	unsigned long i, run;
+	int cow_tries = 0;
 	int err;
 
 	mmap_assert_locked(mm);
@@ -570,12 +628,27 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 
 	migrate.src = buf.src;
 	migrate.dst = buf.dst;
+again:
 	err = migrate_vma_setup(&migrate);
 	if (err)
 		goto out_unlock;
 	if (migrate.cpages != npages) {
 		err = -EBUSY;
 		goto out_finalize;
+	}
+	if ((vma->vm_flags & VM_WRITE) &&
+	    drm_pagemap_src_shared(buf.src, npages)) {
+		if (cow_tries++ == DRM_PAGEMAP_COW_TRIES) {
+			err = -EBUSY;
+			goto out_finalize;
+		}
+		/* Nothing is copied yet: put every page back, unmoved. */
+		migrate_vma_pages(&migrate);
+		migrate_vma_finalize(&migrate);
+		err = drm_pagemap_break_cow(mm, start, buf.src, npages);
+		if (err)
+			goto out_unlock;
+		goto again;
 	}
 
 	err = ops->populate_devmem_pfn(devmem_allocation, npages, buf.dst);
