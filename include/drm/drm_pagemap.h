@@ -192,8 +192,10 @@ struct drm_pagemap_devmem_ops {
  * @ops: the allocation's operations
  * @dpagemap: the pagemap the memory belongs to
  * @size: the size in bytes (a multiple of PAGE_SIZE)
- * @timeslice_expiration: jiffies before which a CPU fault does not migrate
- *			  the allocation back (set at migration)
+ * @timeslice_expiration: jiffies before which the first attempt of a CPU
+ *			  fault on the allocation backs off (drops the mmap
+ *			  lock and has the fault retried) instead of
+ *			  migrating it back (set at migration)
  */
 struct drm_pagemap_devmem {
 	struct device *dev;
@@ -206,8 +208,9 @@ struct drm_pagemap_devmem {
 
 /**
  * struct drm_pagemap_migrate_details - options of a migration to device memory
- * @timeslice_ms: for how long after the migration a CPU fault waits before
- *		  migrating the allocation back to system memory
+ * @timeslice_ms: for how long after the migration the first attempt of a
+ *		  CPU fault backs off before migrating the allocation back to
+ *		  system memory; the fault's retry migrates, nothing sleeps
  */
 struct drm_pagemap_migrate_details {
 	unsigned long timeslice_ms;

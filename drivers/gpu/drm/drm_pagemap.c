@@ -61,7 +61,8 @@
  *
  * Device pages go back to system memory on a CPU fault (the migrate_to_ram
  * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
- * window after its migration timeslice), with drm_pagemap_evict_to_ram()
+ * window; during the migration timeslice a fault backs off once, without
+ * sleeping, and migrates on its retry), with drm_pagemap_evict_to_ram()
  * (one allocation, no mm needed), or all at once with drm_pagemap_revoke()
  * when the device goes offline.
  */
@@ -963,15 +964,19 @@ static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf)
 	u64 now = get_jiffies_64();
 
 	/*
-	 * A fresh migration is not undone before its timeslice ends: wait
-	 * it out with the mmap lock dropped and have the fault retried.
+	 * During a fresh migration's timeslice the first attempt of a fault
+	 * backs off without sleeping: it drops the mmap lock, so that the
+	 * device's fault handling in flight gets it, and has the fault
+	 * retried. The retry (FAULT_FLAG_TRIED) and a fault that may not be
+	 * retried (get_user_pages() without a lock to drop, hmm_range_fault())
+	 * migrate, so that a CPU access always makes progress: the timeslice
+	 * never holds one up for longer than one retry.
 	 */
 	if (time_before64(now, expiry) &&
-	    (vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
-		if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
-			return VM_FAULT_RETRY;
-		release_fault_lock(vmf);
-		schedule_timeout_killable(min_t(u64, expiry - now, HZ));
+	    (vmf->flags & FAULT_FLAG_ALLOW_RETRY) &&
+	    !(vmf->flags & FAULT_FLAG_TRIED)) {
+		if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+			release_fault_lock(vmf);
 		return VM_FAULT_RETRY;
 	}
 
