@@ -59,7 +59,6 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
 
 #include <kunit/visibility.h>
 
@@ -78,9 +77,9 @@ MODULE_PARM_DESC(fabric,
 		 "Name of the fabric joining the system-memory vsvm devices (default empty: none)");
 
 /*
- * The vsvm pagemaps not destroyed yet. A pagemap does not pin the module
- * (an inactive one would keep it from ever unloading): module exit waits
- * for this to drop to zero instead, see vsvm_pagemap_module_exit().
+ * The vsvm pagemaps not destroyed yet. An active pagemap pins the module
+ * (drm_pagemap_init() with the device's drm device), an inactive one is
+ * destroyed with its device: none is left at module exit, which checks.
  */
 static atomic_t vsvm_pagemaps_live = ATOMIC_INIT(0);
 
@@ -326,8 +325,7 @@ static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
 	release_mem_region(vpm->res->start, resource_size(vpm->res));
 	kfree(vpm);
 	put_device(dev);
-	if (atomic_dec_and_test(&vsvm_pagemaps_live))
-		wake_up_var(&vsvm_pagemaps_live);
+	atomic_dec(&vsvm_pagemaps_live);
 }
 
 static const struct drm_pagemap_ops vsvm_pagemap_ops = {
@@ -370,12 +368,12 @@ static struct drm_pagemap *vsvm_pagemap_create(void *arg)
 	vpm->pfn_first = PHYS_PFN(vpm->res->start);
 
 	/*
-	 * No drm device: it would pin the module and the drm device while
-	 * the pagemap is inactive. The pagemap outlives the device only
-	 * revoked (no page, no migration): then only @pd->dev, referenced
-	 * here, and the pagemap itself are used.
+	 * While active, the pagemap references the drm device and so the
+	 * module; inactive in the cache it references neither. A pagemap
+	 * that outlives the device is revoked (no page, no migration): then
+	 * only @pd->dev, referenced here, and the pagemap itself are used.
 	 */
-	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, NULL, pd->dev,
+	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, pd->drm, pd->dev,
 			       &vsvm_pagemap_ops);
 	if (err)
 		goto err_unmap;
@@ -860,7 +858,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_filled);
 /**
  * vsvm_pagemap_dev_init_fabric() - set up the pagemap side of a device
  * @pd: the device's pagemap state
- * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @drm: the DRM device, or NULL; an active pagemap references it (and so
+ *	its module)
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
@@ -940,7 +939,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init_fabric);
 /**
  * vsvm_pagemap_dev_init() - set up the pagemap side of a vsvm device
  * @pd: the device's pagemap state
- * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @drm: the DRM device, or NULL; an active pagemap references it (and so
+ *	its module)
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
@@ -1013,18 +1013,19 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
 
 /**
- * vsvm_pagemap_module_exit() - wait for the last vsvm pagemap to go
+ * vsvm_pagemap_module_exit() - check that no vsvm pagemap is left
  *
- * Called at module exit, once every device is removed: their pagemaps are
- * revoked or destroyed, but a revoked one lives on while a pagemap fd
- * refers to it, and its destroy callback is module code. Waits for the
- * last one to be destroyed (the fds to be closed).
+ * Called at module exit, once every device is removed. Their inactive
+ * pagemaps are destroyed with them, and every other one (active: a pagemap
+ * fd, a device page or a migration uses it) references the module, so
+ * that the unload fails at once (-EWOULDBLOCK) while one lives instead of
+ * waiting here for user space to let go. Flushes the deferred destruction
+ * and checks.
  */
 void vsvm_pagemap_module_exit(void)
 {
-	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
-	/* The deferred destroy work has returned from the last callback. */
 	drm_pagemap_flush_destroyed();
+	WARN_ON(atomic_read(&vsvm_pagemaps_live));
 }
 
 /* The peer side of the debugfs "pagemap" file: aperture and path counters. */
