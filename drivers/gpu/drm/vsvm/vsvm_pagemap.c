@@ -49,6 +49,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
 #include <linux/ioport.h>
@@ -1220,14 +1221,69 @@ void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 
+/*
+ * DEVMEM_OPEN: the fd number is reserved and the pagemap file made, the
+ * answer written back through @iu if there is one, and only then is the
+ * file installed under the fd: until then no other thread can reach it,
+ * and a failure just drops both.
+ */
+static int vsvm_devmem_open_common(struct drm_device *drm,
+				   struct drm_vsvm_devmem_open *args,
+				   const struct vsvm_ioctl_user *iu)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_pagemap *dpagemap;
+	struct file *pmfile;
+	int idx, fd, err;
+
+	if (args->flags || args->pad || args->reserved[0] ||
+	    args->reserved[1] || args->region)
+		return -EINVAL;
+	if (iu && iu->out_size < offsetofend(typeof(*args), fd))
+		return -EINVAL;	/* the fd could not be returned */
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+	drm_dev_exit(idx);
+	if (IS_ERR(dpagemap))
+		return PTR_ERR(dpagemap);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		drm_pagemap_put(dpagemap);
+		return fd;
+	}
+	pmfile = drm_pagemap_file_create(dpagemap);
+	drm_pagemap_put(dpagemap);
+	if (IS_ERR(pmfile)) {
+		put_unused_fd(fd);
+		return PTR_ERR(pmfile);
+	}
+
+	args->fd = fd;
+	if (iu) {
+		err = vsvm_ioctl_copy_out(iu, offsetofend(typeof(*args), fd));
+		if (err) {
+			put_unused_fd(fd);
+			fput(pmfile);
+			return err;
+		}
+	}
+	fd_install(fd, pmfile);
+	return 0;
+}
+
 /**
- * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN
+ * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN, for in-kernel
+ * callers
  * @drm: the DRM device
  * @data: the &struct drm_vsvm_devmem_open
  * @file: the DRM file
  *
  * Installs a close-on-exec pagemap fd holding a reference on the pagemap of
- * the region, creating or reviving the pagemap.
+ * the region, creating or reviving the pagemap. User space reaches
+ * vsvm_devmem_open_ioctl_user() instead (see &struct vsvm_ioctl_user).
  *
  * Return: 0; -EINVAL for nonzero @flags, @pad or @reserved or a region
  * other than 0; -ENODEV once the device is gone; -EMFILE, -ENOMEM or
@@ -1236,29 +1292,28 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file)
 {
-	struct vsvm_device *vdev = to_vsvm_device(drm);
-	struct drm_vsvm_devmem_open *args = data;
-	struct drm_pagemap *dpagemap;
-	int idx, fd;
+	return vsvm_devmem_open_common(drm, data, NULL);
+}
 
-	if (args->flags || args->pad || args->reserved[0] ||
-	    args->reserved[1] || args->region)
-		return -EINVAL;
+/**
+ * vsvm_devmem_open_ioctl_user() - DRM_IOCTL_VSVM_DEVMEM_OPEN from user space
+ * @drm: the DRM device
+ * @data: the &struct vsvm_ioctl_user of a &struct drm_vsvm_devmem_open
+ * @file: the DRM file
+ *
+ * Writes the fd number back before installing the fd: no fd appears in
+ * the caller's table unless user space has been told its number.
+ *
+ * Return: as vsvm_devmem_open_ioctl(), and -EFAULT, with no fd installed,
+ * if the answer cannot be written back; -EINVAL if the ioctl number user
+ * space used would not write back the fd.
+ */
+int vsvm_devmem_open_ioctl_user(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	const struct vsvm_ioctl_user *iu = data;
 
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
-	if (IS_ERR(dpagemap)) {
-		fd = PTR_ERR(dpagemap);
-	} else {
-		fd = drm_pagemap_get_fd(dpagemap);
-		drm_pagemap_put(dpagemap);
-	}
-	drm_dev_exit(idx);
-	if (fd < 0)
-		return fd;
-	args->fd = fd;
-	return 0;
+	return vsvm_devmem_open_common(drm, iu->data, iu);
 }
 
 static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)
