@@ -141,9 +141,41 @@ out:
 }
 
 /*
- * Route one ioctl: the handler of vsvm_user_ioctls for the ioctls that
- * write back themselves (*@self set), else drm_ioctl()'s (*@self clear,
- * return value unused).
+ * The DRM core ioctls vsvm serves: version, capabilities, client
+ * information and the master and authentication bookkeeping of the primary
+ * node. vsvm has no GEM objects, no KMS and no syncobjs, and the DRM core
+ * sets up none of their per-file state for it (drm_open() initialises the
+ * GEM handle table only for DRIVER_GEM), but not all of their ioctls check
+ * the feature first: in 6.12 DRM_IOCTL_PRIME_HANDLE_TO_FD and
+ * DRM_IOCTL_PRIME_FD_TO_HANDLE go straight to the GEM helpers, which take
+ * the never-initialised table_lock. So every other core ioctl, including
+ * any a later core adds, fails with -EOPNOTSUPP, the errno the core itself
+ * gives for a feature the driver lacks, before the core is entered.
+ */
+static bool vsvm_core_ioctl_allowed(unsigned int nr)
+{
+	switch (nr) {
+	case DRM_IOCTL_NR(DRM_IOCTL_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_UNIQUE):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_MAGIC):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CLIENT):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_STATS):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_CLIENT_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_AUTH_MAGIC):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_MASTER):
+	case DRM_IOCTL_NR(DRM_IOCTL_DROP_MASTER):
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Route one ioctl: -EOPNOTSUPP for a core ioctl vsvm does not serve, the
+ * handler of vsvm_user_ioctls for the ioctls that write back themselves
+ * (*@self set), else drm_ioctl()'s (*@self clear, return value unused).
  */
 static long vsvm_ioctl_route(struct file *filp, unsigned int cmd,
 			     void __user *uarg, bool *self)
@@ -154,16 +186,20 @@ static long vsvm_ioctl_route(struct file *filp, unsigned int cmd,
 	/* Unplugged is for good: drm_ioctl() gives every call -ENODEV. */
 	*self = true;
 	if (_IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
-	    !drm_dev_is_unplugged(file_priv->minor->dev) &&
-	    nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
-		index = nr - DRM_COMMAND_BASE;
-		if (index < ARRAY_SIZE(vsvm_user_ioctls)) {
-			index = array_index_nospec(index,
-						   ARRAY_SIZE(vsvm_user_ioctls));
-			if (vsvm_user_ioctls[index].func)
-				return vsvm_ioctl_self_copied(filp,
-							      &vsvm_user_ioctls[index],
-							      cmd, uarg);
+	    !drm_dev_is_unplugged(file_priv->minor->dev)) {
+		if (nr < DRM_COMMAND_BASE || nr >= DRM_COMMAND_END) {
+			if (!vsvm_core_ioctl_allowed(nr))
+				return -EOPNOTSUPP;
+		} else {
+			index = nr - DRM_COMMAND_BASE;
+			if (index < ARRAY_SIZE(vsvm_user_ioctls)) {
+				index = array_index_nospec(index,
+							   ARRAY_SIZE(vsvm_user_ioctls));
+				if (vsvm_user_ioctls[index].func)
+					return vsvm_ioctl_self_copied(filp,
+								      &vsvm_user_ioctls[index],
+								      cmd, uarg);
+			}
 		}
 	}
 	*self = false;
