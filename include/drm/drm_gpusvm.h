@@ -53,7 +53,8 @@ struct drm_gpusvm_ops {
 	 * table entries and wait for the GPU to stop using them before
 	 * returning. Must not take the driver lock, nor allocate memory with
 	 * reclaim (GFP_KERNEL), nor fault. The DMA mappings of the ranges are
-	 * dropped by drm_gpusvm after this returns.
+	 * dropped by drm_gpusvm after this returns. May sleep: it is only
+	 * called for blockable invalidations (drm_gpusvm refuses the others).
 	 */
 	void (*invalidate)(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_notifier *notifier,

@@ -19,10 +19,10 @@ struct device;
 struct drm_device;
 struct drm_pagemap;
 struct drm_pagemap_cache;
+struct drm_pagemap_dev_hold;
 struct drm_pagemap_shrinker;
 struct file;
 struct mm_struct;
-struct module;
 struct page;
 
 /**
@@ -111,8 +111,8 @@ struct drm_pagemap_ops {
  * @ops: the provider's operations
  * @ref: the reference count; at zero the pagemap goes to its cache (inactive,
  *	 may be revived) or, uncached, is destroyed
- * @drm: the provider's drm device (referenced while the pagemap lives), or
- *	 NULL
+ * @drm: the provider's drm device (referenced while the pagemap is active),
+ *	 or NULL
  * @dev: the device owning the memory; the device DMA addresses of system
  *	 pages are made for during migration
  * @pagemap: the MEMORY_DEVICE_PRIVATE &struct dev_pagemap; its owner is the
@@ -127,7 +127,10 @@ struct drm_pagemap_ops {
  *		read-held by migrations into this pagemap
  * @revoked: set once by drm_pagemap_revoke(): no migration into the
  *	     pagemap is accepted any longer (-ENODEV)
- * @module: the provider module (referenced while the pagemap lives)
+ * @dev_hold: the references on @drm and the provider module of an active
+ *	      pagemap, NULL while it is inactive (see drm_pagemap_init()).
+ *	      Private to drm_msvm; for a cached pagemap changed under its
+ *	      shrinker's lock.
  */
 struct drm_pagemap {
 	const struct drm_pagemap_ops *ops;
@@ -141,7 +144,7 @@ struct drm_pagemap {
 	struct llist_node destroy_link;
 	struct rw_semaphore revoke_sem;
 	bool revoked;
-	struct module *module;
+	struct drm_pagemap_dev_hold *dev_hold;
 };
 
 struct drm_pagemap_devmem;
@@ -192,8 +195,10 @@ struct drm_pagemap_devmem_ops {
  * @ops: the allocation's operations
  * @dpagemap: the pagemap the memory belongs to
  * @size: the size in bytes (a multiple of PAGE_SIZE)
- * @timeslice_expiration: jiffies before which a CPU fault does not migrate
- *			  the allocation back (set at migration)
+ * @timeslice_expiration: jiffies before which the first attempt of a CPU
+ *			  fault on the allocation backs off (drops the mmap
+ *			  lock and has the fault retried) instead of
+ *			  migrating it back (set at migration)
  */
 struct drm_pagemap_devmem {
 	struct device *dev;
@@ -206,8 +211,9 @@ struct drm_pagemap_devmem {
 
 /**
  * struct drm_pagemap_migrate_details - options of a migration to device memory
- * @timeslice_ms: for how long after the migration a CPU fault waits before
- *		  migrating the allocation back to system memory
+ * @timeslice_ms: for how long after the migration the first attempt of a
+ *		  CPU fault backs off before migrating the allocation back to
+ *		  system memory; the fault's retry migrates, nothing sleeps
  */
 struct drm_pagemap_migrate_details {
 	unsigned long timeslice_ms;
@@ -246,6 +252,7 @@ drm_pagemap_get_unless_zero(struct drm_pagemap *dpagemap)
 void drm_pagemap_put(struct drm_pagemap *dpagemap);
 void drm_pagemap_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim);
 void drm_pagemap_flush_destroyed(void);
+void drm_pagemap_flush_released(void);
 
 struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page);
 const struct dev_pagemap_ops *drm_pagemap_pagemap_ops_get(void);

@@ -755,6 +755,65 @@ static void drm_gpusvm_test_invalidate_zap(struct kunit *test)
 }
 
 /*
+ * Run the interval notifier of @r's notifier as the MMU notifier core would
+ * for [@r's start, end), blockable or not. The sequence handed over is the
+ * notifier's current one, so that a real invalidation later is unaffected.
+ */
+static bool test_run_notifier(struct drm_gpusvm_range *r, bool blockable)
+{
+	struct mmu_interval_notifier *mni = &r->notifier->notifier;
+	struct mmu_notifier_range range;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR,
+				blockable ? MMU_NOTIFIER_RANGE_BLOCKABLE : 0,
+				current->mm, drm_gpusvm_range_start(r),
+				drm_gpusvm_range_end(r));
+	return mni->ops->invalidate(mni, &range, READ_ONCE(mni->invalidate_seq));
+}
+
+/*
+ * A non-blockable invalidation (the OOM reaper's) must not call the
+ * driver, which may sleep: it returns false and changes nothing, and the
+ * core retries it blockable or gives up on the mm.
+ */
+static void drm_gpusvm_test_invalidate_nonblock(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+
+	/* Unlocked notifier lock: no trylock excuse, still refused. */
+	KUNIT_EXPECT_FALSE(test, test_run_notifier(r, false));
+	KUNIT_EXPECT_EQ(test, d->invalidates, 0);
+	KUNIT_EXPECT_TRUE(test, to_trange(r)->bound);
+	KUNIT_EXPECT_TRUE(test, test_valid(d, r));
+
+	/* With the lock held by a reader too. */
+	drm_gpusvm_notifier_lock(&d->svm);
+	KUNIT_EXPECT_FALSE(test, test_run_notifier(r, false));
+	drm_gpusvm_notifier_unlock(&d->svm);
+	KUNIT_EXPECT_EQ(test, d->invalidates, 0);
+	KUNIT_EXPECT_TRUE(test, test_valid(d, r));
+
+	/* The same invalidation, blockable: the driver zaps. */
+	KUNIT_EXPECT_TRUE(test, test_run_notifier(r, true));
+	KUNIT_EXPECT_EQ(test, d->invalidates, 1);
+	KUNIT_EXPECT_FALSE(test, to_trange(r)->bound);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+
+	/* And the range is usable again. */
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	test_teardown_check(test);
+}
+
+/*
  * Write-protection of the CPU PTEs (what mprotect(PROT_READ) does to them;
  * mprotect itself cannot be called from a module): folio_mkclean() on a
  * shared file page. The device's writable mapping must go; get_pages then
@@ -1407,6 +1466,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),
+	KUNIT_CASE(drm_gpusvm_test_invalidate_nonblock),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_wrprotect),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_remap),
 	KUNIT_CASE(drm_gpusvm_test_partial_unmap),

@@ -25,6 +25,7 @@
 /* A pagemap provider without memory: counts creations and destructions. */
 struct pmu_ctx {
 	struct dev_pagemap pgmap;
+	struct drm_device *drm;	/* the provider's, for pmu_create(), or NULL */
 	atomic_t created;
 	atomic_t destroyed;
 };
@@ -59,7 +60,8 @@ static struct drm_pagemap *pmu_create(void *arg)
 	if (!pm)
 		return ERR_PTR(-ENOMEM);
 	pm->ctx = ctx;
-	err = drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, NULL, NULL, &pmu_ops);
+	err = drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, ctx->drm, NULL,
+			       &pmu_ops);
 	if (err) {
 		kfree(pm);
 		return ERR_PTR(err);
@@ -156,6 +158,83 @@ static void pmu_provider_ref(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref);
 	drm_dev_put(drm);
+}
+
+/*
+ * A cached pagemap references its provider only while active: going
+ * inactive releases the drm device and the module, a revival takes them
+ * again, and the shrinker destroys an inactive one without touching them.
+ */
+static void pmu_cache_provider_ref(struct kunit *test)
+{
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct drm_pagemap_shrinker *shrinker;
+	struct drm_pagemap_cache *cache;
+	struct drm_pagemap *dp, *dp2;
+	int modref, drmref;
+	struct device *parent;
+
+	parent = kunit_device_register(test, "pmu-cache-drm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
+	ctx->drm = drm_dev_alloc(&pmu_drm_driver, parent);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->drm));
+	shrinker = drm_pagemap_shrinker_create("kunit-provider");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
+	cache = drm_pagemap_cache_create(shrinker);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
+	modref = module_refcount(THIS_MODULE);
+	drmref = kref_read(&ctx->drm->ref);
+
+	/* Active: referenced once, however many users. */
+	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	dp2 = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref + 1);
+	drm_pagemap_put(dp2);
+	drm_pagemap_flush_released();
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+
+	/* Inactive: nothing referenced, the pagemap kept. */
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_released();
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(shrinker), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 0);
+
+	/* Revived: referenced again. */
+	dp2 = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->created), 1);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref + 1);
+	drm_pagemap_put(dp2);
+	drm_pagemap_flush_released();
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
+
+	/* Shrunk while inactive: destroyed, the references untouched. */
+	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_scan(shrinker, 1), 1);
+	drm_pagemap_flush_destroyed();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
+
+	/* Active at cache destruction: released with the last put. */
+	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	drm_pagemap_cache_destroy(cache);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 2);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
+
+	drm_pagemap_shrinker_destroy(shrinker);
+	drm_dev_put(ctx->drm);
 }
 
 /* Run the core shrinker's callbacks as reclaim would. */
@@ -655,6 +734,7 @@ static void pmu_debugfs(struct kunit *test)
 static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_refcount),
 	KUNIT_CASE(pmu_provider_ref),
+	KUNIT_CASE(pmu_cache_provider_ref),
 	KUNIT_CASE(pmu_cache),
 	KUNIT_CASE(pmu_cache_destroy_inactive),
 	KUNIT_CASE(pmu_cache_revoke),

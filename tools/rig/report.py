@@ -17,7 +17,9 @@ import sys
 REPORTS = [
     (r'WARNING: .*lock|INFO: .*lock|possible (circular|recursive) locking|'
      r'inconsistent lock state|lock held when returning|'
-     r'suspicious RCU usage|BUG: sleeping function', 'lockdep'),
+     r'suspicious RCU usage|BUG: sleeping function|'
+     r'trying to register non-static key|'
+     r'turning off the locking correctness validator', 'lockdep'),
     (r'BUG: KASAN|KASAN: ', 'KASAN'),
     (r'kmemleak: \d+ new suspected memory leaks|unreferenced object 0x',
      'kmemleak'),

@@ -402,10 +402,16 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 	unsigned long start, end;
 	bool unmap;
 
-	if (mmu_notifier_range_blockable(mmu_range))
-		down_write(&gpusvm->notifier_lock);
-	else if (!down_write_trylock(&gpusvm->notifier_lock))
+	/*
+	 * The driver's invalidate may sleep (it waits for the GPU), and so
+	 * may the DMA unmapping: a non-blockable invalidation (the OOM
+	 * reaper's) is refused without touching anything; the caller
+	 * gives up on the range (-EAGAIN) and may retry it blockable.
+	 */
+	if (!mmu_notifier_range_blockable(mmu_range))
 		return false;
+
+	down_write(&gpusvm->notifier_lock);
 
 	mmu_interval_set_seq(mni, cur_seq);
 

@@ -26,7 +26,13 @@ struct drm_pagemap_counters {
 
 extern struct drm_pagemap_counters drm_pagemap_counters;
 
+struct drm_device;
+struct drm_pagemap_dev_hold;
 struct drm_pagemap_shrinker;
+
+struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void);
+bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
+			       struct drm_device *drm);
 
 void drm_pagemap_util_debugfs_init(struct dentry *root);
 void drm_pagemap_shrinker_put(struct drm_pagemap_shrinker *shrinker);

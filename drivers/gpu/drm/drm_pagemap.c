@@ -61,7 +61,8 @@
  *
  * Device pages go back to system memory on a CPU fault (the migrate_to_ram
  * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
- * window after its migration timeslice), with drm_pagemap_evict_to_ram()
+ * window; during the migration timeslice a fault backs off once, without
+ * sleeping, and migrates on its retry), with drm_pagemap_evict_to_ram()
  * (one allocation, no mm needed), or all at once with drm_pagemap_revoke()
  * when the device goes offline.
  */
@@ -122,23 +123,115 @@ static void drm_pagemap_zdd_put(struct drm_pagemap_zdd *zdd)
 	kref_put(&zdd->refcount, drm_pagemap_zdd_destroy);
 }
 
+/**
+ * struct drm_pagemap_dev_hold - the provider references of an active pagemap
+ * @link: entry in the list of holds whose release is deferred
+ * @drm: the provider's drm device, referenced, or NULL
+ * @module: the provider module (the owner of @drm's driver fops),
+ *	    referenced, or NULL
+ *
+ * A pagemap holds one while it is active (referenced): from
+ * drm_pagemap_init(), and from each revival out of its cache. When it goes
+ * inactive in its cache, or is destroyed, the hold is released: an inactive
+ * pagemap pins neither the drm device nor the module, so only what really
+ * uses the provider's memory (an open pagemap fd, a device page, a
+ * migration) keeps the provider loaded.
+ */
+struct drm_pagemap_dev_hold {
+	struct llist_node link;
+	struct drm_device *drm;
+	struct module *module;
+};
+
+/**
+ * drm_pagemap_dev_hold_alloc() - memory for a hold, no reference taken yet
+ *
+ * Return: the hold or NULL.
+ */
+struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void)
+{
+	return kzalloc(sizeof(struct drm_pagemap_dev_hold), GFP_KERNEL);
+}
+
+/**
+ * drm_pagemap_dev_hold_take() - reference a provider in a hold
+ * @hold: from drm_pagemap_dev_hold_alloc()
+ * @drm: the provider's drm device, or NULL for none
+ *
+ * Any context: it only takes references.
+ *
+ * Return: true, or false if the provider module is going away (nothing
+ * taken).
+ */
+bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
+			       struct drm_device *drm)
+{
+	struct module *module = NULL;
+
+	if (drm && drm->driver && drm->driver->fops)
+		module = drm->driver->fops->owner;
+	if (!try_module_get(module))
+		return false;
+	hold->module = module;
+	hold->drm = drm;
+	if (drm)
+		drm_dev_get(drm);
+	return true;
+}
+
+/* Drop the references of @hold and free it. Process context. */
+static void drm_pagemap_dev_hold_put(struct drm_pagemap_dev_hold *hold)
+{
+	if (!hold)
+		return;
+	if (hold->drm)
+		drm_dev_put(hold->drm);
+	module_put(hold->module);
+	kfree(hold);
+}
+
+/* Holds released from atomic context, dropped by drm_pagemap_unhold_work. */
+static LLIST_HEAD(drm_pagemap_unhold_list);
+
+static void drm_pagemap_unhold_work_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&drm_pagemap_unhold_list);
+	struct drm_pagemap_dev_hold *hold, *next;
+
+	llist_for_each_entry_safe(hold, next, list, link)
+		drm_pagemap_dev_hold_put(hold);
+}
+
+static DECLARE_WORK(drm_pagemap_unhold_work, drm_pagemap_unhold_work_fn);
+
+/* Release @hold from any context but hard interrupts. */
+static void drm_pagemap_dev_hold_put_deferred(struct drm_pagemap_dev_hold *hold)
+{
+	if (!hold)
+		return;
+	llist_add(&hold->link, &drm_pagemap_unhold_list);
+	queue_work(drm_msvm_wq, &drm_pagemap_unhold_work);
+}
+
 /* Destruction deferred from atomic or reclaim context. */
 static LLIST_HEAD(drm_pagemap_destroy_list);
 
 static void __drm_pagemap_destroy(struct drm_pagemap *dpagemap)
 {
 	struct drm_pagemap_shrinker *shrinker = dpagemap->shrinker;
-	struct drm_device *drm = dpagemap->drm;
-	struct module *module = dpagemap->module;
+	struct drm_pagemap_dev_hold *hold = dpagemap->dev_hold;
 
-	/* The provider frees @dpagemap: do not touch it afterwards. */
+	/*
+	 * The provider frees @dpagemap: do not touch it afterwards. An
+	 * active pagemap's hold keeps the provider module until its destroy
+	 * callback has returned; an inactive one has none, its provider
+	 * destroys its caches and flushes before it goes.
+	 */
 	dpagemap->ops->destroy(dpagemap, false);
 	atomic64_inc(&drm_pagemap_counters.destroyed);
 	if (shrinker)
 		drm_pagemap_shrinker_put(shrinker);
-	if (drm)
-		drm_dev_put(drm);
-	module_put(module);
+	drm_pagemap_dev_hold_put(hold);
 }
 
 static void drm_pagemap_destroy_work_fn(struct work_struct *work)
@@ -174,16 +267,34 @@ void drm_pagemap_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim
 EXPORT_SYMBOL_GPL(drm_pagemap_destroy);
 
 /**
+ * drm_pagemap_flush_released() - wait for the deferred release of provider
+ * references
+ *
+ * Returns once every provider reference (drm device, module) that a pagemap
+ * going inactive or destroyed released before the call has been dropped.
+ * Process context, not from the destroy callback.
+ */
+void drm_pagemap_flush_released(void)
+{
+	do {
+		flush_work(&drm_pagemap_unhold_work);
+	} while (!llist_empty(&drm_pagemap_unhold_list));
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_flush_released);
+
+/**
  * drm_pagemap_flush_destroyed() - wait for deferred pagemap destruction
  *
  * Returns once every pagemap whose destruction was deferred before the call
- * has been destroyed. Must not be called from the destroy callback.
+ * has been destroyed, and its provider references dropped. Must not be
+ * called from the destroy callback.
  */
 void drm_pagemap_flush_destroyed(void)
 {
 	do {
 		flush_work(&drm_pagemap_destroy_work);
 	} while (!llist_empty(&drm_pagemap_destroy_list));
+	drm_pagemap_flush_released();
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_flush_destroyed);
 
@@ -192,40 +303,47 @@ EXPORT_SYMBOL_GPL(drm_pagemap_flush_destroyed);
  * @dpagemap: the pagemap, usually embedded in a provider structure
  * @pagemap: its MEMORY_DEVICE_PRIVATE dev_pagemap, whose ops must be
  *	     drm_pagemap_pagemap_ops_get()
- * @drm: the provider's drm device, referenced until destruction; or NULL
+ * @drm: the provider's drm device, or NULL
  * @dev: the device owning the memory; NULL means @drm's device
  * @ops: the provider's operations; &drm_pagemap_ops.destroy is mandatory
  *
- * The provider module (the owner of @drm's driver fops) is referenced until
- * destruction too, so that &drm_pagemap_ops.destroy can always run.
+ * While the pagemap is active (referenced) it references @drm and the
+ * provider module (the owner of @drm's driver fops), so that the provider
+ * stays while anything uses the pagemap, and &drm_pagemap_ops.destroy can
+ * run after the last put. An inactive pagemap, kept by its cache for the
+ * shrinker, references neither until it is revived (which fails with
+ * -ENODEV once the module is going away): the provider must destroy its
+ * caches and shrinkers, then call drm_pagemap_flush_destroyed(), before it
+ * goes.
  *
- * Return: 0, -EINVAL without a destroy op, or -ENODEV if the provider
- * module is going away.
+ * Return: 0, -EINVAL without a destroy op, -ENOMEM, or -ENODEV if the
+ * provider module is going away.
  */
 int drm_pagemap_init(struct drm_pagemap *dpagemap,
 		     struct dev_pagemap *pagemap, struct drm_device *drm,
 		     struct device *dev, const struct drm_pagemap_ops *ops)
 {
-	struct module *module = NULL;
+	struct drm_pagemap_dev_hold *hold;
 
 	if (!ops || !ops->destroy)
 		return -EINVAL;
-	if (drm && drm->driver && drm->driver->fops)
-		module = drm->driver->fops->owner;
-	if (!try_module_get(module))
+	hold = drm_pagemap_dev_hold_alloc();
+	if (!hold)
+		return -ENOMEM;
+	if (!drm_pagemap_dev_hold_take(hold, drm)) {
+		kfree(hold);
 		return -ENODEV;
+	}
 
 	memset(dpagemap, 0, sizeof(*dpagemap));
 	dpagemap->ops = ops;
 	kref_init(&dpagemap->ref);
 	dpagemap->drm = drm;
-	if (drm)
-		drm_dev_get(drm);
 	dpagemap->dev = dev ? dev : (drm ? drm->dev : NULL);
 	dpagemap->pagemap = pagemap;
 	INIT_LIST_HEAD(&dpagemap->shrink_link);
 	init_rwsem(&dpagemap->revoke_sem);
-	dpagemap->module = module;
+	dpagemap->dev_hold = hold;
 	atomic64_inc(&drm_pagemap_counters.active);
 	return 0;
 }
@@ -243,20 +361,25 @@ static void drm_pagemap_release(struct kref *ref)
 /*
  * Last reference of a pagemap that had a cache, called with the shrinker
  * lock held (kref_put_lock()): the pagemap becomes inactive on the shrinker
- * list, or is destroyed (deferred) if its cache let it go meanwhile.
+ * list, releasing its provider references (deferred: this may be atomic
+ * context), or is destroyed (deferred) if its cache let it go meanwhile.
  */
 static void drm_pagemap_release_cached(struct kref *ref)
 	__releases(&dpagemap->shrinker->lock)
 {
 	struct drm_pagemap *dpagemap = container_of(ref, typeof(*dpagemap), ref);
 	struct drm_pagemap_shrinker *shrinker = dpagemap->shrinker;
+	struct drm_pagemap_dev_hold *hold;
 
 	atomic64_dec(&drm_pagemap_counters.active);
 	if (dpagemap->cache) {
+		hold = dpagemap->dev_hold;
+		dpagemap->dev_hold = NULL;
 		list_add_tail(&dpagemap->shrink_link, &shrinker->dpagemaps);
 		shrinker->num_inactive++;
 		atomic64_inc(&drm_pagemap_counters.inactive);
 		spin_unlock(&shrinker->lock);
+		drm_pagemap_dev_hold_put_deferred(hold);
 		return;
 	}
 	spin_unlock(&shrinker->lock);
@@ -1036,15 +1159,19 @@ static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf)
 	u64 now = get_jiffies_64();
 
 	/*
-	 * A fresh migration is not undone before its timeslice ends: wait
-	 * it out with the mmap lock dropped and have the fault retried.
+	 * During a fresh migration's timeslice the first attempt of a fault
+	 * backs off without sleeping: it drops the mmap lock, so that the
+	 * device's fault handling in flight gets it, and has the fault
+	 * retried. The retry (FAULT_FLAG_TRIED) and a fault that may not be
+	 * retried (get_user_pages() without a lock to drop, hmm_range_fault())
+	 * migrate, so that a CPU access always makes progress: the timeslice
+	 * never holds one up for longer than one retry.
 	 */
 	if (time_before64(now, expiry) &&
-	    (vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
-		if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
-			return VM_FAULT_RETRY;
-		release_fault_lock(vmf);
-		schedule_timeout_killable(min_t(u64, expiry - now, HZ));
+	    (vmf->flags & FAULT_FLAG_ALLOW_RETRY) &&
+	    !(vmf->flags & FAULT_FLAG_TRIED)) {
+		if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+			release_fault_lock(vmf);
 		return VM_FAULT_RETRY;
 	}
 

@@ -463,10 +463,14 @@ EXPORT_SYMBOL_GPL(drm_pagemap_cache_create_devm);
 /*
  * Get a reference on the cached pagemap: an active one simply, an inactive
  * one (zero refcount: its last put, under the shrinker lock, put it on the
- * shrinker list) by taking it off the shrinker if @revive.
+ * shrinker list) by taking it off the shrinker if @hold is given: the
+ * revived pagemap references its provider again through *@hold, which is
+ * then consumed (set to NULL). ERR_PTR(-ENODEV) if the provider module is
+ * going away: the inactive pagemap stays for its provider to destroy.
  */
-static struct drm_pagemap *drm_pagemap_cache_get(struct drm_pagemap_cache *cache,
-						 bool revive)
+static struct drm_pagemap *
+drm_pagemap_cache_get(struct drm_pagemap_cache *cache,
+		      struct drm_pagemap_dev_hold **hold)
 {
 	struct drm_pagemap_shrinker *shrinker = cache->shrinker;
 	struct drm_pagemap *dpagemap;
@@ -475,15 +479,19 @@ static struct drm_pagemap *drm_pagemap_cache_get(struct drm_pagemap_cache *cache
 	spin_lock(&cache->lock);
 	dpagemap = cache->dpagemap;
 	if (dpagemap && !drm_pagemap_get_unless_zero(dpagemap)) {
-		if (revive && !WARN_ON(list_empty(&dpagemap->shrink_link))) {
+		if (!hold || WARN_ON(list_empty(&dpagemap->shrink_link))) {
+			dpagemap = NULL;
+		} else if (!drm_pagemap_dev_hold_take(*hold, dpagemap->drm)) {
+			dpagemap = ERR_PTR(-ENODEV);
+		} else {
 			list_del_init(&dpagemap->shrink_link);
 			shrinker->num_inactive--;
+			dpagemap->dev_hold = *hold;
+			*hold = NULL;
 			kref_init(&dpagemap->ref);
 			atomic64_dec(&drm_pagemap_counters.inactive);
 			atomic64_inc(&drm_pagemap_counters.active);
 			atomic64_inc(&drm_pagemap_counters.revived);
-		} else {
-			dpagemap = NULL;
 		}
 	}
 	spin_unlock(&cache->lock);
@@ -501,7 +509,7 @@ static struct drm_pagemap *drm_pagemap_cache_get(struct drm_pagemap_cache *cache
 struct drm_pagemap *
 drm_pagemap_get_from_cache_if_active(struct drm_pagemap_cache *cache)
 {
-	return drm_pagemap_cache_get(cache, false);
+	return drm_pagemap_cache_get(cache, NULL);
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache_if_active);
 
@@ -514,12 +522,13 @@ EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache_if_active);
  * @arg: for @create
  *
  * Atomic: concurrent callers get the same pagemap. An active cached pagemap
- * is referenced, an inactive one is revived, and if there is none (never
- * created, or destroyed by the shrinker), @create makes one, which the cache
- * keeps.
+ * is referenced, an inactive one is revived (referencing its provider
+ * again), and if there is none (never created, or destroyed by the
+ * shrinker), @create makes one, which the cache keeps.
  *
  * Return: a reference on the pagemap, or an ERR_PTR() (-EINTR on a signal,
- * or the error of @create).
+ * -ENOMEM, -ENODEV if the provider module is going away, or the error of
+ * @create).
  */
 struct drm_pagemap *
 drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
@@ -527,12 +536,20 @@ drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 				   void *arg)
 {
 	struct drm_pagemap_shrinker *shrinker = cache->shrinker;
+	struct drm_pagemap_dev_hold *hold;
 	struct drm_pagemap *dpagemap;
 
 	if (mutex_lock_interruptible(&cache->lookup_mutex))
 		return ERR_PTR(-EINTR);
 
-	dpagemap = drm_pagemap_cache_get(cache, true);
+	/* For a revival, which happens under spinlocks. */
+	hold = drm_pagemap_dev_hold_alloc();
+	if (!hold) {
+		dpagemap = ERR_PTR(-ENOMEM);
+		goto out_unlock;
+	}
+	dpagemap = drm_pagemap_cache_get(cache, &hold);
+	kfree(hold);	/* unused unless consumed; holds no reference */
 	if (dpagemap)
 		goto out_unlock;
 
@@ -560,6 +577,11 @@ EXPORT_SYMBOL_GPL(drm_pagemap_cache_lookup_or_create);
 static int drm_pagemap_file_release(struct inode *inode, struct file *file)
 {
 	drm_pagemap_put(file->private_data);
+	/*
+	 * If that made the pagemap inactive, its provider is unpinned by the
+	 * time close() returns: an unload right after it does not fail.
+	 */
+	drm_pagemap_flush_released();
 	return 0;
 }
 

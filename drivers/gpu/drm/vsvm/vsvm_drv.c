@@ -8,11 +8,17 @@
  * what the backends share: the DRM driver, the device indices and the
  * module init and exit.
  */
+#include <linux/compat.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
+#include <drm/drm.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_ioctl.h>
@@ -55,12 +61,178 @@ static const struct drm_ioctl_desc vsvm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 };
 
+/*
+ * The ioctls that write their answer back themselves (see struct
+ * vsvm_ioctl_user). vsvm_ioctl() runs them: their entries in vsvm_ioctls
+ * above, whose handlers publish before the DRM core's copy-out, are only
+ * there for drm_ioctl_flags() and the ioctl names, never reached.
+ */
+static const struct drm_ioctl_desc vsvm_user_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VSVM_VM_CREATE, vsvm_vm_create_ioctl_user,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VSVM_DEVMEM_OPEN, vsvm_devmem_open_ioctl_user,
+			  DRM_RENDER_ALLOW),
+};
+
+/**
+ * vsvm_ioctl_copy_out() - write an ioctl's answer back to user space
+ * @iu: the argument of the ioctl
+ * @need: the bytes of the answer user space must receive (up to and
+ *	including its last output field)
+ *
+ * Return: 0; -EINVAL if the ioctl number user space used does not write
+ * back at least @need bytes (the answer would be lost); -EFAULT if the
+ * user's argument is not writable.
+ */
+int vsvm_ioctl_copy_out(const struct vsvm_ioctl_user *iu, size_t need)
+{
+	if (iu->out_size < need)
+		return -EINVAL;
+	if (copy_to_user(iu->uarg, iu->data, iu->out_size))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * What drm_ioctl() does for a driver ioctl, but for the handlers of
+ * vsvm_user_ioctls: copy the argument in as drm_ioctl() does (the
+ * directions and sizes of both the user's and the driver's ioctl numbers
+ * count), run the handler through drm_ioctl_kernel() (unplug and
+ * permission checks) and copy nothing back.
+ */
+static long vsvm_ioctl_self_copied(struct file *filp,
+				   const struct drm_ioctl_desc *desc,
+				   unsigned int cmd, void __user *uarg)
+{
+	unsigned int in_size, out_size, drv_size, ksize;
+	struct vsvm_ioctl_user iu;
+	u64 stack_kdata[8];
+	void *kdata = stack_kdata;
+	long ret;
+
+	drv_size = _IOC_SIZE(desc->cmd);
+	in_size = _IOC_SIZE(cmd);
+	out_size = in_size;
+	if (!(cmd & desc->cmd & IOC_IN))
+		in_size = 0;
+	if (!(cmd & desc->cmd & IOC_OUT))
+		out_size = 0;
+	ksize = max3(in_size, out_size, drv_size);
+
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = kmalloc(ksize, GFP_KERNEL);
+		if (!kdata)
+			return -ENOMEM;
+	}
+	if (copy_from_user(kdata, uarg, in_size)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	memset(kdata + in_size, 0, ksize - in_size);
+
+	iu.data = kdata;
+	iu.uarg = uarg;
+	iu.out_size = out_size;
+	ret = drm_ioctl_kernel(filp, desc->func, &iu, desc->flags);
+out:
+	if (kdata != stack_kdata)
+		kfree(kdata);
+	return ret;
+}
+
+/*
+ * The DRM core ioctls vsvm serves: version, capabilities, client
+ * information and the master and authentication bookkeeping of the primary
+ * node. vsvm has no GEM objects, no KMS and no syncobjs, and the DRM core
+ * sets up none of their per-file state for it (drm_open() initialises the
+ * GEM handle table only for DRIVER_GEM), but not all of their ioctls check
+ * the feature first: in 6.12 DRM_IOCTL_PRIME_HANDLE_TO_FD and
+ * DRM_IOCTL_PRIME_FD_TO_HANDLE go straight to the GEM helpers, which take
+ * the never-initialised table_lock. So every other core ioctl, including
+ * any a later core adds, fails with -EOPNOTSUPP, the errno the core itself
+ * gives for a feature the driver lacks, before the core is entered.
+ */
+static bool vsvm_core_ioctl_allowed(unsigned int nr)
+{
+	switch (nr) {
+	case DRM_IOCTL_NR(DRM_IOCTL_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_UNIQUE):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_MAGIC):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CLIENT):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_STATS):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_CLIENT_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_AUTH_MAGIC):
+	case DRM_IOCTL_NR(DRM_IOCTL_SET_MASTER):
+	case DRM_IOCTL_NR(DRM_IOCTL_DROP_MASTER):
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Route one ioctl: -EOPNOTSUPP for a core ioctl vsvm does not serve, the
+ * handler of vsvm_user_ioctls for the ioctls that write back themselves
+ * (*@self set), else drm_ioctl()'s (*@self clear, return value unused).
+ */
+static long vsvm_ioctl_route(struct file *filp, unsigned int cmd,
+			     void __user *uarg, bool *self)
+{
+	struct drm_file *file_priv = filp->private_data;
+	unsigned int nr = DRM_IOCTL_NR(cmd), index;
+
+	/* Unplugged is for good: drm_ioctl() gives every call -ENODEV. */
+	*self = true;
+	if (_IOC_TYPE(cmd) == DRM_IOCTL_BASE &&
+	    !drm_dev_is_unplugged(file_priv->minor->dev)) {
+		if (nr < DRM_COMMAND_BASE || nr >= DRM_COMMAND_END) {
+			if (!vsvm_core_ioctl_allowed(nr))
+				return -EOPNOTSUPP;
+		} else {
+			index = nr - DRM_COMMAND_BASE;
+			if (index < ARRAY_SIZE(vsvm_user_ioctls)) {
+				index = array_index_nospec(index,
+							   ARRAY_SIZE(vsvm_user_ioctls));
+				if (vsvm_user_ioctls[index].func)
+					return vsvm_ioctl_self_copied(filp,
+								      &vsvm_user_ioctls[index],
+								      cmd, uarg);
+			}
+		}
+	}
+	*self = false;
+	return 0;
+}
+
+static long vsvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	bool self;
+	long ret = vsvm_ioctl_route(filp, cmd, (void __user *)arg, &self);
+
+	return self ? ret : drm_ioctl(filp, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long vsvm_compat_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	bool self;
+	long ret = vsvm_ioctl_route(filp, cmd, compat_ptr(arg), &self);
+
+	return self ? ret : drm_compat_ioctl(filp, cmd, arg);
+}
+#else
+#define vsvm_compat_ioctl NULL
+#endif
+
 static const struct file_operations vsvm_fops = {
 	.owner = THIS_MODULE,
 	.open = drm_open,
 	.release = drm_release,
-	.unlocked_ioctl = drm_ioctl,
-	.compat_ioctl = drm_compat_ioctl,
+	.unlocked_ioctl = vsvm_ioctl,
+	.compat_ioctl = vsvm_compat_ioctl,
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,

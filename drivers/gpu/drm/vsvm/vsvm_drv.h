@@ -66,6 +66,30 @@ static inline struct vsvm_device *to_vsvm_device(struct drm_device *drm)
 	return container_of(drm, struct vsvm_device, drm);
 }
 
+/**
+ * struct vsvm_ioctl_user - the argument of an ioctl that writes its answer
+ * back to user space itself
+ * @data: the kernel copy of the user's argument, at least as large as the
+ *	driver's structure (zero-filled beyond what user space passed)
+ * @uarg: the user's argument, where the answer goes
+ * @out_size: the bytes of @data to copy back to @uarg: the size encoded in
+ *	the user's ioctl number if it has the write-back direction, else 0
+ *
+ * The ioctls that create something (VM_CREATE, DEVMEM_OPEN) must not
+ * leave it behind when their answer cannot be written back, which the DRM
+ * core's copy-out in drm_ioctl(), after the handler has returned, cannot
+ * undo. vsvm_ioctl() hands them this instead of drm_ioctl()'s kernel copy
+ * and never copies back after them: they copy the answer out with
+ * vsvm_ioctl_copy_out() before they publish what they made.
+ */
+struct vsvm_ioctl_user {
+	void *data;
+	void __user *uarg;
+	unsigned int out_size;
+};
+
+int vsvm_ioctl_copy_out(const struct vsvm_ioctl_user *iu, size_t need);
+
 struct vsvm_device *vsvm_device_alloc(struct device *parent,
 				      enum drm_vsvm_backend backend);
 int vsvm_device_register(struct vsvm_device *vdev);

@@ -54,7 +54,7 @@
 static unsigned int migrate_timeslice_ms;
 module_param(migrate_timeslice_ms, uint, 0644);
 MODULE_PARM_DESC(migrate_timeslice_ms,
-		 "Time a GPU fault's migration to VRAM is kept before a CPU fault may undo it (default 0)");
+		 "Time after a GPU fault's migration to VRAM during which a CPU fault backs off once before undoing it (default 0)");
 
 /**
  * vsvm_fault_placement() - where a GPU fault puts a range

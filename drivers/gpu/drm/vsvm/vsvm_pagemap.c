@@ -49,6 +49,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
 #include <linux/ioport.h>
@@ -59,7 +60,6 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
 
 #include <kunit/visibility.h>
 
@@ -78,9 +78,9 @@ MODULE_PARM_DESC(fabric,
 		 "Name of the fabric joining the system-memory vsvm devices (default empty: none)");
 
 /*
- * The vsvm pagemaps not destroyed yet. A pagemap does not pin the module
- * (an inactive one would keep it from ever unloading): module exit waits
- * for this to drop to zero instead, see vsvm_pagemap_module_exit().
+ * The vsvm pagemaps not destroyed yet. An active pagemap pins the module
+ * (drm_pagemap_init() with the device's drm device), an inactive one is
+ * destroyed with its device: none is left at module exit, which checks.
  */
 static atomic_t vsvm_pagemaps_live = ATOMIC_INIT(0);
 
@@ -326,8 +326,7 @@ static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
 	release_mem_region(vpm->res->start, resource_size(vpm->res));
 	kfree(vpm);
 	put_device(dev);
-	if (atomic_dec_and_test(&vsvm_pagemaps_live))
-		wake_up_var(&vsvm_pagemaps_live);
+	atomic_dec(&vsvm_pagemaps_live);
 }
 
 static const struct drm_pagemap_ops vsvm_pagemap_ops = {
@@ -370,12 +369,12 @@ static struct drm_pagemap *vsvm_pagemap_create(void *arg)
 	vpm->pfn_first = PHYS_PFN(vpm->res->start);
 
 	/*
-	 * No drm device: it would pin the module and the drm device while
-	 * the pagemap is inactive. The pagemap outlives the device only
-	 * revoked (no page, no migration): then only @pd->dev, referenced
-	 * here, and the pagemap itself are used.
+	 * While active, the pagemap references the drm device and so the
+	 * module; inactive in the cache it references neither. A pagemap
+	 * that outlives the device is revoked (no page, no migration): then
+	 * only @pd->dev, referenced here, and the pagemap itself are used.
 	 */
-	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, NULL, pd->dev,
+	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, pd->drm, pd->dev,
 			       &vsvm_pagemap_ops);
 	if (err)
 		goto err_unmap;
@@ -860,7 +859,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_filled);
 /**
  * vsvm_pagemap_dev_init_fabric() - set up the pagemap side of a device
  * @pd: the device's pagemap state
- * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @drm: the DRM device, or NULL; an active pagemap references it (and so
+ *	its module)
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
@@ -940,7 +940,8 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_init_fabric);
 /**
  * vsvm_pagemap_dev_init() - set up the pagemap side of a vsvm device
  * @pd: the device's pagemap state
- * @drm: the DRM device, or NULL; informational, the pagemaps do not pin it
+ * @drm: the DRM device, or NULL; an active pagemap references it (and so
+ *	its module)
  * @dev: the device owning @vram
  * @vram: the VRAM, set up
  * @engine: the copy engine of the device, set up
@@ -1013,18 +1014,19 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_dev_fini);
 
 /**
- * vsvm_pagemap_module_exit() - wait for the last vsvm pagemap to go
+ * vsvm_pagemap_module_exit() - check that no vsvm pagemap is left
  *
- * Called at module exit, once every device is removed: their pagemaps are
- * revoked or destroyed, but a revoked one lives on while a pagemap fd
- * refers to it, and its destroy callback is module code. Waits for the
- * last one to be destroyed (the fds to be closed).
+ * Called at module exit, once every device is removed. Their inactive
+ * pagemaps are destroyed with them, and every other one (active: a pagemap
+ * fd, a device page or a migration uses it) references the module, so
+ * that the unload fails at once (-EWOULDBLOCK) while one lives instead of
+ * waiting here for user space to let go. Flushes the deferred destruction
+ * and checks.
  */
 void vsvm_pagemap_module_exit(void)
 {
-	wait_var_event(&vsvm_pagemaps_live, !atomic_read(&vsvm_pagemaps_live));
-	/* The deferred destroy work has returned from the last callback. */
 	drm_pagemap_flush_destroyed();
+	WARN_ON(atomic_read(&vsvm_pagemaps_live));
 }
 
 /* The peer side of the debugfs "pagemap" file: aperture and path counters. */
@@ -1219,14 +1221,69 @@ void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 
+/*
+ * DEVMEM_OPEN: the fd number is reserved and the pagemap file made, the
+ * answer written back through @iu if there is one, and only then is the
+ * file installed under the fd: until then no other thread can reach it,
+ * and a failure just drops both.
+ */
+static int vsvm_devmem_open_common(struct drm_device *drm,
+				   struct drm_vsvm_devmem_open *args,
+				   const struct vsvm_ioctl_user *iu)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct drm_pagemap *dpagemap;
+	struct file *pmfile;
+	int idx, fd, err;
+
+	if (args->flags || args->pad || args->reserved[0] ||
+	    args->reserved[1] || args->region)
+		return -EINVAL;
+	if (iu && iu->out_size < offsetofend(typeof(*args), fd))
+		return -EINVAL;	/* the fd could not be returned */
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+	drm_dev_exit(idx);
+	if (IS_ERR(dpagemap))
+		return PTR_ERR(dpagemap);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		drm_pagemap_put(dpagemap);
+		return fd;
+	}
+	pmfile = drm_pagemap_file_create(dpagemap);
+	drm_pagemap_put(dpagemap);
+	if (IS_ERR(pmfile)) {
+		put_unused_fd(fd);
+		return PTR_ERR(pmfile);
+	}
+
+	args->fd = fd;
+	if (iu) {
+		err = vsvm_ioctl_copy_out(iu, offsetofend(typeof(*args), fd));
+		if (err) {
+			put_unused_fd(fd);
+			fput(pmfile);
+			return err;
+		}
+	}
+	fd_install(fd, pmfile);
+	return 0;
+}
+
 /**
- * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN
+ * vsvm_devmem_open_ioctl() - DRM_IOCTL_VSVM_DEVMEM_OPEN, for in-kernel
+ * callers
  * @drm: the DRM device
  * @data: the &struct drm_vsvm_devmem_open
  * @file: the DRM file
  *
  * Installs a close-on-exec pagemap fd holding a reference on the pagemap of
- * the region, creating or reviving the pagemap.
+ * the region, creating or reviving the pagemap. User space reaches
+ * vsvm_devmem_open_ioctl_user() instead (see &struct vsvm_ioctl_user).
  *
  * Return: 0; -EINVAL for nonzero @flags, @pad or @reserved or a region
  * other than 0; -ENODEV once the device is gone; -EMFILE, -ENOMEM or
@@ -1235,29 +1292,28 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file)
 {
-	struct vsvm_device *vdev = to_vsvm_device(drm);
-	struct drm_vsvm_devmem_open *args = data;
-	struct drm_pagemap *dpagemap;
-	int idx, fd;
+	return vsvm_devmem_open_common(drm, data, NULL);
+}
 
-	if (args->flags || args->pad || args->reserved[0] ||
-	    args->reserved[1] || args->region)
-		return -EINVAL;
+/**
+ * vsvm_devmem_open_ioctl_user() - DRM_IOCTL_VSVM_DEVMEM_OPEN from user space
+ * @drm: the DRM device
+ * @data: the &struct vsvm_ioctl_user of a &struct drm_vsvm_devmem_open
+ * @file: the DRM file
+ *
+ * Writes the fd number back before installing the fd: no fd appears in
+ * the caller's table unless user space has been told its number.
+ *
+ * Return: as vsvm_devmem_open_ioctl(), and -EFAULT, with no fd installed,
+ * if the answer cannot be written back; -EINVAL if the ioctl number user
+ * space used would not write back the fd.
+ */
+int vsvm_devmem_open_ioctl_user(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	const struct vsvm_ioctl_user *iu = data;
 
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
-	if (IS_ERR(dpagemap)) {
-		fd = PTR_ERR(dpagemap);
-	} else {
-		fd = drm_pagemap_get_fd(dpagemap);
-		drm_pagemap_put(dpagemap);
-	}
-	drm_dev_exit(idx);
-	if (fd < 0)
-		return fd;
-	args->fd = fd;
-	return 0;
+	return vsvm_devmem_open_common(drm, iu->data, iu);
 }
 
 static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)

@@ -213,6 +213,8 @@ void vsvm_pagemap_drm_devices_put(struct drm_device **drms,
 
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file);
+int vsvm_devmem_open_ioctl_user(struct drm_device *drm, void *data,
+				struct drm_file *file);
 
 /**
  * to_vsvm_pagemap() - the vsvm pagemap of a drm_pagemap

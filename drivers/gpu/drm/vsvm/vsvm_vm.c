@@ -473,11 +473,95 @@ struct vsvm_vm *vsvm_vm_lookup(struct drm_file *file, u32 id)
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_lookup);
 
+/*
+ * VM_CREATE: the id is reserved (a NULL entry: lookups see no VM) and the
+ * count taken under the file lock, the VM made, the answer written back
+ * through @iu if there is one, and only then is the VM published under its
+ * id. A failure at any step undoes the earlier ones, the id cursor too, so
+ * the file is left as it was. User memory is never touched under a lock.
+ */
+static int vsvm_vm_create_common(struct drm_device *drm,
+				 struct drm_vsvm_vm_create *args,
+				 struct drm_file *file,
+				 const struct vsvm_ioctl_user *iu)
+{
+	struct vsvm_device *vdev = to_vsvm_device(drm);
+	struct vsvm_file *vf = file->driver_priv;
+	u32 id, cursor, cursor_after;
+	struct vsvm_vm *vm;
+	void *old;
+	int idx, err;
+
+	if (args->flags || args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	if (iu && iu->out_size < offsetofend(typeof(*args), vm_id))
+		return -EINVAL;	/* the id could not be returned */
+
+	mutex_lock(&vf->lock);
+	if (vf->nr_vms >= VSVM_VM_MAX_PER_FILE) {
+		mutex_unlock(&vf->lock);
+		return -ENOSPC;
+	}
+	cursor = vf->next_id;
+	err = xa_alloc_cyclic(&vf->vms, &id, NULL, XA_LIMIT(1, INT_MAX),
+			      &vf->next_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		mutex_unlock(&vf->lock);
+		return err;
+	}
+	cursor_after = vf->next_id;
+	vf->nr_vms++;
+	mutex_unlock(&vf->lock);
+
+	if (!drm_dev_enter(drm, &idx)) {
+		err = -ENODEV;
+		goto err_release;
+	}
+	vm = vsvm_vm_create(vdev);
+	drm_dev_exit(idx);
+	if (IS_ERR(vm)) {
+		err = PTR_ERR(vm);
+		goto err_release;
+	}
+	vm->id = id;
+	args->vm_id = id;
+
+	if (iu) {
+		err = vsvm_ioctl_copy_out(iu, offsetofend(typeof(*args), vm_id));
+		if (err)
+			goto err_put;
+	}
+
+	mutex_lock(&vf->lock);
+	old = xa_store(&vf->vms, id, vm, GFP_KERNEL_ACCOUNT);
+	mutex_unlock(&vf->lock);
+	/* The slot is reserved: storing into it allocates nothing. */
+	if (WARN_ON(xa_is_err(old))) {
+		err = xa_err(old);
+		goto err_put;
+	}
+	return 0;
+
+err_put:
+	vsvm_vm_put(vm);
+err_release:
+	mutex_lock(&vf->lock);
+	xa_erase(&vf->vms, id);
+	vf->nr_vms--;
+	if (vf->next_id == cursor_after)
+		vf->next_id = cursor;
+	mutex_unlock(&vf->lock);
+	return err;
+}
+
 /**
- * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE
+ * vsvm_vm_create_ioctl() - DRM_IOCTL_VSVM_VM_CREATE, for in-kernel callers
  * @drm: the DRM device
  * @data: the &struct drm_vsvm_vm_create
  * @file: the DRM file
+ *
+ * User space reaches vsvm_vm_create_ioctl_user() instead (see
+ * &struct vsvm_ioctl_user); this one publishes the VM at once.
  *
  * Return: 0 with the new id in &drm_vsvm_vm_create.vm_id; -EINVAL for
  * nonzero @flags or @reserved; -ENOSPC when the file holds
@@ -486,44 +570,30 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_lookup);
 int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file)
 {
-	struct vsvm_device *vdev = to_vsvm_device(drm);
-	struct drm_vsvm_vm_create *args = data;
-	struct vsvm_file *vf = file->driver_priv;
-	struct vsvm_vm *vm;
-	int idx, err;
-	u32 id;
-
-	if (args->flags || args->reserved[0] || args->reserved[1])
-		return -EINVAL;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-
-	mutex_lock(&vf->lock);
-	if (vf->nr_vms >= VSVM_VM_MAX_PER_FILE) {
-		err = -ENOSPC;
-		goto out_unlock;
-	}
-	vm = vsvm_vm_create(vdev);
-	if (IS_ERR(vm)) {
-		err = PTR_ERR(vm);
-		goto out_unlock;
-	}
-	err = xa_alloc_cyclic(&vf->vms, &id, vm, XA_LIMIT(1, INT_MAX),
-			      &vf->next_id, GFP_KERNEL_ACCOUNT);
-	if (err < 0) {
-		vsvm_vm_put(vm);
-		goto out_unlock;
-	}
-	vm->id = id;
-	vf->nr_vms++;
-	args->vm_id = id;
-	err = 0;
-out_unlock:
-	mutex_unlock(&vf->lock);
-	drm_dev_exit(idx);
-	return err;
+	return vsvm_vm_create_common(drm, data, file, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_create_ioctl);
+
+/**
+ * vsvm_vm_create_ioctl_user() - DRM_IOCTL_VSVM_VM_CREATE from user space
+ * @drm: the DRM device
+ * @data: the &struct vsvm_ioctl_user of a &struct drm_vsvm_vm_create
+ * @file: the DRM file
+ *
+ * Writes the id back before the VM gets it: a VM exists under the id only
+ * once user space has been told.
+ *
+ * Return: as vsvm_vm_create_ioctl(), and -EFAULT, with no VM made, if the
+ * answer cannot be written back; -EINVAL if the ioctl number user space
+ * used would not write back the id.
+ */
+int vsvm_vm_create_ioctl_user(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	const struct vsvm_ioctl_user *iu = data;
+
+	return vsvm_vm_create_common(drm, iu->data, file, iu);
+}
 
 /**
  * vsvm_vm_destroy_ioctl() - DRM_IOCTL_VSVM_VM_DESTROY

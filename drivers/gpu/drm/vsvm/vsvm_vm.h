@@ -139,6 +139,8 @@ struct vsvm_vm *vsvm_vm_lookup(struct drm_file *file, u32 id);
 
 int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file);
+int vsvm_vm_create_ioctl_user(struct drm_device *drm, void *data,
+			      struct drm_file *file);
 int vsvm_vm_destroy_ioctl(struct drm_device *drm, void *data,
 			  struct drm_file *file);
 
