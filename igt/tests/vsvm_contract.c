@@ -54,22 +54,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The number of open fds of this process. */
-static int count_fds(void)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/fd");
-	igt_assert_f(dir, "opendir /proc/self/fd: %s\n", strerror(errno));
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 /* Open every vsvm render node; the count. */
 static int open_nodes(struct vsvm_node *nodes)
 {
@@ -148,14 +132,14 @@ static void test_vm_create_ro(const struct vsvm_node *node, bool late)
 	/* A file of our own: its ids start at 1. */
 	fd = open_render(node->minor);
 	vms = device_vms(node->minor);
-	fds = count_fds();
+	fds = vsvm_count_fds();
 	arg = ro_arg(sizeof(struct drm_vsvm_vm_create), late);
 
 	for (i = 0; i < 3; i++)
 		igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_VSVM_VM_CREATE, arg),
 			      -EFAULT);
 	igt_assert_eq(device_vms(node->minor), vms);
-	igt_assert_eq(count_fds(), fds);
+	igt_assert_eq(vsvm_count_fds(), fds);
 	for (i = 1; i <= 3; i++) {
 		destroy.vm_id = i;
 		igt_assert_f(raw_ioctl(fd, DRM_IOCTL_VSVM_VM_DESTROY,
@@ -178,22 +162,22 @@ static void test_vm_create_ro(const struct vsvm_node *node, bool late)
 static void test_devmem_open_ro(const struct vsvm_node *node, bool late)
 {
 	struct drm_vsvm_devmem_open good = {};
-	int fds = count_fds(), i;
+	int fds = vsvm_count_fds(), i;
 	void *arg = ro_arg(sizeof(good), late);
 
 	for (i = 0; i < 3; i++)
 		igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN,
 					arg), -EFAULT);
-	igt_assert_f(count_fds() == fds,
+	igt_assert_f(vsvm_count_fds() == fds,
 		     "renderD%d: %d fds after a failed DEVMEM_OPEN, %d before\n",
-		     node->minor, count_fds(), fds);
+		     node->minor, vsvm_count_fds(), fds);
 	igt_assert_eq(munmap(arg, page_size), 0);
 
 	/* And the device still opens its region. */
 	igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &good),
 		      0);
 	igt_assert(good.fd >= 0);
-	igt_assert_eq(count_fds(), fds + 1);
+	igt_assert_eq(vsvm_count_fds(), fds + 1);
 	igt_assert_eq(close(good.fd), 0);
 }
 
