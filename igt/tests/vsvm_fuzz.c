@@ -503,13 +503,25 @@ static const int initial_kinds[NSLOTS] = {
 	SK_ANON, SK_HOLE,
 };
 
-static void *map_guarded(size_t len)
-{
-	__u8 *p = mmap(NULL, len + PAGE_SZ, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+/*
+ * The fuzzer's memory lives far below the mmap area, so that no mapping
+ * of anything else (a thread stack, a buffer of the C library) ever lands
+ * in its holes and unmapped guard pages, which must stay unmapped.
+ */
+#define FAR_BASE	0x300000000ull
+static __u64 far_next = FAR_BASE;
 
-	igt_assert(p != MAP_FAILED);
-	igt_assert_eq(munmap(p + len, PAGE_SZ), 0);
+/* @len bytes of the far region, followed by an unmapped guard page. */
+static void *map_guarded(size_t len, int prot)
+{
+	void *p;
+
+	len = (len + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+	p = mmap((void *)(uintptr_t)far_next, len, prot,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	igt_assert_f(p == (void *)(uintptr_t)far_next, "mmap at %#llx: %s\n",
+		     (unsigned long long)far_next, strerror(errno));
+	far_next += len + PAGE_SZ;
 	return p;
 }
 
@@ -529,26 +541,24 @@ static void setup_memory(void)
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	igt_assert(null_fd >= 0);
 
-	arena = mmap(NULL, ARENA_SZ, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(arena != MAP_FAILED);
+	arena = map_guarded(ARENA_SZ, PROT_NONE);
 	for (s = 0; s < NSLOTS; s++) {
 		kinds[s] = SK_NONE;
 		slot_map(s, initial_kinds[s]);
 	}
 
-	argbuf = mmap(NULL, 4 * PAGE_SZ, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(argbuf != MAP_FAILED);
+	argbuf = map_guarded(4 * PAGE_SZ, PROT_READ | PROT_WRITE);
 	memset(argbuf, 0, 4 * PAGE_SZ);
 	igt_assert_eq(mprotect(argbuf + PAGE_SZ, PAGE_SZ, PROT_READ), 0);
 	igt_assert_eq(mprotect(argbuf + 2 * PAGE_SZ, PAGE_SZ, PROT_NONE), 0);
 	igt_assert_eq(munmap(argbuf + 3 * PAGE_SZ, PAGE_SZ), 0);
 
-	wsrc = map_guarded(ARENA_SZ);
-	rdst = map_guarded(ARENA_SZ);
-	locbuf = map_guarded(DRM_VSVM_RESIDENCY_MAX_PAGES * sizeof(__u32));
-	attrbuf = map_guarded(ATTRBUF_N * sizeof(*attrbuf));
+	wsrc = map_guarded(ARENA_SZ, PROT_READ | PROT_WRITE);
+	rdst = map_guarded(ARENA_SZ, PROT_READ | PROT_WRITE);
+	locbuf = map_guarded(DRM_VSVM_RESIDENCY_MAX_PAGES * sizeof(__u32),
+			     PROT_READ | PROT_WRITE);
+	attrbuf = map_guarded(ATTRBUF_N * sizeof(*attrbuf),
+			      PROT_READ | PROT_WRITE);
 }
 
 static int kind_at(__u64 va)
@@ -832,6 +842,27 @@ static __s32 pick_pm_fd(struct fcall *c, bool fault)
 
 /* ---- generators: build a call of a type with @nf faults ---- */
 
+#define MAX_FAULTS	4
+
+/*
+ * Pick @n fault kinds below @nkinds, in the order they apply: by @prio,
+ * so that a fault that replaces a range comes before one that breaks a
+ * field of it (which would otherwise be undone).
+ */
+static void pick_faults_ordered(int *f, int n, int nkinds, const int *prio)
+{
+	int i, j, x;
+
+	for (i = 0; i < n; i++)
+		f[i] = below(nkinds);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && prio[f[j]] < prio[f[j - 1]]; j--) {
+			x = f[j];
+			f[j] = f[j - 1];
+			f[j - 1] = x;
+		}
+}
+
 static void gen_query(struct fcall *c, int nf)
 {
 	struct drm_vsvm_query *q = &c->a.query;
@@ -966,8 +997,11 @@ static bool pred_any(int k)
 
 static bool gen_exec(struct fcall *c, int nf)
 {
-	struct drm_vsvm_exec *e = &c->a.exec;
+	/* range replacements, wrap, ptr, alignment, size, then fields */
+	static const int prio[12] = { 6, 6, 6, 6, 6, 4, 3, 1, 5, 0, 0, 2 };
 	static const __u32 widths[] = { 1, 2, 4, 8 };
+	struct drm_vsvm_exec *e = &c->a.exec;
+	int f[MAX_FAULTS];
 	bool write;
 	__u64 va, len, sva = 0, slen;
 	int i;
@@ -1019,8 +1053,9 @@ static bool gen_exec(struct fcall *c, int nf)
 	e->va = va;
 	e->size = len;
 
+	pick_faults_ordered(f, nf, 12, prio);
 	for (i = 0; i < nf; i++) {
-		switch (below(12)) {
+		switch (f[i]) {
 		case 0:
 			e->flags = 1u << below(32);
 			add_desc(c, " flags");
@@ -1066,8 +1101,7 @@ static bool gen_exec(struct fcall *c, int nf)
 			}
 			break;
 		case 7:
-			e->va = ~0ull - below(PAGE_SZ) - 7;
-			e->va &= ~7ull;
+			e->va = (~0ull - below(PAGE_SZ / 2)) & ~7ull;
 			e->size = PAGE_SZ;
 			add_desc(c, " wraps");
 			invalid(c, EINVAL);
@@ -1384,7 +1418,10 @@ static bool gen_prefetch(struct fcall *c, int nf)
 
 static void gen_residency(struct fcall *c, int nf)
 {
+	/* the start first, then its alignment, the size, the fields */
+	static const int prio[7] = { 3, 1, 2, 0, 3, 3, 0 };
 	struct drm_vsvm_residency *r = &c->a.res;
+	int f[MAX_FAULTS];
 	int i;
 
 	r->vm_id = c->d->vm;
@@ -1393,8 +1430,15 @@ static void gen_residency(struct fcall *c, int nf)
 	if (chance(5))
 		r->num_pages = DRM_VSVM_RESIDENCY_MAX_PAGES;
 	r->locations = (uintptr_t)locbuf;
+
+	pick_faults_ordered(f, nf, 7, prio);
 	for (i = 0; i < nf; i++) {
-		switch (below(7)) {
+		if (i && f[i] == f[i - 1] && (f[i] == 3 || f[i] == 6))
+			continue;
+		if (i && ((f[i] == 3 && f[i - 1] == 6) ||
+			  (f[i] == 6 && f[i - 1] == 3)))
+			continue;
+		switch (f[i]) {
 		case 0:
 			if (chance(50))
 				r->flags = 1u << below(32);
@@ -2123,6 +2167,7 @@ static void run_call(struct fcall *c)
 static void mem_op(void)
 {
 	int s = below(NSLOTS), k;
+	bool was_mapped;
 
 	if (kinds[s] == SK_FOREIGN)
 		return;
@@ -2130,6 +2175,7 @@ static void mem_op(void)
 	switch (below(4)) {
 	case 0:	/* remap as any kind */
 		k = below(SK_FOREIGN);
+		was_mapped = kinds[s] != SK_HOLE;
 		fz_log("remap slot %d %s -> %s", s, slot_names[kinds[s]],
 		       slot_names[k]);
 		if (kinds[s] == SK_HOLE && !range_unmapped(slot_ptr(s),
@@ -2139,7 +2185,7 @@ static void mem_op(void)
 		}
 		slot_map(s, k);
 		/* unmapped memory has the default attributes again */
-		if (!shared_state) {
+		if (was_mapped) {
 			int i, j;
 
 			for (j = 0; j < n_devs; j++) {
@@ -2399,7 +2445,9 @@ static void *race_worker(void *data)
 				p.fd = r->pmfd;
 			err = xioctl(r->fd, DRM_IOCTL_VSVM_PREFETCH, &p);
 			w->calls++;
-			if (err && err != ENOENT && err != EBADF)
+			if (err == ENOENT || err == EBADF)
+				break;
+			if (err)
 				race_fail(err == EFAULT ? INV_VALID : INV_ERRNO,
 					  "PREFETCH", err);
 			continue;
@@ -2413,17 +2461,22 @@ static void *race_worker(void *data)
 				race_fail(INV_BADOK,
 					  "EXEC FILL on memory read-only all along succeeded",
 					  0);
-			if (err && err != EPERM && err != ENOENT &&
-			    err != EBADF)
+			if (err == ENOENT || err == EBADF)
+				break;
+			if (err && err != EPERM)
 				race_fail(INV_ERRNO, "EXEC FILL, mprotect slot",
 					  err);
 			continue;
 		}
+		/* the VM or the file is gone: nothing left to race */
 		if (err == ENOENT || err == EBADF)
-			continue;
+			break;
 		if (err) {
-			race_fail(err == EFAULT ? INV_VALID : INV_ERRNO,
-				  "EXEC on valid memory", err);
+			fz_fail(err == EFAULT || err == EPERM ? INV_VALID :
+				INV_ERRNO,
+				"races: worker %d EXEC op %u width %u on its read-write buffer +%#llx size %#llx (next to a page being mprotect()ed): %s",
+				w->id, e.op, e.width, (unsigned long long)off,
+				(unsigned long long)len, strerror(err));
 			/* the work may be partly done: take what is there */
 			memcpy(w->shadow, w->buf, RACE_SZ);
 			continue;
@@ -2536,6 +2589,7 @@ static void test_races(void)
 	mem = mmap(NULL, (RACE_WORKERS + 1) * RACE_SZ, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	igt_assert(mem != MAP_FAILED);
+	memset(&race, 0, sizeof(race));
 	race.mslot = mem + RACE_WORKERS * RACE_SZ;
 	for (i = 0; i < RACE_WORKERS; i++) {
 		ws[i].r = &race;
