@@ -104,13 +104,31 @@ static struct thread threads[NTHREADS];
 
 static void t_fail(struct thread *t, const char *f, ...) __igt_printf(2, 3);
 
+/* The failures printed per format, so that every kind shows. */
+static struct {
+	const char *fmt;
+	unsigned int n;
+} fail_kinds[64];
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void t_fail(struct thread *t, const char *f, ...)
 {
-	unsigned long n = __atomic_add_fetch(&fails, 1, __ATOMIC_RELAXED);
 	char msg[512];
+	unsigned int i, n = MAX_REPORTS + 1;
 	va_list ap;
 
-	if (n > MAX_REPORTS * NTHREADS)
+	__atomic_add_fetch(&fails, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&fail_lock);
+	for (i = 0; i < ARRAY_SIZE(fail_kinds); i++) {
+		if (!fail_kinds[i].fmt)
+			fail_kinds[i].fmt = f;
+		if (fail_kinds[i].fmt == f) {
+			n = ++fail_kinds[i].n;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fail_lock);
+	if (n > MAX_REPORTS)
 		return;
 	va_start(ap, f);
 	vsnprintf(msg, sizeof(msg), f, ap);
@@ -268,7 +286,7 @@ static void op_gpu(struct thread *t)
 	static const __u32 widths[] = { 1, 2, 4, 8 };
 	struct drm_vsvm_exec e = {};
 	struct tdev *d = t_dev(t);
-	__u64 off, len, src, i;
+	__u64 off, len, src = 0, i;
 	int op = 1 + t_below(t, 5), err;
 
 	e.op = op;
@@ -289,13 +307,14 @@ static void op_gpu(struct thread *t)
 		t_range(t, e.width, &off, &len);
 		break;
 	case DRM_VSVM_EXEC_COPY:
-		t_range(t, 1, &off, &len);
-		if (len > RSZ / 2)
-			len = RSZ / 2;
-		/* a source that does not overlap */
-		do {
-			src = t_below(t, RSZ - len + 1);
-		} while (src < off + len && off < src + len);
+		/* one half to the other: never overlapping */
+		len = 1 + t_below(t, t_below(t, 4) ? PAGE_SZ : RSZ / 2);
+		off = t_below(t, RSZ / 2 - len + 1);
+		src = t_below(t, RSZ / 2 - len + 1);
+		if (t_below(t, 2))
+			off += RSZ / 2;
+		else
+			src += RSZ / 2;
 		e.src_va = (uintptr_t)t->region + src;
 		break;
 	default:
@@ -834,14 +853,19 @@ static void torture_process(int p)
 {
 	pthread_t th[NTHREADS];
 	size_t len = NTHREADS * RSZ + 2 * PAGE_SZ;
+	struct timespec deadline;
 	int i, err;
 
 	proc_id = p;
 	err = open_devices(devs, n_devs);
 	igt_assert_f(!err, "opening the devices: %s\n", strerror(err));
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(mem != MAP_FAILED);
+	/*
+	 * Far below the mmap area: no other mapping (a stack, a buffer of
+	 * the C library) may land in a part a thread has unmapped.
+	 */
+	mem = mmap((void *)0x300000000ull, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	igt_assert(mem == (void *)0x300000000ull);
 	ctr32 = (__u32 *)(mem + NTHREADS * RSZ);
 	ctr64 = (__u64 *)(mem + NTHREADS * RSZ + PAGE_SZ);
 	memset(ctr32, 0, 2 * PAGE_SZ);
@@ -862,8 +886,15 @@ static void torture_process(int p)
 	while (vsvm_stress_running(&stress))
 		usleep(100000);
 	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
-	for (i = 0; i < NTHREADS; i++)
-		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	/* a thread stuck for a minute is stuck in the kernel: say where */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 60;
+	for (i = 0; i < NTHREADS; i++) {
+		err = pthread_timedjoin_np(th[i], NULL, &deadline);
+		igt_assert_f(!err, "seed %llu, process %d: thread %d stuck in op %lu (%s): %s\n",
+			     (unsigned long long)stress.seed, p, i,
+			     threads[i].ops, threads[i].last, strerror(err));
+	}
 	final_check();
 	for (i = 0; i < NTHREADS; i++) {
 		reports[p].ops += threads[i].ops;
