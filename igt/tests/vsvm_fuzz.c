@@ -2445,8 +2445,9 @@ static void *race_worker(void *data)
 				p.fd = r->pmfd;
 			err = xioctl(r->fd, DRM_IOCTL_VSVM_PREFETCH, &p);
 			w->calls++;
+			/* the VM or the file is gone: nothing left to race */
 			if (err == ENOENT || err == EBADF)
-				break;
+				return NULL;
 			if (err)
 				race_fail(err == EFAULT ? INV_VALID : INV_ERRNO,
 					  "PREFETCH", err);
@@ -2474,7 +2475,7 @@ static void *race_worker(void *data)
 		if (err) {
 			fz_fail(err == EFAULT || err == EPERM ? INV_VALID :
 				INV_ERRNO,
-				"races: worker %d EXEC op %u width %u on its read-write buffer +%#llx size %#llx (next to a page being mprotect()ed): %s",
+				"races: worker %d EXEC op %u width %u on its read-write buffer +%#llx size %#llx (the buffers sit next to a page being mprotect()ed): %s",
 				w->id, e.op, e.width, (unsigned long long)off,
 				(unsigned long long)len, strerror(err));
 			/* the work may be partly done: take what is there */
