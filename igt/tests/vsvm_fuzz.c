@@ -1095,6 +1095,8 @@ static bool gen_exec(struct fcall *c, int nf)
 			break;
 		case 6:
 			if (e->width > 1) {
+				/* misaligned however often it is done */
+				e->va &= ~((__u64)e->width - 1);
 				e->va += 1 + below(e->width - 1);
 				add_desc(c, " misaligned");
 				invalid(c, EINVAL);
