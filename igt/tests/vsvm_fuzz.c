@@ -202,8 +202,11 @@ static struct drm_vsvm_range_attr *attrbuf;
 static int null_fd = -1;
 
 /* The state of the running fuzz loop (one per process, children reset). */
-/* the PRNG state (vsvm_rand(): 64 bits, unsigned long on x86_64) */
-static unsigned long rng;
+/*
+ * The PRNG stream: its seed field is the state vsvm_rand() advances (so
+ * that it has the type the helper takes).
+ */
+static struct vsvm_stress rng;
 static unsigned long n_calls, n_ops;
 static unsigned long ioctls;
 static unsigned long fails[INV_NR];
@@ -215,12 +218,12 @@ static bool in_child;
 
 static __u64 rnd(void)
 {
-	return vsvm_rand(&rng);
+	return vsvm_rand(&rng.seed);
 }
 
 static __u64 below(__u64 n)
 {
-	return n ? vsvm_rand_below(&rng, n) : 0;
+	return n ? vsvm_rand_below(&rng.seed, n) : 0;
 }
 
 static bool chance(unsigned int pct)
@@ -2267,7 +2270,7 @@ static double now_s(void)
 
 static void begin(const char *name, __u64 stream)
 {
-	rng = vsvm_stress_subseed(&stress, stream);
+	rng.seed = vsvm_stress_subseed(&stress, stream);
 	memset(fails, 0, sizeof(fails));
 	n_calls = 0;
 	n_ops = 0;
@@ -2377,7 +2380,8 @@ struct worker {
 	struct race *r;
 	__u8 *buf;
 	__u8 shadow[RACE_SZ];
-	unsigned long rng;
+	/* the seed field is the PRNG state */
+	struct vsvm_stress rng;
 	unsigned long calls;
 	int id;
 };
@@ -2398,13 +2402,13 @@ static void *race_worker(void *data)
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		struct drm_vsvm_exec e = { .vm_id = r->vm };
-		__u64 off = vsvm_rand_below(&w->rng, RACE_PAGES) * PAGE_SZ;
-		__u64 len = (1 + vsvm_rand_below(&w->rng,
+		__u64 off = vsvm_rand_below(&w->rng.seed, RACE_PAGES) * PAGE_SZ;
+		__u64 len = (1 + vsvm_rand_below(&w->rng.seed,
 						 RACE_PAGES - off / PAGE_SZ)) *
 			    PAGE_SZ;
 		unsigned int g0 = 0, g1;
 		bool ro_slot = false;
-		int err, op = vsvm_rand_below(&w->rng, 6);
+		int err, op = vsvm_rand_below(&w->rng.seed, 6);
 
 		e.va = (uintptr_t)w->buf + off;
 		e.size = len;
@@ -2416,14 +2420,14 @@ static void *race_worker(void *data)
 		case 1:
 			e.op = DRM_VSVM_EXEC_WRITE;
 			e.ptr = (uintptr_t)tmp;
-			memset(tmp, vsvm_rand(&w->rng), len);
+			memset(tmp, vsvm_rand(&w->rng.seed), len);
 			break;
 		case 2:
 			e.op = DRM_VSVM_EXEC_FILL;
 			e.width = 8;
-			e.value = vsvm_rand(&w->rng);
+			e.value = vsvm_rand(&w->rng.seed);
 			/* one in two on the mprotect()ed slot */
-			if (w->id == 0 && vsvm_rand_below(&w->rng, 2)) {
+			if (w->id == 0 && vsvm_rand_below(&w->rng.seed, 2)) {
 				ro_slot = true;
 				e.va = (uintptr_t)r->mslot;
 				e.size = PAGE_SZ;
@@ -2438,7 +2442,7 @@ static void *race_worker(void *data)
 		default: {
 			struct drm_vsvm_prefetch p = {
 				.vm_id = r->vm,
-				.location = 1 + vsvm_rand_below(&w->rng, 3),
+				.location = 1 + vsvm_rand_below(&w->rng.seed, 3),
 				.start = e.va,
 				.range = len,
 			};
@@ -2518,17 +2522,17 @@ static void *race_worker(void *data)
 static void *race_migrator(void *data)
 {
 	struct worker *ws = data;
-	unsigned long st = vsvm_stress_subseed(&stress, 77);
+	struct vsvm_stress st = { .seed = vsvm_stress_subseed(&stress, 77) };
 
 	while (!__atomic_load_n(&race.stop, __ATOMIC_ACQUIRE)) {
-		struct worker *w = &ws[vsvm_rand_below(&st, RACE_WORKERS)];
-		struct fdev *d = &devs[vsvm_rand_below(&st, n_devs)];
+		struct worker *w = &ws[vsvm_rand_below(&st.seed, RACE_WORKERS)];
+		struct fdev *d = &devs[vsvm_rand_below(&st.seed, n_devs)];
 		int err;
 
-		if (vsvm_rand_below(&st, 3)) {
+		if (vsvm_rand_below(&st.seed, 3)) {
 			struct drm_vsvm_prefetch p = {
 				.vm_id = d->vm,
-				.location = 1 + vsvm_rand_below(&st, 2),
+				.location = 1 + vsvm_rand_below(&st.seed, 2),
 				.start = (uintptr_t)w->buf,
 				.range = RACE_SZ,
 			};
@@ -2544,7 +2548,7 @@ static void *race_migrator(void *data)
 				.type = DRM_VSVM_MADVISE_PREFERRED_LOC,
 				.start = (uintptr_t)w->buf,
 				.range = RACE_SZ,
-				.value = vsvm_rand_below(&st, 3),
+				.value = vsvm_rand_below(&st.seed, 3),
 			};
 
 			err = xioctl(race.fd, DRM_IOCTL_VSVM_MADVISE, &m);
@@ -2559,17 +2563,17 @@ static void *race_migrator(void *data)
 static void *race_mprotector(void *data)
 {
 	static __u8 snap[PAGE_SZ];
-	unsigned long st = vsvm_stress_subseed(&stress, 78);
+	struct vsvm_stress st = { .seed = vsvm_stress_subseed(&stress, 78) };
 	__u8 *p = race.mslot;
 
 	(void)data;
 	while (!__atomic_load_n(&race.stop, __ATOMIC_ACQUIRE)) {
-		memset(p, vsvm_rand(&st), PAGE_SZ);
+		memset(p, vsvm_rand(&st.seed), PAGE_SZ);
 		igt_assert_eq(mprotect(p, PAGE_SZ, PROT_READ), 0);
 		/* from here on no GPU write may land */
 		memcpy(snap, p, PAGE_SZ);
 		__atomic_fetch_add(&race.gen, 1, __ATOMIC_ACQ_REL);
-		usleep(vsvm_rand_below(&st, 2000));
+		usleep(vsvm_rand_below(&st.seed, 2000));
 		__atomic_fetch_add(&race.gen, 1, __ATOMIC_ACQ_REL);
 		if (memcmp(snap, p, PAGE_SZ))
 			race_fail(INV_DATA,
@@ -2598,7 +2602,7 @@ static void test_races(void)
 		ws[i].r = &race;
 		ws[i].id = i;
 		ws[i].buf = mem + i * RACE_SZ;
-		ws[i].rng = vsvm_stress_subseed(&stress, 100 + i);
+		ws[i].rng.seed = vsvm_stress_subseed(&stress, 100 + i);
 		fill_random(ws[i].shadow, RACE_SZ);
 		memcpy(ws[i].buf, ws[i].shadow, RACE_SZ);
 	}
@@ -2682,7 +2686,7 @@ static void child_main(__u64 stream, const struct vsvm_stress *sub)
 
 	in_child = true;
 	shared_state = true;
-	rng = vsvm_stress_subseed(&stress, stream);
+	rng.seed = vsvm_stress_subseed(&stress, stream);
 	memset(fails, 0, sizeof(fails));
 	n_calls = 0;
 	ioctls = 0;
@@ -2847,7 +2851,7 @@ igt_main
 	igt_fixture {
 		vsvm_stress_init(&stress, "vsvm_fuzz", 24);
 		open_devices();
-		rng = vsvm_stress_subseed(&stress, 0);
+		rng.seed = vsvm_stress_subseed(&stress, 0);
 		setup_memory();
 		report = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
 			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);

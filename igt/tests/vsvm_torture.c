@@ -90,8 +90,8 @@ static bool stop;
 
 struct thread {
 	int id;
-	/* the PRNG state (vsvm_rand(): 64 bits, unsigned long on x86_64) */
-	unsigned long rng;
+	/* the PRNG stream: the seed field is the state vsvm_rand() takes */
+	struct vsvm_stress rng;
 	__u8 *region;
 	__u8 model[RSZ];
 	__u64 tally32[N32];
@@ -142,12 +142,12 @@ static void t_fail(struct thread *t, const char *f, ...)
 
 static __u64 t_rand(struct thread *t)
 {
-	return vsvm_rand(&t->rng);
+	return vsvm_rand(&t->rng.seed);
 }
 
 static __u64 t_below(struct thread *t, __u64 n)
 {
-	return vsvm_rand_below(&t->rng, n);
+	return vsvm_rand_below(&t->rng.seed, n);
 }
 
 static int xioctl(int fd, unsigned long cmd, void *arg)
@@ -891,7 +891,7 @@ static void torture_process(int p)
 		__u64 j;
 
 		t->id = i;
-		t->rng = vsvm_stress_subseed(&stress, 100 * p + i + 1);
+		t->rng.seed = vsvm_stress_subseed(&stress, 100 * p + i + 1);
 		t->region = mem + (size_t)i * RSZ;
 		for (j = 0; j < RSZ; j++)
 			t->model[j] = t_rand(t);
