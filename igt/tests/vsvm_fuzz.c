@@ -1577,6 +1577,16 @@ static bool gen_call(struct fcall *c, int type, struct fdev *d, int nf)
 			add_desc(c, "%s", am_names[c->argmode]);
 			if (c->argmode == AM_RO && !out)
 				break;
+			/*
+			 * A read-only argument cannot take the answer: the
+			 * call fails, with -EFAULT or (if the driver checks
+			 * its fields first) the errno of another fault.
+			 */
+			if (c->argmode == AM_RO) {
+				allow(c, EFAULT, true);
+				break;
+			}
+			/* the DRM core cannot read it: nothing else runs */
 			memset(c->ok, 0, sizeof(c->ok));
 			c->exclusive = true;
 			allow(c, EFAULT, true);
