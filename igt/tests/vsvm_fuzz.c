@@ -36,7 +36,6 @@
  * subtest at its end. Replay: make test ONLY=vsvm_fuzz SEED=N.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -289,20 +288,6 @@ static unsigned long total_fails(void)
 }
 
 /* ---- devices ---- */
-
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	igt_assert(dir);
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
 
 /* The VMs of a device (all files), or -1 without debugfs. */
 static int live_vms(const struct fdev *d)
@@ -2100,7 +2085,7 @@ static void run_call(struct fcall *c)
 	if (!c->hard)
 		c->ok[0] = true;
 	/* the state before; @probe: the fd a leaked fd would get */
-	fds_before = count_fds();
+	fds_before = vsvm_count_fds();
 	probe = fcntl(null_fd, F_DUPFD_CLOEXEC, 0);
 	close(probe);
 	if (!shared_state)
@@ -2121,7 +2106,7 @@ static void run_call(struct fcall *c)
 		forget_vm(c->d, c->a.destroy.vm_id);
 
 	/* (b) the fd table */
-	now = count_fds();
+	now = vsvm_count_fds();
 	if (now != fds_before && err != EMFILE) {
 		fz_fail(INV_FDS, "%d fds before, %d after (errno %d): %s",
 			fds_before, now, err, c->desc);
@@ -2616,7 +2601,7 @@ static void test_races(void)
 		fill_random(ws[i].shadow, RACE_SZ);
 		memcpy(ws[i].buf, ws[i].shadow, RACE_SZ);
 	}
-	fds0 = count_fds();
+	fds0 = vsvm_count_fds();
 	while (vsvm_stress_running(&sub)) {
 		pthread_t th[RACE_WORKERS + 2];
 		struct fdev *d = &devs[below(n_devs)];
@@ -2663,8 +2648,8 @@ static void test_races(void)
 				memcpy(ws[i].shadow, ws[i].buf, RACE_SZ);
 			}
 		}
-		if (count_fds() != fds0)
-			fz_fail(INV_FDS, "races: %d fds, %d before", count_fds(),
+		if (vsvm_count_fds() != fds0)
+			fz_fail(INV_FDS, "races: %d fds, %d before", vsvm_count_fds(),
 				fds0);
 		if (vms0 >= 0 && live_vms(d) != vms0 - 1)
 			fz_fail(INV_VMS,
