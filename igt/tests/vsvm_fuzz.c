@@ -152,12 +152,12 @@ static const int ft_doc[FT_NR][12] = {
 	[FT_VM_DESTROY] = { EINVAL, ENOENT, EACCES, EFAULT },
 	[FT_DEVMEM_OPEN] = { EINVAL, ENODEV, EMFILE, EFAULT },
 	[FT_EXEC] = { EINVAL, E2BIG, ENOENT, EACCES, EFAULT, EPERM, EINTR,
-		      ENODEV },
+		      ENODEV, EBUSY },
 	[FT_MADVISE] = { EINVAL, EBADF, ENOLINK, ENOENT, EACCES, ENODEV,
 			 EFAULT },
 	[FT_QRA] = { EINVAL, ENOSPC, EFAULT, ENOENT, EACCES, ENODEV },
 	[FT_PREFETCH] = { EINVAL, EBADF, ENOLINK, EFAULT, ENOMEM, ENOENT,
-			  EACCES, ENODEV },
+			  EACCES, ENODEV, EBUSY },
 	[FT_RESIDENCY] = { EINVAL, EFAULT, ENOENT, EACCES, ENODEV },
 };
 
@@ -1980,6 +1980,14 @@ static bool nothing_ran(const struct fcall *c, int err)
 static void check_errno(const struct fcall *c, int err)
 {
 	const char *name = ft_names[c->type];
+
+	/*
+	 * -EBUSY is what EXEC and PREFETCH give when other threads kept
+	 * racing them on the same pages: never when the call runs alone.
+	 */
+	if (err == EBUSY && !c->exclusive &&
+	    (c->type == FT_EXEC || c->type == FT_PREFETCH))
+		return;
 
 	if (err >= NERRNO || (err && !errno_documented(c->type, err) &&
 			      !(c->exclusive && c->ok[err])))

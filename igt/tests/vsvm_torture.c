@@ -493,8 +493,13 @@ static void op_prefetch(struct thread *t)
 		 (int)(d - devs), p.location, who, (unsigned long long)off,
 		 (unsigned long long)len);
 	err = xioctl(d->fd, DRM_IOCTL_VSVM_PREFETCH, &p);
-	/* another thread's region may be unmapped in part for a while */
-	if (err && !(err == EFAULT && who != t->id && who != NTHREADS))
+	/*
+	 * Another thread's region may be unmapped in part for a while; the
+	 * pages may stay busy while other threads race on them (-EBUSY, as
+	 * documented).
+	 */
+	if (err && err != EBUSY &&
+	    !(err == EFAULT && who != t->id && who != NTHREADS))
 		t_fail(t, "PREFETCH: %s", strerror(err));
 }
 
