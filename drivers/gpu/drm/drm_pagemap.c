@@ -470,7 +470,7 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 						      0, PAGE_SIZE, DMA_TO_DEVICE);
 
 			if (dma_mapping_error(dev, dma))
-				return -EFAULT;
+				return -ENOMEM;
 			addr = drm_pagemap_device_addr_encode(dma,
 							      DRM_INTERCONNECT_SYSTEM,
 							      0, DMA_TO_DEVICE);
@@ -705,7 +705,7 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 		dma = dma_map_page(devmem->dev, dpage, 0, PAGE_SIZE,
 				   DMA_FROM_DEVICE);
 		if (dma_mapping_error(devmem->dev, dma)) {
-			err = -EFAULT;
+			err = -ENOMEM;
 			goto err_put;
 		}
 		buf->addr[i] = drm_pagemap_device_addr_encode(dma,
