@@ -23,6 +23,9 @@
  *    memory that is not populated, and on memory in the VRAM of a device
  *    it has no path to (migrate_to_ram runs out of memory): -ENOMEM, not
  *    -EFAULT as hmm_range_fault() reports it;
+ *  - ioctls: both injections at 10% during VM_CREATE/VM_DESTROY,
+ *    DEVMEM_OPEN, MADVISE and RESIDENCY; a failed MADVISE must change no
+ *    attribute (QUERY_RANGE_ATTRS with injection off);
  *  - rate-1, rate-5, rate-10: both injections at 1%, 5% and 10% during
  *    random PREFETCH to VRAM and to system memory, GPU faults (EXEC FILL,
  *    WRITE, READ), CPU faults back to system memory and eviction (more
@@ -91,6 +94,8 @@ struct fi_stats {
 	unsigned long redone;
 	unsigned long cpu_checks;
 	unsigned long mismatches;
+	double slowest;
+	char slowest_op[64];
 	char first_unexpected[256];
 };
 
@@ -247,6 +252,22 @@ static int madvise_loc(const struct fi_dev *d, void *va, size_t len,
 			     (uintptr_t)va, len, location, 0);
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* When the call being accounted started: set by op_begin(). */
+static double op_start;
+
+static void op_begin(void)
+{
+	op_start = now_s();
+}
+
 /*
  * Count a result. PREFETCH and EXEC document -EBUSY for pages that stay
  * busy through their retries (a migration that cannot collect every page,
@@ -256,6 +277,13 @@ static int madvise_loc(const struct fi_dev *d, void *va, size_t len,
 static void account(struct fi_stats *s, int err, const char *what,
 		    const struct fi_dev *d, const void *va, size_t len)
 {
+	double took = now_s() - op_start;
+
+	if (took > s->slowest) {
+		s->slowest = took;
+		snprintf(s->slowest_op, sizeof(s->slowest_op), "%s of %#zx",
+			 what, len);
+	}
 	s->calls++;
 	if (!err) {
 		s->ok++;
@@ -323,17 +351,11 @@ static void print_run(const char *name, int percent, const struct fi_stats *s,
 		 s->enomem, s->calls ? 100.0 * s->enomem / s->calls : 0.0,
 		 s->busy, s->redone, slab, page, (slab + page) / secs,
 		 s->cpu_checks, s->mismatches, s->unexpected);
+	igt_info("%s: %d%%: slowest call %.2f s: %s\n", name, percent,
+		 s->slowest, s->slowest_op);
 	igt_assert_f(!s->unexpected, "unexpected result: %s (and %lu more)\n",
 		     s->first_unexpected, s->unexpected - 1);
 	igt_assert_eq(s->mismatches, 0);
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /*
@@ -382,6 +404,7 @@ static void test_buddy_split(void)
 				void *va = area + v * slot;
 				int err;
 
+				op_begin();
 				err = prefetch(d, va, len[v],
 					       DRM_VSVM_LOCATION_DEVICE, NULL);
 				account(&s, err, "PREFETCH device", d, va,
@@ -393,6 +416,7 @@ static void test_buddy_split(void)
 
 				if (rnd_below(&rs, 4))
 					continue;
+				op_begin();
 				err = prefetch(d, va, len[v],
 					       DRM_VSVM_LOCATION_SYSTEM, NULL);
 				account(&s, err, "PREFETCH system", d, va,
@@ -529,6 +553,146 @@ static void test_efault_enomem(void)
 }
 
 /*
+ * ioctls: the calls that create or change state, under both injections at
+ * 10 %: VM_CREATE and VM_DESTROY, DEVMEM_OPEN, MADVISE, RESIDENCY. A failed
+ * MADVISE changes no attribute: with injection off, QUERY_RANGE_ATTRS must
+ * show exactly the preferred locations of the calls that succeeded.
+ */
+#define IOC_PAGES	64
+
+static void ioc_vm(struct fi_stats *s, const struct fi_dev *d)
+{
+	__u32 vm;
+	int err;
+
+	op_begin();
+	err = -vsvm_vm_create(d->fd, &vm);
+	account(s, err, "VM_CREATE", d, NULL, 0);
+	if (err)
+		return;
+	op_begin();
+	err = -vsvm_vm_destroy(d->fd, vm);
+	account(s, err, "VM_DESTROY", d, NULL, 0);
+	if (err) {
+		fi_arm(false);
+		err = -vsvm_vm_destroy(d->fd, vm);
+		fi_arm(true);
+		if (err)
+			account(s, err, "VM_DESTROY (again)", d, NULL, 0);
+	}
+}
+
+static void ioc_devmem(struct fi_stats *s, const struct fi_dev *d)
+{
+	struct drm_vsvm_devmem_open o = { 0 };
+	int err;
+
+	op_begin();
+	err = vsvm_ioctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &o);
+	account(s, err, "DEVMEM_OPEN", d, NULL, 0);
+	if (!err)
+		close(o.fd);
+}
+
+/* The attributes of @buf on device @i match @loc, page by page. */
+static void ioc_check_attrs(struct fi_stats *s, int i, unsigned char *buf,
+			    const __u32 *loc)
+{
+	struct drm_vsvm_range_attr attrs[IOC_PAGES];
+	__u32 n = IOC_PAGES, k;
+	size_t p;
+
+	igt_assert_eq(vsvm_query_range_attrs(devs[i].fd, devs[i].vm,
+					     (uintptr_t)buf,
+					     IOC_PAGES * page_size, attrs, &n),
+		      0);
+	for (k = 0; k < n; k++) {
+		for (p = (attrs[k].start - (uintptr_t)buf) / page_size;
+		     p < (attrs[k].end - (uintptr_t)buf) / page_size; p++) {
+			s->cpu_checks++;
+			if (attrs[k].preferred_loc != loc[p]) {
+				if (!s->mismatches++)
+					igt_warn("renderD%d: page %zu: preferred location %u, expected %u\n",
+						 devs[i].minor, p,
+						 attrs[k].preferred_loc,
+						 loc[p]);
+			}
+		}
+	}
+}
+
+static void test_ioctls(void)
+{
+	static __u32 loc[MAX_DEVICES][IOC_PAGES];
+	size_t len = IOC_PAGES * page_size;
+	struct vsvm_stress rs = rng_stream(2);
+	struct fi_stats s = { 0 };
+	double t0 = now_s();
+	double until = t0 + (st.seconds / 8 > 3 ? st.seconds / 8 : 3);
+	__u32 res[IOC_PAGES];
+	unsigned char *buf;
+	long long slab, page;
+	int i;
+
+	buf = map_anon(len);
+	memset(buf, 1, len);
+	memset(loc, 0, sizeof(loc));
+	memset(res, 0, sizeof(res));
+
+	fi_config(FAILSLAB, 10);
+	fi_config(FAIL_PAGE, 10);
+	fi_arm(true);
+	while (now_s() < until) {
+		int di = rnd_below(&rs, n_devs);
+		const struct fi_dev *d = &devs[di];
+
+		switch (rnd_below(&rs, 4)) {
+		case 0:
+			ioc_vm(&s, d);
+			break;
+		case 1:
+			ioc_devmem(&s, d);
+			break;
+		case 2: {
+			size_t first = rnd_below(&rs, IOC_PAGES);
+			size_t n = 1 + rnd_below(&rs, IOC_PAGES - first);
+			__u32 v = rnd_below(&rs, 2) ? DRM_VSVM_LOCATION_SYSTEM :
+				  DRM_VSVM_LOCATION_DEVICE;
+			int err;
+
+			op_begin();
+			err = madvise_loc(d, buf + first * page_size,
+					  n * page_size, v);
+			account(&s, err, "MADVISE", d, buf + first * page_size,
+				n * page_size);
+			while (!err && n--)
+				loc[di][first + n] = v;
+			break;
+		}
+		default: {
+			int err;
+
+			op_begin();
+			err = -vsvm_residency(d->fd, d->vm, (uintptr_t)buf,
+					      IOC_PAGES, res);
+			account(&s, err, "RESIDENCY", d, buf, len);
+			break;
+		}
+		}
+	}
+	fi_arm(false);
+	slab = fi_injected(FAILSLAB);
+	page = fi_injected(FAIL_PAGE);
+	fi_reset();
+
+	for (i = 0; i < n_devs; i++)
+		ioc_check_attrs(&s, i, buf, loc[i]);
+	print_run("ioctls", 10, &s, slab, page, now_s() - t0);
+	igt_assert_f(slab + page > 0, "no failure was injected\n");
+	munmap(buf, len);
+}
+
+/*
  * rate-N: random operations on NBUF buffers and an eviction buffer of
  * one and a half times the smallest VRAM, with both injections at @percent.
  */
@@ -561,6 +725,7 @@ static void redo(struct fi_stats *s, const struct fi_dev *d,
 	int err;
 
 	fi_arm(false);
+	op_begin();
 	e->result = 0;
 	e->gpu_faults = 0;
 	e->pages_in = 0;
@@ -584,6 +749,7 @@ static void rate_op(struct fi_stats *s, struct fi_buf *bufs, struct vsvm_stress 
 
 	pick(b, rs, &off, &len);
 	va = b->va + off;
+	op_begin();
 	switch (rnd_below(rs, 7)) {
 	case 0:
 		err = prefetch(d, va, len, DRM_VSVM_LOCATION_DEVICE, NULL);
@@ -661,6 +827,7 @@ static void rate_evict(struct fi_stats *s, struct fi_buf *eb,
 		size_t len = eb->len - off < chunk ? eb->len - off : chunk;
 		int err;
 
+		op_begin();
 		err = prefetch(d, eb->va + off, len, DRM_VSVM_LOCATION_DEVICE,
 			       NULL);
 		account(s, err, "PREFETCH device (evict)", d, eb->va + off, len);
@@ -777,6 +944,9 @@ igt_main
 
 	igt_subtest("efault-enomem")
 		test_efault_enomem();
+
+	igt_subtest("ioctls")
+		test_ioctls();
 
 	igt_subtest("rate-1")
 		test_rate(1, rate_seconds);
