@@ -562,34 +562,55 @@ static void test_efault_enomem(void)
 	}
 
 	/*
-	 * EXEC READ of memory in system memory into a user buffer in the
-	 * VRAM of device a: the copy-out faults the buffer back, and that
-	 * runs out of memory.
+	 * EXEC READ into a user buffer that sits in the VRAM of device a:
+	 * the copy-out faults the buffer back, and that runs out of memory.
+	 * The source and the buffer are VMAs of their own (a PROT_NONE gap
+	 * between them), the source already mapped by device b, so that the
+	 * GPU side allocates no page; fail_page_alloc's space lets the 64 KiB
+	 * bounce buffer of EXEC (and one more page) through, and fails every
+	 * page allocation after it.
 	 */
 	{
-		unsigned char *out = map_anon(len);
+		unsigned char *area, *src, *out, *tmp = malloc(len);
+		char space[32];
 
+		igt_assert(tmp);
+		area = mmap(NULL, 3 * len, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		igt_assert(area != MAP_FAILED);
+		src = area;
+		out = area + 2 * len;
+		igt_assert_eq(mprotect(src, len, PROT_READ | PROT_WRITE), 0);
+		igt_assert_eq(mprotect(out, len, PROT_READ | PROT_WRITE), 0);
+		memcpy(src, expect, len);
 		memset(out, 0xee, len);
-		igt_assert_eq(prefetch(&devs[a], buf, len,
-				       DRM_VSVM_LOCATION_SYSTEM, NULL), 0);
-		igt_assert_eq(vsvm_exec_read(devs[b].fd, devs[b].vm, buf, len,
-					     out, &e), 0);
+		igt_assert_eq(madvise_loc(&devs[b], src, len,
+					  DRM_VSVM_LOCATION_SYSTEM), 0);
+		igt_assert_eq(vsvm_exec_read(devs[b].fd, devs[b].vm, src, len,
+					     tmp, &e), 0);
+		igt_assert(!memcmp(tmp, expect, len));
 		igt_assert_eq(prefetch(&devs[a], out, len,
 				       DRM_VSVM_LOCATION_DEVICE, NULL), 0);
 		fi_config(FAIL_PAGE, 100);
+		/* fail_page_alloc counts space in pages. */
+		snprintf(space, sizeof(space), "%ld",
+			 64 * 1024 / page_size + 2);
+		attr_write(FAIL_PAGE, "space", space);
 		fi_arm(true);
-		err = -vsvm_exec_read(devs[b].fd, devs[b].vm, buf, len, out,
+		err = -vsvm_exec_read(devs[b].fd, devs[b].vm, src, len, out,
 				      &e);
 		fi_arm(false);
 		igt_info("efault-enomem: renderD%d READ into a buffer in renderD%d's VRAM: %s, %lld page allocations failed\n",
 			 devs[b].minor, devs[a].minor, strerror(err),
 			 fi_injected(FAIL_PAGE));
 		fi_reset();
+		attr_write(FAIL_PAGE, "space", "0");
 		igt_assert_f(err == ENOMEM,
 			     "READ into VRAM under OOM: %s, expected %s\n",
 			     strerror(err), strerror(ENOMEM));
-		igt_assert(!memcmp(out, expect, len));
-		munmap(out, len);
+		igt_assert(!memcmp(src, expect, len));
+		munmap(area, 3 * len);
+		free(tmp);
 	}
 	munmap(buf, len);
 	free(expect);
