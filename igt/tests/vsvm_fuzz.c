@@ -2457,7 +2457,8 @@ static void *race_worker(void *data)
 			/* the VM or the file is gone: nothing left to race */
 			if (err == ENOENT || err == EBADF)
 				return NULL;
-			if (err)
+			/* -EBUSY: documented for pages other threads race on */
+			if (err && err != EBUSY)
 				race_fail(err == EFAULT ? INV_VALID : INV_ERRNO,
 					  "PREFETCH", err);
 			continue;
@@ -2473,7 +2474,7 @@ static void *race_worker(void *data)
 					  0);
 			if (err == ENOENT || err == EBADF)
 				break;
-			if (err && err != EPERM)
+			if (err && err != EPERM && err != EBUSY)
 				race_fail(INV_ERRNO, "EXEC FILL, mprotect slot",
 					  err);
 			continue;
@@ -2481,6 +2482,11 @@ static void *race_worker(void *data)
 		/* the VM or the file is gone: nothing left to race */
 		if (err == ENOENT || err == EBADF)
 			break;
+		if (err == EBUSY) {
+			/* documented for racing calls; the work may be partial */
+			memcpy(w->shadow, w->buf, RACE_SZ);
+			continue;
+		}
 		if (err) {
 			fz_fail(err == EFAULT || err == EPERM ? INV_VALID :
 				INV_ERRNO,
@@ -2541,7 +2547,8 @@ static void *race_migrator(void *data)
 			};
 
 			err = xioctl(d->fd, DRM_IOCTL_VSVM_PREFETCH, &p);
-			if (err)
+			/* -EBUSY: documented for pages other threads race on */
+			if (err && err != EBUSY)
 				race_fail(err == EFAULT ? INV_VALID : INV_ERRNO,
 					  "PREFETCH of valid memory by another device",
 					  err);
