@@ -17,11 +17,18 @@
 #   make stress     the adversarial harness (fuzzer, torture, fault
 #                   injection) for DURATION seconds (default 600) in the
 #                   rig, SEED=N to replay
+#   make check-dkms  dkms add + dkms build of both modules against KDIR,
+#                   in a private DKMS tree under build/dkms
+#   make dkms-src   stage the DKMS source tree in build/dkms/src (needs no
+#                   kernel)
 #   make clean
 
 # KDIR: the kernel build to build against. Default: the rig kernel, built
 # once and cached under ~/.cache/drm-msvm/ by tools/rig/build-kernel.sh.
-ifeq ($(KDIR),)
+# Goals that need no kernel do not build one.
+NO_KDIR_GOALS := dkms-src
+ifeq ($(KDIR)$(if $(MAKECMDGOALS),$(filter-out $(NO_KDIR_GOALS),$(MAKECMDGOALS)),all),)
+else ifeq ($(KDIR),)
 KDIR := $(shell tools/rig/build-kernel.sh)
 ifeq ($(KDIR),)
 $(error the rig kernel build failed, see above)
@@ -32,7 +39,8 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt demo igt-selftest run shell check static test stress clean
+.PHONY: all modules igt demo igt-selftest run shell check static test stress \
+	check-dkms dkms-src clean
 
 all: modules igt demo
 
@@ -67,7 +75,13 @@ stress: all
 igt-selftest:
 	$(MAKE) -C igt O=$(BUILD_DIR)/igt selftest
 
-check: static igt-selftest test
+check-dkms:
+	tools/dkms.sh check $(KDIR)
+
+dkms-src:
+	tools/dkms.sh src
+
+check: static igt-selftest check-dkms test
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
