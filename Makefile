@@ -19,6 +19,12 @@
 #                   rig, SEED=N to replay
 #   make check-dkms  dkms add + dkms build of both modules against KDIR,
 #                   in a private DKMS tree under build/dkms
+#   make patches    the upstream series against the rig's kernel source,
+#                   in build/patches (tools/patches/series says what goes
+#                   in which patch)
+#   make check-patches  generate the series, apply it patch by patch to a
+#                   copy of the source, checkpatch --strict and build
+#                   each step
 #   make dkms-src   stage the DKMS source tree in build/dkms/src (needs no
 #                   kernel)
 #   make clean
@@ -40,7 +46,7 @@ BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
 .PHONY: all modules igt demo igt-selftest run shell check static test stress \
-	check-dkms dkms-src clean
+	check-dkms dkms-src patches check-patches clean
 
 all: modules igt demo
 
@@ -81,7 +87,13 @@ check-dkms:
 dkms-src:
 	tools/dkms.sh src
 
-check: static igt-selftest check-dkms test
+patches:
+	tools/patches/mkseries.sh
+
+check-patches:
+	tools/patches/check-series.sh
+
+check: static igt-selftest check-dkms check-patches test
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
