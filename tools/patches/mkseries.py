@@ -144,9 +144,10 @@ def statements(text):
 def to_makefile(text, present_objs, keep_obj, src_map):
     """Rewrite an out-of-tree Kbuild for the kernel tree.
 
-    Drops its comments (but SPDX) and the include paths of the
-    out-of-tree build, maps the others (src_map), and keeps only the
-    objects whose source is present and that keep_obj accepts.
+    Drops its header comment (not the SPDX line) and the include paths
+    of the out-of-tree build, maps the others (src_map), and keeps only
+    the objects whose source is present and that keep_obj accepts (and
+    the comments and CFLAGS_<obj>.o lines that go with them).
     """
     out = []
     header = True
