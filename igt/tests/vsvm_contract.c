@@ -54,22 +54,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The number of open fds of this process. */
-static int count_fds(void)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/fd");
-	igt_assert_f(dir, "opendir /proc/self/fd: %s\n", strerror(errno));
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 /* Open every vsvm render node; the count. */
 static int open_nodes(struct vsvm_node *nodes)
 {
@@ -148,14 +132,14 @@ static void test_vm_create_ro(const struct vsvm_node *node, bool late)
 	/* A file of our own: its ids start at 1. */
 	fd = open_render(node->minor);
 	vms = device_vms(node->minor);
-	fds = count_fds();
+	fds = vsvm_count_fds();
 	arg = ro_arg(sizeof(struct drm_vsvm_vm_create), late);
 
 	for (i = 0; i < 3; i++)
 		igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_VSVM_VM_CREATE, arg),
 			      -EFAULT);
 	igt_assert_eq(device_vms(node->minor), vms);
-	igt_assert_eq(count_fds(), fds);
+	igt_assert_eq(vsvm_count_fds(), fds);
 	for (i = 1; i <= 3; i++) {
 		destroy.vm_id = i;
 		igt_assert_f(raw_ioctl(fd, DRM_IOCTL_VSVM_VM_DESTROY,
@@ -178,23 +162,93 @@ static void test_vm_create_ro(const struct vsvm_node *node, bool late)
 static void test_devmem_open_ro(const struct vsvm_node *node, bool late)
 {
 	struct drm_vsvm_devmem_open good = {};
-	int fds = count_fds(), i;
+	int fds = vsvm_count_fds(), i;
 	void *arg = ro_arg(sizeof(good), late);
 
 	for (i = 0; i < 3; i++)
 		igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN,
 					arg), -EFAULT);
-	igt_assert_f(count_fds() == fds,
+	igt_assert_f(vsvm_count_fds() == fds,
 		     "renderD%d: %d fds after a failed DEVMEM_OPEN, %d before\n",
-		     node->minor, count_fds(), fds);
+		     node->minor, vsvm_count_fds(), fds);
 	igt_assert_eq(munmap(arg, page_size), 0);
 
 	/* And the device still opens its region. */
 	igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &good),
 		      0);
 	igt_assert(good.fd >= 0);
-	igt_assert_eq(count_fds(), fds + 1);
+	igt_assert_eq(vsvm_count_fds(), fds + 1);
 	igt_assert_eq(close(good.fd), 0);
+}
+
+/* A copy of @src (@size bytes) in a page made read-only. */
+static void *ro_copy(const void *src, size_t size)
+{
+	char *map = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(map != MAP_FAILED);
+	memcpy(map, src, size);
+	igt_assert_eq(mprotect(map, page_size, PROT_READ), 0);
+	return map;
+}
+
+#define RO_PAGES	4
+
+/*
+ * EXEC FILL and PREFETCH with their argument in read-only memory fail with
+ * -EFAULT before they do anything: no byte filled, no page migrated.
+ */
+static void test_work_ro_arg(const struct vsvm_node *node)
+{
+	size_t size = RO_PAGES * page_size;
+	__u8 *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct drm_vsvm_prefetch prefetch = {};
+	struct drm_vsvm_exec exec = {};
+	__u32 loc[RO_PAGES];
+	__u64 moved;
+	void *arg;
+	__u32 vm;
+	size_t i;
+
+	igt_assert(buf != MAP_FAILED);
+	igt_assert_eq(vsvm_vm_create(node->fd, &vm), 0);
+	memset(buf, 0x11, size);
+	igt_assert_eq(vsvm_prefetch(node->fd, vm, DRM_VSVM_LOCATION_SYSTEM,
+				    (uintptr_t)buf, size, 0, &moved), 0);
+
+	exec.vm_id = vm;
+	exec.op = DRM_VSVM_EXEC_FILL;
+	exec.va = (uintptr_t)buf;
+	exec.size = size;
+	exec.width = 4;
+	exec.value = 0x22222222;
+	arg = ro_copy(&exec, sizeof(exec));
+	igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_EXEC, arg), -EFAULT);
+	igt_assert_eq(munmap(arg, page_size), 0);
+	for (i = 0; i < size; i++)
+		igt_assert_f(buf[i] == 0x11,
+			     "renderD%d: EXEC failed with -EFAULT but filled byte %zu\n",
+			     node->minor, i);
+
+	prefetch.vm_id = vm;
+	prefetch.location = DRM_VSVM_LOCATION_DEVICE;
+	prefetch.start = (uintptr_t)buf;
+	prefetch.range = size;
+	arg = ro_copy(&prefetch, sizeof(prefetch));
+	igt_assert_eq(raw_ioctl(node->fd, DRM_IOCTL_VSVM_PREFETCH, arg),
+		      -EFAULT);
+	igt_assert_eq(munmap(arg, page_size), 0);
+	igt_assert_eq(vsvm_residency(node->fd, vm, (uintptr_t)buf, RO_PAGES,
+				     loc), 0);
+	for (i = 0; i < RO_PAGES; i++)
+		igt_assert_f(loc[i] == DRM_VSVM_RESIDENCY_SYSTEM,
+			     "renderD%d: PREFETCH failed with -EFAULT but moved page %zu\n",
+			     node->minor, i);
+
+	igt_assert_eq(vsvm_vm_destroy(node->fd, vm), 0);
+	igt_assert_eq(munmap(buf, size), 0);
 }
 
 /* The primary (card) node of the device of render node @minor, opened. */
@@ -570,6 +624,9 @@ igt_main
 	igt_subtest("devmem-open-ro-late")
 		for (i = 0; i < n; i++)
 			test_devmem_open_ro(&nodes[i], true);
+	igt_subtest("work-ro-arg")
+		for (i = 0; i < n; i++)
+			test_work_ro_arg(&nodes[i]);
 	igt_subtest("core-ioctls")
 		test_core_ioctls();
 	igt_subtest("timeslice-cpu-fault")

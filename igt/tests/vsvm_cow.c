@@ -22,6 +22,9 @@
  * for a while, then makes it writable again. Every fill returns 0 or
  * -EPERM, and no GPU write lands while the VMA is read-only.
  *
+ * mprotect-neighbour: GPU fills of writable pages succeed while another
+ * page of the same 64 KiB range flips between read-only and writable.
+ *
  * no-efault: GPU READ, WRITE, FILL and COPY on valid, mapped memory, while
  * other threads migrate, prefetch and advise the same buffer, never fail
  * with -EFAULT (a race with a migration or an invalidation is retried
@@ -493,6 +496,62 @@ static void test_mprotect_race(const struct dev *d, const struct vsvm_stress *st
 	free(snap);
 }
 
+struct flipper {
+	__u8 *page;
+	bool stop;
+	unsigned long flips;
+};
+
+static void *flip_thread(void *arg)
+{
+	struct flipper *fl = arg;
+
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		igt_assert_eq(mprotect(fl->page, PAGE_SZ, PROT_READ), 0);
+		usleep(200);
+		igt_assert_eq(mprotect(fl->page, PAGE_SZ,
+				       PROT_READ | PROT_WRITE), 0);
+		usleep(200);
+		fl->flips++;
+	}
+	return NULL;
+}
+
+/*
+ * GPU writes to writable pages succeed while a neighbour page of the same
+ * original mapping (and of the same 64 KiB range) flips between read-only
+ * and writable: -EPERM only ever for the read-only page itself.
+ */
+static void test_mprotect_neighbour(const struct dev *d, unsigned int iters)
+{
+	size_t size = 17 * PAGE_SZ, half = 8 * PAGE_SZ;
+	__u8 *buf = map_buf(size);
+	struct flipper fl = { .page = buf + 16 * PAGE_SZ };
+	pthread_t t;
+	unsigned int i;
+	size_t k;
+
+	memset(buf, 0, size);
+	igt_assert_eq(pthread_create(&t, NULL, flip_thread, &fl), 0);
+	for (i = 0; i < iters; i++) {
+		__u32 v = i + 1;
+		int ret = vsvm_exec_fill(d->fd, d->vm, buf, half, 4, v, NULL);
+
+		igt_assert_f(ret == 0,
+			     "renderD%d iteration %u: FILL of writable pages: %s\n",
+			     d->minor, i, strerror(-ret));
+		for (k = 0; k < half / 4; k++)
+			igt_assert_eq_u32(((__u32 *)buf)[k], v);
+		/* Move them, so that the next fill faults and migrates. */
+		place_buf(d, buf, half, i & 1 ? PLACE_VRAM : PLACE_SYSTEM);
+	}
+	__atomic_store_n(&fl.stop, true, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	igt_info("renderD%d: %u fills, %lu flips of the neighbour page\n",
+		 d->minor, iters, fl.flips);
+	munmap(buf, size);
+}
+
 static void test_no_efault(const struct dev *d, const struct vsvm_stress *st,
 			   unsigned int seconds)
 {
@@ -621,6 +680,14 @@ igt_main
 
 		for (i = 0; i < n_devs; i++)
 			test_mprotect_race(&devs[i], &st, 4);
+	}
+
+	igt_describe("mprotect() of a neighbour page never fails a GPU write.");
+	igt_subtest("mprotect-neighbour") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			test_mprotect_neighbour(&devs[i], 40);
 	}
 
 	igt_describe("GPU ops on valid memory never fail with -EFAULT.");

@@ -6,7 +6,6 @@
  * (exact errno, no fd created) and, through debugfs, the pagemap going
  * inactive with its last fd and being revived by the next open.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -47,22 +46,6 @@ static void vsvm_open_devices(void)
 		devs[n_devs].minor = nodes[i].minor;
 		n_devs++;
 	}
-}
-
-/* The number of open fds of this process. */
-static int vsvm_count_fds(void)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir("/proc/self/fd");
-	igt_assert_f(dir, "opendir /proc/self/fd: %s\n", strerror(errno));
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
 }
 
 /* DEVMEM_OPEN of region 0: the new fd, checked. */

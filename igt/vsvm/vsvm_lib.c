@@ -94,6 +94,26 @@ static int vsvm_lib_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /**
+ * vsvm_count_fds() - the number of open file descriptors of this process
+ *
+ * Return: the number of entries of /proc/self/fd (asserts it can be read).
+ */
+int vsvm_count_fds(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/fd");
+	igt_assert_f(dir, "opendir /proc/self/fd: %s\n", strerror(errno));
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/**
  * vsvm_residency() - DRM_IOCTL_VSVM_RESIDENCY
  * @fd: the render node
  * @vm_id: the VM

@@ -15,6 +15,7 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -173,6 +174,30 @@ static bool vsvm_core_ioctl_allowed(unsigned int nr)
 }
 
 /*
+ * Whether the argument of driver ioctl @index, which the DRM core writes
+ * back after the handler ran, can be written. The ioctls that answer
+ * through their argument (QUERY, EXEC, QUERY_RANGE_ATTRS, PREFETCH) do
+ * their work before the core's copy-out: with an argument in read-only
+ * memory they would return -EFAULT with the work done (GPU work run, pages
+ * migrated). So the argument is faulted in for writing first, without
+ * changing a byte, and such a call fails with -EFAULT before it does
+ * anything. Only an mprotect() or munmap() of the argument by another
+ * thread while the call runs can still make the copy-out fail afterwards.
+ */
+static bool vsvm_ioctl_out_writable(unsigned int cmd, unsigned int index,
+				    void __user *uarg)
+{
+	unsigned int size = _IOC_SIZE(cmd);
+
+	if (index >= ARRAY_SIZE(vsvm_ioctls))
+		return true;	/* drm_ioctl() refuses it */
+	index = array_index_nospec(index, ARRAY_SIZE(vsvm_ioctls));
+	if (!(cmd & vsvm_ioctls[index].cmd & IOC_OUT) || !size)
+		return true;
+	return access_ok(uarg, size) && !fault_in_safe_writeable(uarg, size);
+}
+
+/*
  * Route one ioctl: -EOPNOTSUPP for a core ioctl vsvm does not serve, the
  * handler of vsvm_user_ioctls for the ioctls that write back themselves
  * (*@self set), else drm_ioctl()'s (*@self clear, return value unused).
@@ -192,6 +217,8 @@ static long vsvm_ioctl_route(struct file *filp, unsigned int cmd,
 				return -EOPNOTSUPP;
 		} else {
 			index = nr - DRM_COMMAND_BASE;
+			if (!vsvm_ioctl_out_writable(cmd, index, uarg))
+				return -EFAULT;
 			if (index < ARRAY_SIZE(vsvm_user_ioctls)) {
 				index = array_index_nospec(index,
 							   ARRAY_SIZE(vsvm_user_ioctls));

@@ -50,6 +50,8 @@
 
 /* How often a fault collects the pages again when invalidations race it. */
 #define VSVM_FAULT_TRIES	64
+/* How often a write fault remakes a range that mprotect() split. */
+#define VSVM_FAULT_SPLIT_TRIES	8
 
 static unsigned int migrate_timeslice_ms;
 module_param(migrate_timeslice_ms, uint, 0644);
@@ -320,6 +322,30 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	return err;
 }
 
+/* Unbind and remove @range, so that a fault makes a new one. */
+static void vsvm_fault_drop_range(struct vsvm_vm *vm,
+				  struct drm_gpusvm_range *range)
+{
+	drm_gpusvm_notifier_lock(&vm->svm);
+	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
+		       drm_gpusvm_range_end(range));
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	drm_gpusvm_range_remove(&vm->svm, range);
+}
+
+/* Whether the VMA holding @va is writable now. */
+static bool vsvm_fault_va_writable(struct vsvm_vm *vm, unsigned long va)
+{
+	struct vm_area_struct *vma;
+	bool writable;
+
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, va);
+	writable = vma && (vma->vm_flags & VM_WRITE);
+	mmap_read_unlock(vm->mm);
+	return writable;
+}
+
 /*
  * The range holding @va, inside [@start, @end) and inside one VMA: a range
  * made before the attributes or the VMA were split there is unbound and
@@ -340,11 +366,7 @@ vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
 	    vsvm_fault_range_fits(vm, range, va, migratable))
 		return range;
 
-	drm_gpusvm_notifier_lock(&vm->svm);
-	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
-		       drm_gpusvm_range_end(range));
-	drm_gpusvm_notifier_unlock(&vm->svm);
-	drm_gpusvm_range_remove(&vm->svm, range);
+	vsvm_fault_drop_range(vm, range);
 	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
 	if (!IS_ERR(range) && !vsvm_fault_range_fits(vm, range, va, migratable))
 		*migratable = false;
@@ -397,6 +419,7 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 	struct drm_pagemap *local;
 	enum vsvm_pt_atomic atomic;
 	unsigned long start, end;
+	unsigned int eperm_tries = 0;
 	struct vsvm_attr attr;
 	bool migratable;
 	int err;
@@ -417,13 +440,14 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 		return -EINVAL;
 	}
 
+	local = vsvm_fault_local_pagemap(vdev);
+again:
 	range = vsvm_fault_find_range(vm, va, start, end, &ctx, &migratable);
 	if (IS_ERR(range)) {
-		vsvm_attr_put(&attr);
-		return PTR_ERR(range);
+		err = PTR_ERR(range);
+		goto out;
 	}
 
-	local = vsvm_fault_local_pagemap(vdev);
 	vsvm_fault_placement(&attr, migratable, false, local, &place);
 	vsvm_fault_placement(&attr, migratable, true, local, &aplace);
 	if (access == VSVM_ACCESS_ATOMIC) {
@@ -443,7 +467,20 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 				err = vsvm_fault_bind(vm, range, &ctx, atomic);
 		}
 	}
+	/*
+	 * -EPERM for a write to writable memory: an mprotect() made part of
+	 * the range read-only after it was found to fit its VMA. Make a range
+	 * that fits the VMA as it is now, a bounded number of times.
+	 */
+	if (err == -EPERM && !ctx.read_only && vsvm_fault_va_writable(vm, va)) {
+		if (++eperm_tries < VSVM_FAULT_SPLIT_TRIES) {
+			vsvm_fault_drop_range(vm, range);
+			goto again;
+		}
+		err = -EAGAIN;
+	}
 
+out:
 	if (local)
 		drm_pagemap_put(local);
 	vsvm_attr_put(&attr);

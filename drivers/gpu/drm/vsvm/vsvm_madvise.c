@@ -20,9 +20,11 @@
  * store has its lock, and PREFETCH runs like a CPU access of the process
  * (mmap_lock for read around each step, taken and dropped by the helpers).
  */
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -39,8 +41,13 @@
 
 /* The pages PREFETCH looks at and moves at a time. */
 #define VSVM_PREFETCH_CHUNK	512ul
-/* How often PREFETCH to VRAM retries a run that raced with the CPU. */
+/*
+ * How long PREFETCH to VRAM retries a run whose pages are busy (another
+ * migration, GPU work or a CPU fault on them): at least this many times,
+ * and for at least this long.
+ */
 #define VSVM_PREFETCH_TRIES	8
+#define VSVM_PREFETCH_BUSY_MS	200
 
 /*
  * Validate a page-aligned, nonempty, non-wrapping range of user VA.
@@ -296,7 +303,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 				 u32 *loc)
 {
 	void *owner = dpagemap->pagemap->owner;
-	unsigned long i, j, vend, rs, re;
+	unsigned long i, j, vend, rs, re, deadline;
 	bool bounce = false;
 	unsigned int tries;
 	int err;
@@ -350,10 +357,24 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 		     vsvm_prefetch_wants(loc[j], target); j++)
 			;
 		re = start + (j << PAGE_SHIFT);
+		deadline = jiffies + msecs_to_jiffies(VSVM_PREFETCH_BUSY_MS);
 		for (tries = 0;; tries++) {
 			err = drm_pagemap_populate_mm(dpagemap, rs, re, mm, 0);
-			if (err != -EBUSY || tries == VSVM_PREFETCH_TRIES)
+			/*
+			 * -EINVAL: the run is no longer one VMA. Unmapped
+			 * meanwhile is -EFAULT; else (an mprotect() split it)
+			 * it is busy: the next try or call sees the new VMAs.
+			 */
+			if (err == -EINVAL)
+				err = vsvm_prefetch_check_mapped(mm, rs, re) ?:
+				      -EBUSY;
+			if (err != -EBUSY || (tries >= VSVM_PREFETCH_TRIES &&
+					       time_after(jiffies, deadline)))
 				break;
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				break;
+			}
 			cond_resched();
 		}
 		if (err == -EOPNOTSUPP)
