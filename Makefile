@@ -12,6 +12,8 @@
 #                   the rig; fails on any failed test or kernel report
 #   make static     the static checks alone
 #   make igt-selftest  the igt library's self-test, on the host
+#   make igt-api-check  compile the igt sources against IGT master's core
+#                   API (igt/api-check/igt.h, pinned)
 #   make test       the rig tests alone; ONLY='name ...' runs only those
 #                   KUnit modules / igt binaries, SEED=N replays a seed
 #   make stress     the adversarial harness (fuzzer, torture, fault
@@ -32,7 +34,7 @@
 # KDIR: the kernel build to build against. Default: the rig kernel, built
 # once and cached under ~/.cache/drm-msvm/ by tools/rig/build-kernel.sh.
 # Goals that need no kernel do not build one.
-NO_KDIR_GOALS := dkms-src
+NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest
 ifeq ($(KDIR)$(if $(MAKECMDGOALS),$(filter-out $(NO_KDIR_GOALS),$(MAKECMDGOALS)),all),)
 else ifeq ($(KDIR),)
 KDIR := $(shell tools/rig/build-kernel.sh)
@@ -46,7 +48,7 @@ BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
 .PHONY: all modules igt demo igt-selftest run shell check static test stress \
-	check-dkms dkms-src patches check-patches clean
+	check-dkms dkms-src patches check-patches igt-api-check clean
 
 all: modules igt demo
 
@@ -93,7 +95,11 @@ patches:
 check-patches:
 	tools/patches/check-series.sh
 
-check: static igt-selftest check-dkms check-patches test
+# The igt sources build unchanged against IGT master's forms of the core API.
+igt-api-check:
+	$(MAKE) -C igt O=$(BUILD_DIR)/igt api-check
+
+check: static igt-selftest igt-api-check check-dkms check-patches test
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
