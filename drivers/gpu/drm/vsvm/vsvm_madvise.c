@@ -369,7 +369,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 				err = vsvm_prefetch_check_mapped(mm, rs, re) ?:
 				      -EBUSY;
 			if (err != -EBUSY || (tries >= VSVM_PREFETCH_TRIES &&
-					       time_after(jiffies, deadline)))
+					      time_after(jiffies, deadline)))
 				break;
 			if (fatal_signal_pending(current)) {
 				err = -EINTR;
