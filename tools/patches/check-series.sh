@@ -64,9 +64,11 @@ for p in "${patches[@]}"; do
 
 	(cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types "$p") \
 		> "$WORK/$name.checkpatch" 2>&1
+	cp_state="checkpatch clean"
 	if grep -qE ': (ERROR|WARNING|CHECK):' "$WORK/$name.checkpatch"; then
 		echo "check-patches: $name: checkpatch --strict:"
 		grep -E ': (ERROR|WARNING|CHECK):' "$WORK/$name.checkpatch"
+		cp_state="CHECKPATCH FAILS"
 		fail=1
 	fi
 
@@ -85,7 +87,7 @@ for p in "${patches[@]}"; do
 		fail=1
 		break
 	fi
-	echo "check-patches: $name: applies, checkpatch clean, builds ($(($(date +%s) - t0)) s)"
+	echo "check-patches: $name: applies, $cp_state, builds ($(($(date +%s) - t0)) s)"
 done
 
 if [ $fail -eq 0 ]; then
