@@ -279,6 +279,10 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 
 unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm);
 
+/* drm-msvm extension: -ENOMEM or -EFAULT after hmm_range_fault()'s -EFAULT. */
+int drm_gpusvm_fault_errno(struct mm_struct *mm, unsigned long start,
+			   unsigned long end, bool write);
+
 /**
  * drm_gpusvm_notifier_lock() - take the notifier lock for read
  * @gpusvm__: the &struct drm_gpusvm

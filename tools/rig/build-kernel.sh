@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the rig kernel from Debian's linux-source-6.12 with kernel.config on
-# top of tinyconfig, once: the result is cached under ~/.cache/drm-msvm/,
-# keyed by the source version and the fragment's hash. Prints the build
-# directory (usable as KDIR) on stdout.
+# Build the rig kernel from Debian's linux-source-6.12, with the patch series
+# in patches/ applied, and kernel.config on top of tinyconfig, once: the
+# result is cached under ~/.cache/drm-msvm/, keyed by the source version, the
+# fragment's hash and the series' hash. Prints the build directory (usable
+# as KDIR) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -20,6 +21,11 @@ if [ ! -f "$SRC/.rig-extracted" ]; then
 	rm -rf "$(dirname "$SRC")"
 	mkdir -p "$(dirname "$SRC")"
 	tar -C "$(dirname "$SRC")" -xf "$KSRC_TAR"
+	for p in $(rig_patches); do
+		echo "rig: applying $(basename "$p")" >&2
+		patch -d "$SRC" -p1 -s --batch --forward --no-backup-if-mismatch \
+			< "$p" >&2 || rig_die "$p does not apply to $KSRC_PKG"
+	done
 	touch "$SRC/.rig-extracted"
 fi
 

@@ -8,6 +8,9 @@ CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/drm-msvm
 KSRC_PKG=linux-source-6.12
 KSRC_TAR=/usr/src/$KSRC_PKG.tar.xz
 FRAGMENT=$RIG_DIR/kernel.config
+# Kernel patches the rig applies to the extracted source, in name order
+# (git format-patch files, applied with patch -p1).
+PATCH_DIR=$RIG_DIR/patches
 BUILD_DIR=${BUILD_DIR:-$TOP_DIR/build}
 
 rig_die() {
@@ -15,19 +18,44 @@ rig_die() {
 	exit 1
 }
 
-# rig_kernel_key: "<source version>-<fragment hash>", the cache key.
-rig_kernel_key() {
-	local ver hash
-	ver=$(dpkg-query -W -f='${Version}' "$KSRC_PKG" 2>/dev/null) ||
-		rig_die "$KSRC_PKG is not installed (run tools/rig/deps.sh)"
-	hash=$(sha256sum "$FRAGMENT" | cut -c1-12)
-	echo "${ver//[^A-Za-z0-9.+-]/_}-$hash"
+# rig_patches: the patch series, one path a line, in the order it applies.
+rig_patches() {
+	[ -d "$PATCH_DIR" ] || return 0
+	find "$PATCH_DIR" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
 }
 
+# rig_patches_tag: "" without patches, else "-p<hash of the series>": the
+# names and contents of the patches, so that any change to the series gives
+# a fresh source tree and kernel build.
+rig_patches_tag() {
+	local p
+	p=$(rig_patches)
+	[ -n "$p" ] || return 0
+	echo "-p$( (cd "$PATCH_DIR" && sha256sum $(basename -a $p)) |
+		sha256sum | cut -c1-12)"
+}
+
+rig_src_version() {
+	local ver
+	ver=$(dpkg-query -W -f='${Version}' "$KSRC_PKG" 2>/dev/null) ||
+		rig_die "$KSRC_PKG is not installed (run tools/rig/deps.sh)"
+	echo "${ver//[^A-Za-z0-9.+-]/_}"
+}
+
+# rig_kernel_key: "<source version>-<fragment hash>[-p<series hash>]", the
+# cache key.
+rig_kernel_key() {
+	local ver hash
+	ver=$(rig_src_version) || exit 1
+	hash=$(sha256sum "$FRAGMENT" | cut -c1-12)
+	echo "$ver-$hash$(rig_patches_tag)"
+}
+
+# rig_src_dir: the extracted source with the series applied.
 rig_src_dir() {
 	local ver
-	ver=$(dpkg-query -W -f='${Version}' "$KSRC_PKG")
-	echo "$CACHE_DIR/src-${ver//[^A-Za-z0-9.+-]/_}/$KSRC_PKG"
+	ver=$(rig_src_version) || exit 1
+	echo "$CACHE_DIR/src-$ver$(rig_patches_tag)/$KSRC_PKG"
 }
 
 rig_kernel_dir() {

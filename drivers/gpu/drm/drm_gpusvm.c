@@ -946,7 +946,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			addr = dpagemap->ops->device_map(dpagemap, dev, page,
 							 order, dir);
 			if (dma_mapping_error(dev, addr.addr)) {
-				err = -EFAULT;
+				err = -ENOMEM;
 				goto err_unmap;
 			}
 			ndev++;
@@ -964,7 +964,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			dma = dma_map_page(dev, page, 0, PAGE_SIZE << order,
 					   dir);
 			if (dma_mapping_error(dev, dma)) {
-				err = -EFAULT;
+				err = -ENOMEM;
 				goto err_unmap;
 			}
 			addr = drm_pagemap_device_addr_encode(dma,
@@ -1053,6 +1053,55 @@ static bool drm_gpusvm_pages_satisfy(struct drm_gpusvm_range *range,
 }
 
 /**
+ * drm_gpusvm_fault_errno() - tell a bad address from a fault out of memory
+ * @mm: the mm, with its mmap lock held
+ * @start: the first address of the range hmm_range_fault() failed on
+ * @end: the end of that range
+ * @write: whether the faults asked for write access
+ *
+ * A drm-msvm extension. hmm_range_fault() reports a fault that failed as
+ * -EFAULT whatever the reason: an address with no VMA or without the access
+ * asked for, and also a VMA that is fine but whose fault handler ran out of
+ * memory (a page allocation of the anonymous fault, VM_FAULT_OOM from a
+ * pagemap's migrate_to_ram). -EFAULT means a bad address to user space, so
+ * after -EFAULT over [@start, @end), and with the mmap lock still held, the
+ * caller finds out which it was here: each page of the range is faulted as
+ * the CPU would fault it, with fixup_user_fault(), which keeps VM_FAULT_OOM
+ * (-ENOMEM) apart from SIGBUS and SIGSEGV (-EFAULT). Present pages cost a
+ * page table walk; device-private pages are migrated to system memory by
+ * their fault, a side effect this error path accepts.
+ *
+ * Return: -EFAULT if a page of the range has no VMA, a VMA that HMM does
+ * not mirror (VM_IO, VM_PFNMAP), a VMA that forbids the access, or if its
+ * fault fails with SIGBUS or SIGSEGV; -ENOMEM if a fault ran out of memory;
+ * -EAGAIN if every page faults in now: the failure was transient, and the
+ * caller retries.
+ */
+int drm_gpusvm_fault_errno(struct mm_struct *mm, unsigned long start,
+			   unsigned long end, bool write)
+{
+	unsigned int fault_flags = FAULT_FLAG_REMOTE |
+		(write ? FAULT_FLAG_WRITE : 0);
+	unsigned long addr;
+	int err;
+
+	mmap_assert_locked(mm);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+		if (!vma || (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_READ) ||
+		    (write && !(vma->vm_flags & VM_WRITE)))
+			return -EFAULT;
+		err = fixup_user_fault(mm, addr, fault_flags, NULL);
+		if (err)
+			return err == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_fault_errno);
+
+/**
  * drm_gpusvm_range_get_pages() - collect and map the pages of a range
  * @gpusvm: the instance
  * @range: the range
@@ -1135,6 +1184,10 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 		err = hmm_range_fault(&hmm_range);
 		if (!err && !ctx->read_only)
 			err = drm_gpusvm_break_cow(&hmm_range, npages);
+		if (err == -EFAULT)
+			err = drm_gpusvm_fault_errno(mm, hmm_range.start,
+						     hmm_range.end,
+						     !ctx->read_only);
 		mmap_read_unlock(mm);
 		if (err == -EBUSY || err == -EAGAIN) {
 			if (time_after(jiffies, timeout)) {
@@ -1205,10 +1258,15 @@ static int drm_gpusvm_range_hmm(struct drm_gpusvm *gpusvm,
 			mmu_interval_read_begin(hmm_range.notifier);
 		mmap_read_lock(mm);
 		err = hmm_range_fault(&hmm_range);
+		if (err == -EFAULT && (flags & HMM_PFN_REQ_FAULT))
+			err = drm_gpusvm_fault_errno(mm, hmm_range.start,
+						     hmm_range.end,
+						     flags & HMM_PFN_REQ_WRITE);
 		mmap_read_unlock(mm);
-	} while (err == -EBUSY && !time_after(jiffies, timeout));
+	} while ((err == -EBUSY || err == -EAGAIN) &&
+		 !time_after(jiffies, timeout));
 	mmput(mm);
-	return err;
+	return err == -EAGAIN ? -EBUSY : err;
 }
 
 /**

@@ -593,7 +593,7 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 						      0, PAGE_SIZE, DMA_TO_DEVICE);
 
 			if (dma_mapping_error(dev, dma))
-				return -EFAULT;
+				return -ENOMEM;
 			addr = drm_pagemap_device_addr_encode(dma,
 							      DRM_INTERCONNECT_SYSTEM,
 							      0, DMA_TO_DEVICE);
@@ -850,13 +850,28 @@ out_release:
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_migrate_to_devmem);
 
+/* Whether @page is one of the @npages of @pages; never for a NULL @page. */
+static bool drm_pagemap_run_holds(struct page **pages, unsigned long npages,
+				  const struct page *page)
+{
+	unsigned long i;
+
+	for (i = 0; page && i < npages; i++)
+		if (pages[i] == page)
+			return true;
+	return false;
+}
+
 /*
  * For the collected device pages in @buf->src, allocate system pages, map
  * them for the device of the allocation each page belongs to, copy with one
  * call per run of consecutive pages of one allocation, and unmap. Pages that
- * get no system page stay where they are (dst 0). On a copy error nothing
- * is migrated: every dst is freed and cleared. The caller then calls
- * migrate_*_pages() and migrate_*_finalize().
+ * get no system page stay where they are (dst 0), and so do the pages of a
+ * run whose copy fails with -ENOMEM (the copy could not allocate), unless
+ * the run holds @fault_page: under memory pressure the window migrates
+ * what it can and the fault always makes progress or fails alone. On any
+ * other copy error nothing is migrated: every dst is freed and cleared. The
+ * caller then calls migrate_*_pages() and migrate_*_finalize().
  */
 static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 				   unsigned long npages,
@@ -901,7 +916,7 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 		dma = dma_map_page(devmem->dev, dpage, 0, PAGE_SIZE,
 				   DMA_FROM_DEVICE);
 		if (dma_mapping_error(devmem->dev, dma)) {
-			err = -EFAULT;
+			err = -ENOMEM;
 			goto err_put;
 		}
 		buf->addr[i] = drm_pagemap_device_addr_encode(dma,
@@ -922,6 +937,14 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 			continue;
 		err = devmem->ops->copy_to_ram(buf->pages + i, buf->addr + i,
 					       run - i);
+		if (err == -ENOMEM &&
+		    !drm_pagemap_run_holds(buf->pages + i, run - i,
+					   fault_page)) {
+			/* Leave the run in device memory. */
+			drm_pagemap_unlock_put_dst(buf->dst + i, run - i);
+			err = 0;
+			continue;
+		}
 		if (err)
 			break;
 	}

@@ -310,9 +310,10 @@ enum drm_vsvm_exec_op {
  * around or overlaps (COPY); -E2BIG for @size above
  * %DRM_VSVM_EXEC_MAX_SIZE; -ENOENT for an unknown @vm_id; -EACCES from a
  * process other than the VM's; -EFAULT for VA the process has not mapped
- * or a bad @ptr; -EPERM for a GPU write to read-only memory; -EINTR on a
- * fatal signal; -ENODEV once the device is gone; -ENOMEM when memory runs
- * out; -EBUSY when invalidations (migrations, mprotect() or munmap() by
+ * or a bad @ptr; -EPERM for a GPU write to read-only memory; -ENOMEM when
+ * memory runs out, also while faulting in or migrating mapped memory
+ * (never -EFAULT then); -EINTR on a fatal signal; -ENODEV once the device
+ * is gone; -EBUSY when invalidations (migrations, mprotect() or munmap() by
  * other threads) kept racing the GPU faults of one page more times than
  * the call retries them (call again). Work before a failing page has been
  * done.
@@ -498,10 +499,11 @@ struct drm_vsvm_query_range_attrs {
  * %DRM_VSVM_LOCATION_PAGEMAP_FD, @start or @range not page aligned, @range
  * zero, a range that wraps; -EBADF, -ENOLINK as for MADVISE; -EFAULT for
  * VA the process has not mapped; -ENOMEM when the VRAM cannot hold the
- * range even after eviction; -EBUSY when pages stayed busy (another
- * migration, GPU work or an mprotect() racing the call on the same pages,
- * retried inside the call for a while: call again); -EINTR on a fatal
- * signal; -ENOENT, -EACCES, -ENODEV as for MADVISE.
+ * range even after eviction, or when memory runs out (never -EFAULT then);
+ * -EBUSY when pages stayed busy (another migration, GPU work or an
+ * mprotect() racing the call on the same pages, retried inside the call
+ * for a while: call again); -EINTR on a fatal signal; -ENOENT, -EACCES,
+ * -ENODEV as for MADVISE.
  */
 struct drm_vsvm_prefetch {
 	/** @vm_id: the VM */

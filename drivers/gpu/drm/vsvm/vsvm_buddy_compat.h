@@ -25,8 +25,13 @@
 #define gpu_buddy_free_list		drm_buddy_free_list
 #define gpu_buddy_block_size		drm_buddy_block_size
 #define gpu_buddy_block_offset		vsvm_buddy_block_offset
+#define gpu_buddy_block_order		drm_buddy_block_order
+#define gpu_buddy_block_is_allocated	drm_buddy_block_is_allocated
 #define GPU_BUDDY_CONTIGUOUS_ALLOCATION	DRM_BUDDY_CONTIGUOUS_ALLOCATION
 #define GPU_BUDDY_TOPDOWN_ALLOCATION	DRM_BUDDY_TOPDOWN_ALLOCATION
+#define GPU_BUDDY_RANGE_ALLOCATION	DRM_BUDDY_RANGE_ALLOCATION
+#define GPU_BUDDY_CLEAR_ALLOCATION	DRM_BUDDY_CLEAR_ALLOCATION
+#define GPU_BUDDY_CLEARED		DRM_BUDDY_CLEARED
 
 /* drm_buddy_block_offset() of 6.12 takes a block that is not const. */
 static inline u64

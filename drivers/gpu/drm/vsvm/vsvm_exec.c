@@ -303,6 +303,43 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 	return err;
 }
 
+/*
+ * Copy @len bytes between the bounce buffer and the user buffer at @ptr.
+ * A failed copy is -EFAULT for a bad buffer, but a valid buffer fails too
+ * when its fault runs out of memory (its pages in a device's VRAM and
+ * migrate_to_ram cannot allocate, say): drm_gpusvm_fault_errno() tells
+ * them apart, -ENOMEM, and the copy is tried again when the buffer faults
+ * in now. Called without the VM lock (the copy faults).
+ */
+static int vsvm_exec_copy_user(void *bounce, u64 ptr, u64 len, bool to_user)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int tries;
+	int err;
+
+	for (tries = 0; ; tries++) {
+		unsigned long left = to_user ?
+			copy_to_user(u64_to_user_ptr(ptr), bounce, len) :
+			copy_from_user(bounce, u64_to_user_ptr(ptr), len);
+
+		if (!left)
+			return 0;
+		if (!access_ok(u64_to_user_ptr(ptr), len))
+			return -EFAULT;
+		mmap_read_lock(mm);
+		err = drm_gpusvm_fault_errno(mm, round_down(ptr, PAGE_SIZE),
+					     round_up(ptr + len, PAGE_SIZE),
+					     to_user);
+		mmap_read_unlock(mm);
+		if (err != -EAGAIN)
+			return err;
+		if (tries == VSVM_EXEC_TRIES)
+			return -EBUSY;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
 static int vsvm_exec_run(struct vsvm_exec *ex)
 {
 	const struct drm_vsvm_exec *args = ex->args;
@@ -313,18 +350,22 @@ static int vsvm_exec_run(struct vsvm_exec *ex)
 		len = min_t(u64, args->size - off, VSVM_EXEC_CHUNK);
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (args->op == DRM_VSVM_EXEC_WRITE &&
-		    copy_from_user(ex->bounce,
-				   u64_to_user_ptr(args->ptr + off), len))
-			return -EFAULT;
+		if (args->op == DRM_VSVM_EXEC_WRITE) {
+			err = vsvm_exec_copy_user(ex->bounce, args->ptr + off,
+						  len, false);
+			if (err)
+				return err;
+		}
 		ex->chunk_off = off;
 		err = vsvm_exec_chunk(ex, off, len);
 		if (err)
 			return err;
-		if (args->op == DRM_VSVM_EXEC_READ &&
-		    copy_to_user(u64_to_user_ptr(args->ptr + off), ex->bounce,
-				 len))
-			return -EFAULT;
+		if (args->op == DRM_VSVM_EXEC_READ) {
+			err = vsvm_exec_copy_user(ex->bounce, args->ptr + off,
+						  len, true);
+			if (err)
+				return err;
+		}
 		cond_resched();
 	}
 	return 0;

@@ -368,8 +368,10 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 			if (err == -EINVAL)
 				err = vsvm_prefetch_check_mapped(mm, rs, re) ?:
 				      -EBUSY;
-			if (err != -EBUSY || (tries >= VSVM_PREFETCH_TRIES &&
-					      time_after(jiffies, deadline)))
+			if (err != -EBUSY)
+				break;
+			if (tries >= VSVM_PREFETCH_TRIES &&
+			    time_after(jiffies, deadline))
 				break;
 			if (fatal_signal_pending(current)) {
 				err = -EINTR;

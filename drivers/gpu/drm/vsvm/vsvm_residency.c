@@ -318,6 +318,31 @@ static bool vsvm_residency_is_device(u32 loc)
 	       loc >= DRM_VSVM_RESIDENCY_DEVICE(0);
 }
 
+/*
+ * hmm_range_fault() failed with -EFAULT over @n pages from @start, of which
+ * those @loc puts in device memory were to be faulted: -ENOMEM if their
+ * migrate_to_ram ran out of memory, -EFAULT for a bad address, -EBUSY (to
+ * retry) if every one faults in now.
+ */
+static int vsvm_residency_fault_errno(struct mm_struct *mm,
+				      unsigned long start, unsigned long n,
+				      const u32 *loc)
+{
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		unsigned long addr = start + (i << PAGE_SHIFT);
+
+		if (!vsvm_residency_is_device(loc[i]))
+			continue;
+		err = drm_gpusvm_fault_errno(mm, addr, addr + PAGE_SIZE, false);
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EBUSY;
+}
+
 /**
  * vsvm_residency_fault_to_ram() - migrate device pages back to system memory
  * @mm: the mm, that of the caller
@@ -329,7 +354,8 @@ static bool vsvm_residency_is_device(u32 loc)
  * owner, so that the CPU fault path of its pagemap (migrate_to_ram) brings
  * it back to system memory. Other pages are left alone.
  *
- * Return: 0, -EFAULT if a page cannot be faulted, -EINTR, -ENOMEM.
+ * Return: 0, -EFAULT if a page cannot be faulted, -EINTR, -ENOMEM (also
+ * when migrate_to_ram ran out of memory).
  */
 int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
 				unsigned long npages, const u32 *loc)
@@ -379,6 +405,9 @@ int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
 				mmu_interval_read_begin(&walk->notifier);
 			mmap_read_lock(mm);
 			err = hmm_range_fault(&range);
+			if (err == -EFAULT)
+				err = vsvm_residency_fault_errno(mm, range.start,
+								 n, loc + done);
 			mmap_read_unlock(mm);
 		} while (err == -EBUSY);
 	}
