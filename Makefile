@@ -12,16 +12,31 @@
 #                   the rig; fails on any failed test or kernel report
 #   make static     the static checks alone
 #   make igt-selftest  the igt library's self-test, on the host
+#   make igt-api-check  compile the igt sources against IGT master's core
+#                   API (igt/api-check/igt.h, pinned)
 #   make test       the rig tests alone; ONLY='name ...' runs only those
 #                   KUnit modules / igt binaries, SEED=N replays a seed
 #   make stress     the adversarial harness (fuzzer, torture, fault
 #                   injection) for DURATION seconds (default 600) in the
 #                   rig, SEED=N to replay
+#   make check-dkms  dkms add + dkms build of both modules against KDIR,
+#                   in a private DKMS tree under build/dkms
+#   make patches    the upstream series against the rig's kernel source,
+#                   in build/patches (tools/patches/series says what goes
+#                   in which patch)
+#   make check-patches  generate the series, apply it patch by patch to a
+#                   copy of the source, checkpatch --strict and build
+#                   each step
+#   make dkms-src   stage the DKMS source tree in build/dkms/src (needs no
+#                   kernel)
 #   make clean
 
 # KDIR: the kernel build to build against. Default: the rig kernel, built
 # once and cached under ~/.cache/drm-msvm/ by tools/rig/build-kernel.sh.
-ifeq ($(KDIR),)
+# Goals that need no kernel do not build one.
+NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest
+ifeq ($(KDIR)$(if $(MAKECMDGOALS),$(filter-out $(NO_KDIR_GOALS),$(MAKECMDGOALS)),all),)
+else ifeq ($(KDIR),)
 KDIR := $(shell tools/rig/build-kernel.sh)
 ifeq ($(KDIR),)
 $(error the rig kernel build failed, see above)
@@ -32,7 +47,8 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt demo igt-selftest run shell check static test stress clean
+.PHONY: all modules igt demo igt-selftest run shell check static test stress \
+	check-dkms dkms-src patches check-patches igt-api-check clean
 
 all: modules igt demo
 
@@ -67,7 +83,23 @@ stress: all
 igt-selftest:
 	$(MAKE) -C igt O=$(BUILD_DIR)/igt selftest
 
-check: static igt-selftest test
+check-dkms:
+	tools/dkms.sh check $(KDIR)
+
+dkms-src:
+	tools/dkms.sh src
+
+patches:
+	tools/patches/mkseries.sh
+
+check-patches:
+	tools/patches/check-series.sh
+
+# The igt sources build unchanged against IGT master's forms of the core API.
+igt-api-check:
+	$(MAKE) -C igt O=$(BUILD_DIR)/igt api-check
+
+check: static igt-selftest igt-api-check check-dkms check-patches test
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

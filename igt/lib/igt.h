@@ -20,6 +20,7 @@
 #define IGT_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,12 +45,21 @@
 /* The jump target of the running subtest or fixture. */
 extern sigjmp_buf igt_subtest_jmpbuf;
 
-void __igt_main_init(int argc, char **argv);
+typedef int (*igt_opt_handler_t)(int opt, int opt_index, void *data);
+#define IGT_OPT_HANDLER_SUCCESS	0
+#define IGT_OPT_HANDLER_ERROR	-2
+
+void __igt_main_init(int argc, char **argv, const char *short_opts,
+		     const struct option *long_opts, const char *help_str,
+		     igt_opt_handler_t opt_handler, void *handler_data,
+		     bool simple);
 bool __igt_run_subtest(const char *name, const char *file, int line);
 bool __igt_run_subtest_f(const char *file, int line, const char *f, ...)
 	__igt_printf(3, 4);
 bool __igt_fixture(void);
 bool __igt_fixture_end(void);
+void __igt_subtest_group_save(int *save, int *desc);
+void __igt_subtest_group_restore(int save, int desc);
 void __igt_describe(const char *description);
 int __igt_fork_all(int num_children);
 bool __igt_fork_in_child(void);
@@ -83,30 +93,96 @@ void igt_log(enum igt_log_level level, const char *f, ...) __igt_printf(2, 3);
 #define igt_critical(f...)	igt_log(IGT_LOG_CRITICAL, f)
 
 /**
- * igt_main - the main function of a test with subtests
+ * igt_main_args - the main function of a test with subtests and options
+ * @short_opts: getopt_long() short options of the test, or NULL
+ * @long_opts: its long options (ending with a zeroed entry), or NULL
+ * @help_str: their help text for --help, or NULL
+ * @opt_handler: called with each of these options, or NULL
+ * @handler_data: passed to @opt_handler
  *
- * Parses the runner options, runs the block, then exits with the result.
+ * Function-like, as in IGT master: written "int igt_main_args(...)" and
+ * followed by the body. Parses the runner options and the test's own,
+ * runs the body, then exits with the result. @opt_handler gets the option
+ * (its short letter or long option val), the index of a long option in
+ * @long_opts (-1 for a short one) and @handler_data, and returns
+ * IGT_OPT_HANDLER_SUCCESS or IGT_OPT_HANDLER_ERROR (a usage error, exit
+ * code IGT_EXIT_INVALID).
  */
-#define igt_main \
+#define igt_main_args(short_opts, long_opts, help_str, opt_handler, \
+		      handler_data) \
+	main(int argc, char **argv); \
 	static void __igt_main_body(void); \
 	int main(int argc, char **argv) \
 	{ \
-		__igt_main_init(argc, argv); \
+		__igt_main_init(argc, argv, short_opts, long_opts, help_str, \
+				opt_handler, handler_data, false); \
 		__igt_main_body(); \
 		igt_exit(); \
 	} \
 	static void __igt_main_body(void)
 
 /**
+ * igt_main - the main function of a test with subtests
+ *
+ * Written "int igt_main()" and followed by the body.
+ */
+#define igt_main() igt_main_args(NULL, NULL, NULL, NULL, NULL)
+
+/**
+ * igt_simple_main_args - the main function of a test without subtests
+ *
+ * Like igt_main_args(). The body is the test: it passes when it returns,
+ * a failed assertion fails it (exit code IGT_EXIT_FAILURE), a failed
+ * requirement skips it (IGT_EXIT_SKIP). --list-subtests lists nothing.
+ */
+#define igt_simple_main_args(short_opts, long_opts, help_str, opt_handler, \
+			     handler_data) \
+	main(int argc, char **argv); \
+	static void __igt_main_body(void); \
+	int main(int argc, char **argv) \
+	{ \
+		__igt_main_init(argc, argv, short_opts, long_opts, help_str, \
+				opt_handler, handler_data, true); \
+		__igt_main_body(); \
+		igt_exit(); \
+	} \
+	static void __igt_main_body(void)
+
+/**
+ * igt_simple_main - the main function of a test without subtests
+ *
+ * Written "int igt_simple_main()" and followed by the body.
+ */
+#define igt_simple_main() igt_simple_main_args(NULL, NULL, NULL, NULL, NULL)
+
+/**
  * igt_fixture - setup or teardown code shared by the subtests
  *
- * Not run when listing subtests, nor after an earlier fixture skipped or
- * failed. A skip in it skips, and a failure fails, every later subtest.
+ * Written "igt_fixture()" and followed by a block. Not run when listing
+ * subtests, nor after an earlier fixture (of this group or an enclosing
+ * one) skipped or failed. A skip in it skips, and a failure fails, every
+ * later subtest of its group.
  */
-#define igt_fixture \
+#define igt_fixture() \
 	for (bool __igt_once = __igt_fixture(); \
 	     __igt_once && sigsetjmp(igt_subtest_jmpbuf, 1) == 0; \
 	     __igt_once = __igt_fixture_end())
+
+/**
+ * igt_subtest_group - subtests with their own fixtures
+ *
+ * Written "igt_subtest_group()" and followed by a block of fixtures and
+ * subtests, nested as deep as needed. A fixture that skips or fails
+ * inside the group skips or fails only the rest of the group: the
+ * subtests after it go on as before the group.
+ */
+#define igt_subtest_group() \
+	for (int __igt_grp = 0, __igt_grp_save = 0, __igt_grp_desc = 0; \
+	     __igt_grp < 1 && \
+	     (__igt_subtest_group_save(&__igt_grp_save, &__igt_grp_desc), \
+	      true); \
+	     __igt_grp++, \
+	     __igt_subtest_group_restore(__igt_grp_save, __igt_grp_desc))
 
 /**
  * igt_subtest - a subtest named @name, run when selected

@@ -30,6 +30,9 @@ static bool log_debug;
 static char *run_pattern;
 static bool pattern_matched;
 static bool initialized;
+/* igt_simple_main(): no subtests, the body is the test. */
+static bool simple_test;
+static const char *test_help_str;
 
 static char *in_subtest;
 static bool in_fixture;
@@ -188,25 +191,44 @@ static void __igt_noreturn usage(const char *error)
 		"  --debug                  print debug messages\n"
 		"  --help                   this text\n",
 		command_str);
+	if (test_help_str)
+		fprintf(out, "%s", test_help_str);
 	exit(error ? IGT_EXIT_INVALID : IGT_EXIT_SUCCESS);
 }
 
-void __igt_main_init(int argc, char **argv)
+/* The runner's options; their vals are beyond any short option letter. */
+enum {
+	OPT_LIST = 0x100,
+	OPT_RUN,
+	OPT_DESCRIBE,
+	OPT_DEBUG,
+	OPT_HELP,
+};
+
+static const struct option runner_opts[] = {
+	{ "list-subtests", no_argument, NULL, OPT_LIST },
+	{ "run-subtest", required_argument, NULL, OPT_RUN },
+	{ "describe", optional_argument, NULL, OPT_DESCRIBE },
+	{ "debug", optional_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, OPT_HELP },
+};
+
+void __igt_main_init(int argc, char **argv, const char *short_opts,
+		     const struct option *long_opts, const char *help_str,
+		     igt_opt_handler_t opt_handler, void *handler_data,
+		     bool simple)
 {
-	static const struct option opts[] = {
-		{ "list-subtests", no_argument, NULL, 'l' },
-		{ "run-subtest", required_argument, NULL, 'r' },
-		{ "describe", optional_argument, NULL, 'd' },
-		{ "debug", optional_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const size_t n_runner = ARRAY_SIZE(runner_opts);
+	struct option *opts;
+	size_t n_extra = 0;
 	const char *env;
-	int c;
+	int c, idx;
 
 	if (initialized)
 		internal_error("igt_main initialized twice\n");
 	initialized = true;
+	simple_test = simple;
+	test_help_str = help_str;
 	if (argc > 0 && argv[0]) {
 		command_str = strrchr(argv[0], '/');
 		command_str = command_str ? command_str + 1 : argv[0];
@@ -215,32 +237,61 @@ void __igt_main_init(int argc, char **argv)
 	if (env && !strcmp(env, "debug"))
 		log_debug = true;
 
+	while (long_opts && long_opts[n_extra].name)
+		n_extra++;
+	opts = calloc(n_runner + n_extra + 1, sizeof(*opts));
+	if (!opts)
+		internal_error("out of memory\n");
+	memcpy(opts, runner_opts, sizeof(runner_opts));
+	if (n_extra)
+		memcpy(opts + n_runner, long_opts, n_extra * sizeof(*opts));
+
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, short_opts ? short_opts : "",
+				opts, (idx = -1, &idx))) != -1) {
 		switch (c) {
-		case 'l':
+		case OPT_LIST:
 			list_subtests = true;
 			break;
-		case 'r':
+		case OPT_RUN:
+			if (simple_test)
+				usage("--run-subtest: this test has no subtests");
 			free(run_pattern);
 			run_pattern = strdup(optarg);
 			if (!run_pattern)
 				internal_error("out of memory\n");
 			break;
-		case 'd':
+		case OPT_DESCRIBE:
 			describe_subtests = true;
 			break;
-		case 'D':
+		case OPT_DEBUG:
 			log_debug = true;
 			break;
-		case 'h':
+		case OPT_HELP:
 			usage(NULL);
-		default:
+		case '?':
+		case ':':
 			usage("invalid option");
+		default:
+			if (!opt_handler)
+				usage("invalid option");
+			if (idx >= (int)n_runner)
+				idx -= n_runner;
+			else
+				idx = -1;
+			if (opt_handler(c, idx, handler_data) ==
+			    IGT_OPT_HANDLER_ERROR)
+				usage("invalid option argument");
+			break;
 		}
 	}
+	free(opts);
 	if (optind < argc)
 		usage("unexpected argument");
+
+	/* A simple test has no subtests to list or describe. */
+	if (simple_test && igt_only_list_subtests())
+		exit(IGT_EXIT_SUCCESS);
 
 	set_fatal_handlers(fatal_sig_handler);
 }
@@ -355,6 +406,22 @@ bool __igt_fixture_end(void)
 {
 	in_fixture = false;
 	return false;
+}
+
+void __igt_subtest_group_save(int *save, int *desc)
+{
+	if (!initialized)
+		internal_error("igt_subtest_group outside igt_main\n");
+	if (in_subtest || in_fixture)
+		internal_error("igt_subtest_group inside a subtest or fixture\n");
+	*save = skip_henceforth;
+	*desc = 0;
+}
+
+void __igt_subtest_group_restore(int save, int desc)
+{
+	(void)desc;
+	skip_henceforth = save;
 }
 
 static void __igt_noreturn fixture_abort(enum skip_state state)
@@ -475,7 +542,7 @@ int __igt_fork_all(int num_children)
 	unsigned int cap;
 	int child;
 
-	if (!in_subtest && !in_fixture && !test_child)
+	if (!in_subtest && !in_fixture && !test_child && !simple_test)
 		internal_error("igt_fork outside a subtest or fixture\n");
 	for (child = 0; child < num_children; child++) {
 		if (n_children == children_cap) {
@@ -573,6 +640,9 @@ void igt_exit(void)
 	}
 	if (n_fail || failed_outside)
 		exit(IGT_EXIT_FAILURE);
+	/* A simple test that got here without a skip passed. */
+	if (simple_test && skip_henceforth == CONTINUE)
+		exit(IGT_EXIT_SUCCESS);
 	if (n_success)
 		exit(IGT_EXIT_SUCCESS);
 	exit(IGT_EXIT_SKIP);

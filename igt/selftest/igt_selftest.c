@@ -610,6 +610,118 @@ static void test_fixtures(void)
 	free_run(&r);
 }
 
+/* igt_subtest_group(): a fixture giving up inside affects only its group. */
+static void test_groups(void)
+{
+	static const char * const none[] = { NULL };
+	static const char * const list[] = { "--list-subtests", NULL };
+	struct run r;
+
+	r = run_prog(sample("group"), NULL, none);
+	expect_exit(&r, 98);
+	expect_n_results(&r, 6);
+	expect_result(&r, "outer-before", "SUCCESS");
+	expect_result(&r, "skipped-in-group", "SKIP");
+	expect_result(&r, "inner-pass", "SUCCESS");
+	expect_result(&r, "failed-in-nested", "FAIL");
+	expect_result(&r, "inner-after", "SUCCESS");
+	expect_result(&r, "outer-after", "SUCCESS");
+	expect_out_line(&r, "MARK group requirement", true);
+	expect_out_line(&r, "MARK skipped-in-group", false);
+	expect_out_line(&r, "MARK failed-in-nested", false);
+	expect_out_line(&r, "MARK inner-after", true);
+	expect_out_line(&r, "MARK outer-after", true);
+	expect_err(&r, "MARK nested fixture failure", true);
+	free_run(&r);
+
+	r = run_prog(sample("group"), NULL, list);
+	expect_exit(&r, 0);
+	check(!strcmp(r.out, "outer-before\nskipped-in-group\ninner-pass\n"
+		      "failed-in-nested\ninner-after\nouter-after\n"),
+	      "%s: the names of every group, no fixture ran", r.cmd);
+	free_run(&r);
+}
+
+/* igt_simple_main(): the body is the test; its exit code is the result. */
+static void test_simple(void)
+{
+	static const char * const none[] = { NULL };
+	static const char * const list[] = { "--list-subtests", NULL };
+	static const char * const run[] = { "--run-subtest", "x", NULL };
+	struct run r;
+
+	r = run_prog(sample("simple"), NULL, none);
+	expect_exit(&r, 0);
+	expect_n_results(&r, 0);
+	expect_out_line(&r, "MARK simple start", true);
+	expect_out_line(&r, "MARK simple end", true);
+	free_run(&r);
+
+	r = run_prog(sample("simple"), "SAMPLE_SIMPLE=skip", none);
+	expect_exit(&r, 77);
+	expect_out_line(&r, "MARK simple skip", true);
+	expect_out_line(&r, "MARK simple end", false);
+	free_run(&r);
+
+	r = run_prog(sample("simple"), "SAMPLE_SIMPLE=fail", none);
+	expect_exit(&r, 98);
+	expect_err(&r, "MARK simple fail", true);
+	expect_out_line(&r, "MARK simple end", false);
+	free_run(&r);
+
+	r = run_prog(sample("simple"), NULL, list);
+	expect_exit(&r, 0);
+	check(!strcmp(r.out, ""), "%s: lists nothing, runs nothing", r.cmd);
+	free_run(&r);
+
+	r = run_prog(sample("simple"), NULL, run);
+	expect_exit(&r, 79);
+	free_run(&r);
+}
+
+/* igt_main_args(): the test's own options next to the runner's. */
+static void test_main_args(void)
+{
+	static const char * const none[] = { NULL };
+	static const char * const shrt[] = { "-n", "3", NULL };
+	static const char * const lng[] = { "--count=5", "--run-subtest",
+					    "count", NULL };
+	static const char * const bad[] = { "--count", "0", NULL };
+	static const char * const unknown[] = { "-x", NULL };
+	static const char * const help[] = { "--help", NULL };
+	struct run r;
+
+	r = run_prog(sample("main_args"), NULL, none);
+	expect_exit(&r, 0);
+	expect_out_line(&r, "MARK count 1", true);
+	free_run(&r);
+
+	r = run_prog(sample("main_args"), NULL, shrt);
+	expect_exit(&r, 0);
+	expect_out_line(&r, "MARK option n index -1", true);
+	expect_out_line(&r, "MARK count 3", true);
+	free_run(&r);
+
+	r = run_prog(sample("main_args"), NULL, lng);
+	expect_exit(&r, 0);
+	expect_out_line(&r, "MARK option n index 0", true);
+	expect_out_line(&r, "MARK count 5", true);
+	free_run(&r);
+
+	r = run_prog(sample("main_args"), NULL, bad);
+	expect_exit(&r, 79);
+	free_run(&r);
+
+	r = run_prog(sample("main_args"), NULL, unknown);
+	expect_exit(&r, 79);
+	free_run(&r);
+
+	r = run_prog(sample("main_args"), NULL, help);
+	expect_exit(&r, 0);
+	expect_out(&r, "MARK count help", true);
+	free_run(&r);
+}
+
 static void test_fork(void)
 {
 	static const char * const none[] = { NULL };
@@ -770,6 +882,9 @@ int main(int argc, char **argv)
 	test_basic_details();
 	test_basic_options();
 	test_fixtures();
+	test_groups();
+	test_simple();
+	test_main_args();
 	test_fork();
 	test_real_tests();
 

@@ -593,13 +593,13 @@ static void test_unload_busy(void)
 		     ref2, ref0);
 }
 
-igt_main
+int igt_main()
 {
 	struct vsvm_node nodes[MAX_DEVICES];
 	unsigned int timeslice = 0;
 	int n = 0, i;
 
-	igt_fixture {
+	igt_fixture() {
 		page_size = sysconf(_SC_PAGESIZE);
 		timeslice = read_uint(TIMESLICE_PARAM);
 	}
@@ -608,7 +608,7 @@ igt_main
 	igt_subtest("unload-busy")
 		test_unload_busy();
 
-	igt_fixture {
+	igt_fixture() {
 		n = open_nodes(nodes);
 	}
 
@@ -634,7 +634,7 @@ igt_main
 	igt_subtest("timeslice-kill")
 		test_timeslice_kill(&nodes[0]);
 
-	igt_fixture {
+	igt_fixture() {
 		write_uint(TIMESLICE_PARAM, timeslice);
 		close_nodes(nodes, n);
 	}

@@ -631,11 +631,11 @@ static void test_no_efault(const struct dev *d, const struct vsvm_stress *st,
 	free(back);
 }
 
-igt_main
+int igt_main()
 {
 	struct vsvm_stress st;
 
-	igt_fixture {
+	igt_fixture() {
 		n_devs = open_devs(devs, MAX_DEVICES);
 		igt_assert(n_devs >= 0);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");

@@ -544,9 +544,9 @@ static void vsvm_test_reclaim(void)
 	}
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		vsvm_open_devices();
 		igt_info("%d vsvm render node(s)\n", n_devs);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
@@ -590,7 +590,7 @@ igt_main
 	igt_subtest("unbind")
 		vsvm_test_unbind();
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

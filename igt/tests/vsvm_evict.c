@@ -361,9 +361,9 @@ static const struct evict_dev *smallest(__u32 backend)
 	return s;
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		page_size = sysconf(_SC_PAGESIZE);
 		open_devices();
 		igt_require_f(n_devs > 0, "no vsvm render node\n");

@@ -1324,11 +1324,11 @@ static void open_devices(void)
 	}
 }
 
-igt_main
+int igt_main()
 {
 	enum mem_kind k;
 
-	igt_fixture {
+	igt_fixture() {
 		/*
 		 * Buffers of 128 KiB and more always come from a fresh mmap
 		 * and go with munmap: with glibc's dynamic threshold a later
@@ -1393,7 +1393,7 @@ igt_main
 	igt_subtest("bad-input")
 		test_bad_input();
 
-	igt_fixture {
+	igt_fixture() {
 		igt_assert_eq(vsvm_vm_destroy(dev->fd, vm), 0);
 	}
 }

@@ -986,11 +986,11 @@ static void test_rate(int percent, unsigned int seconds)
 	assert_vram_free();
 }
 
-igt_main
+int igt_main()
 {
 	unsigned int rate_seconds;
 
-	igt_fixture {
+	igt_fixture() {
 		page_size = sysconf(_SC_PAGESIZE);
 		open_devices();
 		igt_require_f(n_devs > 0, "no vsvm device\n");
@@ -1022,7 +1022,7 @@ igt_main
 	igt_subtest("rate-10")
 		test_rate(10, rate_seconds);
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		if (make_it_fail_fd >= 0)

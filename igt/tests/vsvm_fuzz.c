@@ -241,7 +241,7 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ret ? errno : 0;
 }
 
-static void fz_log(const char *f, ...) __igt_printf(1, 2);
+static void fz_log(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static void fz_log(const char *f, ...)
 {
@@ -252,7 +252,7 @@ static void fz_log(const char *f, ...)
 	va_end(ap);
 }
 
-static void fz_fail(int inv, const char *f, ...) __igt_printf(2, 3);
+static void fz_fail(int inv, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
 static void fz_fail(int inv, const char *f, ...)
 {
@@ -619,7 +619,7 @@ static void invalid(struct fcall *c, int err)
 	c->invalid = true;
 }
 
-static void add_desc(struct fcall *c, const char *f, ...) __igt_printf(2, 3);
+static void add_desc(struct fcall *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_desc(struct fcall *c, const char *f, ...)
 {
@@ -2856,9 +2856,9 @@ static void test_fork_mix(void)
 	end("fork-mix", t0);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		vsvm_stress_init(&stress, "vsvm_fuzz", 24);
 		open_devices();
 		rng.seed = vsvm_stress_subseed(&stress, 0);
@@ -2884,7 +2884,7 @@ igt_main
 	igt_subtest("fork-mix")
 		test_fork_mix();
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

@@ -1225,9 +1225,9 @@ static void vsvm_test_madvise_placement(const struct vsvm_dev *d)
 	free(buf);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		vsvm_open_devices();
 		igt_info("%d vsvm render node(s)\n", n_devs);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
@@ -1349,7 +1349,7 @@ igt_main
 			vsvm_test_prefetch_bad(&devs[i]);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

@@ -1409,9 +1409,9 @@ static void test_munmap_race(struct vsvm_dev *a, struct vsvm_dev *b)
 	free(got);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		open_devices();
 		igt_info("%d vsvm render node(s)\n", n_devs);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
@@ -1548,7 +1548,7 @@ igt_main
 		test_atomic(pair[0], lone);
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

@@ -387,9 +387,9 @@ static void vsvm_test_concurrent(void)
 	igt_waitchildren();
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		const char *env = getenv("VSVM_EXPECT_DEVICES");
 		long expected;
 		char *end;
@@ -435,7 +435,7 @@ igt_main
 	igt_subtest("concurrent-query")
 		vsvm_test_concurrent();
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

@@ -104,7 +104,7 @@ struct thread {
 
 static struct thread threads[NTHREADS];
 
-static void t_fail(struct thread *t, const char *f, ...) __igt_printf(2, 3);
+static void t_fail(struct thread *t, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
 /* The failures printed per format, so that every kind shows. */
 static struct {
@@ -953,9 +953,9 @@ static void test_torture(void)
 		     (unsigned long long)stress.seed);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		vsvm_stress_init(&stress, "vsvm_torture", 22);
 		find_devices();
 		reports = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,

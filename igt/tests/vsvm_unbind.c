@@ -335,9 +335,9 @@ static void vsvm_test_unbind_under_load(const char *bus)
 	munmap(l.buf, bytes);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		page_size = sysconf(_SC_PAGESIZE);
 		vsvm_open_devices();
 		igt_require_f(n_devs > 1, "needs two vsvm devices\n");
@@ -351,7 +351,7 @@ igt_main
 	igt_subtest("unbind-under-load-platform")
 		vsvm_test_unbind_under_load("platform");
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

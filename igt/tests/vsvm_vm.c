@@ -367,9 +367,9 @@ static void vsvm_test_bad_args(const struct vsvm_dev *d)
 	vsvm_expect_live(d, live, 0);
 }
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		int i, with_debugfs = 0;
 
 		vsvm_open_devices();
@@ -440,7 +440,7 @@ igt_main
 		}
 	}
 
-	igt_fixture {
+	igt_fixture() {
 		int i;
 
 		for (i = 0; i < n_devs; i++)

@@ -9,7 +9,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/pci.h>
-#include <asm/processor.h>
+#include <linux/processor.h>
 
 #include <drm/drm_pagemap_p2p.h>
 

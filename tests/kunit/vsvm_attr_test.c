@@ -12,12 +12,13 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/drm_pagemap.h>
 #include <drm/vsvm_drm.h>
 
 #include "vsvm_attr.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 #define P(n)	((unsigned long)(n) * PAGE_SIZE)
 

@@ -27,6 +27,8 @@
 #include <drm/drm_buddy.h>
 #include <kunit/test.h>
 
+#include <drm/drm_msvm_compat.h>
+
 #include "vsvm_vram.h"
 
 #define TEST_MM_SIZE		SZ_1M
@@ -302,4 +304,4 @@ kunit_test_suite(vsvm_buddy_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the buddy allocator under allocation failures");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -9,9 +9,11 @@
 #include <linux/dma-mapping.h>
 #include <linux/vmalloc.h>
 
+#include <drm/drm_msvm_compat.h>
+
 #include "vsvm_copy.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 #define VRAM_SIZE	(16 * PAGE_SIZE)
 #define FAKE_BUS	0x7000000000ull

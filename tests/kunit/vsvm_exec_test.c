@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/limits.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/drm_pagemap.h>
 #include <drm/vsvm_drm.h>
 
@@ -15,7 +16,7 @@
 #include "vsvm_exec.h"
 #include "vsvm_fault.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 /* Never dereferenced by the decision: only compared. */
 static struct drm_pagemap exec_test_local, exec_test_peer;

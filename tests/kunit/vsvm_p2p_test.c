@@ -20,6 +20,7 @@
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_p2p.h>
 #include <drm/drm_pagemap_util.h>
@@ -28,7 +29,7 @@
 #include "vsvm_pagemap.h"
 #include "vsvm_vram.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 #define P2P_VRAM_PAGES	64
 #define P2P_NPAGES	8

@@ -28,6 +28,7 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_util.h>
 
@@ -35,7 +36,7 @@
 #include "vsvm_pagemap.h"
 #include "vsvm_vram.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 #define VRAM_PAGES	64
 

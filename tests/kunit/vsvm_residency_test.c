@@ -11,11 +11,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/vsvm_drm.h>
 
 #include "vsvm_residency.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 #define NPAGES	1200ul
 

@@ -17,12 +17,13 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#include <drm/drm_msvm_compat.h>
 #include <drm/drm_file.h>
 
 #include "vsvm_drv.h"
 #include "vsvm_vm.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 struct vm_test {
 	struct vsvm_device *vdev;

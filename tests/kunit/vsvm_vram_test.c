@@ -15,6 +15,8 @@
 
 #include <kunit/test.h>
 
+#include <drm/drm_msvm_compat.h>
+
 #include "vsvm_vram.h"
 
 #define TEST_VRAM_SIZE		SZ_4M
@@ -811,4 +813,4 @@ kunit_test_suite(vsvm_vram_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the vsvm VRAM allocator");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS="qemu-system-x86 linux-source-6.12 busybox-static libdrm-dev sparse
 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod pkg-config make gcc
-libc6-dev perl python3 dwarves gzip coreutils patch"
+libc6-dev perl python3 dwarves gzip coreutils dkms git patch"
 
 missing=""
 for p in $PKGS; do

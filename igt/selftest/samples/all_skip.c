@@ -2,9 +2,9 @@
 /* Self-test sample: every subtest skips. */
 #include "igt.h"
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		igt_require_f(0, "no hardware\n");
 	}
 

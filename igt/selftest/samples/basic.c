@@ -10,9 +10,9 @@
 
 static int counter;
 
-igt_main
+int igt_main()
 {
-	igt_fixture {
+	igt_fixture() {
 		igt_info("MARK fixture-1\n");
 	}
 
@@ -116,7 +116,7 @@ igt_main
 	igt_subtest("pass-last")
 		igt_info("MARK pass-last\n");
 
-	igt_fixture {
+	igt_fixture() {
 		igt_info("MARK fixture-2\n");
 	}
 }

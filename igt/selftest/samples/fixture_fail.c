@@ -2,12 +2,12 @@
 /* Self-test sample: a failure in a fixture fails every later subtest. */
 #include "igt.h"
 
-igt_main
+int igt_main()
 {
 	igt_subtest("ok")
 		igt_info("MARK ok\n");
 
-	igt_fixture {
+	igt_fixture() {
 		igt_assert_eq(1, 0);
 		igt_info("MARK fixture after assert\n");
 	}

@@ -5,7 +5,7 @@
 
 #include "igt.h"
 
-igt_main
+int igt_main()
 {
 	igt_subtest("fork-pass") {
 		igt_fork(child, 4) {
@@ -69,7 +69,7 @@ igt_main
 	igt_subtest("after-forks")
 		igt_info("MARK after-forks\n");
 
-	igt_fixture {
+	igt_fixture() {
 		igt_fork(child, 2)
 			igt_info("MARK fixture child %d\n", child);
 		igt_waitchildren();

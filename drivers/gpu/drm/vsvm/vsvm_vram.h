@@ -9,7 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
-#include <drm/drm_buddy.h>
+#include "vsvm_buddy_compat.h"
 
 struct page;
 struct seq_file;
