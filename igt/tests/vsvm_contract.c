@@ -69,17 +69,6 @@ static void close_nodes(struct vsvm_node *nodes, int n)
 		igt_assert_eq(close(nodes[n].fd), 0);
 }
 
-static int open_render(int minor)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
-	return fd;
-}
-
 /* "vms: N" of the device's debugfs "vms" file: its live VMs. */
 static int device_vms(int minor)
 {
@@ -130,7 +119,8 @@ static void test_vm_create_ro(const struct vsvm_node *node, bool late)
 	__u32 id;
 
 	/* A file of our own: its ids start at 1. */
-	fd = open_render(node->minor);
+	fd = vsvm_open_minor(node->minor);
+	igt_assert_f(fd >= 0, "renderD%d: %s\n", node->minor, strerror(errno));
 	vms = device_vms(node->minor);
 	fds = vsvm_count_fds();
 	arg = ro_arg(sizeof(struct drm_vsvm_vm_create), late);
@@ -510,7 +500,7 @@ static void test_timeslice_kill(const struct vsvm_node *node)
 	pid = fork();
 	igt_assert(pid >= 0);
 	if (pid == 0) {
-		int fd = open_render(minor);
+		int fd = vsvm_open_minor(minor);
 		static __u64 src[TS_SIZE / 8];
 		unsigned int round;
 		__u64 *buf;
@@ -519,7 +509,7 @@ static void test_timeslice_kill(const struct vsvm_node *node)
 		close(pipefd[0]);
 		buf = mmap(NULL, TS_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED || vsvm_vm_create(fd, &vm))
+		if (fd < 0 || buf == MAP_FAILED || vsvm_vm_create(fd, &vm))
 			_exit(1);
 		memset(buf, 0, TS_SIZE);
 		for (round = 0;; round++) {

@@ -308,12 +308,9 @@ static int live_vms(const struct fdev *d)
 
 static int open_minor(int minor)
 {
-	char path[64];
-	int fd;
+	int fd = vsvm_open_minor(minor);
 
-	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	igt_assert_f(fd >= 0, "open %s: %s\n", path, strerror(errno));
+	igt_assert_f(fd >= 0, "open renderD%d: %s\n", minor, strerror(errno));
 	return fd;
 }
 

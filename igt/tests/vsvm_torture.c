@@ -160,14 +160,6 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ret ? errno : 0;
 }
 
-static int open_minor(int minor)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
-	return open(path, O_RDWR | O_CLOEXEC);
-}
-
 /*
  * Open every device with a VM and a pagemap fd, in this process.
  * Return: 0 or an errno (no igt_assert: children of threads use it).
@@ -180,7 +172,7 @@ static int open_devices(struct tdev *d, int n)
 		struct drm_vsvm_vm_create c = {};
 		struct drm_vsvm_devmem_open o = {};
 
-		d[i].fd = open_minor(d[i].minor);
+		d[i].fd = vsvm_open_minor(d[i].minor);
 		if (d[i].fd < 0)
 			return errno;
 		err = xioctl(d[i].fd, DRM_IOCTL_VSVM_VM_CREATE, &c);

@@ -94,6 +94,22 @@ static int vsvm_lib_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /**
+ * vsvm_open_minor() - open /dev/dri/renderD@minor
+ * @minor: N of the render node
+ *
+ * No igt assertion: forked children and threads call it too.
+ *
+ * Return: the file descriptor (O_RDWR | O_CLOEXEC), or -1 with errno set.
+ */
+int vsvm_open_minor(int minor)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/**
  * vsvm_count_fds() - the number of open file descriptors of this process
  *
  * Return: the number of entries of /proc/self/fd (asserts it can be read).
