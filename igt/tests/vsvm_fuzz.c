@@ -1140,8 +1140,14 @@ static bool gen_exec(struct fcall *c, int nf)
 				e->ptr = KERNEL_VA;
 				break;
 			case 2:
-				/* runs into the guard page */
-				e->ptr += ARENA_SZ - e->size / 2;
+				/*
+				 * Runs into the guard page after the buffer:
+				 * from the buffer itself, not from a @ptr an
+				 * earlier fault of this call moved elsewhere.
+				 */
+				e->ptr = (uintptr_t)(e->op == DRM_VSVM_EXEC_READ ?
+						     rdst : wsrc) +
+					 ARENA_SZ - e->size / 2;
 				break;
 			default:
 				e->ptr = e->op == DRM_VSVM_EXEC_READ ?
