@@ -292,18 +292,7 @@ static unsigned long total_fails(void)
 /* The VMs of a device (all files), or -1 without debugfs. */
 static int live_vms(const struct fdev *d)
 {
-	unsigned int n;
-	FILE *f;
-	int ret;
-
-	if (!d->vms_path[0])
-		return -1;
-	f = fopen(d->vms_path, "r");
-	if (!f)
-		return -1;
-	ret = fscanf(f, "vms: %u", &n);
-	fclose(f);
-	return ret == 1 ? (int)n : -1;
+	return d->vms_path[0] ? vsvm_vms_file_count(d->vms_path) : -1;
 }
 
 static int open_minor(int minor)

@@ -77,17 +77,12 @@ static int vsvm_reopen(const struct vsvm_dev *d)
 /* The number of live VMs of the device, or -1 without debugfs. */
 static int vsvm_live_vms(const struct vsvm_dev *d)
 {
-	unsigned int n;
-	FILE *f;
-	int ret;
+	int n;
 
 	if (!d->vms_path[0])
 		return -1;
-	f = fopen(d->vms_path, "r");
-	igt_assert_f(f, "%s: %s\n", d->vms_path, strerror(errno));
-	ret = fscanf(f, "vms: %u", &n);
-	fclose(f);
-	igt_assert_f(ret == 1, "%s: no \"vms:\" line\n", d->vms_path);
+	n = vsvm_vms_file_count(d->vms_path);
+	igt_assert_f(n >= 0, "%s: no \"vms:\" line\n", d->vms_path);
 	return n;
 }
 

@@ -110,6 +110,28 @@ int vsvm_open_minor(int minor)
 }
 
 /**
+ * vsvm_vms_file_count() - the live VMs a device's debugfs "vms" file counts
+ * @path: the file, /sys/kernel/debug/dri/<device>/vms
+ *
+ * No igt assertion: the fuzzer's workers call it too.
+ *
+ * Return: N of its "vms: N" first line, or -1 if it cannot be read.
+ */
+int vsvm_vms_file_count(const char *path)
+{
+	unsigned int n;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	ret = fscanf(f, "vms: %u", &n);
+	fclose(f);
+	return ret == 1 ? (int)n : -1;
+}
+
+/**
  * vsvm_count_fds() - the number of open file descriptors of this process
  *
  * Return: the number of entries of /proc/self/fd (asserts it can be read).

@@ -23,6 +23,7 @@ struct vsvm_node {
 bool vsvm_fd_is_vsvm(int fd);
 int vsvm_count_fds(void);
 int vsvm_open_minor(int minor);
+int vsvm_vms_file_count(const char *path);
 int vsvm_open_nodes(struct vsvm_node *nodes, int max);
 
 /* RESIDENCY, MADVISE, QUERY_RANGE_ATTRS, PREFETCH: 0 or -errno. */
