@@ -21,8 +21,9 @@ mapfile -t kfiles < <(git ls-files 'drivers/*.[ch]' 'include/*.h' 'tests/*.[ch]'
 
 # igt/ calls libdrm, whose API is CamelCase (drmGetVersion), writes IGT's
 # function-like mains, "int igt_main()", and has no kernel __printf():
-# the checks user-space code is exempt from. igt/api-check/igt.h is IGT master's API in IGT's
-# own shapes, for a compile check only, and is not checked.
+# the checks user-space code is exempt from. igt/api-check/igt.h is IGT
+# master's API in IGT's own shapes (its for-loop macros, empty macro
+# arguments), for a compile check only, and is not checked.
 echo "static: checkpatch --strict on ${#files[@]} + ${#ufiles[@]} files"
 perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES -f "${files[@]}" > "$OUT/checkpatch.log" 2>&1
