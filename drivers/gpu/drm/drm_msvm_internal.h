@@ -35,6 +35,10 @@ bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
 			       struct drm_device *drm);
 
 void drm_pagemap_util_debugfs_init(struct dentry *root);
+void drm_pagemap_policy_debugfs_init(struct dentry *root);
+
+struct vm_fault;
+bool drm_pagemap_policy_cpu_fault(struct vm_fault *vmf, unsigned long size);
 void drm_pagemap_shrinker_put(struct drm_pagemap_shrinker *shrinker);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * drm_msvm.ko: module init and exit of the multi-device SVM framework
- * (drm_pagemap, drm_pagemap_util, drm_pagemap_p2p, drm_gpusvm).
+ * (drm_pagemap, drm_pagemap_util, drm_pagemap_p2p, drm_pagemap_policy,
+ * drm_gpusvm).
  *
  * Init refuses a kernel without the options the framework needs; the build
  * already refuses it (Kbuild), this guards a module copied between kernels.
@@ -48,6 +49,7 @@ static int __init drm_msvm_init(void)
 
 	drm_msvm_debugfs_root = debugfs_create_dir("drm_msvm", NULL);
 	drm_pagemap_util_debugfs_init(drm_msvm_debugfs_root);
+	drm_pagemap_policy_debugfs_init(drm_msvm_debugfs_root);
 	return 0;
 }
 module_init(drm_msvm_init);

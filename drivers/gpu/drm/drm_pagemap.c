@@ -1197,6 +1197,12 @@ static vm_fault_t drm_pagemap_cpu_fault(struct vm_fault *vmf)
 			release_fault_lock(vmf);
 		return VM_FAULT_RETRY;
 	}
+	/* The migration policy may throttle the CPU once, as above. */
+	if (drm_pagemap_policy_cpu_fault(vmf, devmem->size)) {
+		if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+			release_fault_lock(vmf);
+		return VM_FAULT_RETRY;
+	}
 
 	return drm_pagemap_migrate_window_to_ram(vmf, devmem->size);
 }
