@@ -214,6 +214,9 @@ void drm_pagemap_policy_decide(struct drm_pagemap_policy *policy,
 u32 drm_pagemap_policy_record(struct drm_pagemap_policy *policy,
 			      const struct drm_pagemap_policy_request *req,
 			      const struct drm_pagemap_policy_loc *dest);
+void drm_pagemap_policy_evict_range(struct drm_pagemap_policy *policy,
+				    unsigned long start, unsigned long size,
+				    const struct drm_pagemap *dpagemap);
 void drm_pagemap_policy_evicted(struct mm_struct *mm, unsigned long start,
 				unsigned long size,
 				const struct drm_pagemap *dpagemap);

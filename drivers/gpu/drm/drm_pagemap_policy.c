@@ -859,40 +859,60 @@ out:
 EXPORT_SYMBOL_GPL(drm_pagemap_policy_record);
 
 /**
- * drm_pagemap_policy_evicted() - record an eviction to system memory
- * @mm: the mm the memory belonged to (need not be referenced: only
- *	compared)
+ * drm_pagemap_policy_evict_range() - record an eviction to system memory
+ * @policy: the policy
  * @start: the first address evicted
  * @size: the bytes evicted
  * @dpagemap: the device memory they left
  *
  * Blocks the policy saw in @dpagemap are now in system memory, and blocks
- * pinned there are pinned to system memory instead. Not a thrashing event.
- * Process context.
+ * pinned there are pinned to system memory instead (every processor
+ * reaches it). Not a thrashing event. Process context.
+ */
+void drm_pagemap_policy_evict_range(struct drm_pagemap_policy *policy,
+				    unsigned long start, unsigned long size,
+				    const struct drm_pagemap *dpagemap)
+{
+	struct dpp_block *b;
+	unsigned long index;
+
+	if (!size)
+		return;
+	mutex_lock(&policy->lock);
+	xa_for_each_range(&policy->blocks, index, b,
+			  start >> policy->block_shift,
+			  (start + size - 1) >> policy->block_shift) {
+		if (b->where_known && b->where.dpagemap == dpagemap)
+			b->where = dpp_system;
+		if (b->pinned && b->pin.dpagemap == dpagemap)
+			b->pin = dpp_system;
+	}
+	mutex_unlock(&policy->lock);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_policy_evict_range);
+
+/**
+ * drm_pagemap_policy_evicted() - record an eviction, by mm
+ * @mm: the mm the memory belonged to; need not be referenced, it is only
+ *	compared (a policy holds its mm, so a match is that mm, or one that
+ *	reuses a freed mm's address, which only costs a stale hint)
+ * @start: the first address evicted
+ * @size: the bytes evicted
+ * @dpagemap: the device memory they left
+ *
+ * drm_pagemap_policy_evict_range() on the policy of @mm, if it has one:
+ * for eviction paths that know the mm but hold no policy. Process context.
  */
 void drm_pagemap_policy_evicted(struct mm_struct *mm, unsigned long start,
 				unsigned long size,
 				const struct drm_pagemap *dpagemap)
 {
 	struct drm_pagemap_policy *pol;
-	struct dpp_block *b;
-	unsigned long index, last;
 
-	if (!size)
-		return;
 	pol = drm_pagemap_policy_find(mm);
 	if (!pol)
 		return;
-	mutex_lock(&pol->lock);
-	last = (start + size - 1) >> pol->block_shift;
-	xa_for_each_range(&pol->blocks, index, b, start >> pol->block_shift,
-			  last) {
-		if (b->where_known && b->where.dpagemap == dpagemap)
-			b->where = dpp_system;
-		if (b->pinned && b->pin.dpagemap == dpagemap)
-			b->pin = dpp_system;
-	}
-	mutex_unlock(&pol->lock);
+	drm_pagemap_policy_evict_range(pol, start, size, dpagemap);
 	drm_pagemap_policy_put(pol);
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_policy_evicted);
