@@ -1247,7 +1247,7 @@ static void gen_madvise(struct fcall *c, int nf)
 			invalid(c, EINVAL);
 			break;
 		case 1:
-			m->type = chance(50) ? 0 : 4 + below(100);
+			m->type = chance(50) ? 0 : 5 + below(100);
 			add_desc(c, " type=%u", m->type);
 			invalid(c, EINVAL);
 			break;

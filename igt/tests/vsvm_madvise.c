@@ -395,7 +395,8 @@ static void vsvm_expect_attrs(const struct vsvm_dev *d, const char *base,
 			     a->preferred_loc == w->loc &&
 			     a->preferred_device == w->device &&
 			     a->migration_policy == w->policy &&
-			     a->atomic_mode == w->atomic && !a->reserved,
+			     a->atomic_mode == w->atomic && !a->thrashing &&
+			     !a->reserved,
 			     "renderD%d, %s: interval %u: [%#llx, %#llx) loc %u dev %u pol %u atomic %u res %llu; expected pages [%llu, %llu) loc %u dev %u pol %u atomic %u\n",
 			     d->minor, what, i, (unsigned long long)a->start,
 			     (unsigned long long)a->end, a->preferred_loc,
@@ -776,7 +777,7 @@ static void vsvm_test_madvise_bad(const struct vsvm_dev *d)
 	BAD(a.reserved[0] = 1, -EINVAL, "reserved[0]");
 	BAD(a.reserved[1] = 1ull << 63, -EINVAL, "reserved[1]");
 	BAD(a.type = 0, -EINVAL, "type 0");
-	BAD(a.type = 4, -EINVAL, "type 4");
+	BAD(a.type = 5, -EINVAL, "type 5");
 	BAD(a.type = ~0u, -EINVAL, "type ~0");
 	BAD(a.value = 4, -EINVAL, "location 4");
 	BAD(a.value = ~0u, -EINVAL, "location ~0");

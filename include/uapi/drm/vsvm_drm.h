@@ -357,11 +357,29 @@ struct drm_vsvm_exec {
  * @DRM_VSVM_MADVISE_MIGRATION_POLICY: value is an
  *	&enum drm_vsvm_migration_policy
  * @DRM_VSVM_MADVISE_ATOMIC: value is an &enum drm_vsvm_atomic_mode
+ * @DRM_VSVM_MADVISE_THRASHING: value is an &enum drm_vsvm_thrashing
  */
 enum drm_vsvm_madvise_type {
 	DRM_VSVM_MADVISE_PREFERRED_LOC = 1,
 	DRM_VSVM_MADVISE_MIGRATION_POLICY = 2,
 	DRM_VSVM_MADVISE_ATOMIC = 3,
+	DRM_VSVM_MADVISE_THRASHING = 4,
+};
+
+/**
+ * enum drm_vsvm_thrashing - the thrashing protection of a range
+ * @DRM_VSVM_THRASHING_PROTECT: the migration policy shared by the devices
+ *	of the process throttles and pins the blocks of the range that
+ *	processors keep moving back and forth (the default; see the
+ *	README and the drm_msvm module parameters policy_enable and
+ *	thrashing_*)
+ * @DRM_VSVM_THRASHING_OFF: no thrashing protection: every GPU fault
+ *	migrates as the other attributes say, however often (CPU faults on
+ *	the range's device pages are not throttled either)
+ */
+enum drm_vsvm_thrashing {
+	DRM_VSVM_THRASHING_PROTECT = 0,
+	DRM_VSVM_THRASHING_OFF = 1,
 };
 
 /**
@@ -451,8 +469,10 @@ struct drm_vsvm_range_attr {
 	__u32 migration_policy;
 	/** @atomic_mode: an &enum drm_vsvm_atomic_mode */
 	__u32 atomic_mode;
+	/** @thrashing: an &enum drm_vsvm_thrashing */
+	__u32 thrashing;
 	/** @reserved: zero */
-	__u64 reserved;
+	__u32 reserved;
 };
 
 /**

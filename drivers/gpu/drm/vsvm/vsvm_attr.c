@@ -103,13 +103,15 @@ static void vsvm_attr_default(struct vsvm_attr *attr)
 	attr->dpagemap = NULL;
 	attr->migration_policy = DRM_VSVM_MIGRATE_ALL_PAGES;
 	attr->atomic_mode = DRM_VSVM_ATOMIC_DEFAULT;
+	attr->thrashing = DRM_VSVM_THRASHING_PROTECT;
 }
 
 static bool vsvm_attr_is_default(const struct vsvm_attr_node *n)
 {
 	return n->attr.preferred_loc == DRM_VSVM_LOCATION_DEFAULT &&
 	       n->attr.migration_policy == DRM_VSVM_MIGRATE_ALL_PAGES &&
-	       n->attr.atomic_mode == DRM_VSVM_ATOMIC_DEFAULT;
+	       n->attr.atomic_mode == DRM_VSVM_ATOMIC_DEFAULT &&
+	       n->attr.thrashing == DRM_VSVM_THRASHING_PROTECT;
 }
 
 static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
@@ -119,6 +121,7 @@ static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
 	       a->attr.dpagemap == b->attr.dpagemap &&
 	       a->attr.migration_policy == b->attr.migration_policy &&
 	       a->attr.atomic_mode == b->attr.atomic_mode &&
+	       a->attr.thrashing == b->attr.thrashing &&
 	       a->device == b->device;
 }
 
@@ -386,6 +389,9 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
 	case DRM_VSVM_MADVISE_ATOMIC:
 		n->attr.atomic_mode = value;
 		break;
+	case DRM_VSVM_MADVISE_THRASHING:
+		n->attr.thrashing = value;
+		break;
 	}
 }
 
@@ -598,6 +604,7 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 		.migration_policy = n ? n->attr.migration_policy :
 			DRM_VSVM_MIGRATE_ALL_PAGES,
 		.atomic_mode = n ? n->attr.atomic_mode : DRM_VSVM_ATOMIC_DEFAULT,
+		.thrashing = n ? n->attr.thrashing : DRM_VSVM_THRASHING_PROTECT,
 	};
 	struct drm_vsvm_range_attr *last = *count ? &out[*count - 1] : NULL;
 
@@ -605,7 +612,8 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 	    last->preferred_loc == a.preferred_loc &&
 	    last->preferred_device == a.preferred_device &&
 	    last->migration_policy == a.migration_policy &&
-	    last->atomic_mode == a.atomic_mode) {
+	    last->atomic_mode == a.atomic_mode &&
+	    last->thrashing == a.thrashing) {
 		last->end = end;
 		return;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vsvm: the memory attributes of a VM's VA intervals (preferred location,
- * migration policy, atomic mode), set by DRM_IOCTL_VSVM_MADVISE and read by
+ * migration policy, atomic mode, thrashing protection), set by DRM_IOCTL_VSVM_MADVISE and read by
  * the GPU fault path.
  */
 #ifndef _VSVM_ATTR_H_
@@ -25,12 +25,14 @@ struct vsvm_vm;
  *	referenced; NULL otherwise
  * @migration_policy: an &enum drm_vsvm_migration_policy
  * @atomic_mode: an &enum drm_vsvm_atomic_mode
+ * @thrashing: an &enum drm_vsvm_thrashing
  */
 struct vsvm_attr {
 	u32 preferred_loc;
 	struct drm_pagemap *dpagemap;
 	u32 migration_policy;
 	u32 atomic_mode;
+	u32 thrashing;
 };
 
 /* Unmapped spans recorded by the notifiers before they are applied. */

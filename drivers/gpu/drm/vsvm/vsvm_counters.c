@@ -4,7 +4,8 @@
  *
  * One "name: value" line per counter of &struct vsvm_counters, followed by
  * the VRAM migration totals of the device's pagemap (all migrations, CPU
- * faults included). The counters only grow; tests read them before and
+ * faults included), then the migration policy's decisions for the
+ * device's GPU faults. The counters only grow; tests read them before and
  * after an action and compare.
  */
 #include <linux/seq_file.h>
@@ -38,6 +39,18 @@ static int vsvm_counters_show(struct seq_file *m, void *arg)
 		   atomic64_read(&vdev->pagemap.pages_in));
 	seq_printf(m, "vram_pages_out: %lld\n",
 		   atomic64_read(&vdev->pagemap.pages_out));
+	seq_printf(m, "policy_thrashing: %lld\n",
+		   atomic64_read(&c->policy_thrashing));
+	seq_printf(m, "policy_throttles: %lld\n",
+		   atomic64_read(&c->policy_throttles));
+	seq_printf(m, "policy_pins: %lld\n", atomic64_read(&c->policy_pins));
+	seq_printf(m, "policy_unpins: %lld\n",
+		   atomic64_read(&c->policy_unpins));
+	seq_printf(m, "policy_avoided: %lld\n",
+		   atomic64_read(&c->policy_avoided));
+	seq_printf(m, "policy_bytes_not_moved: %lld\n",
+		   atomic64_read(&c->policy_bytes_not_moved));
+	seq_printf(m, "policy_waits: %lld\n", atomic64_read(&c->policy_waits));
 	drm_dev_exit(idx);
 	return 0;
 }

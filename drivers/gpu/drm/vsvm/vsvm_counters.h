@@ -20,6 +20,14 @@ struct vsvm_device;
  *	system memory instead
  * @invalidations: invalidations that zapped GPU page table entries of the
  *	device's VMs
+ * @policy_thrashing: thrashing detections the device's migrations triggered
+ * @policy_throttles: throttles they started
+ * @policy_pins: pins they set (or moved to system memory)
+ * @policy_unpins: pins that ended at the device's requests
+ * @policy_avoided: GPU faults of the device that mapped memory in place
+ *	instead of migrating it, by the migration policy's decision
+ * @policy_bytes_not_moved: the bytes those did not move
+ * @policy_waits: GPU faults told to wait by a throttle
  */
 struct vsvm_counters {
 	atomic64_t execs;
@@ -28,6 +36,13 @@ struct vsvm_counters {
 	atomic64_t pages_to_ram;
 	atomic64_t migrate_fallbacks;
 	atomic64_t invalidations;
+	atomic64_t policy_thrashing;
+	atomic64_t policy_throttles;
+	atomic64_t policy_pins;
+	atomic64_t policy_unpins;
+	atomic64_t policy_avoided;
+	atomic64_t policy_bytes_not_moved;
+	atomic64_t policy_waits;
 };
 
 void vsvm_counters_debugfs_init(struct vsvm_device *vdev);

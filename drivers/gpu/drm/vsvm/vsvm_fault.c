@@ -15,11 +15,13 @@
  *    pagemap fd), the migration policy (all pages, or only pages in system
  *    memory) and, for atomics, the atomic mode (device: local VRAM first;
  *    global: in place; cpu: system memory first);
- * 3. migrate, unless drm_gpusvm_scan_mm() says the range is already there:
+ * 3. ask the mm's migration policy (vsvm_policy.c), which may map the range
+ *    in place instead or redirect it to where it is pinned;
+ * 4. migrate, unless drm_gpusvm_scan_mm() says the range is already there:
  *    drm_pagemap_populate_mm() into a pagemap, drm_gpusvm_range_evict()
  *    back to system memory. A migration to VRAM that fails (VRAM full,
  *    pages busy, pagemap revoked) falls back to system memory;
- * 4. collect the pages (drm_gpusvm_range_get_pages()) and bind them into
+ * 5. collect the pages (drm_gpusvm_range_get_pages()) and bind them into
  *    the GPU page table if no invalidation came in between, else again, a
  *    bounded number of times.
  *
@@ -45,6 +47,7 @@
 #include "vsvm_attr.h"
 #include "vsvm_drv.h"
 #include "vsvm_fault.h"
+#include "vsvm_policy.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
@@ -225,9 +228,13 @@ static int vsvm_fault_to_ram(struct vsvm_vm *vm,
 	return 0;
 }
 
-/* Put @range where @place says, skipping what would change nothing. */
+/*
+ * Put @range where @place says, skipping what would change nothing; @place
+ * is updated to where the range went (system memory after a fallback, in
+ * place when only system pages were to move and none did).
+ */
 static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
-			    const struct vsvm_placement *place,
+			    struct vsvm_placement *place,
 			    struct drm_pagemap *local,
 			    struct vsvm_fault_stats *stats)
 {
@@ -252,8 +259,10 @@ static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	/* Pages in a peer's VRAM stay there; so do ranges mixing them. */
 	if (place->only_system && (scan == DRM_GPUSVM_SCAN_OTHER ||
 				   scan == DRM_GPUSVM_SCAN_MIXED_DEVICE ||
-				   scan == DRM_GPUSVM_SCAN_MIXED))
+				   scan == DRM_GPUSVM_SCAN_MIXED)) {
+		place->kind = VSVM_PLACE_IN_PLACE;
 		return 0;
+	}
 
 	err = drm_pagemap_populate_mm(place->dpagemap, start, end, vm->mm,
 				      READ_ONCE(migrate_timeslice_ms));
@@ -271,6 +280,7 @@ static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		return err;
 	/* VRAM full, pages busy, pagemap revoked: use system memory. */
 	atomic64_inc(&vm->vdev->counters.migrate_fallbacks);
+	place->kind = VSVM_PLACE_SYSTEM;
 	return vsvm_fault_to_ram(vm, range, stats);
 }
 
@@ -415,6 +425,7 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 	};
 	struct vsvm_device *vdev = vm->vdev;
 	struct vsvm_placement place, aplace;
+	struct vsvm_policy_fault pf;
 	struct drm_gpusvm_range *range;
 	struct drm_pagemap *local;
 	enum vsvm_pt_atomic atomic;
@@ -457,7 +468,11 @@ again:
 		atomic = vsvm_fault_pt_atomic(&aplace);
 	}
 
+	/* The migration policy of the mm may map in place or redirect. */
+	vsvm_policy_gpu_fault(vm, range, &attr, local, &place, &pf);
 	err = vsvm_fault_place(vm, range, &place, local, stats);
+	if (!err)
+		vsvm_policy_gpu_placed(vm, &pf, &place);
 	if (!err) {
 		err = vsvm_fault_bind(vm, range, &ctx, atomic);
 		/* Pages of two pagemaps: gather them in system memory. */

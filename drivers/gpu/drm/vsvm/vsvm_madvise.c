@@ -36,6 +36,7 @@
 #include "vsvm_attr.h"
 #include "vsvm_drv.h"
 #include "vsvm_madvise.h"
+#include "vsvm_policy.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
@@ -123,6 +124,8 @@ static int vsvm_madvise_check_value(u32 type, u32 value)
 		return value <= DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES ? 0 : -EINVAL;
 	case DRM_VSVM_MADVISE_ATOMIC:
 		return value <= DRM_VSVM_ATOMIC_CPU ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_THRASHING:
+		return value <= DRM_VSVM_THRASHING_OFF ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -497,8 +500,10 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 			    before[i] != DRM_VSVM_RESIDENCY_NONE)
 				moved++;
 	}
-	if (!err)
+	if (!err) {
 		args->pages_migrated = moved;
+		vsvm_policy_prefetched(vm, args->start, end, dpagemap);
+	}
 out_put:
 	kvfree(next);
 	kvfree(after);

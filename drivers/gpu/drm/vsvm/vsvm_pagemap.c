@@ -66,6 +66,7 @@
 #include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
+#include <drm/drm_pagemap_policy.h>
 
 #include "vsvm_copy.h"
 #include "vsvm_drv.h"
@@ -310,6 +311,7 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);
+	vd->start = start;
 	err = drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
 					    &mdetails);
 	vsvm_devmem_filled(vd);
@@ -639,8 +641,12 @@ static void vsvm_devmem_evict(struct vsvm_devmem *vd)
 	before = vsvm_devmem_pages_in_vram(vd);
 	err = drm_pagemap_evict_to_ram(&vd->base);
 	after = vsvm_devmem_pages_in_vram(vd);
-	if (before > after)
+	if (before > after) {
 		atomic64_add(before - after, &pd->evicted_pages);
+		/* The migration policy of the mm learns where it went. */
+		drm_pagemap_policy_evicted(vd->base.mm, vd->start,
+					   vd->base.size, vd->base.dpagemap);
+	}
 	if (err || after)
 		atomic64_inc(&pd->evict_busy);
 	else

@@ -169,6 +169,8 @@ struct vsvm_pagemap {
  * @evict_seq: the last eviction pass that tried it
  * @filling: being filled by its migration: not a victim
  * @evicting: being evicted: not a victim of another pass
+ * @start: the first address of the range migrated into it (for the
+ *	migration policy's record of an eviction), set before it is filled
  *
  * The LRU fields are protected by &vsvm_pagemap_dev.lru_lock.
  */
@@ -184,6 +186,7 @@ struct vsvm_devmem {
 	u64 evict_seq;
 	bool filling;
 	bool evicting;
+	unsigned long start;
 };
 
 int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,

@@ -69,6 +69,38 @@ DEFINE_EVENT(vsvm_migrate, vsvm_migrate_to_ram,
 	     TP_ARGS(dev, vm, start, end, npages, err)
 );
 
+TRACE_EVENT(vsvm_policy,
+	    TP_PROTO(int dev, u32 vm, unsigned long start, unsigned long end,
+		     unsigned int action, bool to_vram, u32 events),
+	    TP_ARGS(dev, vm, start, end, action, to_vram, events),
+
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(u32, vm)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned int, action)
+			     __field(bool, to_vram)
+			     __field(u32, events)),
+
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->vm = vm;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->action = action;
+			   __entry->to_vram = to_vram;
+			   __entry->events = events;),
+
+	    TP_printk("dev=%d vm=%u range=[0x%lx,0x%lx) action=%s dest=%s events=%s",
+		      __entry->dev, __entry->vm, __entry->start, __entry->end,
+		      __print_symbolic(__entry->action, { 0, "migrate" },
+				       { 1, "map_remote" }, { 2, "wait" }),
+		      __entry->to_vram ? "vram" : "system",
+		      __print_flags(__entry->events, "|", { 1, "thrashing" },
+				    { 2, "throttle" }, { 4, "pin" },
+				    { 8, "unpin" }, { 16, "avoided" },
+				    { 32, "wait" }))
+);
+
 TRACE_EVENT(vsvm_invalidate,
 	    TP_PROTO(int dev, u32 vm, unsigned long start, unsigned long end,
 		     unsigned int event),

@@ -48,6 +48,7 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_policy.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
@@ -334,12 +335,14 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 	vm->mm = mm;
 	vsvm_attr_store_init(&vm->attrs, mm);
 
-	err = drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
+	err = vsvm_policy_vm_init(vm) ?:
+	      drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
 			      vsvm_device_owner(vdev), 0, TASK_SIZE,
 			      VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
 			      vsvm_vm_chunk_sizes,
 			      ARRAY_SIZE(vsvm_vm_chunk_sizes));
 	if (err) {
+		vsvm_policy_vm_fini(vm);
 		mmdrop(mm);
 		mutex_destroy(&vm->lock);
 		kfree(vm);
@@ -372,6 +375,7 @@ static void vsvm_vm_release(struct kref *kref)
 	mutex_unlock(&vm->lock);
 
 	vsvm_attr_store_fini(&vm->attrs);
+	vsvm_policy_vm_fini(vm);
 	mmdrop(vm->mm);
 	mutex_destroy(&vm->lock);
 	kfree(vm);

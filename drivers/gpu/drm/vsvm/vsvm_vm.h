@@ -14,6 +14,7 @@
 
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_policy.h>
 #include <drm/vsvm_drm.h>
 
 #include "vsvm_attr.h"
@@ -49,6 +50,10 @@ struct seq_file;
  * @link: entry in the device's VM list (under &vsvm_device.vm_lock)
  * @attrs: the memory attributes of its VA (MADVISE), with a lock of its
  *	own taken under @lock (see &struct vsvm_attr_store)
+ * @policy: the migration policy of @mm, shared with every VM of every
+ *	device mirroring it (vsvm_policy.c), referenced
+ * @policy_proc: the VM as a processor of @policy: owner, the device's
+ *	interconnect owner group
  */
 struct vsvm_vm {
 	struct kref refcount;
@@ -60,6 +65,8 @@ struct vsvm_vm {
 	struct xarray pt;
 	struct list_head link;
 	struct vsvm_attr_store attrs;
+	struct drm_pagemap_policy *policy;
+	struct drm_pagemap_policy_proc policy_proc;
 };
 
 /**
