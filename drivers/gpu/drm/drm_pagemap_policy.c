@@ -1003,15 +1003,15 @@ static int drm_pagemap_policy_show(struct seq_file *m, void *arg)
 	struct drm_pagemap_policy *pol;
 	int bkt;
 
-	seq_puts(m, "pid comm blocks migrations bytes_migrated thrashing throttles pins unpins avoided bytes_not_moved waits untracked\n");
+	seq_puts(m, "pid blocks migrations bytes_migrated thrashing throttles pins unpins avoided bytes_not_moved waits untracked comm\n");
 	mutex_lock(&drm_pagemap_policy_table_lock);
 	hash_for_each(drm_pagemap_policy_table, bkt, pol, node) {
 		drm_pagemap_policy_stats_get(pol, &s);
-		seq_printf(m, "%d %s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
-			   pol->pid, pol->comm, s.blocks, s.migrations,
-			   s.bytes_migrated, s.thrashing, s.throttles, s.pins,
-			   s.unpins, s.avoided, s.bytes_not_moved, s.waits,
-			   s.untracked);
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %s\n",
+			   pol->pid, s.blocks, s.migrations, s.bytes_migrated,
+			   s.thrashing, s.throttles, s.pins, s.unpins,
+			   s.avoided, s.bytes_not_moved, s.waits, s.untracked,
+			   pol->comm);
 	}
 	mutex_unlock(&drm_pagemap_policy_table_lock);
 	return 0;
