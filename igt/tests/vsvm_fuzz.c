@@ -975,8 +975,8 @@ static bool gen_exec(struct fcall *c, int nf)
 	static const int prio[12] = { 6, 6, 6, 6, 6, 4, 3, 1, 5, 0, 0, 2 };
 	static const __u32 widths[] = { 1, 2, 4, 8 };
 	struct drm_vsvm_exec *e = &c->a.exec;
+	bool write, overlapped = false;
 	int f[MAX_FAULTS];
-	bool write;
 	__u64 va, len, sva = 0, slen;
 	int i;
 
@@ -1098,6 +1098,7 @@ static bool gen_exec(struct fcall *c, int nf)
 				e->src_va = e->va + below(e->size);
 				add_desc(c, " overlap");
 				invalid(c, EINVAL);
+				overlapped = true;
 				break;
 			}
 			bad_range(&va, &len, false);
@@ -1116,6 +1117,12 @@ static bool gen_exec(struct fcall *c, int nf)
 			}
 			e->size = len;
 			add_desc(c, " bad-va");
+			/*
+			 * Moving a COPY's source or destination may undo an
+			 * earlier overlap: the bad VA then faults.
+			 */
+			if (overlapped)
+				allow(c, EFAULT, true);
 			break;
 		default:
 			if (e->op != DRM_VSVM_EXEC_READ &&
