@@ -20,8 +20,9 @@
  * alternating between GPUs with an exact final count, both GPUs and CPU
  * threads incrementing the same counters at once; with MADVISE and
  * PREFETCH: the same migration by pagemap fds, one GPU writing a buffer
- * advised to the other's VRAM in place, and -ENOLINK for the pagemap fd
- * of a device without a path.
+ * advised to the other's VRAM in place, crossed advice (resolved by the
+ * migration policy, or per VM with thrashing protection off), and
+ * -ENOLINK for the pagemap fd of a device without a path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1223,7 +1224,14 @@ static void expect_preferred(const struct vsvm_dev *d, __u32 vm,
  * the accessing VM's advice says, the other VM reads the attributes it set
  * itself, and the data survives every move.
  */
-static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
+/*
+ * Crossed advice: GPU0 prefers GPU1's VRAM and GPU1 GPU0's, then each its
+ * own. With @protect the migration policy resolves the conflict: the first
+ * advice (GPU0's, whose write comes first) wins and GPU1 maps the buffer
+ * where it is, over P2P. Without (MADVISE THRASHING_OFF in both VMs) each
+ * fault places the buffer by its own VM's advice, moving it every time.
+ */
+static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b, bool protect)
 {
 	const size_t npages = 32, size = npages * PAGE_SZ;
 	const __u32 on_a = DRM_VSVM_RESIDENCY_DEVICE(a->info.index);
@@ -1246,6 +1254,16 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
 			 b->info.index);
 	expect_preferred(b, vmb, buf, size, DRM_VSVM_LOCATION_PAGEMAP_FD,
 			 a->info.index);
+	if (!protect) {
+		igt_assert_eq(vsvm_madvise(a->fd, vma,
+					   DRM_VSVM_MADVISE_THRASHING,
+					   (uintptr_t)buf, size,
+					   DRM_VSVM_THRASHING_OFF, 0), 0);
+		igt_assert_eq(vsvm_madvise(b->fd, vmb,
+					   DRM_VSVM_MADVISE_THRASHING,
+					   (uintptr_t)buf, size,
+					   DRM_VSVM_THRASHING_OFF, 0), 0);
+	}
 
 	fill_pattern(data, size, 0xc0f1);
 	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, NULL), 0);
@@ -1261,8 +1279,9 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
 		igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got,
 					     NULL), 0);
 		check_pattern(got, size, 0xc0f1, "GPU1 read");
-		expect_residency(b, vmb, buf, npages, on_a,
-				 "placed by GPU1's advice");
+		expect_residency(b, vmb, buf, npages, protect ? on_b : on_a,
+				 protect ? "GPU0's advice won" :
+					   "placed by GPU1's advice");
 	}
 
 	/* now each prefers its own VRAM: the last accessor has it */
@@ -1288,7 +1307,8 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b)
 	expect_residency(b, vmb, buf, npages, on_a, "on GPU0");
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
 	check_pattern(got, size, 0xc0f1, "GPU1 read, own advice");
-	expect_residency(a, vma, buf, npages, on_b, "on GPU1");
+	expect_residency(a, vma, buf, npages, protect ? on_a : on_b,
+			 protect ? "GPU0's advice still wins" : "on GPU1");
 	check_pattern(buf, size, 0xc0f1, "CPU read");
 
 	close(fa);
@@ -1517,11 +1537,18 @@ int igt_main()
 		test_pagefault(pair[0], lone, false);
 	}
 
-	igt_describe("Crossed MADVISE from two GPUs: per-VM advice, data intact.");
+	igt_describe("Crossed MADVISE from two GPUs: the first advice wins, data intact.");
 	igt_subtest("conflict") {
 		igt_require_f(pair[0], "no P2P pair\n");
 		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
-		test_conflict(pair[0], pair[1]);
+		test_conflict(pair[0], pair[1], true);
+	}
+
+	igt_describe("Crossed MADVISE, thrashing protection off: per-VM advice.");
+	igt_subtest("conflict-opt-out") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_conflict(pair[0], pair[1], false);
 	}
 
 	igt_describe("munmap racing GPU faults of both GPUs and the CPU.");
