@@ -56,6 +56,7 @@ struct vsvm_copy_engine_ops {
  * @bytes: bytes copied so far
  * @jobs: jobs completed so far
  * @errors: jobs that failed (an address that resolves to nothing)
+ * @queued: jobs submitted and not yet done
  */
 struct vsvm_copy_engine {
 	struct device *dev;
@@ -68,6 +69,7 @@ struct vsvm_copy_engine {
 	atomic64_t bytes;
 	atomic64_t jobs;
 	atomic64_t errors;
+	atomic_t queued;
 };
 
 int vsvm_copy_engine_init(struct vsvm_copy_engine *engine, struct device *dev,
