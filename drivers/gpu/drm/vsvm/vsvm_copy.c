@@ -155,15 +155,22 @@ static int vsvm_copy_one(struct vsvm_copy_engine *engine,
 	u64 left = copy->len;
 
 	while (left) {
-		u64 savail, davail, n;
-		void *s, *d;
+		u64 savail = U64_MAX, davail, n;
+		void *s = NULL, *d;
 
-		s = vsvm_copy_resolve(engine, src, &savail);
+		if (!(copy->flags & VSVM_COPY_ZERO)) {
+			s = vsvm_copy_resolve(engine, src, &savail);
+			if (!s)
+				return -EIO;
+		}
 		d = vsvm_copy_resolve(engine, dst, &davail);
-		if (!s || !d)
+		if (!d)
 			return -EIO;
 		n = min3(left, savail, davail);
-		memcpy(d, s, n);
+		if (s)
+			memcpy(d, s, n);
+		else
+			memset(d, 0, n);
 		src.addr += n;
 		dst.addr += n;
 		left -= n;

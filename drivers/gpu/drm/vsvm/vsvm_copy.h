@@ -15,11 +15,15 @@
 
 struct device;
 
+/* The destination is filled with zeroes; the source is not read. */
+#define VSVM_COPY_ZERO	BIT(0)
+
 /**
  * struct vsvm_copy - one copy of a copy list
  * @src: the source, an address as the engine's device sees it
  * @dst: the destination
  * @len: bytes to copy
+ * @flags: VSVM_COPY_*: %VSVM_COPY_ZERO makes it a fill of @dst
  *
  * Addresses are &struct drm_pagemap_device_addr: %DRM_INTERCONNECT_SYSTEM
  * is a DMA address of system memory mapped for the engine's device,
@@ -31,6 +35,7 @@ struct vsvm_copy {
 	struct drm_pagemap_device_addr src;
 	struct drm_pagemap_device_addr dst;
 	u64 len;
+	u32 flags;
 };
 
 /**

@@ -263,34 +263,50 @@ static void vsvm_pagemap_count_copy(struct vsvm_pagemap_dev *pd,
 				    const struct drm_pagemap_device_addr *addr,
 				    unsigned long npages, bool to_vram)
 {
-	struct vsvm_pagemap_dev *q;
-	unsigned long i;
+	struct vsvm_pagemap_dev *q, *src;
+	unsigned long i, run;
 
 	if (!to_vram) {
 		atomic64_add(npages, &pd->vram_to_sys);
 		return;
 	}
-	for (i = 0; i < npages; i++) {
+	/* A copy call has one protocol: count by runs, not by pages. */
+	for (i = 0; i < npages; i = run) {
+		for (run = i + 1; run < npages; run++)
+			if (addr[run].proto != addr[i].proto)
+				break;
 		switch (addr[i].proto) {
 		case DRM_INTERCONNECT_SYSTEM:
-			atomic64_inc(&pd->sys_to_vram);
-			break;
+			atomic64_add(run - i, &pd->sys_to_vram);
+			continue;
 		case DRM_INTERCONNECT_DRIVER:
-			atomic64_inc(&pd->local_in);
-			break;
+			atomic64_add(run - i, &pd->local_in);
+			continue;
 		case DRM_INTERCONNECT_P2P:
-			atomic64_inc(&pd->p2p_in);
-			spin_lock(&vsvm_pagemap_devs_lock);
-			list_for_each_entry(q, &vsvm_pagemap_devs, node) {
-				if (q->p2p_size && addr[i].addr >= q->p2p_base &&
-				    addr[i].addr - q->p2p_base < q->p2p_size) {
-					atomic64_inc(&q->p2p_out);
-					break;
+			break;
+		default:
+			continue;
+		}
+		atomic64_add(run - i, &pd->p2p_in);
+		/* The peer whose window holds each page, found once a run. */
+		spin_lock(&vsvm_pagemap_devs_lock);
+		for (src = NULL; i < run; i++) {
+			if (!src || addr[i].addr < src->p2p_base ||
+			    addr[i].addr - src->p2p_base >= src->p2p_size) {
+				src = NULL;
+				list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+					if (q->p2p_size &&
+					    addr[i].addr >= q->p2p_base &&
+					    addr[i].addr - q->p2p_base < q->p2p_size) {
+						src = q;
+						break;
+					}
 				}
 			}
-			spin_unlock(&vsvm_pagemap_devs_lock);
-			break;
+			if (src)
+				atomic64_inc(&src->p2p_out);
 		}
+		spin_unlock(&vsvm_pagemap_devs_lock);
 	}
 }
 
@@ -551,17 +567,22 @@ static int vsvm_devmem_copy(struct page **pages,
 		struct drm_pagemap_device_addr *d = to_vram ? &vram : &addr[i];
 		struct drm_pagemap_device_addr *s = to_vram ? &addr[i] : &vram;
 		struct vsvm_copy *prev = n ? &copies[n - 1] : NULL;
+		/* A never-populated source page: zero-fill (copy_to_devmem). */
+		u32 flags = to_vram && !s->addr &&
+			    s->proto == DRM_INTERCONNECT_SYSTEM ? VSVM_COPY_ZERO : 0;
 
-		if (prev && prev->src.proto == s->proto &&
-		    prev->src.addr + prev->len == s->addr &&
+		if (prev && prev->flags == flags &&
 		    prev->dst.proto == d->proto &&
-		    prev->dst.addr + prev->len == d->addr) {
+		    prev->dst.addr + prev->len == d->addr &&
+		    (flags || (prev->src.proto == s->proto &&
+			       prev->src.addr + prev->len == s->addr))) {
 			prev->len += PAGE_SIZE;
 			continue;
 		}
 		copies[n].src = *s;
 		copies[n].dst = *d;
 		copies[n].len = PAGE_SIZE;
+		copies[n].flags = flags;
 		n++;
 	}
 	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
