@@ -254,6 +254,14 @@ static void copy_test_zero_fill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v[PAGE_SIZE / 2 - 1], 0x5a);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(v + PAGE_SIZE / 2, 0, 2 * PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, v[PAGE_SIZE / 2 + 2 * PAGE_SIZE], 0x5a);
+
+	/* Whole aligned pages (cleared a page at a time). */
+	memset(v + 4 * PAGE_SIZE, 0x5a, 4 * PAGE_SIZE);
+	z.dst = vram_addr(5 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&ct->engine, &z, 1), 0);
+	KUNIT_EXPECT_EQ(test, v[5 * PAGE_SIZE - 1], 0x5a);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(v + 5 * PAGE_SIZE, 0, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, v[7 * PAGE_SIZE], 0x5a);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ct->engine.errors), 0);
 }
 
