@@ -59,6 +59,9 @@
  * @engine: the copy engine whose address resolution the GPU uses
  * @stats: the GPU faults and migrations of the work
  * @bounce: the user buffer's chunk for READ and WRITE
+ * @pattern: FILL of whole pages: one page of the fill pattern, copied to
+ *	each whole page (a page copy is the fastest way the CPU fills memory
+ *	with a pattern wider than a byte); NULL otherwise
  * @chunk_off: the offset in the work of the chunk in @bounce
  * @bounce_from: READ: the offset in the chunk from which its data is in
  *	@bounce (before it, it went straight to the user buffer)
@@ -72,6 +75,7 @@ struct vsvm_exec {
 	struct vsvm_copy_engine *engine;
 	struct vsvm_fault_stats stats;
 	void *bounce;
+	void *pattern;
 	u64 chunk_off;
 	u64 bounce_from;
 	u64 result;
@@ -209,6 +213,15 @@ static u64 vsvm_exec_atomic_inc(void *p, u64 len, u32 width, u64 value)
 	return first;
 }
 
+/* Copy @n bytes: whole aligned pages with the architecture's page copy. */
+static void vsvm_exec_memcpy(void *d, const void *s, u64 n)
+{
+	if (n == PAGE_SIZE && PAGE_ALIGNED(d) && PAGE_ALIGNED(s))
+		copy_page(d, (void *)s);
+	else
+		memcpy(d, s, n);
+}
+
 /*
  * Copy @n bytes to the user buffer at @ptr without faulting: under the
  * notifier lock a fault could wait for it. Return: whether any byte is
@@ -247,7 +260,7 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 			return n;
 		if (ex->bounce_from == U64_MAX)
 			ex->bounce_from = off - ex->chunk_off;
-		memcpy(ex->bounce + (off - ex->chunk_off), s, n);
+		vsvm_exec_memcpy(ex->bounce + (off - ex->chunk_off), s, n);
 		return n;
 	case DRM_VSVM_EXEC_COPY:
 		n = min_t(u64, n, PAGE_SIZE -
@@ -269,13 +282,16 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 
 	switch (args->op) {
 	case DRM_VSVM_EXEC_COPY:
-		memcpy(d, s, n);
+		vsvm_exec_memcpy(d, s, n);
 		break;
 	case DRM_VSVM_EXEC_WRITE:
-		memcpy(d, ex->bounce + (off - ex->chunk_off), n);
+		vsvm_exec_memcpy(d, ex->bounce + (off - ex->chunk_off), n);
 		break;
 	case DRM_VSVM_EXEC_FILL:
-		vsvm_exec_fill(d, n, args->width, args->value);
+		if (ex->pattern && n == PAGE_SIZE && PAGE_ALIGNED(d))
+			copy_page(d, ex->pattern);
+		else
+			vsvm_exec_fill(d, n, args->width, args->value);
 		break;
 	default:
 		if (!off)
@@ -440,6 +456,13 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 			goto out_put;
 		}
 	}
+	/* Without it (no memory) a FILL stores element by element. */
+	if (args->op == DRM_VSVM_EXEC_FILL && args->size >= PAGE_SIZE) {
+		ex.pattern = (void *)__get_free_page(GFP_KERNEL);
+		if (ex.pattern)
+			vsvm_exec_fill(ex.pattern, PAGE_SIZE, args->width,
+				       args->value);
+	}
 	atomic64_inc(&vdev->counters.execs);
 
 	err = vsvm_exec_run(&ex);
@@ -453,6 +476,7 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	args->gpu_faults = ex.stats.faults;
 	args->pages_in = ex.stats.pages_in;
 	args->pages_out = ex.stats.pages_out;
+	free_page((unsigned long)ex.pattern);
 	kvfree(ex.bounce);
 out_put:
 	vsvm_vm_put(ex.vm);
