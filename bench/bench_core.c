@@ -730,55 +730,94 @@ static int v_p2p_read(const struct bench_env *env, size_t size,
 }
 
 /*
- * Single-fault latency: @size bytes in a VMA of their own, each migrated
- * by one GPU fault (EXEC READ of the whole VMA: its one GPU range), or
- * brought back by the CPU reading each of its pages (@cpu).
+ * Single-fault latency: @env->lat_samples + 1 slots of @size bytes, each a
+ * VMA of its own (so one GPU fault covers exactly one slot: a range never
+ * crosses a VMA), between PROT_NONE gaps, all set up before the first
+ * timed fault so that no munmap() or teardown runs in between. Returns the
+ * address of slot 0; slot i is at slot 0 + i * *@stride.
+ */
+static char *slots_alloc(const struct bench_env *env, size_t size,
+			 size_t *stride, struct bench_out *out)
+{
+	unsigned int n = env->lat_samples + 1, i;
+	size_t align = size < SZ_2M ? size : SZ_2M;
+	char *base, *p;
+
+	*stride = size + align;
+	base = mmap(NULL, n * *stride + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		fail(out, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	p = (char *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
+	for (i = 0; i < n; i++) {
+		char *slot = p + i * *stride;
+
+		if (mprotect(slot, size, PROT_READ | PROT_WRITE)) {
+			fail(out, "mprotect: %s", strerror(errno));
+			return NULL;
+		}
+		if (env->thp && madvise(slot, size, env->thp > 0 ?
+					MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+			fail(out, "madvise THP: %s", strerror(errno));
+			return NULL;
+		}
+	}
+	return p;
+}
+
+/*
+ * vsvm's single faults: each slot migrated to VRAM by one GPU fault (EXEC
+ * READ of the slot), or brought back by the CPU reading each of its pages
+ * (@cpu), after a PREFETCH of every slot. Slot 0 warms up the VM and is
+ * not recorded.
  */
 static int v_latency(const struct bench_env *env, size_t size, bool cpu,
 		     struct bench_out *out)
 {
+	unsigned int n = env->lat_samples + 1, i;
 	__u64 seed = sample_seed();
-	void *tmp = out_alloc(size, out);
-	unsigned int i;
+	size_t stride;
 	struct vdev d[1];
+	char *slots;
+	void *tmp;
 
-	if (!tmp || v_setup(env, d, false, out))
+	tmp = out_alloc(size * n, out);
+	slots = slots_alloc(env, size, &stride, out);
+	if (!tmp || !slots || v_setup(env, d, false, out))
 		return -1;
-	/* Sample 0 warms up the VM and is not recorded. */
-	for (i = 0; i <= env->lat_samples; i++) {
-		void *buf = buf_alloc(env, size, false, out);
-		double t;
+	for (i = 0; i < n; i++) {
+		fill(slots + i * stride, size, seed + i);
+		if (cpu && v_prefetch(&d[0], DRM_VSVM_LOCATION_DEVICE,
+				      slots + i * stride, size, out))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *slot = slots + i * stride;
+		double t = now();
 
-		if (!buf)
+		if (cpu)
+			touch(slot, size);
+		else if (v_exec(&d[0], DRM_VSVM_EXEC_READ, slot, size,
+				(char *)tmp + i * size, 0, 0, out))
 			return -1;
-		fill(buf, size, seed + i);
-		if (cpu) {
-			if (v_prefetch(&d[0], DRM_VSVM_LOCATION_DEVICE, buf,
-				       size, out))
-				return -1;
-			t = now();
-			touch(buf, size);
-			t = now() - t;
-			if (!v_all_at(&d[0], buf, size,
-				      DRM_VSVM_RESIDENCY_SYSTEM, out,
-				      "after the CPU fault"))
-				return -1;
-		} else {
-			t = now();
-			if (v_exec(&d[0], DRM_VSVM_EXEC_READ, buf, size, tmp,
-				   0, 0, out))
-				return -1;
-			t = now() - t;
-			if (!check(tmp, size, seed + i, out, "GPU read") ||
-			    !v_all_at(&d[0], buf, size, DEV(&d[0]), out,
-				      "after the GPU fault"))
-				return -1;
-		}
-		if (!check(buf, size, seed + i, out, "CPU read"))
-			return -1;
+		t = now() - t;
 		if (i)
 			record(out, t);
-		munmap((char *)buf - PAGE, size + 2 * PAGE);
+		else
+			out->gpu_faults = 0;
+	}
+	for (i = 0; i < n; i++) {
+		char *slot = slots + i * stride;
+
+		if (!v_all_at(&d[0], slot, size, cpu ?
+			      DRM_VSVM_RESIDENCY_SYSTEM : DEV(&d[0]), out,
+			      cpu ? "after the CPU fault" : "after the GPU fault") ||
+		    (!cpu && !check((char *)tmp + i * size, size, seed + i,
+				    out, "GPU read")) ||
+		    !check(slot, size, seed + i, out, "CPU read"))
+			return -1;
 	}
 	return 0;
 }
@@ -1040,53 +1079,56 @@ static int h_vram_read(const struct bench_env *env, size_t size,
 	return h_read(env, size, true, false, true, out);
 }
 
-/* Single-fault latency, as v_latency(): MIGRATE_TO_DEV, or CPU faults. */
+/* test_hmm's single faults, as v_latency(): MIGRATE_TO_DEV, or CPU faults. */
 static int h_latency(const struct bench_env *env, size_t size, bool cpu,
 		     struct bench_out *out)
 {
+	unsigned int n = env->lat_samples + 1, i;
 	__u64 seed = sample_seed();
-	void *tmp = out_alloc(size, out);
-	unsigned int i;
+	size_t stride;
+	char *slots;
+	void *tmp;
 	int fd;
 
-	if (!tmp)
+	tmp = out_alloc(size * n, out);
+	slots = slots_alloc(env, size, &stride, out);
+	if (!tmp || !slots)
 		return -1;
 	fd = hmm_open(env, out);
 	if (fd < 0)
 		return -1;
-	for (i = 0; i <= env->lat_samples; i++) {
-		void *buf = buf_alloc(env, size, false, out);
-		double t;
+	for (i = 0; i < n; i++) {
+		fill(slots + i * stride, size, seed + i);
+		if (cpu && hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV,
+				   slots + i * stride, size,
+				   (char *)tmp + i * size, out,
+				   "MIGRATE_TO_DEV"))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *slot = slots + i * stride;
+		double t = now();
 
-		if (!buf)
+		if (cpu)
+			touch(slot, size);
+		else if (hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, slot, size,
+				 (char *)tmp + i * size, out,
+				 "MIGRATE_TO_DEV"))
 			return -1;
-		fill(buf, size, seed + i);
-		if (cpu) {
-			if (hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, size,
-				    tmp, out, "MIGRATE_TO_DEV"))
-				return -1;
-			t = now();
-			touch(buf, size);
-			t = now() - t;
-			if (!hmm_all_at(fd, buf, size, false, out,
-					"after the CPU fault"))
-				return -1;
-		} else {
-			t = now();
-			if (hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, size,
-				    tmp, out, "MIGRATE_TO_DEV"))
-				return -1;
-			t = now() - t;
-			if (!check(tmp, size, seed + i, out, "read back") ||
-			    !hmm_all_at(fd, buf, size, true, out,
-					"after MIGRATE_TO_DEV"))
-				return -1;
-		}
-		if (!check(buf, size, seed + i, out, "CPU read"))
-			return -1;
+		t = now() - t;
 		if (i)
 			record(out, t);
-		munmap((char *)buf - PAGE, size + 2 * PAGE);
+	}
+	for (i = 0; i < n; i++) {
+		char *slot = slots + i * stride;
+
+		if (!hmm_all_at(fd, slot, size, !cpu, out,
+				cpu ? "after the CPU fault" :
+				"after MIGRATE_TO_DEV") ||
+		    !check((char *)tmp + i * size, size, seed + i, out,
+			   "read back") ||
+		    !check(slot, size, seed + i, out, "CPU read"))
+			return -1;
 	}
 	return 0;
 }
