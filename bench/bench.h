@@ -53,13 +53,16 @@ struct bench_env {
  * struct bench_out - what one sample's child returns
  * @n: the number of timings in @secs
  * @secs: the timings, in seconds
- * @gpu_faults: GPU faults of the timed work (vsvm), summed
+ * @gpu_faults: GPU faults of the sample's vsvm EXECs so far
+ * @timed_faults: @gpu_faults when the last timing was recorded: the GPU
+ *	faults of the timed work (of all timed faults, for latency paths)
  * @err: empty, or why the sample failed (a wrong answer among them)
  */
 struct bench_out {
 	unsigned int n;
 	double secs[BENCH_MAX_TIMES];
 	unsigned long long gpu_faults;
+	unsigned long long timed_faults;
 	char err[256];
 };
 

@@ -78,6 +78,7 @@ static void record(struct bench_out *out, double secs)
 {
 	if (out->n < BENCH_MAX_TIMES)
 		out->secs[out->n++] = secs;
+	out->timed_faults = out->gpu_faults;
 }
 
 /* ioctl(), restarted on EINTR and EAGAIN; 0 or -errno. */

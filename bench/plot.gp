@@ -17,6 +17,7 @@ set logscale y
 set grid ytics
 set xtics rotate by -45 scale 0
 set key top left
+set rmargin 8
 
 nz(x) = x > 0 ? x : 1/0
 

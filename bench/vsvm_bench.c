@@ -125,7 +125,7 @@ static void run_one(const struct bench_env *env, unsigned int p,
 		fprintf(csv, "%s,%s,%zu,%u,%u,%.9f,%.3f,%llu\n", path->name,
 			bench_impl_names[impl], size, rep, i, o->secs[i],
 			path->kind == BENCH_LATENCY ? 0 :
-			mibps(size, o->secs[i]), o->gpu_faults);
+			mibps(size, o->secs[i]), o->timed_faults);
 	fflush(csv);
 	free(o);
 }
@@ -460,7 +460,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vsvm_bench: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	fprintf(csv, "path,impl,size,rep,sample,seconds,mibps,gpu_faults\n");
+	fprintf(csv, "path,impl,size,rep,sample,seconds,mibps,timed_gpu_faults\n");
 	printf("vsvm_bench: device A renderD%d (index %u), B %s%d, test_hmm %s, THP %s\n",
 	       env.minor[0], env.index[0], env.minor[1] >= 0 ? "renderD" : "",
 	       env.minor[1], env.hmm_path[0] ? env.hmm_path : "none",
