@@ -38,7 +38,8 @@
 #                   table, results.csv, results.json and bench.png to
 #                   build/bench; SIZES=16,64,256 (MiB) REPS=3
 #                   LAT_SAMPLES=64 PATHS=name,... THP=on|off choose what
-#                   runs (tools/rig/bench.sh)
+#                   runs, REV=<git rev> benchmarks that revision's
+#                   modules (tools/rig/bench.sh)
 #   make clean
 
 # KDIR: the kernel build to build against. Default: the rig kernel, built
@@ -108,7 +109,7 @@ check-patches:
 # The benchmark boots its own kernel flavour and builds its own modules.
 bench:
 	SIZES=$(SIZES) REPS=$(REPS) LAT_SAMPLES=$(LAT_SAMPLES) PATHS=$(PATHS) \
-		THP=$(THP) tools/rig/bench.sh
+		THP=$(THP) REV=$(REV) tools/rig/bench.sh
 
 # The igt sources build unchanged against IGT master's forms of the core API.
 igt-api-check:

@@ -19,8 +19,12 @@
 # Environment: SIZES (MiB, comma separated, default 16,64,256), REPS
 # (default 3), LAT_SAMPLES (single faults per latency sample, default 64),
 # PATHS (comma separated path names, default all), THP (on, off or empty
-# for the system's default), BENCH_ARGS (more vsvm_bench options), and
-# run.sh options in RIG_ARGS (e.g. "--bar-skew-kb 0").
+# for the system's default), BENCH_ARGS (more vsvm_bench options),
+# run.sh options in RIG_ARGS (e.g. "--bar-skew-kb 0"), and REV: benchmark
+# the modules of that git revision (a commit, branch or tree id; the
+# program stays the working tree's) instead of the working tree's. A
+# revision without vsvm's bar_skew_kb ignores it (the kernel warns "unknown
+# parameter"), so its P2P and THP figures show the TCG TLB artefact.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -28,13 +32,25 @@ set -euo pipefail
 KDIR=$("$RIG_DIR/build-kernel.sh" bench)
 SRC=$(rig_src_dir)
 
-echo "bench: modules against $KDIR in $BUILD_DIR/bench-src"
-mkdir -p "$BUILD_DIR/bench-src"
-# Only the sources: the copy's objects stay between runs.
-(cd "$TOP_DIR" && git ls-files Kbuild drivers include tests |
-	xargs cp -pu --parents -t "$BUILD_DIR/bench-src/")
+if [ -n "${REV:-}" ]; then
+	# The modules of another revision (a commit, branch or tree), in a
+	# copy of their own, extracted afresh each time.
+	MSRC=$BUILD_DIR/bench-src-rev
+	rm -rf "$MSRC"
+	mkdir -p "$MSRC"
+	git -C "$TOP_DIR" archive "$REV" Kbuild drivers include tests |
+		tar -x -C "$MSRC"
+	echo "bench: the modules of $REV ($(git -C "$TOP_DIR" rev-parse "$REV"))"
+else
+	# The working tree's, copied; the copy's objects stay between runs.
+	MSRC=$BUILD_DIR/bench-src
+	mkdir -p "$MSRC"
+	(cd "$TOP_DIR" && git ls-files Kbuild drivers include tests |
+		xargs cp -pu --parents -t "$MSRC/")
+fi
+echo "bench: modules against $KDIR in $MSRC"
 # Not the KUnit suites: some need the debug kernel's fault injection.
-make -s -C "$KDIR" M="$BUILD_DIR/bench-src" -j"$(nproc)" \
+make -s -C "$KDIR" M="$MSRC" -j"$(nproc)" \
 	CONFIG_DRM_MSVM_KUNIT_TEST=n CONFIG_DRM_VSVM_KUNIT_TEST=n modules
 
 echo "bench: the benchmark program"
@@ -48,7 +64,7 @@ args="$args ${BENCH_ARGS:-}"
 # cross-CPU wake-ups; say how busy it was.
 echo "bench: host load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086
-"$RIG_DIR/run.sh" --bench "$args" --modules-dir "$BUILD_DIR/bench-src" \
+"$RIG_DIR/run.sh" --bench "$args" --modules-dir "$MSRC" \
 	${RIG_ARGS:-}
 
 echo "bench: host load after: $(cut -d' ' -f1-3 /proc/loadavg)"
