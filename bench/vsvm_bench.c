@@ -6,9 +6,10 @@
  *   vsvm_bench [-s MiB,MiB,...] [-r REPS] [-l SAMPLES] [-o DIR]
  *              [-p PATH,PATH,...] [-t on|off] [-n]
  *
- * -s: the sizes of the throughput paths (default 16,64,256); -r: samples
- * per path, size and implementation (default 3); -l: single faults per
- * latency sample (default 64; latencies run at 4 KiB, 64 KiB and 2 MiB);
+ * -s: the sizes of the throughput paths (default 16,64,256; at most 1024,
+ * the largest EXEC); -r: samples per path, size and implementation
+ * (default 3); -l: single faults per latency sample (default 64;
+ * latencies run at 4 KiB, 64 KiB and 2 MiB);
  * -o: where to write results.csv, results.json and summary.dat (default
  * /tmp/bench); -p: run only these paths; -t: madvise every buffer
  * MADV_HUGEPAGE or MADV_NOHUGEPAGE (default: the system's THP setting);
@@ -403,7 +404,7 @@ int main(int argc, char **argv)
 			     tok = strtok_r(NULL, ",", &save)) {
 				unsigned long mib = strtoul(tok, NULL, 10);
 
-				if (!mib || mib > 4096 || num_sizes == MAX_SIZES)
+				if (!mib || mib > 1024 || num_sizes == MAX_SIZES)
 					usage();
 				sizes[num_sizes++] = (size_t)mib << 20;
 			}
