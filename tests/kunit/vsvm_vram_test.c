@@ -787,6 +787,13 @@ static void vsvm_vram_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->vram.nr_allocs, 0);
 }
 
+static u64 first_block_offset(struct vsvm_vram_alloc *alloc)
+{
+	return vsvm_vram_block_offset(list_first_entry(&alloc->blocks,
+						       struct gpu_buddy_block,
+						       link));
+}
+
 /*
  * A freed single block of up to 64 KiB is kept and handed to the next
  * allocation of its size without touching the buddy allocator; the cache
@@ -802,21 +809,22 @@ static void vsvm_vram_test_cache(struct kunit *test)
 
 	a = test_alloc(test, SZ_4K, 0, 0, SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	off = vsvm_vram_block_offset(list_first_entry(&a->blocks,
-						      struct gpu_buddy_block, link));
+	off = first_block_offset(a);
 	avail = vram->mm.avail;
 	test_free(test, a);
 	KUNIT_EXPECT_EQ(test, vram->cached, SZ_4K);
 	KUNIT_EXPECT_EQ(test, vram->mm.avail, avail);
 	b = test_alloc(test, SZ_4K, 0, 0, SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
-	KUNIT_EXPECT_EQ(test, vsvm_vram_block_offset(list_first_entry(&b->blocks,
-						      struct gpu_buddy_block, link)), off);
+	KUNIT_EXPECT_EQ(test, first_block_offset(b), off);
 	KUNIT_EXPECT_EQ(test, vram->cached, 0);
 	KUNIT_EXPECT_EQ(test, vram->mm.avail, avail);
 	test_free(test, b);
 
-	/* Contiguous, aligned above the size, or larger: never cached. */
+	/*
+	 * A contiguous allocation never takes a cached block (it is kept
+	 * when freed, as any single block); one over 64 KiB is never kept.
+	 */
 	a = test_alloc(test, SZ_4K, 0, VSVM_VRAM_ALLOC_CONTIGUOUS, SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, vram->cached, SZ_4K);
@@ -829,9 +837,10 @@ static void vsvm_vram_test_cache(struct kunit *test)
 	/* Fill the VRAM with 64 KiB blocks and free them: the cache is capped. */
 	n = TEST_VRAM_SIZE / SZ_64K;
 	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(t->allocs));
-	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_FALSE(test, IS_ERR(test_alloc(test, SZ_64K, 0, 0,
-							     SZ_64K)));
+	for (i = 0; i < n; i++) {
+		a = test_alloc(test, SZ_64K, 0, 0, SZ_64K);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	}
 	for (i = 0; i < ARRAY_SIZE(t->allocs); i++)
 		if (t->allocs[i])
 			test_free(test, t->allocs[i]);
