@@ -36,12 +36,21 @@
 #                   drm_buddy_* API (Debian's 6.12 has gpu_buddy_*)
 #   make dkms-src   stage the DKMS source tree in build/dkms/src (needs no
 #                   kernel)
+#   make bench      build the non-debug (bench) flavour of the rig kernel
+#                   and the modules against it (in build/bench-src), boot
+#                   it with vsvm and the kernel's test_hmm.ko, run every
+#                   data path of both (bench/vsvm_bench.c) and write the
+#                   table, results.csv, results.json and bench.png to
+#                   build/bench; SIZES=16,64,256 (MiB) REPS=3
+#                   LAT_SAMPLES=64 PATHS=name,... THP=on|off choose what
+#                   runs, REV=<git rev> benchmarks that revision's
+#                   modules (tools/rig/bench.sh)
 #   make clean
 
 # KDIR: the kernel build to build against. Default: the rig kernel, built
 # once and cached under ~/.cache/drm-msvm/ by tools/rig/build-kernel.sh.
 # Goals that need no kernel do not build one.
-NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest check-kunit-py
+NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest check-kunit-py bench
 ifeq ($(KDIR)$(if $(MAKECMDGOALS),$(filter-out $(NO_KDIR_GOALS),$(MAKECMDGOALS)),all),)
 else ifeq ($(KDIR),)
 KDIR := $(shell tools/rig/build-kernel.sh)
@@ -56,7 +65,7 @@ export BUILD_DIR
 
 .PHONY: all modules igt demo igt-selftest run shell check check-all static test stress \
 	check-dkms dkms-src patches check-patches igt-api-check check-kunit-py \
-	check-plain-6.12 clean
+	check-plain-6.12 bench clean
 
 all: modules igt demo
 
@@ -108,6 +117,11 @@ check-kunit-py:
 
 check-plain-6.12:
 	tools/compat/plain-6.12.sh
+
+# The benchmark boots its own kernel flavour and builds its own modules.
+bench:
+	SIZES=$(SIZES) REPS=$(REPS) LAT_SAMPLES=$(LAT_SAMPLES) PATHS=$(PATHS) \
+		THP=$(THP) REV=$(REV) tools/rig/bench.sh
 
 # The igt sources build unchanged against IGT master's forms of the core API.
 igt-api-check:

@@ -174,7 +174,10 @@ struct drm_pagemap_devmem_ops {
 	 * (%DRM_INTERCONNECT_SYSTEM), or addresses of pages of another pagemap
 	 * of the same owner group as returned by its @device_map for this
 	 * device (%DRM_INTERCONNECT_P2P or %DRM_INTERCONNECT_DRIVER). All @src
-	 * of one call have the same protocol. Return 0 or a negative errno.
+	 * of one call have the same protocol. A %DRM_INTERCONNECT_SYSTEM
+	 * source of address 0 is a page that was never populated: the device
+	 * page must be filled with zeroes, nothing is mapped to copy from.
+	 * Return 0 or a negative errno.
 	 */
 	int (*copy_to_devmem)(struct page **pages,
 			      struct drm_pagemap_device_addr *src,

@@ -49,7 +49,7 @@ struct tpm {
 	/* copies into this pagemap after it was revoked: must stay 0 */
 	atomic_t copies_after_revoke;
 	atomic_t copy_to_ram_calls;
-	atomic_t src_sys, src_p2p, src_driver, mixed_calls;
+	atomic_t src_sys, src_zero, src_p2p, src_driver, mixed_calls;
 	atomic_t maps_live;
 	atomic_t *destroyed;
 };
@@ -178,6 +178,12 @@ static int tdevmem_copy_to_devmem(struct page **pages,
 
 		if (src[i].proto != src[0].proto)
 			atomic_inc(&tpm->mixed_calls);
+		if (src[i].proto == DRM_INTERCONNECT_SYSTEM && !src[i].addr) {
+			/* Never populated: zero-fill, nothing to read. */
+			memset(tpm_page_mem(pages[i]), 0, PAGE_SIZE);
+			atomic_inc(&tpm->src_zero);
+			continue;
+		}
 		switch (src[i].proto) {
 		case DRM_INTERCONNECT_SYSTEM:
 			from = tpm_sys_mem(tpm->dev, src[i].addr);
@@ -549,12 +555,16 @@ static void tpm_migrate_roundtrip(struct kunit *test)
 
 	td = tdevmem_alloc(test, a, n);
 	kref_get(&td->ref);
+	/* Stale device memory: zero-filling must overwrite it. */
+	memset(a->backing + td->first * PAGE_SIZE, 0xa5, n * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
 	tpm_expect_where(test, addr, 0, n, 1 + a->id);
 	/* Never-touched pages arrive as zeroes; one copy for one run. */
 	tpm_expect_devmem_data(test, td, filled, 0x1234);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_devmem_calls), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_sys), n);
+	/* ... without a source to copy from: zero-filled in place. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_sys), filled);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_zero), n - filled);
 	drm_pagemap_stats_get(&s);
 	KUNIT_EXPECT_EQ(test, s.zdds, ctx->s0.zdds + 1);
 	/* Each device page holds a zdd reference, each zdd a pagemap one. */

@@ -221,6 +221,50 @@ static void copy_test_ordering(struct kunit *test)
 	dma_fence_put(fb);
 }
 
+/* A synchronous copy runs after the jobs submitted before it. */
+static void copy_test_sync_after_submit(struct kunit *test)
+{
+	struct copy_test *ct = test->priv;
+	struct vsvm_copy a = { sys_addr(ct->dma[0]), vram_addr(0), PAGE_SIZE };
+	struct vsvm_copy b = { vram_addr(0), sys_addr(ct->dma[1]), PAGE_SIZE };
+	struct dma_fence *fa;
+
+	fill(page_address(ct->pages[0]), PAGE_SIZE, 4242);
+	memset(page_address(ct->pages[1]), 0, PAGE_SIZE);
+	fa = vsvm_copy_submit(&ct->engine, &a, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fa));
+	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&ct->engine, &b, 1), 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(fa));
+	KUNIT_EXPECT_TRUE(test, check(page_address(ct->pages[1]), PAGE_SIZE, 4242));
+	dma_fence_put(fa);
+	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&ct->engine, &b, 0), -EINVAL);
+}
+
+/* A zero fill writes zeroes over its range only and never reads a source. */
+static void copy_test_zero_fill(struct kunit *test)
+{
+	struct copy_test *ct = test->priv;
+	/* The source resolves to nothing: reading it would fail with -EIO. */
+	struct vsvm_copy z = { vram_addr(VRAM_SIZE), vram_addr(PAGE_SIZE / 2),
+			       2 * PAGE_SIZE, VSVM_COPY_ZERO };
+	u8 *v = ct->vram;
+
+	memset(v, 0x5a, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&ct->engine, &z, 1), 0);
+	KUNIT_EXPECT_EQ(test, v[PAGE_SIZE / 2 - 1], 0x5a);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(v + PAGE_SIZE / 2, 0, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, v[PAGE_SIZE / 2 + 2 * PAGE_SIZE], 0x5a);
+
+	/* Whole aligned pages (cleared a page at a time). */
+	memset(v + 4 * PAGE_SIZE, 0x5a, 4 * PAGE_SIZE);
+	z.dst = vram_addr(5 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&ct->engine, &z, 1), 0);
+	KUNIT_EXPECT_EQ(test, v[5 * PAGE_SIZE - 1], 0x5a);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(v + 5 * PAGE_SIZE, 0, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, v[7 * PAGE_SIZE], 0x5a);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ct->engine.errors), 0);
+}
+
 static void copy_test_errors(struct kunit *test)
 {
 	struct copy_test *ct = test->priv;
@@ -238,6 +282,8 @@ static struct kunit_case vsvm_copy_cases[] = {
 	KUNIT_CASE(copy_test_contiguous_run),
 	KUNIT_CASE(copy_test_p2p_window),
 	KUNIT_CASE(copy_test_ordering),
+	KUNIT_CASE(copy_test_sync_after_submit),
+	KUNIT_CASE(copy_test_zero_fill),
 	KUNIT_CASE(copy_test_errors),
 	{}
 };

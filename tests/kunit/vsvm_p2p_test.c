@@ -415,8 +415,8 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	p2p_expect_user(test, addr, P2P_NPAGES, 0xabcd);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.vram_to_sys), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.vram_to_sys), 0);
-	flush_work(&a->pd.free_work);
-	flush_work(&b->pd.free_work);
+	vsvm_devmem_reap(&a->pd);
+	vsvm_devmem_reap(&b->pd);
 	drm_pagemap_put(dpb);
 	drm_pagemap_put(dpa);
 }
@@ -471,8 +471,8 @@ static void p2p_test_no_group(struct kunit *test)
 
 	p2p_expect_user(test, addr, P2P_NPAGES, 0x5a5a);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&c->pd.vram_to_sys), P2P_NPAGES);
-	flush_work(&a->pd.free_work);
-	flush_work(&c->pd.free_work);
+	vsvm_devmem_reap(&a->pd);
+	vsvm_devmem_reap(&c->pd);
 	drm_pagemap_put(dpc);
 	drm_pagemap_put(dpa);
 }

@@ -228,7 +228,7 @@ static void pm_test_expect_user(struct kunit *test, unsigned long addr,
 
 static void pm_test_settle(struct pm_test *t)
 {
-	flush_work(&t->pd.free_work);
+	vsvm_devmem_reap(&t->pd);
 }
 
 static void pm_test_create_revive(struct kunit *test)

@@ -61,12 +61,16 @@ static void vsvm_vram_test_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vsvm_vram_sysmem_bytes(), t->sysmem_before);
 }
 
-/* Used bytes as the driver counts them and as the buddy allocator does. */
+/*
+ * Used bytes as the driver counts them and as the buddy allocator does
+ * (for which the cached blocks are allocated).
+ */
 static void expect_used(struct kunit *test, struct vsvm_vram *vram, u64 used)
 {
 	KUNIT_EXPECT_EQ(test, vsvm_vram_used(vram), used);
 	KUNIT_EXPECT_EQ(test, vsvm_vram_avail(vram), vram->size - used);
-	KUNIT_EXPECT_EQ(test, vram->mm.avail, vram->size - used);
+	KUNIT_EXPECT_EQ(test, vram->mm.avail + vram->cached, vram->size - used);
+	KUNIT_EXPECT_LE(test, vram->cached, (u64)VSVM_VRAM_CACHE_MAX);
 }
 
 /*
@@ -669,7 +673,7 @@ static void vsvm_vram_test_fini_no_leak(struct kunit *test)
 		for (i = 0; i < ARRAY_SIZE(allocs); i++)
 			vsvm_vram_free(allocs[ARRAY_SIZE(allocs) - 1 - i]);
 		KUNIT_EXPECT_EQ(test, vram->nr_allocs, 0);
-		KUNIT_EXPECT_EQ(test, vram->mm.avail, SZ_2M);
+		KUNIT_EXPECT_EQ(test, vram->mm.avail + vram->cached, SZ_2M);
 
 		vsvm_vram_fini(vram);
 		/* The backing pages are gone, the state is reset. */
@@ -783,6 +787,74 @@ static void vsvm_vram_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->vram.nr_allocs, 0);
 }
 
+static u64 first_block_offset(struct vsvm_vram_alloc *alloc)
+{
+	return vsvm_vram_block_offset(list_first_entry(&alloc->blocks,
+						       struct gpu_buddy_block,
+						       link));
+}
+
+/*
+ * A freed single block of up to 64 KiB is kept and handed to the next
+ * allocation of its size without touching the buddy allocator; the cache
+ * is bounded and given back when the buddy allocator runs short.
+ */
+static void vsvm_vram_test_cache(struct kunit *test)
+{
+	struct vsvm_vram_test *t = test->priv;
+	struct vsvm_vram *vram = &t->vram;
+	struct vsvm_vram_alloc *a, *b, *big;
+	u64 off, avail;
+	unsigned int i, n;
+
+	a = test_alloc(test, SZ_4K, 0, 0, SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	off = first_block_offset(a);
+	avail = vram->mm.avail;
+	test_free(test, a);
+	KUNIT_EXPECT_EQ(test, vram->cached, SZ_4K);
+	KUNIT_EXPECT_EQ(test, vram->mm.avail, avail);
+	b = test_alloc(test, SZ_4K, 0, 0, SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, first_block_offset(b), off);
+	KUNIT_EXPECT_EQ(test, vram->cached, 0);
+	KUNIT_EXPECT_EQ(test, vram->mm.avail, avail);
+	test_free(test, b);
+
+	/*
+	 * A contiguous allocation never takes a cached block (it is kept
+	 * when freed, as any single block); one over 64 KiB is never kept.
+	 */
+	a = test_alloc(test, SZ_4K, 0, VSVM_VRAM_ALLOC_CONTIGUOUS, SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_EQ(test, vram->cached, SZ_4K);
+	test_free(test, a);
+	a = test_alloc(test, SZ_128K, 0, 0, SZ_128K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	test_free(test, a);
+	KUNIT_EXPECT_LE(test, vram->cached, (u64)SZ_4K + SZ_4K);
+
+	/* Fill the VRAM with 64 KiB blocks and free them: the cache is capped. */
+	n = TEST_VRAM_SIZE / SZ_64K;
+	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(t->allocs));
+	for (i = 0; i < n; i++) {
+		a = test_alloc(test, SZ_64K, 0, 0, SZ_64K);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	}
+	for (i = 0; i < ARRAY_SIZE(t->allocs); i++)
+		if (t->allocs[i])
+			test_free(test, t->allocs[i]);
+	KUNIT_EXPECT_LE(test, vram->cached, (u64)VSVM_VRAM_CACHE_MAX);
+	KUNIT_EXPECT_GT(test, vram->cached, 0);
+
+	/* The whole VRAM in one piece needs the cache back. */
+	big = test_alloc(test, TEST_VRAM_SIZE, 0, VSVM_VRAM_ALLOC_CONTIGUOUS,
+			 TEST_VRAM_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(big));
+	KUNIT_EXPECT_EQ(test, vram->cached, 0);
+	test_free(test, big);
+}
+
 static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_init_accounting),
 	KUNIT_CASE(vsvm_vram_test_init_invalid),
@@ -798,6 +870,7 @@ static struct kunit_case vsvm_vram_test_cases[] = {
 	KUNIT_CASE(vsvm_vram_test_odd_sizes),
 	KUNIT_CASE(vsvm_vram_test_iomem),
 	KUNIT_CASE(vsvm_vram_test_fini_no_leak),
+	KUNIT_CASE(vsvm_vram_test_cache),
 	KUNIT_CASE_SLOW(vsvm_vram_test_concurrent),
 	{}
 };

@@ -3,9 +3,18 @@
 # Build the rig kernel from Debian's linux-source-6.12, with the patch series
 # in patches/ applied, and kernel.config on top of tinyconfig, once: the
 # result is cached under ~/.cache/drm-msvm/, keyed by the source version, the
-# fragment's hash and the series' hash. Prints the build directory (usable
+# fragments' hash and the series' hash. Prints the build directory (usable
 # as KDIR) on stdout.
+#
+#   build-kernel.sh [debug|bench]
+#
+# The flavour (default: $RIG_FLAVOUR, else debug): "bench" merges
+# kernel-bench.config after kernel.config (no KASAN, kmemleak, lockdep,
+# DEBUG_VM, fault injection), for make bench; see common.sh.
 set -euo pipefail
+if [ $# -gt 0 ]; then
+	RIG_FLAVOUR=$1
+fi
 . "$(dirname "$0")/common.sh"
 
 "$RIG_DIR/deps.sh" >&2
@@ -34,25 +43,39 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 KMAKE=(make -s -C "$SRC" O="$OUT" ARCH=x86_64)
 "${KMAKE[@]}" tinyconfig >&2
-"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$FRAGMENT" >/dev/null
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" \
+	"${FRAGMENTS[@]}" >/dev/null
 "${KMAKE[@]}" olddefconfig >&2
 
-# Every option of the fragment must have taken effect.
+# Every option of the fragments must have taken effect, a later fragment's
+# line overriding an earlier one's for the same option.
+declare -A want=()
+order=()
+for f in "${FRAGMENTS[@]}"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			opt=${line%%=*}
+			[ -n "${want[$opt]+set}" ] || order+=("$opt")
+			want[$opt]=$line ;;
+		esac
+	done < "$f"
+done
 bad=""
-while IFS= read -r line; do
+for opt in "${order[@]}"; do
+	line=${want[$opt]}
 	case "$line" in
 	CONFIG_*=n)
-		opt=${line%%=*}
 		if grep -q "^$opt=" "$OUT/.config"; then bad="$bad $line"; fi ;;
-	CONFIG_*=*)
+	*)
 		grep -qx -- "$line" "$OUT/.config" || bad="$bad $line" ;;
 	esac
-done < "$FRAGMENT"
+done
 if [ -n "$bad" ]; then
 	for b in $bad; do
 		echo "rig: option did not take effect: $b (got: $(grep -E "^(# )?${b%%=*}[= ]" "$OUT/.config" || echo unset))" >&2
 	done
-	rig_die "kernel config incomplete, fix tools/rig/kernel.config"
+	rig_die "kernel config incomplete, fix $(basename -a "${FRAGMENTS[@]}" | tr '\n' ' ')"
 fi
 
 echo "rig: building kernel (a few minutes, once)" >&2

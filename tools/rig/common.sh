@@ -7,7 +7,16 @@ TOP_DIR=$(cd "$RIG_DIR/../.." && pwd)
 CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/drm-msvm
 KSRC_PKG=linux-source-6.12
 KSRC_TAR=/usr/src/$KSRC_PKG.tar.xz
-FRAGMENT=$RIG_DIR/kernel.config
+# RIG_FLAVOUR: "debug" (the default: kernel.config, every debug option, the
+# kernel of make check) or "bench" (kernel.config, then kernel-bench.config,
+# which turns the debug options off; the kernel of make bench). Each flavour
+# is cached apart, so building one never invalidates the other.
+RIG_FLAVOUR=${RIG_FLAVOUR:-debug}
+case "$RIG_FLAVOUR" in
+debug) FRAGMENTS=("$RIG_DIR/kernel.config") ;;
+bench) FRAGMENTS=("$RIG_DIR/kernel.config" "$RIG_DIR/kernel-bench.config") ;;
+*) echo "rig: error: unknown kernel flavour $RIG_FLAVOUR" >&2; exit 1 ;;
+esac
 # Kernel patches the rig applies to the extracted source, in name order
 # (git format-patch files, applied with patch -p1).
 PATCH_DIR=$RIG_DIR/patches
@@ -42,13 +51,20 @@ rig_src_version() {
 	echo "${ver//[^A-Za-z0-9.+-]/_}"
 }
 
-# rig_kernel_key: "<source version>-<fragment hash>[-p<series hash>]", the
-# cache key.
+# rig_kernel_key: "[<flavour>-]<source version>-<fragment hash>[-p<series
+# hash>]", the cache key. The debug flavour's key is the hash of
+# kernel.config alone (as before flavours existed); the bench flavour's
+# hashes both fragments, in order, and is prefixed "bench-".
 rig_kernel_key() {
-	local ver hash
+	local ver hash prefix=""
 	ver=$(rig_src_version) || exit 1
-	hash=$(sha256sum "$FRAGMENT" | cut -c1-12)
-	echo "$ver-$hash$(rig_patches_tag)"
+	if [ "$RIG_FLAVOUR" = debug ]; then
+		hash=$(sha256sum "${FRAGMENTS[0]}" | cut -c1-12)
+	else
+		prefix="$RIG_FLAVOUR-"
+		hash=$(cat "${FRAGMENTS[@]}" | sha256sum | cut -c1-12)
+	fi
+	echo "$prefix$ver-$hash$(rig_patches_tag)"
 }
 
 # rig_src_dir: the extracted source with the series applied.

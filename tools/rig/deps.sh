@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages the rig and the checks need, only those that
-# are missing. Idempotent and non-interactive.
+# are missing. Idempotent and non-interactive. "deps.sh bench" adds what
+# make bench needs besides (gnuplot, for its plot).
 set -euo pipefail
 
 PKGS="qemu-system-x86 linux-source-6.12 busybox-static libdrm-dev sparse
 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod pkg-config make gcc
 libc6-dev perl python3 dwarves gzip coreutils dkms git patch"
+[ "${1:-}" != bench ] || PKGS="$PKGS gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

@@ -20,9 +20,20 @@
 #   run.sh --stress SECS   run the adversarial harness (igt binaries named in
 #                          STRESS_TESTS below) for about SECS seconds in all,
 #                          judged as --test
+#   run.sh --bench 'ARGS'  the bench flavour: the non-debug kernel
+#                          (build-kernel.sh bench), drm_msvm, vsvm and the
+#                          kernel's test_hmm.ko loaded in the same boot, runs
+#                          /bench/vsvm_bench ARGS and copies its results to
+#                          $BUILD_DIR/bench (see tools/rig/bench.sh, which
+#                          builds the modules for it: make bench); defaults
+#                          to --bar-mb 512 --bar-skew-kb 4 --sysmem-devices 0
 # Options: --cpu MODEL (e.g. EPYC: the lone device gets a P2P path through
 # the host bridge), --bar-mb N (ivshmem memory BAR size, default 64),
-# --sysmem-devices N, --timeout SECONDS, --only 'NAME ...' (--test and
+# --bar-skew-kb N (vsvm's bar_skew_kb: the n-th PCI device's VRAM starts
+# n * N KiB into its BAR, so that the BARs' kernel mappings do not alias
+# in TCG's TLB; default 0, see vsvm_pci.c), --sysmem-devices N,
+# --modules-dir DIR (where drm_msvm.ko and vsvm.ko are built, default the
+# tree), --timeout SECONDS, --only 'NAME ...' (--test and
 # --stress: run only the KUnit modules and igt binaries of these names),
 # --seed N (the seed of the randomised tests; default: a new one each run,
 # printed, so that a failure replays with --seed).
@@ -35,8 +46,11 @@ set -euo pipefail
 MODE=shell
 CMD=""
 CPU=""
-BAR_MB=64
-SYSMEM_DEVICES=2
+BAR_MB=""
+BAR_SKEW_KB=""
+SYSMEM_DEVICES=""
+MODULES_DIR=$TOP_DIR
+BENCH_ARGS=""
 TIMEOUT=""
 ONLY=""
 SEED=""
@@ -50,6 +64,9 @@ while [ $# -gt 0 ]; do
 	--cmd) MODE=cmd; CMD=$2; shift ;;
 	--cpu) CPU=$2; shift ;;
 	--bar-mb) BAR_MB=$2; shift ;;
+	--bar-skew-kb) BAR_SKEW_KB=$2; shift ;;
+	--modules-dir) MODULES_DIR=$2; shift ;;
+	--bench) MODE=bench; BENCH_ARGS=$2; shift ;;
 	--sysmem-devices) SYSMEM_DEVICES=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--only) ONLY=$2; shift ;;
@@ -60,7 +77,14 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+if [ "$MODE" = bench ]; then
+	# Room for 256 MiB runs, and BAR mappings that do not alias.
+	RIG_FLAVOUR=bench
+	: "${BAR_MB:=512}" "${BAR_SKEW_KB:=4}" "${SYSMEM_DEVICES:=0}"
+	[ -n "$TIMEOUT" ] || TIMEOUT=1800
+fi
 [ -n "$TIMEOUT" ] || { [ "$MODE" = shell ] && TIMEOUT=86400 || TIMEOUT=900; }
+: "${BAR_MB:=64}" "${BAR_SKEW_KB:=0}" "${SYSMEM_DEVICES:=2}"
 case "$STRESS_SECONDS" in
 ''|*[!0-9]*) rig_die "--stress takes a number of seconds" ;;
 esac
@@ -79,12 +103,12 @@ if [ "$STRESS_SECONDS" -gt 0 ]; then
 	[ "$STRESS_SECONDS_EACH" -gt 0 ] || STRESS_SECONDS_EACH=1
 fi
 
-KDIR=${KDIR:-$("$RIG_DIR/build-kernel.sh")}
+KDIR=${KDIR:-$("$RIG_DIR/build-kernel.sh" "$RIG_FLAVOUR")}
 OUT=$BUILD_DIR/rig
 mkdir -p "$OUT"
 STAGE=$OUT/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,rig,igt,demo} \
+mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,rig,igt,demo,bench} \
 	 "$STAGE"/lib/modules/{kernel,msvm,kunit}
 
 # The initramfs: busybox, modules, test binaries, init and its parameters.
@@ -94,14 +118,19 @@ chmod +x "$STAGE/init"
 cp "$KDIR/drivers/gpu/drm/drm_buddy.ko" "$KDIR/lib/test_hmm.ko" \
    "$STAGE/lib/modules/kernel/"
 for m in drivers/gpu/drm/drm_msvm.ko drivers/gpu/drm/vsvm/vsvm.ko; do
-	[ -f "$TOP_DIR/$m" ] || rig_die "$m is not built: run make"
-	cp "$TOP_DIR/$m" "$STAGE/lib/modules/msvm/"
+	[ -f "$MODULES_DIR/$m" ] || rig_die "$MODULES_DIR/$m is not built: run make"
+	cp "$MODULES_DIR/$m" "$STAGE/lib/modules/msvm/"
 done
 find "$TOP_DIR/tests/kunit" -maxdepth 1 -name '*_test.ko' \
 	-exec cp {} "$STAGE/lib/modules/kunit/" \;
 if [ -d "$BUILD_DIR/igt" ]; then
 	find "$BUILD_DIR/igt" -maxdepth 1 -type f -perm -u+x \
 		-exec cp {} "$STAGE/igt/" \;
+fi
+if [ "$MODE" = bench ]; then
+	[ -x "$BUILD_DIR/bench-bin/vsvm_bench" ] ||
+		rig_die "$BUILD_DIR/bench-bin/vsvm_bench is not built: run make bench"
+	cp "$BUILD_DIR/bench-bin/vsvm_bench" "$STAGE/bench/"
 fi
 if [ -d "$BUILD_DIR/demo" ]; then
 	find "$BUILD_DIR/demo" -maxdepth 1 -type f -perm -u+x \
@@ -111,18 +140,20 @@ NPCI=3
 echo "$MODE" > "$STAGE/rig/mode"
 printf '%s\n' "$CMD" > "$STAGE/rig/cmd"
 cat > "$STAGE/rig/params" <<PARAMS
-VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES"
+VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES bar_skew_kb=$BAR_SKEW_KB"
 EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 RIG_ONLY="$ONLY"
 export VSVM_SEED=$SEED
 export VSVM_STRESS_SECONDS=$STRESS_SECONDS_EACH
+BENCH_ARGS="$BENCH_ARGS"
 PARAMS
 (cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
 
-# The demo's output is the point: only kernel warnings on the console.
+# The demo's and the benchmark's output is the point: only kernel
+# warnings on the console.
 LOGLEVEL=7
-[ "$MODE" != demo ] || LOGLEVEL=4
+[ "$MODE" != demo ] && [ "$MODE" != bench ] || LOGLEVEL=4
 
 QEMU=(qemu-system-x86_64 -M q35 -accel tcg -smp 2 -m 4G -nodefaults
       -no-reboot -display none
@@ -171,6 +202,31 @@ demo)
 		rig_die "a demo failed, see $OUT/demo.log"
 	grep -q '^rig: demo .* exited with status 0' "$OUT/demo.log" ||
 		rig_die "no demo ran (build/demo is empty?)"
+	;;
+bench)
+	BOUT=$BUILD_DIR/bench
+	mkdir -p "$BOUT"
+	rm -f "$BOUT"/{console.log,serial1.log,results.csv,results.json,summary.dat}
+	QEMU+=(-serial mon:stdio -serial "file:$BOUT/serial1.log")
+	rc=0
+	timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null |
+		tee "$BOUT/console.log" || rc=$?
+	[ $rc -eq 0 ] || rig_die "the guest failed or timed out (exit $rc)"
+	# The guest's result files, between RIG-FILE markers on ttyS1.
+	awk -v dir="$BOUT" '
+		{ sub(/\r$/, "") }
+		/^RIG-FILE-BEGIN [A-Za-z0-9._-]+$/ {
+			f = dir "/" $2; printf "" > f; next }
+		/^RIG-FILE-END/ { close(f); f = ""; next }
+		f != "" { print >> f }' "$BOUT/serial1.log"
+	if grep -nE '(WARNING:|BUG:|Oops|general protection|Call Trace:)' \
+		"$BOUT/console.log"; then
+		rig_die "kernel report during the benchmark, see $BOUT/console.log"
+	fi
+	status=$(sed -n 's/^rig: bench exited with status \([0-9]*\).*/\1/p' \
+		 "$BOUT/console.log" | tail -1)
+	[ -n "$status" ] || rig_die "the benchmark did not finish, see $BOUT/console.log"
+	[ "$status" -eq 0 ] || rig_die "the benchmark failed (status $status), see $BOUT/console.log"
 	;;
 *)
 	QEMU+=(-serial mon:stdio -serial "file:$OUT/serial1.log")

@@ -564,8 +564,9 @@ static void drm_pagemap_unmap_sources(struct drm_pagemap_mbuf *buf,
 
 /*
  * Give every source an address @dev can read: the DMA address of a system
- * page (of the zero page for a never-populated one), or the peer pagemap's
- * device_map address of a device page, never a system-memory bounce.
+ * page, or the peer pagemap's device_map address of a device page, never a
+ * system-memory bounce. A never-populated page has no source: its address
+ * is 0 (%DRM_INTERCONNECT_SYSTEM) and the destination zero-fills it.
  */
 static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 				   struct device *dev, unsigned long npages)
@@ -580,7 +581,14 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 		/* A page already in the destination is not copied. */
 		if (!buf->pages[i])
 			continue;
-		if (spage && is_device_private_page(spage)) {
+		if (!spage) {
+			buf->addr[i] = drm_pagemap_device_addr_encode(0,
+								      DRM_INTERCONNECT_SYSTEM,
+								      0, DMA_TO_DEVICE);
+			buf->owner[i] = NULL;
+			continue;
+		}
+		if (is_device_private_page(spage)) {
 			peer = drm_pagemap_page_to_dpagemap(spage);
 			if (!peer)
 				return -EBUSY;
@@ -589,8 +597,8 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 			if (addr.addr == DMA_MAPPING_ERROR)
 				return -EIO;
 		} else {
-			dma_addr_t dma = dma_map_page(dev, spage ?: ZERO_PAGE(0),
-						      0, PAGE_SIZE, DMA_TO_DEVICE);
+			dma_addr_t dma = dma_map_page(dev, spage, 0, PAGE_SIZE,
+						      DMA_TO_DEVICE);
 
 			if (dma_mapping_error(dev, dma))
 				return -ENOMEM;
@@ -663,11 +671,13 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @mdetails: options, or NULL
  *
  * Migrates every page of [@start, @end) of an anonymous private mapping
- * into @devmem_allocation: system pages (never-populated ones become zero
- * pages) and device pages of any pagemap with the same owner as the
- * destination (peer pages are copied directly from the address their
- * pagemap's device_map gives the destination device). One copy call is made
- * per run of consecutive pages with the same kind of source. Pages already
+ * into @devmem_allocation: system pages (never-populated ones are
+ * zero-filled by the destination without a copy, see
+ * &drm_pagemap_devmem_ops.copy_to_devmem) and device pages of any pagemap
+ * with the same owner as the destination (peer pages are copied directly
+ * from the address their pagemap's device_map gives the destination
+ * device). One copy call is made per run of consecutive pages with the
+ * same kind of source. Pages already
  * in the destination pagemap stay where they are, uncopied; their part of
  * @devmem_allocation goes unused until the allocation is released.
  *

@@ -316,7 +316,8 @@ enum drm_vsvm_exec_op {
  * is gone; -EBUSY when invalidations (migrations, mprotect() or munmap() by
  * other threads) kept racing the GPU faults of one page more times than
  * the call retries them (call again). Work before a failing page has been
- * done.
+ * done: after an error the user buffer of a READ may hold part of the
+ * result.
  */
 struct drm_vsvm_exec {
 	/** @vm_id: the VM */

@@ -6,16 +6,21 @@
  * engine's device sees them, the same addresses a real GPU's engine would be
  * given: DMA addresses of system pages (from dma_map_page()), offsets in
  * the device's own VRAM, and PCI bus addresses of a peer's VRAM BAR (P2P).
- * Jobs run asynchronously, one at a time and in order, on an ordered
- * workqueue per engine, and each signals a dma_fence when it is done, with
- * -EIO as the fence error if an address resolves to no memory.
+ * Submitted jobs run asynchronously, one at a time and in order, on an
+ * ordered workqueue per engine, and each signals a dma_fence when it is
+ * done, with -EIO as the fence error if an address resolves to no memory.
+ * A synchronous copy (vsvm_copy_sync(), what migrations use) runs in the
+ * caller's thread once the jobs submitted before it are done: a copy
+ * waited for at once gains nothing from a worker but a cross-CPU wake-up
+ * and back on every fault.
  *
  * Emulation is where the engine resolves those addresses back to kernel
  * virtual addresses to memcpy: a system DMA address through the device's
  * IOMMU domain when it has one, else the direct mapping; a VRAM offset
  * through the device's callback; a bus address through the global list of
- * P2P windows that PCI vsvm devices register for their BARs. Contiguous
- * runs are copied as one memcpy per page (system) or per window.
+ * P2P windows that PCI vsvm devices register for their BARs. Aligned whole
+ * pages are copied with copy_page(), the rest with memcpy() per page
+ * (system) or per window.
  *
  * Locking: vsvm_copy_windows_lock (rwsem) protects the window list and the
  * lifetime of each window's mapping: a job holds it for read while it runs,
@@ -151,15 +156,35 @@ static int vsvm_copy_one(struct vsvm_copy_engine *engine,
 	u64 left = copy->len;
 
 	while (left) {
-		u64 savail, davail, n;
-		void *s, *d;
+		u64 savail = U64_MAX, davail, n;
+		void *s = NULL, *d;
 
-		s = vsvm_copy_resolve(engine, src, &savail);
+		if (!(copy->flags & VSVM_COPY_ZERO)) {
+			s = vsvm_copy_resolve(engine, src, &savail);
+			if (!s)
+				return -EIO;
+		}
 		d = vsvm_copy_resolve(engine, dst, &davail);
-		if (!s || !d)
+		if (!d)
 			return -EIO;
 		n = min3(left, savail, davail);
-		memcpy(d, s, n);
+		/*
+		 * Whole aligned pages go through the architecture's page
+		 * copy, as the kernel's own migrations do: on x86 a string
+		 * move, several times faster than a generic memcpy() where
+		 * the CPU has no fast short string moves (and under TCG).
+		 */
+		if (n >= PAGE_SIZE && PAGE_ALIGNED(d) && (!s || PAGE_ALIGNED(s))) {
+			n = PAGE_SIZE;
+			if (s)
+				copy_page(d, s);
+			else
+				clear_page(d);
+		} else if (s) {
+			memcpy(d, s, n);
+		} else {
+			memset(d, 0, n);
+		}
 		src.addr += n;
 		dst.addr += n;
 		left -= n;
@@ -168,25 +193,36 @@ static int vsvm_copy_one(struct vsvm_copy_engine *engine,
 	return 0;
 }
 
-static void vsvm_copy_work(struct work_struct *work)
+/* Run a copy list in the calling thread and count it as a job. */
+static int vsvm_copy_run(struct vsvm_copy_engine *engine,
+			 const struct vsvm_copy *copies, unsigned int count)
 {
-	struct vsvm_copy_job *job = container_of(work, struct vsvm_copy_job, work);
-	struct vsvm_copy_engine *engine = job->engine;
 	unsigned int i;
 	int err = 0;
 
 	down_read(&vsvm_copy_windows_lock);
-	for (i = 0; i < job->count && !err; i++) {
-		err = vsvm_copy_one(engine, &job->copies[i]);
+	for (i = 0; i < count && !err; i++) {
+		err = vsvm_copy_one(engine, &copies[i]);
 		cond_resched();
 	}
 	up_read(&vsvm_copy_windows_lock);
 
-	if (err) {
+	if (err)
 		atomic64_inc(&engine->errors);
-		dma_fence_set_error(&job->fence, err);
-	}
 	atomic64_inc(&engine->jobs);
+	return err;
+}
+
+static void vsvm_copy_work(struct work_struct *work)
+{
+	struct vsvm_copy_job *job = container_of(work, struct vsvm_copy_job, work);
+	struct vsvm_copy_engine *engine = job->engine;
+	int err;
+
+	err = vsvm_copy_run(engine, job->copies, job->count);
+	if (err)
+		dma_fence_set_error(&job->fence, err);
+	atomic_dec(&engine->queued);
 	dma_fence_signal(&job->fence);
 	dma_fence_put(&job->fence);
 }
@@ -215,6 +251,7 @@ int vsvm_copy_engine_init(struct vsvm_copy_engine *engine, struct device *dev,
 	atomic64_set(&engine->bytes, 0);
 	atomic64_set(&engine->jobs, 0);
 	atomic64_set(&engine->errors, 0);
+	atomic_set(&engine->queued, 0);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_copy_engine_init);
@@ -270,6 +307,7 @@ struct dma_fence *vsvm_copy_submit(struct vsvm_copy_engine *engine,
 
 	/* One reference for the worker, one for the caller. */
 	dma_fence_get(&job->fence);
+	atomic_inc(&engine->queued);
 	queue_work(engine->wq, &job->work);
 	return &job->fence;
 }
@@ -278,24 +316,25 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_copy_submit);
 /**
  * vsvm_copy_sync() - run a copy list and wait for it
  * @engine: the engine
- * @copies: the copies
+ * @copies: the copies, done in order
  * @count: their number
  *
- * Return: 0, or the submission's or the fence's error.
+ * Runs the list in the calling thread, after the jobs submitted to the
+ * engine before it; may sleep.
+ *
+ * Return: 0, -EINVAL for an empty list, or -EIO if an address resolved to
+ * no memory (the copies before it are done).
  */
 int vsvm_copy_sync(struct vsvm_copy_engine *engine,
 		   const struct vsvm_copy *copies, unsigned int count)
 {
-	struct dma_fence *fence = vsvm_copy_submit(engine, copies, count);
-	long ret;
-
-	if (IS_ERR(fence))
-		return PTR_ERR(fence);
-	ret = dma_fence_wait(fence, false);
-	if (!ret)
-		ret = fence->error;
-	dma_fence_put(fence);
-	return ret;
+	might_sleep();
+	if (!count)
+		return -EINVAL;
+	/* The engine runs in order: earlier jobs first. */
+	if (atomic_read(&engine->queued))
+		flush_workqueue(engine->wq);
+	return vsvm_copy_run(engine, copies, count);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_copy_sync);
 

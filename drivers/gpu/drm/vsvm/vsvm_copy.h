@@ -15,11 +15,15 @@
 
 struct device;
 
+/* The destination is filled with zeroes; the source is not read. */
+#define VSVM_COPY_ZERO	BIT(0)
+
 /**
  * struct vsvm_copy - one copy of a copy list
  * @src: the source, an address as the engine's device sees it
  * @dst: the destination
  * @len: bytes to copy
+ * @flags: VSVM_COPY_*: %VSVM_COPY_ZERO makes it a fill of @dst
  *
  * Addresses are &struct drm_pagemap_device_addr: %DRM_INTERCONNECT_SYSTEM
  * is a DMA address of system memory mapped for the engine's device,
@@ -31,6 +35,7 @@ struct vsvm_copy {
 	struct drm_pagemap_device_addr src;
 	struct drm_pagemap_device_addr dst;
 	u64 len;
+	u32 flags;
 };
 
 /**
@@ -56,6 +61,7 @@ struct vsvm_copy_engine_ops {
  * @bytes: bytes copied so far
  * @jobs: jobs completed so far
  * @errors: jobs that failed (an address that resolves to nothing)
+ * @queued: jobs submitted and not yet done
  */
 struct vsvm_copy_engine {
 	struct device *dev;
@@ -68,6 +74,7 @@ struct vsvm_copy_engine {
 	atomic64_t bytes;
 	atomic64_t jobs;
 	atomic64_t errors;
+	atomic_t queued;
 };
 
 int vsvm_copy_engine_init(struct vsvm_copy_engine *engine, struct device *dev,

@@ -22,6 +22,8 @@ static int vsvm_debugfs_vram_show(struct seq_file *m, void *arg)
 	if (!drm_dev_enter(entry->dev, &idx))
 		return -ENODEV;
 	seq_printf(m, "device: %d\n", vdev->index);
+	/* Show the VRAM of released allocations as free. */
+	vsvm_devmem_reap(&vdev->pagemap);
 	vsvm_vram_show(&vdev->vram, m);
 	drm_dev_exit(idx);
 	return 0;

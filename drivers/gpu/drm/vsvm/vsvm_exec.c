@@ -16,9 +16,12 @@
  * (not -EAGAIN, which libdrm's drmIoctl() retries forever).
  *
  * The work runs in chunks of %VSVM_EXEC_CHUNK bytes, each under the VM lock
- * (which serializes the VM's faults and its GPU work). User buffers are
- * copied through a bounce buffer outside the locks: a user copy may fault
- * and invalidate, which takes the notifier lock for write.
+ * (which serializes the VM's faults and its GPU work). A user copy may
+ * fault and invalidate, which takes the notifier lock for write, so a READ
+ * writes the user buffer directly only while it does not fault (page faults
+ * disabled); from the first page that would fault on, the chunk goes
+ * through a bounce buffer that is copied out after the locks are dropped.
+ * WRITE always copies the user buffer into the bounce buffer first.
  *
  * Lock order: &vsvm_vm.lock -> (mmap_lock, in faults) ->
  * &drm_gpusvm.notifier_lock (read) -> the copy engine's window lock (read).
@@ -56,7 +59,12 @@
  * @engine: the copy engine whose address resolution the GPU uses
  * @stats: the GPU faults and migrations of the work
  * @bounce: the user buffer's chunk for READ and WRITE
+ * @pattern: FILL of whole pages: one page of the fill pattern, copied to
+ *	each whole page (a page copy is the fastest way the CPU fills memory
+ *	with a pattern wider than a byte); NULL otherwise
  * @chunk_off: the offset in the work of the chunk in @bounce
+ * @bounce_from: READ: the offset in the chunk from which its data is in
+ *	@bounce (before it, it went straight to the user buffer)
  * @result: the old value of the first counter of ATOMIC_INC
  * @fault_va: the address of the last miss
  * @fault_access: the access of the last miss
@@ -67,7 +75,9 @@ struct vsvm_exec {
 	struct vsvm_copy_engine *engine;
 	struct vsvm_fault_stats stats;
 	void *bounce;
+	void *pattern;
 	u64 chunk_off;
+	u64 bounce_from;
 	u64 result;
 	unsigned long fault_va;
 	enum vsvm_access fault_access;
@@ -203,6 +213,30 @@ static u64 vsvm_exec_atomic_inc(void *p, u64 len, u32 width, u64 value)
 	return first;
 }
 
+/* Copy @n bytes: whole aligned pages with the architecture's page copy. */
+static void vsvm_exec_memcpy(void *d, const void *s, u64 n)
+{
+	if (n == PAGE_SIZE && PAGE_ALIGNED(d) && PAGE_ALIGNED(s))
+		copy_page(d, (void *)s);
+	else
+		memcpy(d, s, n);
+}
+
+/*
+ * Copy @n bytes to the user buffer at @ptr without faulting: under the
+ * notifier lock a fault could wait for it. Return: whether any byte is
+ * left uncopied (the caller then bounces).
+ */
+static bool vsvm_exec_to_user_nofault(u64 ptr, const void *p, u64 n)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = __copy_to_user_inatomic(u64_to_user_ptr(ptr), p, n);
+	pagefault_enable();
+	return left;
+}
+
 /*
  * Do the work at offset @off, at most @left bytes and up to a page
  * boundary, with the notifier lock held for read.
@@ -221,7 +255,12 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 		s = vsvm_exec_map(ex, va, VSVM_ACCESS_READ);
 		if (IS_ERR_OR_NULL(s))
 			return PTR_ERR(s);
-		memcpy(ex->bounce + (off - ex->chunk_off), s, n);
+		if (ex->bounce_from == U64_MAX &&
+		    !vsvm_exec_to_user_nofault(args->ptr + off, s, n))
+			return n;
+		if (ex->bounce_from == U64_MAX)
+			ex->bounce_from = off - ex->chunk_off;
+		vsvm_exec_memcpy(ex->bounce + (off - ex->chunk_off), s, n);
 		return n;
 	case DRM_VSVM_EXEC_COPY:
 		n = min_t(u64, n, PAGE_SIZE -
@@ -243,13 +282,16 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 
 	switch (args->op) {
 	case DRM_VSVM_EXEC_COPY:
-		memcpy(d, s, n);
+		vsvm_exec_memcpy(d, s, n);
 		break;
 	case DRM_VSVM_EXEC_WRITE:
-		memcpy(d, ex->bounce + (off - ex->chunk_off), n);
+		vsvm_exec_memcpy(d, ex->bounce + (off - ex->chunk_off), n);
 		break;
 	case DRM_VSVM_EXEC_FILL:
-		vsvm_exec_fill(d, n, args->width, args->value);
+		if (ex->pattern && n == PAGE_SIZE && PAGE_ALIGNED(d))
+			copy_page(d, ex->pattern);
+		else
+			vsvm_exec_fill(d, n, args->width, args->value);
 		break;
 	default:
 		if (!off)
@@ -357,12 +399,14 @@ static int vsvm_exec_run(struct vsvm_exec *ex)
 				return err;
 		}
 		ex->chunk_off = off;
+		ex->bounce_from = U64_MAX;
 		err = vsvm_exec_chunk(ex, off, len);
 		if (err)
 			return err;
-		if (args->op == DRM_VSVM_EXEC_READ) {
-			err = vsvm_exec_copy_user(ex->bounce, args->ptr + off,
-						  len, true);
+		if (args->op == DRM_VSVM_EXEC_READ && ex->bounce_from < len) {
+			err = vsvm_exec_copy_user(ex->bounce + ex->bounce_from,
+						  args->ptr + off + ex->bounce_from,
+						  len - ex->bounce_from, true);
 			if (err)
 				return err;
 		}
@@ -412,6 +456,13 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 			goto out_put;
 		}
 	}
+	/* Without it (no memory) a FILL stores element by element. */
+	if (args->op == DRM_VSVM_EXEC_FILL && args->size >= PAGE_SIZE) {
+		ex.pattern = (void *)__get_free_page(GFP_KERNEL);
+		if (ex.pattern)
+			vsvm_exec_fill(ex.pattern, PAGE_SIZE, args->width,
+				       args->value);
+	}
 	atomic64_inc(&vdev->counters.execs);
 
 	err = vsvm_exec_run(&ex);
@@ -425,6 +476,7 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	args->gpu_faults = ex.stats.faults;
 	args->pages_in = ex.stats.pages_in;
 	args->pages_out = ex.stats.pages_out;
+	free_page((unsigned long)ex.pattern);
 	kvfree(ex.bounce);
 out_put:
 	vsvm_vm_put(ex.vm);

@@ -40,8 +40,8 @@
  * list of devices and nests inside everything (device_map takes it under
  * the gpusvm notifier lock); nothing is taken under it.
  * &vsvm_pagemap_dev.free_lock protects the VRAM pointer against the
- * deferred frees; it is outer to &vsvm_vram.lock and inner to nothing
- * else.
+ * deferred frees; it is outer to &vsvm_vram.lock and inner to mmap_lock
+ * and &vsvm_vm.lock (an allocation under a fault reaps).
  * &vsvm_pagemap_dev.lru_lock is innermost too (a spinlock, irqsave: the
  * release of an allocation may run in atomic context); it and
  * vsvm_pagemap_devs_lock are never held together. The cache and shrinker
@@ -263,34 +263,50 @@ static void vsvm_pagemap_count_copy(struct vsvm_pagemap_dev *pd,
 				    const struct drm_pagemap_device_addr *addr,
 				    unsigned long npages, bool to_vram)
 {
-	struct vsvm_pagemap_dev *q;
-	unsigned long i;
+	struct vsvm_pagemap_dev *q, *src;
+	unsigned long i, run;
 
 	if (!to_vram) {
 		atomic64_add(npages, &pd->vram_to_sys);
 		return;
 	}
-	for (i = 0; i < npages; i++) {
+	/* A copy call has one protocol: count by runs, not by pages. */
+	for (i = 0; i < npages; i = run) {
+		for (run = i + 1; run < npages; run++)
+			if (addr[run].proto != addr[i].proto)
+				break;
 		switch (addr[i].proto) {
 		case DRM_INTERCONNECT_SYSTEM:
-			atomic64_inc(&pd->sys_to_vram);
-			break;
+			atomic64_add(run - i, &pd->sys_to_vram);
+			continue;
 		case DRM_INTERCONNECT_DRIVER:
-			atomic64_inc(&pd->local_in);
-			break;
+			atomic64_add(run - i, &pd->local_in);
+			continue;
 		case DRM_INTERCONNECT_P2P:
-			atomic64_inc(&pd->p2p_in);
-			spin_lock(&vsvm_pagemap_devs_lock);
-			list_for_each_entry(q, &vsvm_pagemap_devs, node) {
-				if (q->p2p_size && addr[i].addr >= q->p2p_base &&
-				    addr[i].addr - q->p2p_base < q->p2p_size) {
-					atomic64_inc(&q->p2p_out);
-					break;
+			break;
+		default:
+			continue;
+		}
+		atomic64_add(run - i, &pd->p2p_in);
+		/* The peer whose window holds each page, found once a run. */
+		spin_lock(&vsvm_pagemap_devs_lock);
+		for (src = NULL; i < run; i++) {
+			if (!src || addr[i].addr < src->p2p_base ||
+			    addr[i].addr - src->p2p_base >= src->p2p_size) {
+				src = NULL;
+				list_for_each_entry(q, &vsvm_pagemap_devs, node) {
+					if (q->p2p_size &&
+					    addr[i].addr >= q->p2p_base &&
+					    addr[i].addr - q->p2p_base < q->p2p_size) {
+						src = q;
+						break;
+					}
 				}
 			}
-			spin_unlock(&vsvm_pagemap_devs_lock);
-			break;
+			if (src)
+				atomic64_inc(&src->p2p_out);
 		}
+		spin_unlock(&vsvm_pagemap_devs_lock);
 	}
 }
 
@@ -412,13 +428,28 @@ static struct vsvm_devmem *to_vsvm_devmem(struct drm_pagemap_devmem *devmem)
 	return container_of(devmem, struct vsvm_devmem, base);
 }
 
-static void vsvm_devmem_free_work(struct work_struct *work)
+/* How long a released allocation's VRAM may wait for an allocation to reap it. */
+#define VSVM_DEVMEM_REAP_DELAY	msecs_to_jiffies(20)
+
+/**
+ * vsvm_devmem_reap() - free the VRAM of the released allocations
+ * @pd: the device
+ *
+ * Released allocations (their last page gone, possibly in atomic context)
+ * wait on &vsvm_pagemap_dev.free_list; the next VRAM allocation of the
+ * device, or a delayed work item when none comes, frees their VRAM in
+ * process context. This collects them now. Takes
+ * &vsvm_pagemap_dev.free_lock and &vsvm_vram.lock; may sleep.
+ */
+void vsvm_devmem_reap(struct vsvm_pagemap_dev *pd)
 {
-	struct vsvm_pagemap_dev *pd = container_of(work, typeof(*pd), free_work);
-	struct llist_node *list = llist_del_all(&pd->free_list);
+	struct llist_node *list;
 	struct vsvm_devmem *vd, *next;
 
+	if (llist_empty(&pd->free_list))
+		return;
 	mutex_lock(&pd->free_lock);
+	list = llist_del_all(&pd->free_list);
 	llist_for_each_entry_safe(vd, next, list, free_link) {
 		/* Without VRAM (device gone, pages were busy) leak it. */
 		if (pd->vram)
@@ -427,6 +458,15 @@ static void vsvm_devmem_free_work(struct work_struct *work)
 		atomic_dec(&pd->devmem_live);
 	}
 	mutex_unlock(&pd->free_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_devmem_reap);
+
+static void vsvm_devmem_free_work(struct work_struct *work)
+{
+	struct vsvm_pagemap_dev *pd = container_of(work, typeof(*pd),
+						   free_work.work);
+
+	vsvm_devmem_reap(pd);
 }
 
 /* Set the owner of the VRAM pages of @vd to @owner (@vd or NULL). */
@@ -449,7 +489,9 @@ static void vsvm_devmem_set_owner_locked(struct vsvm_pagemap_dev *pd,
 
 /*
  * The last reference is gone: off the LRU, and the VRAM is freed by the
- * work item. May run in atomic context (from page_free).
+ * next allocation or, later, the work item (vsvm_devmem_reap()), never by
+ * work that preempts the thread that freed the pages. May run in atomic
+ * context (from page_free).
  */
 static void vsvm_devmem_free(struct kref *ref)
 {
@@ -463,7 +505,8 @@ static void vsvm_devmem_free(struct kref *ref)
 	spin_unlock_irqrestore(&pd->lru_lock, flags);
 
 	if (llist_add(&vd->free_link, &pd->free_list))
-		schedule_work(&pd->free_work);
+		queue_delayed_work(system_unbound_wq, &pd->free_work,
+				   VSVM_DEVMEM_REAP_DELAY);
 }
 
 static void vsvm_devmem_put(struct vsvm_devmem *vd)
@@ -524,17 +567,22 @@ static int vsvm_devmem_copy(struct page **pages,
 		struct drm_pagemap_device_addr *d = to_vram ? &vram : &addr[i];
 		struct drm_pagemap_device_addr *s = to_vram ? &addr[i] : &vram;
 		struct vsvm_copy *prev = n ? &copies[n - 1] : NULL;
+		/* A never-populated source page: zero-fill (copy_to_devmem). */
+		u32 flags = to_vram && !s->addr &&
+			    s->proto == DRM_INTERCONNECT_SYSTEM ? VSVM_COPY_ZERO : 0;
 
-		if (prev && prev->src.proto == s->proto &&
-		    prev->src.addr + prev->len == s->addr &&
+		if (prev && prev->flags == flags &&
 		    prev->dst.proto == d->proto &&
-		    prev->dst.addr + prev->len == d->addr) {
+		    prev->dst.addr + prev->len == d->addr &&
+		    (flags || (prev->src.proto == s->proto &&
+			       prev->src.addr + prev->len == s->addr))) {
 			prev->len += PAGE_SIZE;
 			continue;
 		}
 		copies[n].src = *s;
 		copies[n].dst = *d;
 		copies[n].len = PAGE_SIZE;
+		copies[n].flags = flags;
 		n++;
 	}
 	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
@@ -667,6 +715,7 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 	unsigned int tries;
 	u64 seq;
 
+	vsvm_devmem_reap(pd);
 	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
 	/* More than the whole VRAM: no eviction can help. */
 	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC ||
@@ -683,7 +732,7 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 			break;
 		vsvm_devmem_evict(victim);
 		/* Collect the VRAM of what the eviction released. */
-		flush_work(&pd->free_work);
+		vsvm_devmem_reap(pd);
 		alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
 		if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
 			return alloc;
@@ -691,7 +740,7 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 			return ERR_PTR(-EINTR);
 	}
 	/* Frees may still have come in meanwhile. */
-	flush_work(&pd->free_work);
+	vsvm_devmem_reap(pd);
 	alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
 	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
 		return alloc;
@@ -893,7 +942,7 @@ int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
 	INIT_LIST_HEAD(&pd->node);
 	mutex_init(&pd->free_lock);
 	init_llist_head(&pd->free_list);
-	INIT_WORK(&pd->free_work, vsvm_devmem_free_work);
+	INIT_DELAYED_WORK(&pd->free_work, vsvm_devmem_free_work);
 	spin_lock_init(&pd->lru_lock);
 	INIT_LIST_HEAD(&pd->lru);
 	pd->nr_owners = vram->size >> PAGE_SHIFT;
@@ -994,7 +1043,8 @@ void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd)
 	spin_unlock(&vsvm_pagemap_devs_lock);
 	vsvm_pagemap_p2p_unexport(pd);
 
-	flush_work(&pd->free_work);
+	cancel_delayed_work_sync(&pd->free_work);
+	vsvm_devmem_reap(pd);
 	mutex_lock(&pd->free_lock);
 	WARN_ON(atomic_read(&pd->devmem_live));
 	pd->vram = NULL;
@@ -1146,6 +1196,8 @@ void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
 	const char *state = "none";
 	unsigned long pages = 0, pfn = 0;
 
+	/* Count released allocations as gone. */
+	vsvm_devmem_reap(pd);
 	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
 	if (dpagemap) {
 		state = "active";

@@ -38,10 +38,11 @@ struct vsvm_vram_alloc;
  * @peer: the device's place in the module-wide owner list
  * @shrinker: destroys the inactive pagemap under memory pressure
  * @cache: holds the device's one pagemap (VRAM region 0)
- * @free_lock: protects @vram against the deferred frees; see @free_work
+ * @free_lock: protects @vram against the deferred frees
+ *	(vsvm_devmem_reap())
  * @free_list: devmem allocations released (possibly in atomic context)
- *	and waiting for @free_work to free their VRAM
- * @free_work: frees the VRAM of the allocations on @free_list
+ *	and waiting for vsvm_devmem_reap() to free their VRAM
+ * @free_work: reaps @free_list when no allocation has done it for a while
  * @lru_lock: protects @lru, @owners, @evict_seq and the LRU fields of the
  *	allocations (&vsvm_devmem.lru_link, .last_use, .evict_seq, .filling,
  *	.evicting); a spinlock, innermost, taken with interrupts off
@@ -91,10 +92,12 @@ struct vsvm_vram_alloc;
  * Eviction runs under the faulting mm's mmap lock (and a VM lock) but
  * holds no lock of its own across drm_pagemap_evict_to_ram(): victims are
  * pinned by a reference (&vsvm_devmem.ref), not a lock, and the VRAM they
- * free is collected by flushing @free_work, which takes only @free_lock
- * and &vsvm_vram.lock. @free_lock (a mutex) is taken by @free_work and by
- * vsvm_pagemap_dev_fini() only, outside any other lock, around
- * &vsvm_vram.lock.
+ * free is collected by vsvm_devmem_reap(), which takes only @free_lock
+ * and &vsvm_vram.lock. @free_lock (a mutex) is taken by
+ * vsvm_devmem_reap() (from an allocation, under mmap_lock and a VM lock,
+ * from @free_work and from the debugfs and query readers) and by
+ * vsvm_pagemap_dev_fini(), always around &vsvm_vram.lock and never around
+ * another lock.
  */
 struct vsvm_pagemap_dev {
 	struct drm_device *drm;
@@ -105,10 +108,10 @@ struct vsvm_pagemap_dev {
 	struct drm_pagemap_peer peer;
 	struct drm_pagemap_shrinker *shrinker;
 	struct drm_pagemap_cache *cache;
-	/* protects @vram against the deferred frees of @free_work */
+	/* protects @vram against the deferred frees of vsvm_devmem_reap() */
 	struct mutex free_lock;
 	struct llist_head free_list;
-	struct work_struct free_work;
+	struct delayed_work free_work;
 	/* protects lru, owners, evict_seq and the allocations' LRU fields */
 	spinlock_t lru_lock;
 	struct list_head lru;
@@ -199,6 +202,7 @@ struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size);
 void vsvm_devmem_filled(struct vsvm_devmem *vd);
+void vsvm_devmem_reap(struct vsvm_pagemap_dev *pd);
 unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd);
 void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
 				   struct seq_file *m);

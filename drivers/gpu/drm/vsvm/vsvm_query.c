@@ -27,6 +27,7 @@ static void vsvm_query_device(struct vsvm_device *vdev,
 	dev->index = vdev->index;
 	dev->backend = vdev->backend;
 	dev->vram_size = vdev->vram.size;
+	vsvm_devmem_reap(&vdev->pagemap);
 	dev->vram_free = vsvm_vram_avail(&vdev->vram);
 	dev->min_page_size = PAGE_SIZE;
 	if (vdev->pdev) {

@@ -10,7 +10,8 @@
  * memory, a struct page in constant time.
  *
  * Offsets are allocated with the GPU buddy allocator (drm_buddy), with a
- * chunk size of PAGE_SIZE.
+ * chunk size of PAGE_SIZE, and small freed blocks are cached for reuse
+ * (see &vsvm_vram.cache).
  */
 #include <linux/atomic.h>
 #include <linux/err.h>
@@ -33,12 +34,16 @@ static atomic64_t vsvm_vram_sysmem_total = ATOMIC64_INIT(0);
 
 static int vsvm_vram_init_common(struct vsvm_vram *vram, u64 size)
 {
+	unsigned int order;
 	int err;
 
 	err = gpu_buddy_init(&vram->mm, size, PAGE_SIZE);
 	if (err)
 		return err;
 
+	for (order = 0; order < VSVM_VRAM_CACHE_ORDERS; order++)
+		INIT_LIST_HEAD(&vram->cache[order]);
+	vram->cached = 0;
 	mutex_init(&vram->lock);
 	vram->size = size;
 	vram->used = 0;
@@ -177,6 +182,65 @@ int vsvm_vram_init_iomem(struct vsvm_vram *vram, void *vaddr,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_init_iomem);
 
+/* Give every cached block back to the buddy allocator. */
+static void vsvm_vram_cache_drain(struct vsvm_vram *vram)
+{
+	unsigned int order;
+
+	lockdep_assert_held(&vram->lock);
+	for (order = 0; order < VSVM_VRAM_CACHE_ORDERS; order++)
+		gpu_buddy_free_list(&vram->mm, &vram->cache[order], 0);
+	vram->cached = 0;
+}
+
+/*
+ * Take a cached block for an allocation of @size bytes with @align and
+ * @flags, onto @blocks: only plain allocations of exactly one block's size
+ * (any block is aligned to its size). Return: whether one was taken.
+ */
+static bool vsvm_vram_cache_take(struct vsvm_vram *vram, u64 size, u64 align,
+				 unsigned long flags, struct list_head *blocks)
+{
+	unsigned int order;
+	struct list_head *cache;
+
+	lockdep_assert_held(&vram->lock);
+	if (flags || !is_power_of_2(size) || align > size)
+		return false;
+	order = ilog2(size >> PAGE_SHIFT);
+	if (order >= VSVM_VRAM_CACHE_ORDERS)
+		return false;
+	cache = &vram->cache[order];
+	if (list_empty(cache))
+		return false;
+	list_move(cache->next, blocks);
+	vram->cached -= size;
+	return true;
+}
+
+/*
+ * Keep the block of a freed single-block allocation of @size bytes.
+ * Return: whether it was kept (else it goes back to the buddy allocator).
+ */
+static bool vsvm_vram_cache_put(struct vsvm_vram *vram, struct list_head *blocks,
+				u64 size)
+{
+	struct gpu_buddy_block *block;
+	unsigned int order;
+
+	lockdep_assert_held(&vram->lock);
+	if (!list_is_singular(blocks) ||
+	    vram->cached + size > VSVM_VRAM_CACHE_MAX)
+		return false;
+	block = list_first_entry(blocks, struct gpu_buddy_block, link);
+	order = gpu_buddy_block_order(block);
+	if (order >= VSVM_VRAM_CACHE_ORDERS)
+		return false;
+	list_move(&block->link, &vram->cache[order]);
+	vram->cached += size;
+	return true;
+}
+
 /**
  * vsvm_vram_fini() - tear down VRAM
  * @vram: the VRAM set up by vsvm_vram_init_sysmem() or vsvm_vram_init_iomem()
@@ -187,6 +251,9 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vram_init_iomem);
 void vsvm_vram_fini(struct vsvm_vram *vram)
 {
 	WARN_ON(vram->nr_allocs || vram->used);
+	mutex_lock(&vram->lock);
+	vsvm_vram_cache_drain(vram);
+	mutex_unlock(&vram->lock);
 	gpu_buddy_fini(&vram->mm);
 	mutex_destroy(&vram->lock);
 
@@ -247,9 +314,19 @@ vsvm_vram_alloc(struct vsvm_vram *vram, u64 size, u64 align,
 	mutex_lock(&vram->lock);
 	if (size > vram->size - vram->used) {
 		err = -ENOSPC;
+	} else if (vsvm_vram_cache_take(vram, size, align, flags,
+					&alloc->blocks)) {
+		err = 0;
 	} else {
 		err = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->size, size,
 					     align, &alloc->blocks, bflags);
+		/* The cached blocks may be what is missing. */
+		if (err == -ENOSPC && vram->cached) {
+			vsvm_vram_cache_drain(vram);
+			err = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->size,
+						     size, align,
+						     &alloc->blocks, bflags);
+		}
 	}
 	if (!err) {
 		list_for_each_entry(block, &alloc->blocks, link)
@@ -281,7 +358,8 @@ void vsvm_vram_free(struct vsvm_vram_alloc *alloc)
 
 	vram = alloc->vram;
 	mutex_lock(&vram->lock);
-	gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
+	if (!vsvm_vram_cache_put(vram, &alloc->blocks, alloc->size))
+		gpu_buddy_free_list(&vram->mm, &alloc->blocks, 0);
 	vram->used -= alloc->size;
 	vram->nr_allocs--;
 	mutex_unlock(&vram->lock);
@@ -414,6 +492,7 @@ void vsvm_vram_show(struct vsvm_vram *vram, struct seq_file *m)
 	seq_printf(m, "used: %llu\n", vram->used);
 	seq_printf(m, "free: %llu\n", vram->size - vram->used);
 	seq_printf(m, "allocations: %u\n", vram->nr_allocs);
+	seq_printf(m, "cached: %llu\n", vram->cached);
 	seq_puts(m, "buddy: ");
 	drm_buddy_print(&vram->mm, &p);
 	mutex_unlock(&vram->lock);

@@ -7,6 +7,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "vsvm_buddy_compat.h"
@@ -20,6 +21,13 @@ struct seq_file;
 #define VSVM_VRAM_ALLOC_TOPDOWN		BIT(1)
 #define VSVM_VRAM_ALLOC_FLAGS \
 	(VSVM_VRAM_ALLOC_CONTIGUOUS | VSVM_VRAM_ALLOC_TOPDOWN)
+
+/*
+ * Freed allocations of one block of up to 64 KiB (orders 0 to 4) are kept
+ * for reuse, up to VSVM_VRAM_CACHE_MAX bytes: see &vsvm_vram.cache.
+ */
+#define VSVM_VRAM_CACHE_ORDERS		5
+#define VSVM_VRAM_CACHE_MAX		SZ_4M
 
 /**
  * struct vsvm_vram_chunk - a physically contiguous piece of VRAM memory
@@ -45,11 +53,21 @@ struct vsvm_vram_chunk {
  * @chunks: the memory behind the VRAM offsets
  * @sysmem: true where the driver allocated @chunks from system pages
  *	(and frees them in vsvm_vram_fini())
- * @lock: protects @mm, @used and @nr_allocs. Innermost lock: nothing else
- *	is taken while it is held; it is never taken in the reclaim path
+ * @lock: protects @mm, @used, @nr_allocs, @cache and @cached. Innermost
+ *	lock: nothing else is taken while it is held; it is never taken in
+ *	the reclaim path
  * @mm: the buddy allocator of the VRAM offsets
  * @used: the bytes of VRAM held by allocations
  * @nr_allocs: the number of live &struct vsvm_vram_alloc
+ * @cache: per order, free blocks kept allocated in @mm for reuse. A fault
+ *	migrates small ranges one at a time; taking a 4 KiB block from a
+ *	buddy allocator of hundreds of MiB splits a block at every level
+ *	(and freeing it merges them all back), so a freed single-block
+ *	allocation of order below %VSVM_VRAM_CACHE_ORDERS goes here instead,
+ *	and an allocation of exactly that block takes it back. The cache is
+ *	returned to @mm whenever @mm cannot satisfy an allocation, and at
+ *	vsvm_vram_fini(); its blocks count as free in @used
+ * @cached: the bytes in @cache, at most %VSVM_VRAM_CACHE_MAX
  *
  * Everything but the fields under @lock is constant between
  * vsvm_vram_init_sysmem() or vsvm_vram_init_iomem() and vsvm_vram_fini().
@@ -61,11 +79,13 @@ struct vsvm_vram {
 	struct vsvm_vram_chunk *chunks;
 	bool sysmem;
 
-	/* Protects mm, used and nr_allocs; innermost, see @lock above. */
+	/* Protects mm, used, nr_allocs, cache, cached; see @lock above. */
 	struct mutex lock;
 	struct gpu_buddy mm;
 	u64 used;
 	unsigned int nr_allocs;
+	struct list_head cache[VSVM_VRAM_CACHE_ORDERS];
+	u64 cached;
 };
 
 /**
