@@ -10,8 +10,8 @@
 #   make shell      boot the rig, run the demo, then an interactive shell
 #   make check      static checks, then every KUnit suite and igt test in
 #                   the rig; fails on any failed test or kernel report
-#   make check-all  check-dkms, check-patches, then make check (what CI
-#                   runs)
+#   make check-all  check-dkms, check-patches, check-plain-6.12,
+#                   check-kunit-py, then make check (what CI runs)
 #   make static     the static checks alone
 #   make igt-selftest  the igt library's self-test, on the host
 #   make igt-api-check  compile the igt sources against IGT master's core
@@ -29,6 +29,11 @@
 #   make check-patches  generate the series, apply it patch by patch to a
 #                   copy of the source, checkpatch --strict and build
 #                   each step
+#   make check-kunit-py  the KUnit suites with the kernel's kunit.py
+#                   (--arch=x86_64, QEMU) in a copy of the rig's source with
+#                   the series applied; the kernel build is cached
+#   make check-plain-6.12  build the modules against mainline 6.12's
+#                   drm_buddy_* API (Debian's 6.12 has gpu_buddy_*)
 #   make dkms-src   stage the DKMS source tree in build/dkms/src (needs no
 #                   kernel)
 #   make bench      build the non-debug (bench) flavour of the rig kernel
@@ -45,7 +50,7 @@
 # KDIR: the kernel build to build against. Default: the rig kernel, built
 # once and cached under ~/.cache/drm-msvm/ by tools/rig/build-kernel.sh.
 # Goals that need no kernel do not build one.
-NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest bench
+NO_KDIR_GOALS := dkms-src igt-api-check igt-selftest check-kunit-py bench
 ifeq ($(KDIR)$(if $(MAKECMDGOALS),$(filter-out $(NO_KDIR_GOALS),$(MAKECMDGOALS)),all),)
 else ifeq ($(KDIR),)
 KDIR := $(shell tools/rig/build-kernel.sh)
@@ -59,7 +64,8 @@ BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
 .PHONY: all modules igt demo igt-selftest run shell check check-all static test stress \
-	check-dkms dkms-src patches check-patches igt-api-check bench clean
+	check-dkms dkms-src patches check-patches igt-api-check check-kunit-py \
+	check-plain-6.12 bench clean
 
 all: modules igt demo
 
@@ -106,6 +112,12 @@ patches:
 check-patches:
 	tools/patches/check-series.sh
 
+check-kunit-py:
+	tools/kunit-py.sh
+
+check-plain-6.12:
+	tools/compat/plain-6.12.sh
+
 # The benchmark boots its own kernel flavour and builds its own modules.
 bench:
 	SIZES=$(SIZES) REPS=$(REPS) LAT_SAMPLES=$(LAT_SAMPLES) PATHS=$(PATHS) \
@@ -117,8 +129,8 @@ igt-api-check:
 
 check: static igt-selftest igt-api-check test
 
-# CI: the tests, then the packaging checks (they add about 2.5 minutes).
-check-all: check-dkms check-patches check
+# CI: the packaging and compatibility checks, kunit.py, then the tests.
+check-all: check-dkms check-patches check-plain-6.12 check-kunit-py check
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

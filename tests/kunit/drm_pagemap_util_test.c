@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
+#include <linux/mount.h>
 #include <linux/uaccess.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
@@ -127,6 +128,22 @@ static const struct drm_driver pmu_drm_driver = {
 	.desc = "drm_pagemap KUnit provider",
 };
 
+#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
+/* A pagemap of this provider references its module: this test module. */
+#define PMU_MODREF	1
+static int pmu_modref(void)
+{
+	return module_refcount(THIS_MODULE);
+}
+#else
+/* Built in (THIS_MODULE is NULL), there is no module reference to count. */
+#define PMU_MODREF	0
+static int pmu_modref(void)
+{
+	return 0;
+}
+#endif
+
 /* The provider's drm device and module stay referenced while it lives. */
 static void pmu_provider_ref(struct kunit *test)
 {
@@ -140,7 +157,7 @@ static void pmu_provider_ref(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
 	drm = drm_dev_alloc(&pmu_drm_driver, parent);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(drm));
-	modref = module_refcount(THIS_MODULE);
+	modref = pmu_modref();
 	drmref = kref_read(&drm->ref);
 
 	pm = kzalloc(sizeof(*pm), GFP_KERNEL);
@@ -149,13 +166,13 @@ static void pmu_provider_ref(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, drm,
 					       NULL, &pmu_ops), 0);
 	KUNIT_EXPECT_PTR_EQ(test, pm->dpagemap.dev, parent);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref + 1);
 
 	drm_pagemap_put(&pm->dpagemap);
 	drm_pagemap_flush_destroyed();
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref);
 	drm_dev_put(drm);
 }
@@ -182,7 +199,7 @@ static void pmu_cache_provider_ref(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
 	cache = drm_pagemap_cache_create(shrinker);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
-	modref = module_refcount(THIS_MODULE);
+	modref = pmu_modref();
 	drmref = kref_read(&ctx->drm->ref);
 
 	/* Active: referenced once, however many users. */
@@ -190,16 +207,16 @@ static void pmu_cache_provider_ref(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
 	dp2 = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
 	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref + 1);
 	drm_pagemap_put(dp2);
 	drm_pagemap_flush_released();
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 
 	/* Inactive: nothing referenced, the pagemap kept. */
 	drm_pagemap_put(dp);
 	drm_pagemap_flush_released();
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
 	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_count(shrinker), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 0);
@@ -208,29 +225,29 @@ static void pmu_cache_provider_ref(struct kunit *test)
 	dp2 = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
 	KUNIT_EXPECT_PTR_EQ(test, dp2, dp);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->created), 1);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref + 1);
 	drm_pagemap_put(dp2);
 	drm_pagemap_flush_released();
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
 
 	/* Shrunk while inactive: destroyed, the references untouched. */
 	KUNIT_EXPECT_EQ(test, drm_pagemap_shrinker_scan(shrinker, 1), 1);
 	drm_pagemap_flush_destroyed();
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
 
 	/* Active at cache destruction: released with the last put. */
 	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
 	drm_pagemap_cache_destroy(cache);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref + 1);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 	drm_pagemap_put(dp);
 	drm_pagemap_flush_destroyed();
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 2);
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), modref);
+	KUNIT_EXPECT_EQ(test, pmu_modref(), modref);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->drm->ref), drmref);
 
 	drm_pagemap_shrinker_destroy(shrinker);
@@ -683,6 +700,29 @@ static void pmu_fd(struct kunit *test)
 static const char pmu_debugfs_fmt[] =
 	"active %lld\ninactive %lld\nrevived %lld\ndestroyed %lld\nzdds %lld";
 
+/*
+ * Open the debugfs file at @path (relative to the root of debugfs) through
+ * a mount of debugfs of our own: built into the kernel (kunit.py), the
+ * suite runs before anything mounted it. The file keeps the mount.
+ */
+static struct file *pmu_debugfs_open(const char *path)
+{
+	struct file_system_type *type = get_fs_type("debugfs");
+	struct vfsmount *mnt;
+	struct file *file;
+
+	if (!type)
+		return ERR_PTR(-ENODEV);
+	mnt = kern_mount(type);
+	/* get_fs_type() pinned the module of the type; debugfs is built in. */
+	module_put(type->owner);
+	if (IS_ERR(mnt))
+		return ERR_CAST(mnt);
+	file = file_open_root_mnt(mnt, path, O_RDONLY, 0);
+	kern_unmount(mnt);
+	return file;
+}
+
 /* The counters are in debugfs: drm_msvm/pagemaps. */
 static void pmu_debugfs(struct kunit *test)
 {
@@ -697,9 +737,11 @@ static void pmu_debugfs(struct kunit *test)
 	ssize_t n;
 	int got;
 
-	file = filp_open("/sys/kernel/debug/drm_msvm/pagemaps", O_RDONLY, 0);
-	if (IS_ERR(file))
-		kunit_skip(test, "debugfs not mounted at /sys/kernel/debug");
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "the kernel has no CONFIG_DEBUG_FS");
+	file = pmu_debugfs_open("drm_msvm/pagemaps");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "drm_msvm/pagemaps: %ld",
+			       PTR_ERR(file));
 	if (!file->f_op->read) {
 		fput(file);
 		KUNIT_FAIL_AND_ABORT(test, "debugfs file without read");

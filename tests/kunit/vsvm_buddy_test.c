@@ -12,17 +12,24 @@
  * the allocator must be whole again: nothing allocated, every split undone.
  *
  * failslab ignores allocations that may sleep unless its debugfs attribute
- * ignore-gfp-wait is N: the rig's /init sets it (with probability 0, so that
- * nothing fails but what fail_nth picks). A kernel without CONFIG_FAILSLAB
- * skips the suite; one whose failslab does not fail GFP_KERNEL allocations
- * fails it, saying so.
+ * ignore-gfp-wait is N. Each case sets it to N and verbose to 0 (no stack
+ * dump per failure) and puts both back when it ends; its probability is
+ * left alone (0 unless someone set it), so nothing fails but what fail_nth
+ * picks. The attributes are reached through a mount of debugfs of the
+ * suite's own: built into the kernel (kunit.py), it runs before anything
+ * mounted debugfs. A kernel without CONFIG_FAILSLAB skips the suite.
  */
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
+#include <linux/uaccess.h>
 
 #include <drm/drm_buddy.h>
 #include <kunit/test.h>
@@ -79,6 +86,7 @@ static void buddy_fi_param_desc(const struct buddy_fi_param *p, char *desc)
 
 KUNIT_ARRAY_PARAM(buddy_fi, buddy_fi_params, buddy_fi_param_desc);
 
+#ifdef CONFIG_FAILSLAB
 /* Arm the fault: the @nth slab allocation of this task from now on fails. */
 static void fi_arm(unsigned int nth)
 {
@@ -96,20 +104,135 @@ static unsigned int fi_disarm(void)
 	WRITE_ONCE(current->fail_nth, 0);
 	return left;
 }
+#else
+static void fi_arm(unsigned int nth)
+{
+}
+
+static unsigned int fi_disarm(void)
+{
+	return 0;
+}
+#endif
+
+#define FI_ATTR_LEN	16
+
+/**
+ * struct buddy_fi_ctx - what a case changed in failslab, to put it back
+ * @debugfs: the case's own mount of debugfs
+ * @ubuf: a page of user memory: debugfs attributes copy from and to user
+ *	space only
+ * @ignore_gfp_wait: the value ignore-gfp-wait had, "" if not changed
+ * @verbose: the value verbose had, "" if not changed
+ */
+struct buddy_fi_ctx {
+	struct vfsmount *debugfs;
+	unsigned long ubuf;
+	char ignore_gfp_wait[FI_ATTR_LEN];
+	char verbose[FI_ATTR_LEN];
+};
+
+/*
+ * Set failslab's attribute @name to @val; its value until then goes to
+ * @old, without its newline.
+ */
+static int fi_attr_set(struct buddy_fi_ctx *ctx, const char *name,
+		       const char *val, char *old)
+{
+	char __user *ubuf = (char __user *)ctx->ubuf;
+	char path[64];
+	struct file *file;
+	size_t len = strlen(val);
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "failslab/%s", name);
+	file = file_open_root_mnt(ctx->debugfs, path, O_RDWR, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = -EINVAL;
+	if (!file->f_op->read || !file->f_op->write)
+		goto out;
+	n = file->f_op->read(file, ubuf, FI_ATTR_LEN - 1, &pos);
+	if (n <= 0)
+		goto out;
+	if (copy_from_user(old, ubuf, n)) {
+		n = -EFAULT;
+		goto out;
+	}
+	old[n] = '\0';
+	strim(old);
+	if (copy_to_user(ubuf, val, len)) {
+		n = -EFAULT;
+		goto out;
+	}
+	pos = 0;
+	n = file->f_op->write(file, ubuf, len, &pos);
+	if (n >= 0)
+		n = (size_t)n == len ? 0 : -EIO;
+out:
+	fput(file);
+	return n;
+}
+
+static void fi_attr_restore(struct buddy_fi_ctx *ctx, const char *name,
+			    char *old)
+{
+	char tmp[FI_ATTR_LEN];
+
+	if (old[0])
+		fi_attr_set(ctx, name, old, tmp);
+	old[0] = '\0';
+}
+
+static void vsvm_buddy_test_exit(struct kunit *test)
+{
+	struct buddy_fi_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	fi_attr_restore(ctx, "verbose", ctx->verbose);
+	fi_attr_restore(ctx, "ignore-gfp-wait", ctx->ignore_gfp_wait);
+	kern_unmount(ctx->debugfs);
+}
 
 static int vsvm_buddy_test_init(struct kunit *test)
 {
+	struct file_system_type *type;
+	struct buddy_fi_ctx *ctx;
 	void *probe;
+	int err;
 
-	if (!IS_ENABLED(CONFIG_FAILSLAB))
-		kunit_skip(test, "the kernel has no CONFIG_FAILSLAB");
+	if (!IS_ENABLED(CONFIG_FAILSLAB) ||
+	    !IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		kunit_skip(test, "needs CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS");
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->ubuf = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+				  PROT_READ | PROT_WRITE,
+				  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, ctx->ubuf, 0);
+
+	type = get_fs_type("debugfs");
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	ctx->debugfs = kern_mount(type);
+	/* get_fs_type() pinned the module of the type; debugfs is built in. */
+	module_put(type->owner);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->debugfs);
+	test->priv = ctx;
+
+	err = fi_attr_set(ctx, "ignore-gfp-wait", "N", ctx->ignore_gfp_wait);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "failslab/ignore-gfp-wait: %d", err);
+	err = fi_attr_set(ctx, "verbose", "0", ctx->verbose);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "failslab/verbose: %d", err);
 
 	fi_arm(1);
 	probe = kmalloc(64, GFP_KERNEL);
 	fi_disarm();
 	kfree(probe);
 	KUNIT_ASSERT_NULL_MSG(test, probe,
-			      "failslab does not fail GFP_KERNEL allocations: echo N > /sys/kernel/debug/failslab/ignore-gfp-wait");
+			      "failslab does not fail GFP_KERNEL allocations");
 	return 0;
 }
 
@@ -297,6 +420,7 @@ static struct kunit_case vsvm_buddy_test_cases[] = {
 static struct kunit_suite vsvm_buddy_test_suite = {
 	.name = "vsvm_buddy",
 	.init = vsvm_buddy_test_init,
+	.exit = vsvm_buddy_test_exit,
 	.test_cases = vsvm_buddy_test_cases,
 };
 

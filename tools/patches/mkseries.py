@@ -266,6 +266,13 @@ def maintainers(text, present, kconf):
     return '\n'.join(lines)
 
 
+def kunit_symbols(kbuild):
+    """{test object: its Kconfig symbol} from tests/kunit/Kbuild."""
+    return {m.group(2): m.group(1) for m in
+            re.finditer(r'(?m)^obj-\$\(CONFIG_(\w+)\)\s*\+=\s*(\w+)\.o$',
+                        kbuild)}
+
+
 def generate(ksrc, work, present, kconf):
     """Write the kernel files derived from the tree into work."""
     # Kconfig.
@@ -308,11 +315,22 @@ def generate(ksrc, work, present, kconf):
     # KUnit Makefiles.
     tk = read(os.path.join(TOP, 'tests/kunit/Kbuild'))
     tmk = read(os.path.join(ksrc, 'drivers/gpu/drm/tests/Makefile'))
-    if 'DRM_MSVM_KUNIT_TEST' in kconf:
-        t = [o + '.o' for o in sorted(objs) if o.startswith('drm_') and
-             o.endswith('_test')]
-        block = 'obj-$(CONFIG_DRM_MSVM_KUNIT_TEST) += \\\n\t%s\n' % \
-            ' \\\n\t'.join(t)
+    # The framework's suites, grouped by the symbol that builds them.
+    syms = kunit_symbols(tk)
+    tests = sorted(o for o in objs if o.startswith('drm_') and
+                   o.endswith('_test'))
+    for o in tests:
+        if o not in syms:
+            die('tests/kunit/Kbuild does not build %s.o' % o)
+    block = ''
+    for sym in sorted({syms[o] for o in tests} & set(kconf)):
+        t = [o + '.o' for o in tests if syms[o] == sym]
+        if len(t) == 1:
+            block += 'obj-$(CONFIG_%s) += %s\n' % (sym, t[0])
+        else:
+            block += 'obj-$(CONFIG_%s) += \\\n\t%s\n' % \
+                (sym, ' \\\n\t'.join(t))
+    if block:
         tmk = insert_before(tmk, '\nCFLAGS_drm_mm_test.o', '\n' + block,
                             'drm tests Makefile')
     write(os.path.join(work, 'drivers/gpu/drm/tests/Makefile'), tmk)

@@ -224,17 +224,15 @@ static void vsvm_exec_memcpy(void *d, const void *s, u64 n)
 
 /*
  * Copy @n bytes to the user buffer at @ptr without faulting: under the
- * notifier lock a fault could wait for it. Return: whether any byte is
- * left uncopied (the caller then bounces).
+ * notifier lock a fault could wait for it. copy_to_user_nofault() checks
+ * that the buffer is user memory (access_ok()) first: a pointer into the
+ * kernel must never be written. Return: whether the copy failed, in part
+ * or whole (the caller then bounces, and the bounced copy gives -EFAULT
+ * for a buffer that is not user memory).
  */
 static bool vsvm_exec_to_user_nofault(u64 ptr, const void *p, u64 n)
 {
-	unsigned long left;
-
-	pagefault_disable();
-	left = __copy_to_user_inatomic(u64_to_user_ptr(ptr), p, n);
-	pagefault_enable();
-	return left;
+	return copy_to_user_nofault(u64_to_user_ptr(ptr), p, n) != 0;
 }
 
 /*
