@@ -1322,6 +1322,9 @@ static void test_bad_input(void)
 	arg.op = DRM_VSVM_EXEC_READ;
 	arg.ptr = (uintptr_t)hole.ptr;
 	expect_fail(&arg, EFAULT, false, m.ptr, snap, size, "READ ptr hole");
+	/* The direct copy to present pages must not write the kernel. */
+	arg.ptr = 0xffff888000000000ull;
+	expect_fail(&arg, EFAULT, false, m.ptr, snap, size, "READ kernel ptr");
 	arg.ptr = (uintptr_t)m.ptr;	/* READ into itself is fine */
 	igt_assert_eq(vsvm_exec(dev->fd, &arg), 0);
 	assert_bytes(m.ptr, snap, size, "READ into the same memory");
