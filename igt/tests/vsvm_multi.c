@@ -1429,6 +1429,115 @@ static void test_munmap_race(struct vsvm_dev *a, struct vsvm_dev *b)
 	free(got);
 }
 
+#define PG_PAGES	16
+#define PG_ROUNDS	12
+
+struct pg_thread {
+	const struct vsvm_dev *d;
+	__u32 vm;
+	__u8 *buf;
+	bool prefetcher;
+	int *stop;
+	unsigned long rounds;
+	int err;
+};
+
+/* Take the buffer away from the other GPU, as fast as possible. */
+static void *pg_thread_fn(void *arg)
+{
+	const size_t size = PG_PAGES * PAGE_SZ;
+	struct pg_thread *t = arg;
+	__u8 got[64];
+	int err = 0;
+
+	while (!err && !__atomic_load_n(t->stop, __ATOMIC_ACQUIRE)) {
+		if (t->prefetcher) {
+			err = vsvm_prefetch(t->d->fd, t->vm,
+					    DRM_VSVM_LOCATION_DEVICE,
+					    (uintptr_t)t->buf, size, 0, NULL);
+			if (!err)
+				err = vsvm_prefetch(t->d->fd, t->vm,
+						    DRM_VSVM_LOCATION_SYSTEM,
+						    (uintptr_t)t->buf, size,
+						    0, NULL);
+		} else {
+			err = vsvm_exec_read(t->d->fd, t->vm,
+					     t->buf + (t->rounds % PG_PAGES) *
+					     PAGE_SZ, sizeof(got), got, NULL);
+		}
+		/* The adversary may find the pages busy: it goes on. */
+		if (err == -EBUSY)
+			err = 0;
+		t->rounds++;
+	}
+	t->err = err;
+	return NULL;
+}
+
+/*
+ * Forward progress of GPU work whose pages keep being taken away: while
+ * one thread PREFETCHes the buffer into @a's VRAM and back and another
+ * reads it through @a (migrating it to @a), @b fills it and reads it back,
+ * over and over. Every EXEC on @b succeeds (a fault is replayed before any
+ * invalidation can undo it, so it never ends in -EBUSY) and reads exactly
+ * what it wrote.
+ */
+static void test_progress(struct vsvm_dev *a, struct vsvm_dev *b)
+{
+	const size_t size = PG_PAGES * PAGE_SZ;
+	__u8 *buf = buf_map(size), *got = malloc(size);
+	struct pg_thread t[2];
+	__u32 vma, vmb;
+	pthread_t th[2];
+	int stop = 0, i, round, err;
+	unsigned long busy = 0;
+
+	igt_assert(got);
+	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
+	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
+	memset(buf, 0, size);
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < 2; i++) {
+		t[i].d = a;
+		t[i].vm = vma;
+		t[i].buf = buf;
+		t[i].stop = &stop;
+		t[i].prefetcher = !i;
+		igt_assert_eq(pthread_create(&th[i], NULL, pg_thread_fn, &t[i]),
+			      0);
+	}
+	for (round = 0; round < PG_ROUNDS; round++) {
+		err = vsvm_exec_fill(b->fd, vmb, buf, size, 4,
+				     0x5a000000 + round, NULL);
+		if (!err) {
+			memset(got, 0, size);
+			err = vsvm_exec_read(b->fd, vmb, buf, size, got, NULL);
+		}
+		if (err == -EBUSY) {
+			busy++;
+			continue;
+		}
+		igt_assert_f(!err, "round %d: %s\n", round, strerror(-err));
+		for (i = 0; i < (int)(size / 4); i++)
+			igt_assert_f(((__u32 *)got)[i] == 0x5a000000u + round,
+				     "round %d: word %d is %#x\n", round, i,
+				     ((__u32 *)got)[i]);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 2; i++)
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	igt_info("%d rounds against %lu PREFETCH pairs and %lu reads; -EBUSY %lu\n",
+		 PG_ROUNDS, t[0].rounds, t[1].rounds, busy);
+	for (i = 0; i < 2; i++)
+		igt_assert_f(!t[i].err, "thread %d: %s\n", i,
+			     strerror(-t[i].err));
+	igt_assert_eq_u64(busy, 0);
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
+	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
+	buf_unmap(buf, size);
+	free(got);
+}
+
 int igt_main()
 {
 	igt_fixture() {
@@ -1561,6 +1670,20 @@ int igt_main()
 	igt_subtest("munmap-race-no-path") {
 		igt_require_f(pair[0] && lone, "no device without a path\n");
 		test_munmap_race(pair[0], lone);
+	}
+
+	igt_describe("GPU work on memory that the other GPU keeps taking: no -EBUSY.");
+	igt_subtest("progress") {
+		igt_require_f(pair[0], "no P2P pair\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_progress(pair[0], pair[1]);
+	}
+
+	igt_describe("The same with a GPU without a path.");
+	igt_subtest("progress-no-path") {
+		igt_require_f(pair[0] && lone, "no device without a path\n");
+		igt_require_f(have_prefetch(pair[0]), "no MADVISE/PREFETCH\n");
+		test_progress(pair[0], lone);
 	}
 
 	igt_describe("Atomic increments alternating on the P2P pair.");

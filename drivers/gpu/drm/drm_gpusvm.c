@@ -1101,6 +1101,20 @@ int drm_gpusvm_fault_errno(struct mm_struct *mm, unsigned long start,
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_fault_errno);
 
+/*
+ * Whether a walk that an invalidation keeps restarting gives up: after
+ * HMM_RANGE_DEFAULT_TIMEOUT, but never before %DRM_GPUSVM_MIN_WALKS
+ * attempts, so that a thread that was not scheduled for the whole timeout
+ * (a loaded machine) still gets its tries.
+ */
+#define DRM_GPUSVM_MIN_WALKS	8
+
+static bool drm_gpusvm_walk_expired(unsigned long timeout,
+				    unsigned int *walks)
+{
+	return ++*walks >= DRM_GPUSVM_MIN_WALKS && time_after(jiffies, timeout);
+}
+
 /**
  * drm_gpusvm_range_get_pages() - collect and map the pages of a range
  * @gpusvm: the instance
@@ -1116,11 +1130,12 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_fault_errno);
  * for &drm_device.dev; device pages are mapped through their pagemap's
  * &drm_pagemap_ops.device_map. The result is published under the notifier
  * lock only if no invalidation hit the range meanwhile; otherwise, and on
- * -EBUSY from HMM, it starts again, for at most HMM_RANGE_DEFAULT_TIMEOUT
- * ms. If the range already holds valid pages that satisfy @ctx, nothing is
- * done; valid pages that do not (read-only pages for a write, system pages
- * for devmem_only) are unmapped and replaced, so the driver must not have
- * them bound then. Called with the driver lock held.
+ * -EBUSY from HMM, it starts again, for HMM_RANGE_DEFAULT_TIMEOUT ms (and
+ * at least %DRM_GPUSVM_MIN_WALKS times). If the range already holds valid
+ * pages that satisfy @ctx, nothing is done; valid pages that do not
+ * (read-only pages for a write, system pages for devmem_only) are unmapped
+ * and replaced, so the driver must not have them bound then. Called with
+ * the driver lock held.
  *
  * Return: 0; -EFAULT if the range was unmapped, the mm is gone, a page
  * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
@@ -1146,6 +1161,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 	};
 	struct drm_pagemap_device_addr *dma_addr = NULL;
 	struct mm_struct *mm = gpusvm->mm;
+	unsigned int walks = 0;
 	unsigned long *pfns;
 	int err;
 
@@ -1190,7 +1206,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 						     !ctx->read_only);
 		mmap_read_unlock(mm);
 		if (err == -EBUSY || err == -EAGAIN) {
-			if (time_after(jiffies, timeout)) {
+			if (drm_gpusvm_walk_expired(timeout, &walks)) {
 				err = -EBUSY;
 				break;
 			}
@@ -1202,7 +1218,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 		down_write(&gpusvm->notifier_lock);
 		if (mmu_interval_read_retry(mni, hmm_range.notifier_seq)) {
 			up_write(&gpusvm->notifier_lock);
-			if (time_after(jiffies, timeout)) {
+			if (drm_gpusvm_walk_expired(timeout, &walks)) {
 				err = -EBUSY;
 				break;
 			}
@@ -1249,6 +1265,7 @@ static int drm_gpusvm_range_hmm(struct drm_gpusvm *gpusvm,
 		.dev_private_owner = owner,
 	};
 	struct mm_struct *mm = gpusvm->mm;
+	unsigned int walks = 0;
 	int err;
 
 	if (!mmget_not_zero(mm))
@@ -1264,7 +1281,7 @@ static int drm_gpusvm_range_hmm(struct drm_gpusvm *gpusvm,
 						     flags & HMM_PFN_REQ_WRITE);
 		mmap_read_unlock(mm);
 	} while ((err == -EBUSY || err == -EAGAIN) &&
-		 !time_after(jiffies, timeout));
+		 !drm_gpusvm_walk_expired(timeout, &walks));
 	mmput(mm);
 	return err == -EAGAIN ? -EBUSY : err;
 }

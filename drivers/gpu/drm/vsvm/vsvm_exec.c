@@ -11,9 +11,16 @@
  * offset in the device's VRAM, or a P2P bus address of a peer's VRAM). A
  * miss, a write to a page bound read-only or an atomic on a page that
  * atomics may not use where it is raises a GPU fault (vsvm_fault.c), with
- * the notifier lock dropped, and the access is retried; a page that keeps
- * faulting without progress ends the work with -EBUSY, so nothing hangs
- * (not -EAGAIN, which libdrm's drmIoctl() retries forever).
+ * the notifier lock dropped, and the access is replayed. Forward progress:
+ * other threads, processes and devices may migrate the pages away at any
+ * time (two GPUs ping-ponging one range, a PREFETCH loop), so a fault
+ * returns with the notifier lock held after binding (%VSVM_FAULT_LOCKED)
+ * and the replay runs before any invalidation; and the work's own faults
+ * may evict each other (a COPY between two ranges in a full VRAM), so
+ * after %VSVM_EXEC_MIGRATING_TRIES faults without progress the fault maps
+ * the pages where they are (%VSVM_FAULT_IN_PLACE). A page that still keeps
+ * faulting ends the work with -EBUSY, so nothing hangs (not -EAGAIN, which
+ * libdrm's drmIoctl() retries forever).
  *
  * The work runs in chunks of %VSVM_EXEC_CHUNK bytes, each under the VM lock
  * (which serializes the VM's faults and its GPU work). A user copy may
@@ -51,6 +58,8 @@
 #define VSVM_EXEC_CHUNK		SZ_64K
 /* GPU faults on one address without progress before giving up. */
 #define VSVM_EXEC_TRIES		16
+/* ... of which the first ones may migrate (then: map in place). */
+#define VSVM_EXEC_MIGRATING_TRIES	4
 
 /**
  * struct vsvm_exec - the state of one EXEC
@@ -306,14 +315,14 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 {
 	struct vsvm_vm *vm = ex->vm;
-	unsigned int tries = 0;
+	unsigned int tries = 0, flags;
 	u64 done = 0;
 	long n = 0;
 	int err = 0;
 
 	mutex_lock(&vm->lock);
-	while (done < len) {
-		drm_gpusvm_notifier_lock(&vm->svm);
+	drm_gpusvm_notifier_lock(&vm->svm);
+	for (;;) {
 		vsvm_copy_resolve_begin();
 		while (done < len) {
 			n = vsvm_exec_step(ex, off + done, len - done);
@@ -334,10 +343,14 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 			err = -EBUSY;
 			break;
 		}
+		flags = VSVM_FAULT_LOCKED;
+		if (tries > VSVM_EXEC_MIGRATING_TRIES)
+			flags |= VSVM_FAULT_IN_PLACE;
 		err = vsvm_vm_fault_access(vm, ex->fault_va, ex->fault_access,
-					   &ex->stats);
+					   flags, &ex->stats);
 		if (err)
 			break;
+		/* The notifier lock is held: the replay sees the binding. */
 	}
 	mutex_unlock(&vm->lock);
 	return err;

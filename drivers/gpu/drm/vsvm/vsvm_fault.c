@@ -284,10 +284,14 @@ static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	return vsvm_fault_to_ram(vm, range, stats);
 }
 
-/* Collect the pages of @range and bind them, again if invalidated. */
+/*
+ * Collect the pages of @range and bind them, again if invalidated. With
+ * @keep_locked a successful bind returns with the notifier lock still held
+ * for read, so that no invalidation comes between the bind and its use.
+ */
 static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 			   const struct drm_gpusvm_ctx *ctx,
-			   enum vsvm_pt_atomic atomic)
+			   enum vsvm_pt_atomic atomic, bool keep_locked)
 {
 	unsigned int tries;
 	int err;
@@ -323,7 +327,8 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 			continue;
 		}
 		err = vsvm_vm_pt_bind(vm, range, atomic);
-		drm_gpusvm_notifier_unlock(&vm->svm);
+		if (err || !keep_locked)
+			drm_gpusvm_notifier_unlock(&vm->svm);
 		/* -ENOMEM: a zap took the reserved slots; reserve again. */
 		if (err != -ENOMEM)
 			break;
@@ -400,13 +405,21 @@ static enum vsvm_pt_atomic vsvm_fault_pt_atomic(const struct vsvm_placement *p)
  * @vm: the VM, its lock held, called from its mm
  * @va: the faulting address
  * @access: the access that faulted
+ * @flags: %VSVM_FAULT_IN_PLACE, %VSVM_FAULT_LOCKED, or 0
  * @stats: the fault, and the pages it migrated, are added to it
  *
  * Finds or inserts the range holding @va, places it by its memory
  * attributes (see the top of this file), collects its pages and binds them
  * into the GPU page table. After an atomic fault every page of the range
  * takes atomics where it ended up, even where a migration fell back, so
- * that the atomic makes progress.
+ * that the atomic makes progress. With %VSVM_FAULT_IN_PLACE nothing is
+ * migrated and the policy is not asked: the range is bound where it is
+ * (pages in the VRAM of a device outside the owner group come back to
+ * system memory, as for any in-place mapping), atomics included.
+ *
+ * With %VSVM_FAULT_LOCKED a successful fault returns with the notifier
+ * lock held for read (the caller unlocks it), so that the access can be
+ * replayed before any invalidation: each fault makes progress.
  *
  * Return: 0 when @va is mapped for @access (until the next invalidation);
  * -EACCES from another mm; -ENOENT if no VMA holds @va; -EINVAL if it is
@@ -416,13 +429,14 @@ static enum vsvm_pt_atomic vsvm_fault_pt_atomic(const struct vsvm_placement *p)
  * drm_gpusvm.
  */
 int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
-			 enum vsvm_access access,
+			 enum vsvm_access access, unsigned int flags,
 			 struct vsvm_fault_stats *stats)
 {
 	struct drm_gpusvm_ctx ctx = {
 		.read_only = access == VSVM_ACCESS_READ,
 		.allow_mixed = 1,
 	};
+	bool locked = flags & VSVM_FAULT_LOCKED;
 	struct vsvm_device *vdev = vm->vdev;
 	struct vsvm_placement place, aplace;
 	struct vsvm_policy_fault pf;
@@ -467,6 +481,11 @@ again:
 	} else {
 		atomic = vsvm_fault_pt_atomic(&aplace);
 	}
+	if (flags & VSVM_FAULT_IN_PLACE) {
+		place.kind = VSVM_PLACE_IN_PLACE;
+		if (access == VSVM_ACCESS_ATOMIC)
+			atomic = VSVM_PT_ATOMIC_ALL;
+	}
 
 	/* The migration policy of the mm may map in place or redirect. */
 	vsvm_policy_gpu_fault(vm, range, &attr, local, &place, &pf);
@@ -474,12 +493,13 @@ again:
 	if (!err)
 		vsvm_policy_gpu_placed(vm, &pf, &place);
 	if (!err) {
-		err = vsvm_fault_bind(vm, range, &ctx, atomic);
+		err = vsvm_fault_bind(vm, range, &ctx, atomic, locked);
 		/* Pages of two pagemaps: gather them in system memory. */
 		if (err == -EOPNOTSUPP) {
 			err = vsvm_fault_to_ram(vm, range, stats);
 			if (!err)
-				err = vsvm_fault_bind(vm, range, &ctx, atomic);
+				err = vsvm_fault_bind(vm, range, &ctx, atomic,
+						      locked);
 		}
 	}
 	/*
@@ -518,6 +538,6 @@ int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write)
 	struct vsvm_fault_stats stats = {};
 
 	return vsvm_vm_fault_access(vm, va, write ? VSVM_ACCESS_WRITE :
-					    VSVM_ACCESS_READ, &stats);
+					    VSVM_ACCESS_READ, 0, &stats);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_fault);

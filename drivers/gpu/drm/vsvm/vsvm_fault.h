@@ -63,11 +63,21 @@ struct vsvm_fault_stats {
 	u64 pages_out;
 };
 
+/*
+ * GPU fault flags (see vsvm_vm_fault_access()): %VSVM_FAULT_IN_PLACE maps
+ * the pages where they are, migrating none; %VSVM_FAULT_LOCKED returns a
+ * successful fault with the notifier lock held, for the replay. Both are
+ * for the forward progress of work whose pages keep being migrated away
+ * (see vsvm_exec.c).
+ */
+#define VSVM_FAULT_IN_PLACE	BIT(0)
+#define VSVM_FAULT_LOCKED	BIT(1)
+
 void vsvm_fault_placement(const struct vsvm_attr *attr, bool migratable,
 			  bool atomic, struct drm_pagemap *local,
 			  struct vsvm_placement *place);
 int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
-			 enum vsvm_access access,
+			 enum vsvm_access access, unsigned int flags,
 			 struct vsvm_fault_stats *stats);
 
 #endif
