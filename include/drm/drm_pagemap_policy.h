@@ -91,6 +91,9 @@ struct drm_pagemap_policy_proc {
  * @target: where the driver would migrate the block
  * @preferred: the preferred location the memory advice of @proc gives the
  *	block, with %DRM_PAGEMAP_POLICY_REQ_PREFERRED
+ * @cost_ns: for drm_pagemap_policy_record(): how long the migration took,
+ *	in ns of the policy's clock, or 0 if unknown (the block keeps the
+ *	cost it had); see &drm_pagemap_policy_params.lapse_cost
  */
 struct drm_pagemap_policy_request {
 	const struct drm_pagemap_policy_proc *proc;
@@ -100,6 +103,7 @@ struct drm_pagemap_policy_request {
 	u32 flags;
 	struct drm_pagemap_policy_loc target;
 	struct drm_pagemap_policy_loc preferred;
+	u64 cost_ns;
 };
 
 /* The decision's request was a thrashing event. */
@@ -135,7 +139,11 @@ struct drm_pagemap_policy_decision {
  * @enabled: the policy decides at all (false: every request migrates)
  * @threshold: migrations of a block within @lapse_ns, by two processors
  *	or more, that make it thrashing
- * @lapse_ns: the detection window; also the unit of the next three
+ * @lapse_ns: the detection window; also the unit of @nap, @epoch and @pin
+ * @lapse_cost: a block's lapse is at least this many times what its last
+ *	migration took (&drm_pagemap_policy_request.cost_ns), so that the
+ *	detection scales with the platform's migration speed; 0 for the
+ *	fixed @lapse_ns only
  * @nap: lapses a throttle lasts
  * @epoch: lapses of an epoch, the period @max_resets counts in
  * @pin: lapses a pin lasts
@@ -147,6 +155,7 @@ struct drm_pagemap_policy_params {
 	bool enabled;
 	u32 threshold;
 	u64 lapse_ns;
+	u32 lapse_cost;
 	u32 nap;
 	u32 epoch;
 	u32 pin;

@@ -3,7 +3,8 @@
  * KUnit tests of drm_pagemap_policy, the migration policy, with an
  * injected clock: thrashing detection, throttle, pin, unpin and resets,
  * the pin location on several owner-group graphs, conflicting advice,
- * opt-out, prefetch and eviction, the per-mm sharing and bounded memory.
+ * opt-out, prefetch and eviction, the per-mm sharing and bounded memory,
+ * and the lapse's scaling with the cost of migrations.
  */
 #include <kunit/test.h>
 #include <linux/mm_types.h>
@@ -661,6 +662,80 @@ static void pt_bounded_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_stats(ctx).blocks, 1);
 }
 
+/* Record a GPU migration of @proc to @target that took @cost ns. */
+static u32 pt_move_cost(struct pt_ctx *ctx,
+			const struct drm_pagemap_policy_proc *proc,
+			const struct drm_pagemap_policy_loc *target, u64 cost)
+{
+	struct drm_pagemap_policy_request req = pt_request(proc, target);
+	struct drm_pagemap_policy_decision dec;
+	u32 ev;
+
+	drm_pagemap_policy_decide(ctx->pol, &req, &dec);
+	ev = dec.events;
+	if (dec.action == DRM_PAGEMAP_POLICY_MIGRATE) {
+		ctx->now += cost;
+		req.cost_ns = cost;
+		ev |= drm_pagemap_policy_record(ctx->pol, &req, &dec.dest);
+	}
+	return ev;
+}
+
+/*
+ * A block's lapse scales with what its migrations cost (lapse_cost 16):
+ * moves 10 lapses apart are not thrashing while each takes next to no
+ * time, but are once each takes a lapse; the throttle then lasts the
+ * scaled lapse, a move of no known cost keeps the block's cost, and cheap
+ * moves bring the fixed lapse back.
+ */
+static void pt_lapse_cost(struct kunit *test)
+{
+	struct pt_ctx *ctx = test->priv;
+	struct drm_pagemap_policy_decision dec;
+	u32 ev = 0;
+	int i;
+
+	ctx->params.lapse_cost = 16;
+	pt_make(test, ctx);
+	/* Cheap moves 10 lapses apart: the fixed lapse, never thrashing. */
+	for (i = 0; i < 6; i++) {
+		ev |= pt_move_cost(ctx, i & 1 ? &ctx->b : &ctx->c,
+				   i & 1 ? &ctx->lb : &ctx->lc, 1);
+		ctx->now += 10 * LAPSE;
+	}
+	KUNIT_EXPECT_FALSE(test, ev & DRM_PAGEMAP_POLICY_EV_THRASHING);
+	KUNIT_EXPECT_EQ(test, pt_stats(ctx).thrashing, 0);
+
+	/* Moves that take a lapse each: the same pattern is thrashing. */
+	ctx->now += 100 * LAPSE;
+	for (i = 0; i < 3; i++) {
+		ev = pt_move_cost(ctx, i & 1 ? &ctx->b : &ctx->c,
+				  i & 1 ? &ctx->lb : &ctx->lc, LAPSE);
+		KUNIT_EXPECT_EQ(test, !!(ev & DRM_PAGEMAP_POLICY_EV_THRASHING),
+				i == 2);
+		if (i < 2)
+			ctx->now += 10 * LAPSE;
+	}
+	KUNIT_EXPECT_TRUE(test, ev & DRM_PAGEMAP_POLICY_EV_THROTTLE);
+
+	/* The throttle lasts one scaled lapse (16 lapses), not one lapse. */
+	ctx->now += 10 * LAPSE;
+	dec = pt_access(ctx, &ctx->b, &ctx->lb, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_WAIT);
+	ctx->now += 7 * LAPSE;
+	dec = pt_access(ctx, &ctx->b, &ctx->lb, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+
+	/* Cheap moves shrink the lapse back to the fixed one. */
+	ev = 0;
+	for (i = 0; i < 4; i++) {
+		ctx->now += 10 * LAPSE;
+		ev |= pt_move_cost(ctx, i & 1 ? &ctx->b : &ctx->c,
+				   i & 1 ? &ctx->lb : &ctx->lc, 1);
+	}
+	KUNIT_EXPECT_FALSE(test, ev & DRM_PAGEMAP_POLICY_EV_THRASHING);
+}
+
 static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_detect_throttle),
 	KUNIT_CASE(pt_wait_no_path),
@@ -674,6 +749,7 @@ static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_eviction),
 	KUNIT_CASE(pt_shared_per_mm),
 	KUNIT_CASE(pt_bounded_memory),
+	KUNIT_CASE(pt_lapse_cost),
 	{}
 };
 

@@ -74,6 +74,17 @@
  * the epoch's end. A CPU and a GPU that keep moving a block thus pin it to
  * system memory, where the GPU reads it in place.
  *
+ * Lapse and migration speed: a block's lapse is the fixed lapse or
+ * @lapse_cost times what its last migration took (the driver says, in
+ * &drm_pagemap_policy_request.cost_ns), whichever is longer. NVIDIA's
+ * 500 us lapse fits hardware that moves a 2 MiB block in about 100 us;
+ * where a move takes milliseconds (a slower link, an emulated device) two
+ * processors taking turns move a block every few milliseconds, which a
+ * fixed 500 us window would never see, while a window of 16 moves' time
+ * does, on any platform: a block that spends a sixteenth of its time or
+ * more being moved between processors is thrashing. Nap, pin and epoch
+ * scale with it.
+ *
  * Conflicting advice: when the devices' preferred locations for a block
  * differ, the first advice seen for the block wins for as long as the
  * device that gave it keeps giving it (it is withdrawn when that device
@@ -110,6 +121,11 @@ static unsigned int thrashing_lapse_us = 500;
 module_param(thrashing_lapse_us, uint, 0644);
 MODULE_PARM_DESC(thrashing_lapse_us,
 		 "Thrashing detection window in microseconds, the unit of nap, epoch and pin (default 500)");
+
+static unsigned int thrashing_lapse_cost = 16;
+module_param(thrashing_lapse_cost, uint, 0644);
+MODULE_PARM_DESC(thrashing_lapse_cost,
+		 "A block's lapse is at least this many times its last migration's duration, 0 for the fixed lapse (default 16)");
 
 static unsigned int thrashing_nap = 1;
 module_param(thrashing_nap, uint, 0644);
@@ -164,6 +180,7 @@ struct dpp_move {
 struct dpp_block {
 	u64 last_touch;
 	u64 last_event;
+	u64 cost_ns;
 	u32 events;
 	u32 nprocs;
 	const struct drm_pagemap_policy_proc *procs[DPP_MAX_PROCS];
@@ -249,6 +266,7 @@ static void dpp_params(struct drm_pagemap_policy *pol,
 	p->enabled = READ_ONCE(policy_enable);
 	p->threshold = READ_ONCE(thrashing_threshold);
 	p->lapse_ns = (u64)READ_ONCE(thrashing_lapse_us) * NSEC_PER_USEC;
+	p->lapse_cost = READ_ONCE(thrashing_lapse_cost);
 	p->nap = READ_ONCE(thrashing_nap);
 	p->epoch = READ_ONCE(thrashing_epoch);
 	p->pin = READ_ONCE(thrashing_pin);
@@ -262,6 +280,21 @@ static u64 dpp_lapses(const struct drm_pagemap_policy_params *p, u32 n)
 	u64 ns;
 
 	return check_mul_overflow(p->lapse_ns, (u64)n, &ns) ? U64_MAX : ns;
+}
+
+/*
+ * @n lapses of block @b in ns, saturated: the fixed lapse, or @lapse_cost
+ * times the block's migration cost if that is longer.
+ */
+static u64 dpp_block_lapses(const struct drm_pagemap_policy_params *p,
+			    const struct dpp_block *b, u32 n)
+{
+	u64 lapse, ns;
+
+	if (check_mul_overflow((u64)p->lapse_cost, b->cost_ns, &lapse))
+		lapse = U64_MAX;
+	lapse = max(lapse, p->lapse_ns);
+	return check_mul_overflow(lapse, (u64)n, &ns) ? U64_MAX : ns;
 }
 
 /* @now + @span, saturated. */
@@ -536,7 +569,7 @@ static void dpp_reset_window(struct dpp_block *b)
 static u32 dpp_expire(struct drm_pagemap_policy *pol, struct dpp_block *b,
 		      const struct drm_pagemap_policy_params *p, u64 now)
 {
-	u64 epoch = dpp_lapses(p, p->epoch);
+	u64 epoch = dpp_block_lapses(p, b, p->epoch);
 
 	if (!b->pinned || now < b->pin_until)
 		return 0;
@@ -563,7 +596,7 @@ static u32 dpp_pin(struct drm_pagemap_policy *pol, struct dpp_block *b,
 		   const struct drm_pagemap_policy_loc *loc)
 {
 	if (!b->pinned)
-		b->pin_until = dpp_after(now, dpp_lapses(p, p->pin));
+		b->pin_until = dpp_after(now, dpp_block_lapses(p, b, p->pin));
 	b->pinned = true;
 	b->pin = *loc;
 	b->throttles = 0;
@@ -622,7 +655,7 @@ static void dpp_advice(struct dpp_block *b,
 {
 	if (req->flags & DRM_PAGEMAP_POLICY_REQ_PREFERRED) {
 		if (!b->has_pref || b->pref_proc == req->proc ||
-		    now - b->pref_time >= dpp_lapses(p, p->epoch)) {
+		    now - b->pref_time >= dpp_block_lapses(p, b, p->epoch)) {
 			b->has_pref = true;
 			b->pref = req->preferred;
 			b->pref_proc = req->proc;
@@ -830,9 +863,11 @@ u32 drm_pagemap_policy_record(struct drm_pagemap_policy *policy,
 	    (req->flags & DRM_PAGEMAP_POLICY_REQ_NO_THRASHING))
 		goto out;
 
-	if (now - b->last_event > p.lapse_ns)
+	if (req->cost_ns)
+		b->cost_ns = req->cost_ns;
+	if (now - b->last_event > dpp_block_lapses(&p, b, 1))
 		dpp_reset_window(b);
-	if (now - b->last_event > dpp_lapses(&p, p.epoch))
+	if (now - b->last_event > dpp_block_lapses(&p, b, p.epoch))
 		b->throttles = 0;
 	b->last_event = now;
 	b->events++;
@@ -847,7 +882,8 @@ u32 drm_pagemap_policy_record(struct drm_pagemap_policy *policy,
 		ev |= dpp_pin(policy, b, &p, now, &loc);
 	} else {
 		b->throttles++;
-		b->throttle_until = dpp_after(now, dpp_lapses(&p, p.nap));
+		b->throttle_until = dpp_after(now,
+					      dpp_block_lapses(&p, b, p.nap));
 		policy->stats.throttles++;
 		ev |= DRM_PAGEMAP_POLICY_EV_THROTTLE;
 	}

@@ -12,7 +12,8 @@
  *   place" (the GPU maps system pages, or a peer's VRAM over P2P, where
  *   they are), MIGRATE may redirect it to where the block is pinned, WAIT
  *   sleeps (killable, bounded by the throttle) and asks again. Once placed,
- *   the outcome is recorded (vsvm_policy_gpu_placed());
+ *   the outcome is recorded with what the migration took, the cost the
+ *   block's thrashing lapse scales with (vsvm_policy_gpu_placed());
  * - PREFETCH is obeyed and recorded (vsvm_policy_prefetched());
  * - eviction is recorded by the pagemap (drm_pagemap_policy_evicted());
  * - CPU faults are decided and recorded by the framework's migrate_to_ram.
@@ -26,6 +27,7 @@
  * &vsvm_vm.lock and never held while vsvm runs.
  */
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 
@@ -190,6 +192,7 @@ void vsvm_policy_gpu_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		/* Waited long enough: migrate as the attributes say. */
 		break;
 	}
+	pf->start_ns = ktime_get_ns();
 	pf->active = true;
 }
 
@@ -208,6 +211,8 @@ void vsvm_policy_gpu_placed(struct vsvm_vm *vm, struct vsvm_policy_fault *pf,
 	if (!pf->active || place->kind == VSVM_PLACE_IN_PLACE)
 		return;
 	vsvm_policy_loc(&dest, place);
+	/* What the migration took: the block's lapse scales with it. */
+	pf->req.cost_ns = ktime_get_ns() - pf->start_ns;
 	events = drm_pagemap_policy_record(vm->policy, &pf->req, &dest);
 	vsvm_policy_count(vm->vdev, events, pf->req.size);
 	if (events)

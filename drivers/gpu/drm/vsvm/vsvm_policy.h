@@ -20,10 +20,12 @@ struct vsvm_vm;
 /**
  * struct vsvm_policy_fault - a GPU fault's request to the policy
  * @req: the request, valid when @active
+ * @start_ns: when the migration started (ktime_get_ns()), for its cost
  * @active: the policy was consulted and the outcome is to be recorded
  */
 struct vsvm_policy_fault {
 	struct drm_pagemap_policy_request req;
+	u64 start_ns;
 	bool active;
 };
 
