@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The implementations a path can be run on. */
 enum bench_impl {
@@ -96,5 +97,10 @@ int bench_env_init(struct bench_env *env, bool want_hmm, char *err,
 		   size_t len);
 int bench_sample(const struct bench_env *env, const struct bench_path *path,
 		 enum bench_impl impl, size_t size, struct bench_out *out);
+
+/* bench_policy.c: the migration policy's workloads, policy off vs on. */
+int bench_policy_run(const struct bench_env *env,
+		     bool (*selected)(const char *name), size_t size,
+		     unsigned int turns, unsigned int reps, FILE *csv);
 
 #endif

@@ -4,7 +4,8 @@
  * test_hmm, in one boot (make bench; the paths are in bench_core.c).
  *
  *   vsvm_bench [-s MiB,MiB,...] [-r REPS] [-l SAMPLES] [-o DIR]
- *              [-p PATH,PATH,...] [-t on|off] [-n]
+ *              [-p PATH,PATH,...] [-t on|off] [-n] [-m MiB] [-w TURNS]
+ *              [-P PARAM=VALUE,...]
  *
  * -s: the sizes of the throughput paths (default 16,64,256; at most 1024,
  * the largest EXEC); -r: samples per path, size and implementation
@@ -13,7 +14,11 @@
  * -o: where to write results.csv, results.json and summary.dat (default
  * /tmp/bench); -p: run only these paths; -t: madvise every buffer
  * MADV_HUGEPAGE or MADV_NOHUGEPAGE (default: the system's THP setting);
- * -n: no test_hmm (vsvm alone).
+ * -n: no test_hmm (vsvm alone); -m and -w: the buffer size and the turns
+ * of the migration policy's workloads (bench_policy.c, policy-*; default
+ * 8 MiB and 100 turns; their samples go to policy.csv); -P: set these
+ * drm_msvm module parameters first (thrashing_lapse_us=50000,...), to
+ * tune the policy.
  *
  * Each sample runs in a forked child of its own; for each path and size
  * the samples of vsvm and test_hmm alternate, vsvm first on even
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "vsvm_workload.h"
 
 #define MAX_SIZES	8
 #define MAX_REPS	64
@@ -52,6 +58,7 @@ static size_t sizes[MAX_SIZES];
 static unsigned int num_sizes;
 static FILE *csv;
 static bool failed;
+static const char *sel_paths;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -144,6 +151,11 @@ static bool selected(const char *list, const char *name)
 		p += n;
 	}
 	return false;
+}
+
+static bool path_selected(const char *name)
+{
+	return selected(sel_paths, name);
 }
 
 static void print_ratio(double a, double b)
@@ -374,10 +386,38 @@ static void warm_up(const struct bench_env *env)
 	}
 }
 
+/* -P: "name=value,..." into /sys/module/drm_msvm/parameters. */
+static int set_params(const char *arg)
+{
+	char *list = strdup(arg), *tok, *save, *eq;
+	int ret = 0;
+
+	for (tok = strtok_r(list, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq) {
+			fprintf(stderr, "vsvm_bench: -P %s: no value\n", tok);
+			ret = 1;
+			break;
+		}
+		*eq = 0;
+		if (vsvm_policy_param_set(tok, strtoull(eq + 1, NULL, 0))) {
+			fprintf(stderr, "vsvm_bench: cannot set drm_msvm.%s\n",
+				tok);
+			ret = 1;
+		} else {
+			printf("vsvm_bench: drm_msvm.%s=%s\n", tok, eq + 1);
+		}
+	}
+	free(list);
+	return ret;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "vsvm_bench [-s MiB,...] [-r reps] [-l samples]");
-	fprintf(stderr, " [-o dir] [-p path,...] [-t on|off] [-n]\n");
+	fprintf(stderr, " [-o dir] [-p path,...] [-t on|off] [-n] [-m MiB]");
+	fprintf(stderr, " [-w turns] [-P param=value,...]\n");
 	exit(2);
 }
 
@@ -385,7 +425,9 @@ int main(int argc, char **argv)
 {
 	struct bench_env env = { .lat_samples = 64 };
 	const char *dir = "/tmp/bench", *paths = NULL;
-	unsigned int reps = 3, p, s, rep, k;
+	unsigned int reps = 3, p, s, rep, k, turns = 100;
+	size_t policy_size = 8u << 20;
+	FILE *pcsv;
 	bool no_hmm = false;
 	char file[512], err[256], *tok, *save, *list;
 	int opt;
@@ -395,7 +437,7 @@ int main(int argc, char **argv)
 	sizes[1] = 64u << 20;
 	sizes[2] = 256u << 20;
 	num_sizes = 3;
-	while ((opt = getopt(argc, argv, "s:r:l:o:p:t:n")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:l:o:p:t:nm:w:P:")) != -1) {
 		switch (opt) {
 		case 's':
 			num_sizes = 0;
@@ -439,6 +481,20 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			no_hmm = true;
+			break;
+		case 'm':
+			policy_size = strtoul(optarg, NULL, 10) << 20;
+			if (!policy_size || policy_size > (1024u << 20))
+				usage();
+			break;
+		case 'w':
+			turns = strtoul(optarg, NULL, 10);
+			if (!turns || turns > 100000)
+				usage();
+			break;
+		case 'P':
+			if (set_params(optarg))
+				return 1;
 			break;
 		default:
 			usage();
@@ -520,6 +576,19 @@ int main(int argc, char **argv)
 	}
 	fclose(csv);
 	report(dir, &env, paths, reps);
+
+	sel_paths = paths;
+	snprintf(file, sizeof(file), "%s/policy.csv", dir);
+	pcsv = fopen(file, "w");
+	if (!pcsv) {
+		fprintf(stderr, "vsvm_bench: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	fprintf(pcsv, "path,policy,size,turns,rep,seconds,bytes_moved\n");
+	if (bench_policy_run(&env, path_selected, policy_size, turns, reps,
+			     pcsv))
+		failed = true;
+	fclose(pcsv);
 	printf("\nvsvm_bench: %s (%.0f s)\n", failed ?
 	       "FAILED: a sample failed, see the FAIL lines above" :
 	       "every sample checked its data", (double)time(NULL) - start);
