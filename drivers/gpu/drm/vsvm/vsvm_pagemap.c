@@ -385,6 +385,7 @@ static struct drm_pagemap *vsvm_pagemap_create(void *arg)
 		goto err_release;
 	}
 	vpm->pfn_first = PHYS_PFN(vpm->res->start);
+	WRITE_ONCE(pd->pfn_first, vpm->pfn_first);
 
 	/*
 	 * While active, the pagemap references the drm device and so the
@@ -1204,21 +1205,19 @@ void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m)
 
 	/* Count released allocations as gone. */
 	vsvm_devmem_reap(pd);
+	/*
+	 * The cache holds at most one pagemap, the last one created: active,
+	 * or inactive on the device's own shrinker.
+	 */
 	dpagemap = drm_pagemap_get_from_cache_if_active(pd->cache);
-	if (dpagemap) {
-		state = "active";
-	} else {
-		spin_lock(&pd->cache->lock);
-		if (pd->cache->dpagemap) {
-			state = "inactive";
-			pfn = to_vsvm_pagemap(pd->cache->dpagemap)->pfn_first;
-		}
-		spin_unlock(&pd->cache->lock);
-	}
 	if (dpagemap)
-		pfn = to_vsvm_pagemap(dpagemap)->pfn_first;
-	if (strcmp(state, "none"))
+		state = "active";
+	else if (drm_pagemap_shrinker_count(pd->shrinker))
+		state = "inactive";
+	if (strcmp(state, "none")) {
 		pages = pd->vram->size >> PAGE_SHIFT;
+		pfn = READ_ONCE(pd->pfn_first);
+	}
 
 	seq_printf(m, "pagemap: %s\n", state);
 	seq_printf(m, "pages: %lu\n", pages);

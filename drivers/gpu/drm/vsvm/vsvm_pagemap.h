@@ -74,6 +74,8 @@ struct vsvm_vram_alloc;
  * @p2p_in: pages copied into the VRAM from a peer's VRAM, directly
  * @p2p_out: pages of the VRAM copied directly into a peer's VRAM
  * @local_in: pages copied from the VRAM into the VRAM (a re-migration)
+ * @pfn_first: the first pfn of the pagemap created last (the one of
+ *	@cache, if it holds one), for debugfs
  *
  * LRU: an allocation enters @lru at the tail when it is created for a
  * migration (marked filling: never a victim until the migration returned)
@@ -136,6 +138,7 @@ struct vsvm_pagemap_dev {
 	atomic64_t p2p_in;
 	atomic64_t p2p_out;
 	atomic64_t local_in;
+	unsigned long pfn_first;
 };
 
 /**
