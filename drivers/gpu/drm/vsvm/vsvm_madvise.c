@@ -37,6 +37,7 @@
 #include "vsvm_drv.h"
 #include "vsvm_madvise.h"
 #include "vsvm_policy.h"
+#include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
@@ -315,7 +316,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 	for (i = 0; i < npages; i++) {
 		if (loc[i] == DRM_VSVM_RESIDENCY_OTHER ||
 		    (loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
-		     vsvm_residency_owner(loc[i] -
+		     vsvm_registry_owner(loc[i] -
 					  DRM_VSVM_RESIDENCY_DEVICE(0)) !=
 		     owner)) {
 			bounce = true;
@@ -329,7 +330,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 			return -ENOMEM;
 		for (i = 0; i < npages; i++)
 			other[i] = loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
-				   vsvm_residency_owner(loc[i] -
+				   vsvm_registry_owner(loc[i] -
 					DRM_VSVM_RESIDENCY_DEVICE(0)) == owner ?
 				   DRM_VSVM_RESIDENCY_SYSTEM : loc[i];
 		err = vsvm_residency_fault_to_ram(mm, start, npages, other);

@@ -11,11 +11,11 @@
  * through its dev_pagemap, which vsvm embeds in &struct vsvm_pagemap; the
  * walk holds the page stable meanwhile.
  *
- * The device registry (vsvm_residency_register()) keeps the owner cookie
- * of every registered device by index. It is only compared with
- * &dev_pagemap.owner, never dereferenced.
+ * The owners come from the device registry (vsvm_registry.c); they are
+ * only compared with &dev_pagemap.owner, never dereferenced.
  *
- * Locking: vsvm_residency_lock protects the registry; it is taken alone.
+ * Locking: no lock of its own; the registry's and the walk's (the
+ * framework's) are taken in turn, never together.
  *
  * Device-private pages of a device that is not a vsvm device (whose owner
  * vsvm does not know) read as %DRM_VSVM_RESIDENCY_NONE; device pages of a
@@ -32,7 +32,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include <linux/string.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -41,70 +41,34 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
-/* Protects vsvm_residency_owners; taken alone. */
-static DEFINE_MUTEX(vsvm_residency_lock);
-/* The owner cookie (vsvm_device_owner()) of each registered device. */
-static DEFINE_XARRAY(vsvm_residency_owners);
-
-/**
- * vsvm_residency_register() - make a device's VRAM visible to RESIDENCY
- * @vdev: the device, its pagemap state set up
- *
- * Return: 0 or -ENOMEM.
- */
-int vsvm_residency_register(struct vsvm_device *vdev)
-{
-	int err;
-
-	mutex_lock(&vsvm_residency_lock);
-	err = xa_err(xa_store(&vsvm_residency_owners, vdev->index,
-			      vsvm_device_owner(vdev), GFP_KERNEL));
-	mutex_unlock(&vsvm_residency_lock);
-	return err;
-}
-
-/**
- * vsvm_residency_unregister() - undo vsvm_residency_register()
- * @vdev: the device
- */
-void vsvm_residency_unregister(struct vsvm_device *vdev)
-{
-	mutex_lock(&vsvm_residency_lock);
-	xa_erase(&vsvm_residency_owners, vdev->index);
-	mutex_unlock(&vsvm_residency_lock);
-}
-
 /*
- * The distinct owners of the registered devices, @owner first (the VM's
- * own device, the likeliest place of its pages), in a kmalloc()ed array.
+ * The distinct interconnect owners of the registered devices, @owner first
+ * (the VM's own device, the likeliest place of its pages), in a
+ * kmalloc()ed array.
  */
 static void **vsvm_residency_owners_get(void *owner, unsigned int *count)
 {
-	unsigned long index;
-	unsigned int n = 0, i;
-	void **owners, *entry;
+	unsigned int n, i, k, out = 1;
+	void **owners;
 
-	mutex_lock(&vsvm_residency_lock);
-	xa_for_each(&vsvm_residency_owners, index, entry)
-		n++;
-	owners = kmalloc_array(n + 1, sizeof(*owners), GFP_KERNEL);
+	owners = vsvm_registry_owners_get(&n);
 	if (!owners)
-		goto out;
+		return NULL;
+	/* Room for one more entry: put @owner first, then the others once. */
+	memmove(owners + 1, owners, n * sizeof(*owners));
 	owners[0] = owner;
-	n = 1;
-	xa_for_each(&vsvm_residency_owners, index, entry) {
-		for (i = 0; i < n; i++)
-			if (owners[i] == entry)
+	for (i = 1; i <= n; i++) {
+		for (k = 0; k < out; k++)
+			if (owners[k] == owners[i])
 				break;
-		if (i == n)
-			owners[n++] = entry;
+		if (k == out)
+			owners[out++] = owners[i];
 	}
-	*count = n;
-out:
-	mutex_unlock(&vsvm_residency_lock);
+	*count = out;
 	return owners;
 }
 
@@ -171,23 +135,6 @@ int vsvm_residency_get(struct mm_struct *mm, void *owner, unsigned long start,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_residency_get);
-
-/**
- * vsvm_residency_owner() - the device-private owner of a registered device
- * @index: the device index
- *
- * Return: the owner cookie, only to be compared, or NULL if no device of
- * that index is registered.
- */
-void *vsvm_residency_owner(u32 index)
-{
-	void *owner;
-
-	mutex_lock(&vsvm_residency_lock);
-	owner = xa_load(&vsvm_residency_owners, index);
-	mutex_unlock(&vsvm_residency_lock);
-	return owner;
-}
 
 /* Is @loc a page in device memory? */
 static bool vsvm_residency_is_device(u32 loc)
