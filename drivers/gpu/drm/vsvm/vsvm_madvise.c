@@ -98,17 +98,18 @@ struct drm_pagemap *vsvm_pagemap_from_fd(struct vsvm_device *vdev, int fd,
 		err = -ENOLINK;
 		goto out_put;
 	}
-	down_read(&dpagemap->revoke_sem);
-	pd = to_vsvm_pagemap(dpagemap)->pd;
-	if (dpagemap->revoked)
+	if (!drm_pagemap_enter(dpagemap)) {
 		err = -ENODEV;
-	else if (pd == &vdev->pagemap)
+		goto out_put;
+	}
+	pd = to_vsvm_pagemap(dpagemap)->pd;
+	if (pd == &vdev->pagemap)
 		*index = vdev->index;
 	else if (!pd->drm)
 		err = -ENOLINK;
 	else
 		*index = to_vsvm_device(pd->drm)->index;
-	up_read(&dpagemap->revoke_sem);
+	drm_pagemap_exit(dpagemap);
 	if (!err)
 		return dpagemap;
 out_put:
