@@ -455,6 +455,7 @@ static void pm_test_fini_with_ref(struct kunit *test)
 	struct drm_pagemap_stats s0, s1;
 	struct drm_pagemap *dp;
 	unsigned long addr;
+	bool revoked;
 	int err;
 
 	addr = pm_test_map(test, npages, npages - 1, 0xfee1);
@@ -467,7 +468,11 @@ static void pm_test_fini_with_ref(struct kunit *test)
 
 	vsvm_pagemap_dev_fini(&t->pd);
 	t->pd_gone = true;
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(dp->revoked));
+	/* revoked: nothing holds it against revocation any more */
+	revoked = !drm_pagemap_enter(dp);
+	if (!revoked)
+		drm_pagemap_exit(dp);
+	KUNIT_EXPECT_TRUE(test, revoked);
 	KUNIT_EXPECT_EQ(test, vsvm_vram_used(&t->vram), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->pd.devmem_live), 0);
 	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
