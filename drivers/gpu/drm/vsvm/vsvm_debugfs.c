@@ -122,46 +122,53 @@ void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_allocations_show);
 
-static int vsvm_pagemap_debugfs_show(struct seq_file *m, void *arg)
+/* The device's part of a file, shown while the device is not unplugged. */
+static int vsvm_debugfs_show_dev(struct seq_file *m,
+				 void (*show)(struct vsvm_device *vdev,
+					      struct seq_file *m))
 {
 	struct drm_debugfs_entry *entry = m->private;
-	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
 	int idx;
 
 	if (!drm_dev_enter(entry->dev, &idx))
 		return -ENODEV;
+	show(to_vsvm_device(entry->dev), m);
+	drm_dev_exit(idx);
+	return 0;
+}
+
+static void vsvm_debugfs_pagemap(struct vsvm_device *vdev, struct seq_file *m)
+{
 	vsvm_pagemap_show(&vdev->pagemap, m);
-	drm_dev_exit(idx);
-	return 0;
 }
 
-static int vsvm_allocations_debugfs_show(struct seq_file *m, void *arg)
+static void vsvm_debugfs_allocations(struct vsvm_device *vdev,
+				     struct seq_file *m)
 {
-	struct drm_debugfs_entry *entry = m->private;
-	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
-	int idx;
-
-	if (!drm_dev_enter(entry->dev, &idx))
-		return -ENODEV;
 	vsvm_pagemap_allocations_show(&vdev->pagemap, m);
-	drm_dev_exit(idx);
-	return 0;
 }
 
-static int vsvm_debugfs_vram_show(struct seq_file *m, void *arg)
+static void vsvm_debugfs_vram(struct vsvm_device *vdev, struct seq_file *m)
 {
-	struct drm_debugfs_entry *entry = m->private;
-	struct vsvm_device *vdev = to_vsvm_device(entry->dev);
-	int idx;
-
-	if (!drm_dev_enter(entry->dev, &idx))
-		return -ENODEV;
 	seq_printf(m, "device: %d\n", vdev->index);
 	/* Show the VRAM of released allocations as free. */
 	vsvm_devmem_reap(&vdev->pagemap);
 	vsvm_vram_show(&vdev->vram, m);
-	drm_dev_exit(idx);
-	return 0;
+}
+
+static int vsvm_debugfs_pagemap_show(struct seq_file *m, void *arg)
+{
+	return vsvm_debugfs_show_dev(m, vsvm_debugfs_pagemap);
+}
+
+static int vsvm_debugfs_allocations_show(struct seq_file *m, void *arg)
+{
+	return vsvm_debugfs_show_dev(m, vsvm_debugfs_allocations);
+}
+
+static int vsvm_debugfs_vram_show(struct seq_file *m, void *arg)
+{
+	return vsvm_debugfs_show_dev(m, vsvm_debugfs_vram);
 }
 
 /**
@@ -174,8 +181,8 @@ static int vsvm_debugfs_vram_show(struct seq_file *m, void *arg)
 void vsvm_debugfs_init(struct vsvm_device *vdev)
 {
 	drm_debugfs_add_file(&vdev->drm, "vram", vsvm_debugfs_vram_show, NULL);
-	drm_debugfs_add_file(&vdev->drm, "pagemap", vsvm_pagemap_debugfs_show,
+	drm_debugfs_add_file(&vdev->drm, "pagemap", vsvm_debugfs_pagemap_show,
 			     NULL);
 	drm_debugfs_add_file(&vdev->drm, "allocations",
-			     vsvm_allocations_debugfs_show, NULL);
+			     vsvm_debugfs_allocations_show, NULL);
 }
