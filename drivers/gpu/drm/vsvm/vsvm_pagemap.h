@@ -36,7 +36,7 @@ struct vsvm_vram_alloc;
  * struct vsvm_pagemap_dev - the pagemap side of one device with VRAM
  * @drm: the DRM device, or NULL (KUnit); not referenced by the pagemaps
  * @dev: the device owning the VRAM and doing the copies
- * @vram: the VRAM; set to NULL by vsvm_pagemap_dev_fini() under @free_lock
+ * @vram: the VRAM; set to NULL by vsvm_devmem_dev_fini() under @free_lock
  * @engine: the copy engine that migrates to and from @vram
  * @ep: the interconnect endpoint of the device (for the owner predicate)
  * @peer: the device's place in the module-wide owner list
@@ -104,7 +104,7 @@ struct vsvm_vram_alloc;
  * and &vsvm_vram.lock. @free_lock (a mutex) is taken by
  * vsvm_devmem_reap() (from an allocation, under mmap_lock and a VM lock,
  * from @free_work and from the debugfs and query readers) and by
- * vsvm_pagemap_dev_fini(), always around &vsvm_vram.lock and never around
+ * vsvm_devmem_dev_fini(), always around &vsvm_vram.lock and never around
  * another lock.
  */
 struct vsvm_pagemap_dev {
