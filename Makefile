@@ -16,6 +16,9 @@
 #   make igt-selftest  the igt library's self-test, on the host
 #   make igt-api-check  compile the igt sources against IGT master's core
 #                   API (igt/api-check/igt.h, pinned)
+#   make api-check  compile a driver-shaped file written against upstream's
+#                   drm_gpusvm/drm_pagemap/drm_pagemap_util API against
+#                   include/drm (tools/api-check.sh)
 #   make test       the rig tests alone; ONLY='name ...' runs only those
 #                   KUnit modules / igt binaries, SEED=N replays a seed
 #   make stress     the adversarial harness (fuzzer, torture, fault
@@ -64,7 +67,8 @@ BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
 .PHONY: all modules igt demo igt-selftest run shell check check-all static test stress \
-	check-dkms dkms-src patches check-patches igt-api-check check-kunit-py \
+	check-dkms dkms-src patches check-patches igt-api-check api-check \
+	check-kunit-py \
 	check-plain-6.12 bench clean
 
 all: modules igt demo
@@ -127,7 +131,11 @@ bench:
 igt-api-check:
 	$(MAKE) -C igt O=$(BUILD_DIR)/igt api-check
 
-check: static igt-selftest igt-api-check test
+# A driver written for upstream's API builds against ours.
+api-check:
+	tools/api-check.sh
+
+check: static igt-selftest igt-api-check api-check test
 
 # CI: the packaging and compatibility checks, kunit.py, then the tests.
 check-all: check-dkms check-patches check-plain-6.12 check-kunit-py check

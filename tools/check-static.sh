@@ -4,7 +4,8 @@
 # The static checks of `make check`, each required to find nothing:
 #   checkpatch.pl --strict on every C source and header,
 #   a clean W=1 build with sparse on every file (C=1 after a clean),
-#   scripts/kernel-doc -none on every C source and header.
+#   scripts/kernel-doc -none on every C source and header,
+#   tools/check-private.sh: vsvm uses no framework-private header or field.
 set -uo pipefail
 . "$(dirname "$0")/rig/common.sh"
 
@@ -47,6 +48,9 @@ if [ -s "$OUT/kernel-doc.log" ]; then
 	cat "$OUT/kernel-doc.log"
 	fail=1
 fi
+
+echo "static: vsvm uses no framework-private header or field"
+"$TOP_DIR/tools/check-private.sh" || fail=1
 
 if [ $fail -ne 0 ]; then
 	echo "static: FAILED (logs in $OUT)"

@@ -23,6 +23,7 @@ struct drm_gpusvm;
 struct drm_gpusvm_notifier;
 struct drm_gpusvm_range;
 struct mm_struct;
+struct page;
 
 /**
  * struct drm_gpusvm_ops - driver callbacks of a &struct drm_gpusvm
@@ -279,6 +280,36 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 
 unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm);
 
+/**
+ * struct drm_gpusvm_scan_counts - the pages of a range by where they are
+ * @none: not present (pages of pagemaps of another owner group included)
+ * @system: system pages
+ * @equal: device pages of the pagemap compared against
+ * @other: device pages of other pagemaps of the owner group
+ *
+ * A drm-msvm extension, filled by drm_gpusvm_scan_mm_counts().
+ */
+struct drm_gpusvm_scan_counts {
+	unsigned long none;
+	unsigned long system;
+	unsigned long equal;
+	unsigned long other;
+};
+
+/* drm-msvm extensions: snapshots and evictions of pages, by count or VA. */
+int drm_gpusvm_scan_mm_counts(struct drm_gpusvm_range *range,
+			      void *dev_private_owner,
+			      const struct dev_pagemap *pagemap,
+			      struct drm_gpusvm_scan_counts *counts);
+int drm_gpusvm_walk_mm(struct mm_struct *mm, unsigned long start,
+		       unsigned long npages, void *const *owners,
+		       unsigned int nr_owners,
+		       void (*fn)(void *arg, unsigned long index,
+				  struct page *page),
+		       void *arg);
+int drm_gpusvm_evict_mm(struct mm_struct *mm, unsigned long start,
+			unsigned long npages, const unsigned long *which);
+
 /* drm-msvm extension: -ENOMEM or -EFAULT after hmm_range_fault()'s -EFAULT. */
 int drm_gpusvm_fault_errno(struct mm_struct *mm, unsigned long start,
 			   unsigned long end, bool write);
@@ -446,12 +477,49 @@ drm_gpusvm_range_iter_next(struct drm_gpusvm_range_iter *it)
  *
  * Walks in address order. The caller holds the driver lock or the notifier
  * lock. The body may remove the current range (driver lock held), not
- * others.
+ * others. Unlike upstream's form, the walk always starts at the first range
+ * in the interval: a non-NULL @range__ is not a starting point.
  */
 #define drm_gpusvm_for_each_range(range__, notifier__, start__, end__) \
 	for (struct drm_gpusvm_range_iter it__ = \
 	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
 	     ((range__) = drm_gpusvm_range_iter_next(&it__));)
+
+/**
+ * drm_gpusvm_range_iter_next_safe() - one step of a walk, with the next range
+ * @it: the iterator
+ * @next: set to the range the step after this one returns, or NULL
+ *
+ * Return: the current range, or NULL at the end.
+ */
+static inline struct drm_gpusvm_range *
+drm_gpusvm_range_iter_next_safe(struct drm_gpusvm_range_iter *it,
+				struct drm_gpusvm_range **next)
+{
+	struct drm_gpusvm_range *range = drm_gpusvm_range_iter_next(it);
+
+	*next = it->next;
+	return range;
+}
+
+/**
+ * drm_gpusvm_for_each_range_safe() - walk the ranges of a notifier in
+ * [start, end), removing ranges
+ * @range__: iterator, a &struct drm_gpusvm_range pointer
+ * @next__: the range the next step returns, a &struct drm_gpusvm_range
+ *	    pointer
+ * @notifier__: the &struct drm_gpusvm_notifier
+ * @start__: start address
+ * @end__: end address (exclusive)
+ *
+ * Walks in address order, with the driver lock held; the body may remove
+ * the current range. drm_gpusvm_for_each_range() allows that too here, but
+ * not upstream, where this is the form to use.
+ */
+#define drm_gpusvm_for_each_range_safe(range__, next__, notifier__, start__, end__) \
+	for (struct drm_gpusvm_range_iter it__ = \
+	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
+	     ((range__) = drm_gpusvm_range_iter_next_safe(&it__, &(next__)));)
 
 /**
  * drm_gpusvm_for_each_notifier() - walk all notifiers of an instance

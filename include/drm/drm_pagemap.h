@@ -273,6 +273,9 @@ int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 			    unsigned long start, unsigned long end,
 			    struct mm_struct *mm, unsigned long timeslice_ms);
 int drm_pagemap_revoke(struct drm_pagemap *dpagemap);
+/* drm-msvm extension: hold a pagemap against drm_pagemap_revoke(). */
+bool drm_pagemap_enter(struct drm_pagemap *dpagemap);
+void drm_pagemap_exit(struct drm_pagemap *dpagemap);
 
 /**
  * struct drm_pagemap_stats - the global pagemap counters (also in debugfs)

@@ -23,6 +23,14 @@
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_util.h>
 
+/*
+ * The framework's private structures (the suite checks the owner's
+ * reference count and runs the core shrinker's callbacks). In the kernel
+ * tree the suite is in drivers/gpu/drm/tests/; out of tree the path
+ * resolves through the vsvm include directory, a sibling of tests/.
+ */
+#include "../drm_msvm_internal.h"
+
 /* A pagemap provider without memory: counts creations and destructions. */
 struct pmu_ctx {
 	struct dev_pagemap pgmap;

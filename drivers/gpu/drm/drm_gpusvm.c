@@ -3,6 +3,7 @@
  * drm_gpusvm: per-device, per-VM shared virtual memory ranges, their MMU
  * interval notifiers, page collection (HMM) and invalidation.
  */
+#include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
 #include <linux/hmm.h>
@@ -11,7 +12,9 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include <drm/drm_device.h>
@@ -1390,3 +1393,332 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 	return DRM_GPUSVM_SCAN_MIXED_DEVICE;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_scan_mm);
+
+/**
+ * drm_gpusvm_scan_mm_counts() - count where the pages of a range are now
+ * @range: the range
+ * @dev_private_owner: the owner group whose device pages are visible
+ * @pagemap: the pagemap to compare against (may be NULL)
+ * @counts: out: the pages of the range by where they are
+ *
+ * A drm-msvm extension: drm_gpusvm_scan_mm()'s snapshot, with the number
+ * of pages of each kind instead of a summary, for drivers that size a
+ * migration or account for one. Faults nothing in; the answer may be
+ * stale as soon as it is returned. On failure @counts is all zero.
+ *
+ * Return: 0, -ENOMEM, -EFAULT if the mm is gone, or another error of
+ * hmm_range_fault().
+ */
+int drm_gpusvm_scan_mm_counts(struct drm_gpusvm_range *range,
+			      void *dev_private_owner,
+			      const struct dev_pagemap *pagemap,
+			      struct drm_gpusvm_scan_counts *counts)
+{
+	unsigned long npages = drm_gpusvm_range_npages(range);
+	unsigned long i, *pfns;
+	int err;
+
+	memset(counts, 0, sizeof(*counts));
+	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	err = drm_gpusvm_range_hmm(range->gpusvm, range, 0, dev_private_owner,
+				   pfns);
+	for (i = 0; !err && i < npages; i++) {
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID)) {
+			counts->none++;
+			continue;
+		}
+		page = hmm_pfn_to_page(pfns[i]);
+		if (!is_device_private_page(page))
+			counts->system++;
+		else if (pagemap && page->pgmap == pagemap)
+			counts->equal++;
+		else
+			counts->other++;
+	}
+	kvfree(pfns);
+	if (err)
+		memset(counts, 0, sizeof(*counts));
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_scan_mm_counts);
+
+/* The pages one hmm_range_fault() call of an mm walk covers. */
+#define DRM_GPUSVM_WALK_CHUNK	512ul
+
+/*
+ * The state of drm_gpusvm_walk_mm() and drm_gpusvm_evict_mm(): a
+ * temporary interval notifier over the walked VA, and a mutex its
+ * invalidate takes, held while the pages of one snapshot are looked at.
+ */
+struct drm_gpusvm_walk {
+	struct mmu_interval_notifier notifier;
+	/* orders invalidations of the VA against reading a snapshot */
+	struct mutex lock;
+	unsigned long *pfns;
+};
+
+static bool drm_gpusvm_walk_invalidate(struct mmu_interval_notifier *mni,
+				       const struct mmu_notifier_range *range,
+				       unsigned long cur_seq)
+{
+	struct drm_gpusvm_walk *walk =
+		container_of(mni, struct drm_gpusvm_walk, notifier);
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&walk->lock);
+	else if (!mutex_trylock(&walk->lock))
+		return false;
+	mmu_interval_set_seq(mni, cur_seq);
+	mutex_unlock(&walk->lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops drm_gpusvm_walk_ops = {
+	.invalidate = drm_gpusvm_walk_invalidate,
+};
+
+static struct drm_gpusvm_walk *
+drm_gpusvm_walk_begin(struct mm_struct *mm, unsigned long start,
+		      unsigned long npages)
+{
+	struct drm_gpusvm_walk *walk;
+	int err;
+
+	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
+	if (!walk)
+		return ERR_PTR(-ENOMEM);
+	walk->pfns = kvmalloc_array(min(npages, DRM_GPUSVM_WALK_CHUNK),
+				    sizeof(*walk->pfns), GFP_KERNEL);
+	if (!walk->pfns) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	mutex_init(&walk->lock);
+	err = mmu_interval_notifier_insert(&walk->notifier, mm, start,
+					   npages << PAGE_SHIFT,
+					   &drm_gpusvm_walk_ops);
+	if (err)
+		goto err_destroy;
+	return walk;
+
+err_destroy:
+	mutex_destroy(&walk->lock);
+	kvfree(walk->pfns);
+err_free:
+	kfree(walk);
+	return ERR_PTR(err);
+}
+
+static void drm_gpusvm_walk_end(struct drm_gpusvm_walk *walk)
+{
+	mmu_interval_notifier_remove(&walk->notifier);
+	mutex_destroy(&walk->lock);
+	kvfree(walk->pfns);
+	kfree(walk);
+}
+
+/*
+ * Snapshot [@start, @start + @npages pages) for @owner into walk->pfns and
+ * return with walk->lock held and the snapshot current, or an errno.
+ */
+static int drm_gpusvm_walk_snapshot(struct drm_gpusvm_walk *walk,
+				    struct mm_struct *mm, void *owner,
+				    unsigned long start, unsigned long npages)
+{
+	struct hmm_range range = {
+		.notifier = &walk->notifier,
+		.start = start,
+		.end = start + (npages << PAGE_SHIFT),
+		.hmm_pfns = walk->pfns,
+		.dev_private_owner = owner,
+	};
+	int err;
+
+	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		range.notifier_seq = mmu_interval_read_begin(&walk->notifier);
+		mmap_read_lock(mm);
+		err = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		if (err == -EBUSY)
+			continue;
+		if (err)
+			return err;
+		mutex_lock(&walk->lock);
+		if (!mmu_interval_read_retry(&walk->notifier,
+					     range.notifier_seq))
+			return 0;
+		mutex_unlock(&walk->lock);
+	}
+}
+
+/**
+ * drm_gpusvm_walk_mm() - report the present pages of a VA interval
+ * @mm: the mm; the caller holds a reference and not its mmap lock
+ * @start: the first address, page aligned
+ * @npages: the number of pages, at least one
+ * @owners: the device-private owners whose device pages are wanted
+ * @nr_owners: the number of @owners
+ * @fn: called once per page found, with its index from @start
+ * @arg: for @fn
+ *
+ * A drm-msvm extension, for drivers that tell user space where memory is
+ * (a residency query) or decide from it what to migrate, for any VA, with
+ * or without a &struct drm_gpusvm. Faults and migrates nothing: HMM shows
+ * the pages present in the CPU page table (system memory) and, of the
+ * device-private pages, those of the owner asked for. So the interval is
+ * snapshotted once per owner, in the order given, until every page is
+ * found; a page is reported at the first owner it is visible to. Pages
+ * never reported are not present (no VMA, not readable, not populated, or
+ * device-private pages of another owner).
+ *
+ * @fn runs under a lock that every invalidation of the interval waits
+ * for, with the snapshot current: the page it is handed is neither
+ * migrated nor freed while it runs. It must not sleep on anything an
+ * invalidation of @mm may wait for, nor fault.
+ *
+ * Return: 0, -EINTR on a fatal signal, -ENOMEM, or another errno of
+ * hmm_range_fault() or of the notifier insertion.
+ */
+int drm_gpusvm_walk_mm(struct mm_struct *mm, unsigned long start,
+		       unsigned long npages, void *const *owners,
+		       unsigned int nr_owners,
+		       void (*fn)(void *arg, unsigned long index,
+				  struct page *page),
+		       void *arg)
+{
+	unsigned long done, n, i, left, *found;
+	struct drm_gpusvm_walk *walk;
+	unsigned int k;
+	int err = 0;
+
+	found = bitmap_zalloc(min(npages, DRM_GPUSVM_WALK_CHUNK), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	walk = drm_gpusvm_walk_begin(mm, start, npages);
+	if (IS_ERR(walk)) {
+		bitmap_free(found);
+		return PTR_ERR(walk);
+	}
+
+	for (done = 0; done < npages && !err; done += n) {
+		n = min(npages - done, DRM_GPUSVM_WALK_CHUNK);
+		bitmap_zero(found, n);
+		left = n;
+		for (k = 0; k < nr_owners && left && !err; k++) {
+			err = drm_gpusvm_walk_snapshot(walk, mm, owners[k],
+						       start +
+						       (done << PAGE_SHIFT), n);
+			if (err)
+				break;
+			for (i = 0; i < n; i++) {
+				unsigned long pfn = walk->pfns[i];
+
+				if (test_bit(i, found) ||
+				    !(pfn & HMM_PFN_VALID) ||
+				    (pfn & HMM_PFN_ERROR))
+					continue;
+				fn(arg, done + i, hmm_pfn_to_page(pfn));
+				__set_bit(i, found);
+				left--;
+			}
+			mutex_unlock(&walk->lock);
+		}
+	}
+	drm_gpusvm_walk_end(walk);
+	bitmap_free(found);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_walk_mm);
+
+/*
+ * hmm_range_fault() failed with -EFAULT over @n pages from @start, of which
+ * those set in @which were to be faulted: -ENOMEM if their fault ran out
+ * of memory, -EFAULT for a bad address, -EBUSY (to retry) if every one
+ * faults in now.
+ */
+static int drm_gpusvm_evict_errno(struct mm_struct *mm, unsigned long start,
+				  unsigned long n, const unsigned long *which,
+				  unsigned long first)
+{
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		unsigned long addr = start + (i << PAGE_SHIFT);
+
+		if (which && !test_bit(first + i, which))
+			continue;
+		err = drm_gpusvm_fault_errno(mm, addr, addr + PAGE_SIZE, false);
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EBUSY;
+}
+
+/**
+ * drm_gpusvm_evict_mm() - bring device pages of a VA interval to system memory
+ * @mm: the mm; the caller holds a reference and not its mmap lock
+ * @start: the first address, page aligned
+ * @npages: the number of pages, at least one
+ * @which: a bitmap of the pages to fault (bit i: page i from @start), or
+ *	   NULL for all of them
+ *
+ * A drm-msvm extension: drm_gpusvm_range_evict() for any VA, without a
+ * range. Each page chosen is faulted in for reading with HMM and no
+ * device-private owner, so that the CPU fault path of a device page's
+ * pagemap (migrate_to_ram) brings it back to system memory; a page that
+ * is not present is populated. The pages not chosen are left alone.
+ *
+ * Return: 0, -EFAULT if a page cannot be faulted in (no VMA, not
+ * readable), -EINTR on a fatal signal, -ENOMEM (also when a fault ran out
+ * of memory), or another errno of the notifier insertion.
+ */
+int drm_gpusvm_evict_mm(struct mm_struct *mm, unsigned long start,
+			unsigned long npages, const unsigned long *which)
+{
+	struct hmm_range range = {
+		.pfn_flags_mask = HMM_PFN_REQ_FAULT,
+	};
+	struct drm_gpusvm_walk *walk;
+	unsigned long done, n, i;
+	int err = 0;
+
+	walk = drm_gpusvm_walk_begin(mm, start, npages);
+	if (IS_ERR(walk))
+		return PTR_ERR(walk);
+	range.notifier = &walk->notifier;
+	range.hmm_pfns = walk->pfns;
+	for (done = 0; done < npages && !err; done += n) {
+		n = min(npages - done, DRM_GPUSVM_WALK_CHUNK);
+		if (which && find_next_bit(which, done + n, done) >= done + n)
+			continue;
+		range.start = start + (done << PAGE_SHIFT);
+		range.end = range.start + (n << PAGE_SHIFT);
+		do {
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				break;
+			}
+			for (i = 0; i < n; i++)
+				walk->pfns[i] = !which || test_bit(done + i, which) ?
+						HMM_PFN_REQ_FAULT : 0;
+			range.notifier_seq =
+				mmu_interval_read_begin(&walk->notifier);
+			mmap_read_lock(mm);
+			err = hmm_range_fault(&range);
+			if (err == -EFAULT)
+				err = drm_gpusvm_evict_errno(mm, range.start, n,
+							     which, done);
+			mmap_read_unlock(mm);
+		} while (err == -EBUSY);
+	}
+	drm_gpusvm_walk_end(walk);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_evict_mm);

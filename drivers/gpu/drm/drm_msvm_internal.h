@@ -6,6 +6,10 @@
 #define _DRM_MSVM_INTERNAL_H_
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 
 struct dentry;
 struct workqueue_struct;
@@ -27,8 +31,64 @@ struct drm_pagemap_counters {
 extern struct drm_pagemap_counters drm_pagemap_counters;
 
 struct drm_device;
+struct drm_pagemap;
 struct drm_pagemap_dev_hold;
-struct drm_pagemap_shrinker;
+struct shrinker;
+
+/**
+ * struct drm_pagemap_owner - an interconnect owner group
+ * @ref: one reference per peer of the group
+ *
+ * Its address is what &dev_pagemap.owner and HMM's dev_private_owner
+ * carry for every device of the group. Opaque to drivers: they only
+ * compare the pointer (&drm_pagemap_peer.owner).
+ */
+struct drm_pagemap_owner {
+	struct kref ref;
+};
+
+/**
+ * struct drm_pagemap_shrinker - destroys inactive pagemaps under pressure
+ * @shrink: the core shrinker
+ * @lock: protects @dpagemaps, @num_inactive, the &drm_pagemap.shrink_link
+ *	  of the pagemaps, and the 1 -> 0 transition of their refcounts
+ *	  (drm_pagemap_put() drops the last reference under it). A spinlock:
+ *	  it is taken in reclaim and in atomic context. Outer to every
+ *	  &drm_pagemap_cache.lock.
+ * @dpagemaps: the inactive pagemaps, oldest first
+ * @num_inactive: the number of entries of @dpagemaps
+ *
+ * Opaque to drivers (include/drm/drm_pagemap_util.h declares it only).
+ */
+struct drm_pagemap_shrinker {
+	struct shrinker *shrink;
+	/* protects @dpagemaps, @num_inactive, the last put of the pagemaps */
+	spinlock_t lock;
+	struct list_head dpagemaps;
+	unsigned long num_inactive;
+};
+
+/**
+ * struct drm_pagemap_cache - one pagemap per device-memory region
+ * @lookup_mutex: serializes lookups (drm_pagemap_cache_lock_lookup());
+ *		  held while the provider creates a pagemap (which
+ *		  allocates, so it may enter reclaim: the shrinker never
+ *		  takes it)
+ * @lock: protects @dpagemap and &drm_pagemap.cache of it; inner to the
+ *	  shrinker lock
+ * @dpagemap: the cached pagemap (active or inactive), or NULL
+ * @shrinker: the shrinker the inactive pagemap is handed to
+ *
+ * Opaque to drivers (include/drm/drm_pagemap_util.h declares it only).
+ */
+struct drm_pagemap_cache {
+	/* serializes lookups; never taken in reclaim */
+	struct mutex lookup_mutex;
+	/* protects @dpagemap and its cache link; inner to the shrinker lock */
+	spinlock_t lock;
+	struct drm_pagemap *dpagemap;
+	struct drm_pagemap_shrinker *shrinker;
+};
 
 struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void);
 bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,

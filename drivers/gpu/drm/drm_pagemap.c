@@ -1269,3 +1269,37 @@ void drm_pagemap_stats_get(struct drm_pagemap_stats *stats)
 	stats->zdds = atomic64_read(&drm_pagemap_counters.zdds);
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_stats_get);
+
+/**
+ * drm_pagemap_enter() - keep a pagemap from being revoked
+ * @dpagemap: the pagemap; the caller holds a reference
+ *
+ * A drm-msvm extension, like drm_dev_enter() for a pagemap: between a
+ * successful call and drm_pagemap_exit(), drm_pagemap_revoke() waits, so
+ * that a driver may look at the provider behind a pagemap it did not
+ * create (one from drm_pagemap_from_fd(), say) while the provider is
+ * certain to be there. Takes &drm_pagemap.revoke_sem for reading: the
+ * lock order is that of a migration into the pagemap. May sleep.
+ *
+ * Return: true, and the pagemap is held; false if it was revoked, and it
+ * is not held.
+ */
+bool drm_pagemap_enter(struct drm_pagemap *dpagemap)
+{
+	down_read(&dpagemap->revoke_sem);
+	if (!dpagemap->revoked)
+		return true;
+	up_read(&dpagemap->revoke_sem);
+	return false;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_enter);
+
+/**
+ * drm_pagemap_exit() - end a drm_pagemap_enter() section
+ * @dpagemap: the pagemap held by a successful drm_pagemap_enter()
+ */
+void drm_pagemap_exit(struct drm_pagemap *dpagemap)
+{
+	up_read(&dpagemap->revoke_sem);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_exit);

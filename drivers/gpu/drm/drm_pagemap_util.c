@@ -521,10 +521,11 @@ EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache_if_active);
  *	    allocate with GFP_KERNEL
  * @arg: for @create
  *
- * Atomic: concurrent callers get the same pagemap. An active cached pagemap
- * is referenced, an inactive one is revived (referencing its provider
- * again), and if there is none (never created, or destroyed by the
- * shrinker), @create makes one, which the cache keeps.
+ * drm-msvm extension: the lookup sequence of "Cache lookup" in one call.
+ * Atomic: concurrent callers get the same pagemap. An active cached
+ * pagemap is referenced, an inactive one is revived (referencing its
+ * provider again), and if there is none (never created, or destroyed by
+ * the shrinker), @create makes one, which the cache keeps.
  *
  * Return: a reference on the pagemap, or an ERR_PTR() (-EINTR on a signal,
  * -ENOMEM, -ENODEV if the provider module is going away, or the error of
@@ -535,41 +536,20 @@ drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 				   struct drm_pagemap *(*create)(void *arg),
 				   void *arg)
 {
-	struct drm_pagemap_shrinker *shrinker = cache->shrinker;
-	struct drm_pagemap_dev_hold *hold;
 	struct drm_pagemap *dpagemap;
+	int err;
 
-	if (mutex_lock_interruptible(&cache->lookup_mutex))
-		return ERR_PTR(-EINTR);
-
-	/* For a revival, which happens under spinlocks. */
-	hold = drm_pagemap_dev_hold_alloc();
-	if (!hold) {
-		dpagemap = ERR_PTR(-ENOMEM);
-		goto out_unlock;
+	err = drm_pagemap_cache_lock_lookup(cache);
+	if (err)
+		return ERR_PTR(err);
+	dpagemap = drm_pagemap_get_from_cache(cache);
+	if (!dpagemap) {
+		might_alloc(GFP_KERNEL);
+		dpagemap = create(arg);
+		if (!IS_ERR(dpagemap))
+			drm_pagemap_cache_set_pagemap(cache, dpagemap);
 	}
-	dpagemap = drm_pagemap_cache_get(cache, &hold);
-	kfree(hold);	/* unused unless consumed; holds no reference */
-	if (dpagemap)
-		goto out_unlock;
-
-	might_alloc(GFP_KERNEL);
-	dpagemap = create(arg);
-	if (IS_ERR(dpagemap))
-		goto out_unlock;
-
-	drm_pagemap_shrinker_get(shrinker);
-	spin_lock(&shrinker->lock);
-	spin_lock(&cache->lock);
-	WARN_ON(cache->dpagemap);
-	cache->dpagemap = dpagemap;
-	dpagemap->cache = cache;
-	WRITE_ONCE(dpagemap->shrinker, shrinker);
-	spin_unlock(&cache->lock);
-	spin_unlock(&shrinker->lock);
-
-out_unlock:
-	mutex_unlock(&cache->lookup_mutex);
+	drm_pagemap_cache_unlock_lookup(cache);
 	return dpagemap;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_cache_lookup_or_create);
@@ -686,3 +666,110 @@ void drm_pagemap_util_debugfs_init(struct dentry *root)
 {
 	debugfs_create_file("pagemaps", 0444, root, NULL, &drm_pagemap_stats_fops);
 }
+
+/**
+ * DOC: Cache lookup
+ *
+ * A lookup that may create a pagemap runs under the cache's lookup lock,
+ * so that a lookup finding nothing and the insertion of the pagemap its
+ * caller then creates are one step for every other lookup of the cache:
+ *
+ * .. code-block:: c
+ *
+ *	err = drm_pagemap_cache_lock_lookup(cache);
+ *	if (err)
+ *		return ERR_PTR(err);
+ *	dpagemap = drm_pagemap_get_from_cache(cache);
+ *	if (!dpagemap) {
+ *		dpagemap = my_pagemap_create(my_device);
+ *		if (!IS_ERR(dpagemap))
+ *			drm_pagemap_cache_set_pagemap(cache, dpagemap);
+ *	}
+ *	drm_pagemap_cache_unlock_lookup(cache);
+ *	return dpagemap;
+ *
+ * drm_pagemap_cache_lookup_or_create() is that sequence in one call;
+ * drm_pagemap_get_from_cache_if_active() needs no lock and never revives.
+ */
+
+/**
+ * drm_pagemap_cache_lock_lookup() - take the lookup lock of a cache
+ * @cache: the cache
+ *
+ * Serializes drm_pagemap_get_from_cache() and drm_pagemap_cache_set_pagemap()
+ * against other lookups of @cache. The caller may allocate memory while
+ * holding it (the shrinker never takes it). Process context.
+ *
+ * Return: 0, or -EINTR if a signal interrupted the wait.
+ */
+int drm_pagemap_cache_lock_lookup(struct drm_pagemap_cache *cache)
+{
+	return mutex_lock_interruptible(&cache->lookup_mutex);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_cache_lock_lookup);
+
+/**
+ * drm_pagemap_cache_unlock_lookup() - drop the lookup lock of a cache
+ * @cache: the cache, locked by drm_pagemap_cache_lock_lookup()
+ */
+void drm_pagemap_cache_unlock_lookup(struct drm_pagemap_cache *cache)
+{
+	mutex_unlock(&cache->lookup_mutex);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_cache_unlock_lookup);
+
+/**
+ * drm_pagemap_get_from_cache() - look up the pagemap of a cache
+ * @cache: the cache, locked by drm_pagemap_cache_lock_lookup()
+ *
+ * An active cached pagemap is referenced; an inactive one is taken off its
+ * shrinker and revived (it references its provider again). When there is
+ * none, the caller creates one and hands it to
+ * drm_pagemap_cache_set_pagemap() before dropping the lookup lock.
+ *
+ * Return: a new reference on the pagemap; NULL when the cache holds none;
+ * ERR_PTR(-ENOMEM), or ERR_PTR(-ENODEV) when the provider of an inactive
+ * pagemap is going away (the pagemap stays for its provider to destroy).
+ */
+struct drm_pagemap *drm_pagemap_get_from_cache(struct drm_pagemap_cache *cache)
+{
+	struct drm_pagemap_dev_hold *hold;
+	struct drm_pagemap *dpagemap;
+
+	lockdep_assert_held(&cache->lookup_mutex);
+	/* For a revival, which happens under spinlocks. */
+	hold = drm_pagemap_dev_hold_alloc();
+	if (!hold)
+		return ERR_PTR(-ENOMEM);
+	dpagemap = drm_pagemap_cache_get(cache, &hold);
+	kfree(hold);	/* unused unless consumed; holds no reference */
+	return dpagemap;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache);
+
+/**
+ * drm_pagemap_cache_set_pagemap() - make a new pagemap the one of a cache
+ * @cache: the cache, locked by drm_pagemap_cache_lock_lookup(), for which
+ *	   drm_pagemap_get_from_cache() just returned NULL
+ * @dpagemap: a pagemap from drm_pagemap_init(), known to nobody else
+ *
+ * From now on the last put of @dpagemap leaves it inactive on the cache's
+ * shrinker instead of destroying it, and lookups of @cache find it.
+ */
+void drm_pagemap_cache_set_pagemap(struct drm_pagemap_cache *cache,
+				   struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_shrinker *shrinker = cache->shrinker;
+
+	lockdep_assert_held(&cache->lookup_mutex);
+	drm_pagemap_shrinker_get(shrinker);
+	spin_lock(&shrinker->lock);
+	spin_lock(&cache->lock);
+	WARN_ON(cache->dpagemap);
+	cache->dpagemap = dpagemap;
+	dpagemap->cache = cache;
+	WRITE_ONCE(dpagemap->shrinker, shrinker);
+	spin_unlock(&cache->lock);
+	spin_unlock(&shrinker->lock);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_cache_set_pagemap);

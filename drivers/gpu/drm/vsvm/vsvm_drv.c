@@ -30,6 +30,7 @@
 #include "vsvm_exec.h"
 #include "vsvm_madvise.h"
 #include "vsvm_query.h"
+#include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
@@ -44,7 +45,6 @@
  * probe and given back when the DRM device is released, so it is not reused
  * while an open file still refers to the device. The IDA locks itself.
  */
-static DEFINE_IDA(vsvm_ida);
 
 static const struct drm_ioctl_desc vsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(VSVM_QUERY, vsvm_query_ioctl, DRM_RENDER_ALLOW),
@@ -282,7 +282,7 @@ static const struct drm_driver vsvm_drm_driver = {
 
 static void vsvm_device_release_index(struct drm_device *drm, void *arg)
 {
-	ida_free(&vsvm_ida, to_vsvm_device(drm)->index);
+	vsvm_registry_release(to_vsvm_device(drm)->index);
 }
 
 /**
@@ -300,16 +300,17 @@ struct vsvm_device *vsvm_device_alloc(struct device *parent,
 				      enum drm_vsvm_backend backend)
 {
 	struct vsvm_device *vdev;
-	int index, err;
+	u32 index;
+	int err;
 
 	vdev = devm_drm_dev_alloc(parent, &vsvm_drm_driver, struct vsvm_device,
 				  drm);
 	if (IS_ERR(vdev))
 		return vdev;
 
-	index = ida_alloc(&vsvm_ida, GFP_KERNEL);
-	if (index < 0)
-		return ERR_PTR(index);
+	err = vsvm_registry_reserve(&index);
+	if (err)
+		return ERR_PTR(err);
 	vdev->index = index;
 	err = drmm_add_action_or_reset(&vdev->drm, vsvm_device_release_index,
 				       NULL);
@@ -361,25 +362,17 @@ int vsvm_device_register(struct vsvm_device *vdev)
 	err = vsvm_device_pagemap_init(vdev);
 	if (err)
 		return err;
-	err = vsvm_residency_register(vdev);
-	if (err) {
-		vsvm_device_pagemap_fini(vdev);
-		return err;
-	}
 	err = drm_dev_register(&vdev->drm, 0);
 	if (err) {
-		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
 	vsvm_debugfs_init(vdev);
-	vsvm_pagemap_debugfs_init(vdev);
 	vsvm_vm_debugfs_init(vdev);
 	vsvm_counters_debugfs_init(vdev);
 	err = vsvm_sysfs_init(vdev);
 	if (err) {
 		drm_dev_unplug(&vdev->drm);
-		vsvm_residency_unregister(vdev);
 		vsvm_device_pagemap_fini(vdev);
 		return err;
 	}
@@ -402,7 +395,6 @@ void vsvm_device_remove(struct vsvm_device *vdev)
 {
 	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
-	vsvm_residency_unregister(vdev);
 	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }
@@ -429,7 +421,6 @@ static void __exit vsvm_exit(void)
 	vsvm_pci_exit();
 	vsvm_platform_exit();
 	vsvm_pagemap_module_exit();
-	ida_destroy(&vsvm_ida);
 }
 module_exit(vsvm_exit);
 

@@ -30,7 +30,7 @@ struct pci_dev;
  *	down after it is unplugged, so only touched between drm_dev_enter()
  *	and drm_dev_exit() by the DRM entry points
  * @copy: its copy engine, set up and torn down with @pagemap
- * @pagemap: the pagemap of @vram (vsvm_pagemap.c), set up at registration
+ * @pagemap: the pagemap of @vram (vsvm_pagemap.h), set up at registration
  *	and torn down after unplug, before @vram
  * @vm_lock: protects @vm_list and @nr_vms; taken after &vsvm_file.lock
  *	and before the notifier lock of a VM
@@ -101,6 +101,5 @@ int vsvm_pci_init(void);
 void vsvm_pci_exit(void);
 
 void vsvm_debugfs_init(struct vsvm_device *vdev);
-void vsvm_pagemap_debugfs_init(struct vsvm_device *vdev);
 
 #endif

@@ -29,7 +29,6 @@
  * migrations take mmap_lock, and the binding the notifier lock for read,
  * in that order (see vsvm_vm.c).
  */
-#include <linux/hmm.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -170,35 +169,11 @@ static unsigned long vsvm_fault_npages(struct drm_gpusvm_range *range)
 static unsigned long vsvm_fault_count_devmem(struct vsvm_vm *vm,
 					     struct drm_gpusvm_range *range)
 {
-	unsigned long npages = vsvm_fault_npages(range);
-	unsigned long timeout = jiffies +
-		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct hmm_range hmm_range = {
-		.notifier = &range->notifier->notifier,
-		.start = drm_gpusvm_range_start(range),
-		.end = drm_gpusvm_range_end(range),
-		.dev_private_owner = vm->svm.device_private_page_owner,
-	};
-	unsigned long i, count = 0;
-	int err;
+	struct drm_gpusvm_scan_counts counts;
 
-	hmm_range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
-					    GFP_KERNEL);
-	if (!hmm_range.hmm_pfns)
-		return 0;
-	do {
-		hmm_range.notifier_seq =
-			mmu_interval_read_begin(hmm_range.notifier);
-		mmap_read_lock(vm->mm);
-		err = hmm_range_fault(&hmm_range);
-		mmap_read_unlock(vm->mm);
-	} while (err == -EBUSY && !time_after(jiffies, timeout));
-	for (i = 0; !err && i < npages; i++)
-		if ((hmm_range.hmm_pfns[i] & HMM_PFN_VALID) &&
-		    is_device_private_page(hmm_pfn_to_page(hmm_range.hmm_pfns[i])))
-			count++;
-	kvfree(hmm_range.hmm_pfns);
-	return count;
+	drm_gpusvm_scan_mm_counts(range, vm->svm.device_private_page_owner,
+				  NULL, &counts);
+	return counts.other;
 }
 
 /* Migrate the device pages of @range to system memory. */

@@ -37,6 +37,7 @@
 #include "vsvm_drv.h"
 #include "vsvm_madvise.h"
 #include "vsvm_policy.h"
+#include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
@@ -97,17 +98,18 @@ struct drm_pagemap *vsvm_pagemap_from_fd(struct vsvm_device *vdev, int fd,
 		err = -ENOLINK;
 		goto out_put;
 	}
-	down_read(&dpagemap->revoke_sem);
-	pd = to_vsvm_pagemap(dpagemap)->pd;
-	if (dpagemap->revoked)
+	if (!drm_pagemap_enter(dpagemap)) {
 		err = -ENODEV;
-	else if (pd == &vdev->pagemap)
+		goto out_put;
+	}
+	pd = to_vsvm_pagemap(dpagemap)->pd;
+	if (pd == &vdev->pagemap)
 		*index = vdev->index;
 	else if (!pd->drm)
 		err = -ENOLINK;
 	else
 		*index = to_vsvm_device(pd->drm)->index;
-	up_read(&dpagemap->revoke_sem);
+	drm_pagemap_exit(dpagemap);
 	if (!err)
 		return dpagemap;
 out_put:
@@ -315,7 +317,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 	for (i = 0; i < npages; i++) {
 		if (loc[i] == DRM_VSVM_RESIDENCY_OTHER ||
 		    (loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
-		     vsvm_residency_owner(loc[i] -
+		     vsvm_registry_owner(loc[i] -
 					  DRM_VSVM_RESIDENCY_DEVICE(0)) !=
 		     owner)) {
 			bounce = true;
@@ -329,7 +331,7 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 			return -ENOMEM;
 		for (i = 0; i < npages; i++)
 			other[i] = loc[i] >= DRM_VSVM_RESIDENCY_DEVICE(0) &&
-				   vsvm_residency_owner(loc[i] -
+				   vsvm_registry_owner(loc[i] -
 					DRM_VSVM_RESIDENCY_DEVICE(0)) == owner ?
 				   DRM_VSVM_RESIDENCY_SYSTEM : loc[i];
 		err = vsvm_residency_fault_to_ram(mm, start, npages, other);

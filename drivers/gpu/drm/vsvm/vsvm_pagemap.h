@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vsvm pagemap: the drm_pagemap of a vsvm device's VRAM, its device-memory
- * allocations and DRM_IOCTL_VSVM_DEVMEM_OPEN.
+ * allocations, its peer addresses and DRM_IOCTL_VSVM_DEVMEM_OPEN: the
+ * structures they share, and the functions of vsvm_pagemap.c,
+ * vsvm_pagemap_dev.c, vsvm_devmem.c, vsvm_p2p.c, vsvm_debugfs.c and
+ * vsvm_devmem_open.c.
  */
 #ifndef _VSVM_PAGEMAP_H_
 #define _VSVM_PAGEMAP_H_
@@ -12,6 +15,7 @@
 #include <linux/llist.h>
 #include <linux/spinlock.h>
 #include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -32,7 +36,7 @@ struct vsvm_vram_alloc;
  * struct vsvm_pagemap_dev - the pagemap side of one device with VRAM
  * @drm: the DRM device, or NULL (KUnit); not referenced by the pagemaps
  * @dev: the device owning the VRAM and doing the copies
- * @vram: the VRAM; set to NULL by vsvm_pagemap_dev_fini() under @free_lock
+ * @vram: the VRAM; set to NULL by vsvm_devmem_dev_fini() under @free_lock
  * @engine: the copy engine that migrates to and from @vram
  * @ep: the interconnect endpoint of the device (for the owner predicate)
  * @peer: the device's place in the module-wide owner list
@@ -59,8 +63,10 @@ struct vsvm_vram_alloc;
  * @evicted_pages: pages those evictions moved to system memory
  * @evict_busy: victims that stayed (partly) in VRAM, busy
  * @evict_fail: allocations that failed for lack of VRAM after eviction
- * @node: entry in the module-wide list of devices (vsvm_pagemap.c), from
- *	vsvm_pagemap_dev_init() to vsvm_pagemap_dev_fini()
+ * @index: the device's index in the device registry (vsvm_registry.c),
+ *	from vsvm_pagemap_dev_init() to vsvm_pagemap_dev_fini(): its DRM
+ *	device's, or one of its own (@own_index)
+ * @own_index: @index was allocated for @pd, which has no DRM device
  * @p2p_base: the first address of the VRAM as a peer sees it (a PCI bus
  *	address of the BAR, or the device's fabric aperture), constant while
  *	@p2p_size is nonzero
@@ -74,6 +80,8 @@ struct vsvm_vram_alloc;
  * @p2p_in: pages copied into the VRAM from a peer's VRAM, directly
  * @p2p_out: pages of the VRAM copied directly into a peer's VRAM
  * @local_in: pages copied from the VRAM into the VRAM (a re-migration)
+ * @pfn_first: the first pfn of the pagemap created last (the one of
+ *	@cache, if it holds one), for debugfs
  *
  * LRU: an allocation enters @lru at the tail when it is created for a
  * migration (marked filling: never a victim until the migration returned)
@@ -96,7 +104,7 @@ struct vsvm_vram_alloc;
  * and &vsvm_vram.lock. @free_lock (a mutex) is taken by
  * vsvm_devmem_reap() (from an allocation, under mmap_lock and a VM lock,
  * from @free_work and from the debugfs and query readers) and by
- * vsvm_pagemap_dev_fini(), always around &vsvm_vram.lock and never around
+ * vsvm_devmem_dev_fini(), always around &vsvm_vram.lock and never around
  * another lock.
  */
 struct vsvm_pagemap_dev {
@@ -126,7 +134,8 @@ struct vsvm_pagemap_dev {
 	atomic64_t evicted_pages;
 	atomic64_t evict_busy;
 	atomic64_t evict_fail;
-	struct list_head node;
+	u32 index;
+	bool own_index;
 	u64 p2p_base;
 	u64 p2p_size;
 	u64 p2p_window_size;
@@ -136,6 +145,7 @@ struct vsvm_pagemap_dev {
 	atomic64_t p2p_in;
 	atomic64_t p2p_out;
 	atomic64_t local_in;
+	unsigned long pfn_first;
 };
 
 /**
@@ -192,6 +202,7 @@ struct vsvm_devmem {
 	unsigned long start;
 };
 
+/* vsvm_pagemap_dev.c: set-up and tear-down */
 int vsvm_pagemap_dev_init(struct vsvm_pagemap_dev *pd, struct drm_device *drm,
 			  struct device *dev, struct vsvm_vram *vram,
 			  struct vsvm_copy_engine *engine, bool sysmem);
@@ -201,23 +212,37 @@ int vsvm_pagemap_dev_init_fabric(struct vsvm_pagemap_dev *pd,
 				 struct vsvm_copy_engine *engine,
 				 const char *fabric);
 void vsvm_pagemap_dev_fini(struct vsvm_pagemap_dev *pd);
+
+/* vsvm_pagemap.c: the drm_pagemap and its ops */
 struct drm_pagemap *vsvm_pagemap_get(struct vsvm_pagemap_dev *pd);
+void vsvm_pagemap_module_exit(void);
+void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);
+
+/* vsvm_devmem.c: allocations, copies, LRU eviction */
+int vsvm_devmem_dev_init(struct vsvm_pagemap_dev *pd);
+void vsvm_devmem_dev_fini(struct vsvm_pagemap_dev *pd);
 struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 				       struct mm_struct *mm, size_t size);
 void vsvm_devmem_filled(struct vsvm_devmem *vd);
 void vsvm_devmem_reap(struct vsvm_pagemap_dev *pd);
+void vsvm_devmem_touch(struct vsvm_pagemap_dev *pd, u64 offset);
 unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd);
-void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
-				   struct seq_file *m);
-void vsvm_pagemap_module_exit(void);
-void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
-void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail);
+
+/* vsvm_p2p.c: peer addresses and path accounting */
+int vsvm_p2p_export(struct vsvm_pagemap_dev *pd);
+void vsvm_p2p_unexport(struct vsvm_pagemap_dev *pd);
+void vsvm_p2p_count_copy(struct vsvm_pagemap_dev *pd,
+			 const struct drm_pagemap_device_addr *addr,
+			 unsigned long npages, bool to_vram);
 struct drm_pagemap_link vsvm_pagemap_link(struct vsvm_pagemap_dev *a,
 					  struct vsvm_pagemap_dev *b);
-struct drm_device **vsvm_pagemap_drm_devices_get(unsigned int *count);
-void vsvm_pagemap_drm_devices_put(struct drm_device **drms,
-				  unsigned int count);
 
+/* vsvm_debugfs.c */
+void vsvm_pagemap_show(struct vsvm_pagemap_dev *pd, struct seq_file *m);
+void vsvm_pagemap_allocations_show(struct vsvm_pagemap_dev *pd,
+				   struct seq_file *m);
+
+/* vsvm_devmem_open.c: DRM_IOCTL_VSVM_DEVMEM_OPEN */
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file);
 int vsvm_devmem_open_ioctl_user(struct drm_device *drm, void *data,
@@ -232,6 +257,30 @@ int vsvm_devmem_open_ioctl_user(struct drm_device *drm, void *data,
 static inline struct vsvm_pagemap *to_vsvm_pagemap(struct drm_pagemap *dpagemap)
 {
 	return container_of(dpagemap, struct vsvm_pagemap, dpagemap);
+}
+
+/**
+ * vsvm_pagemap_of_page() - the vsvm pagemap of a device page
+ * @page: a device page of a vsvm pagemap
+ *
+ * Return: the &struct vsvm_pagemap whose dev_pagemap holds @page.
+ */
+static inline struct vsvm_pagemap *vsvm_pagemap_of_page(struct page *page)
+{
+	return container_of(page->pgmap, struct vsvm_pagemap, pgmap);
+}
+
+/**
+ * vsvm_pagemap_page_offset() - the VRAM offset of a device page
+ * @vpm: the pagemap of @page
+ * @page: a device page of @vpm
+ *
+ * Return: the offset in bytes.
+ */
+static inline u64 vsvm_pagemap_page_offset(struct vsvm_pagemap *vpm,
+					   struct page *page)
+{
+	return (u64)(page_to_pfn(page) - vpm->pfn_first) << PAGE_SHIFT;
 }
 
 #endif

@@ -14,7 +14,7 @@
  * the VRAM at the BAR's PCI bus address: the pagemap side registers that
  * range as a copy-engine window at setup and removes it at teardown, after
  * the pagemap is revoked (no page left to map) and before the BAR is
- * unmapped (see vsvm_pagemap.c, "Peer access").
+ * unmapped (see vsvm_p2p.c, "Peer access").
  *
  * The bar_skew_kb parameter exists for the QEMU rig's benchmark: QEMU TCG's
  * software TLB is direct-mapped by virtual page number, and the BARs'

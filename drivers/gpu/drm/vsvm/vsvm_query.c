@@ -19,6 +19,7 @@
 
 #include "vsvm_drv.h"
 #include "vsvm_query.h"
+#include "vsvm_registry.h"
 
 static void vsvm_query_device(struct vsvm_device *vdev,
 			      struct drm_vsvm_query_device *dev)
@@ -81,12 +82,12 @@ struct drm_vsvm_peer *vsvm_query_peers(struct vsvm_device *vdev, u32 *count)
 	struct drm_device **drms;
 	unsigned int n, i;
 
-	drms = vsvm_pagemap_drm_devices_get(&n);
+	drms = vsvm_registry_drm_devices_get(&n);
 	if (IS_ERR(drms))
 		return ERR_CAST(drms);
 	peers = kcalloc(max(n, 1u), sizeof(*peers), GFP_KERNEL);
 	if (!peers) {
-		vsvm_pagemap_drm_devices_put(drms, n);
+		vsvm_registry_drm_devices_put(drms, n);
 		return ERR_PTR(-ENOMEM);
 	}
 	for (i = 0; i < n; i++) {
@@ -98,7 +99,7 @@ struct drm_vsvm_peer *vsvm_query_peers(struct vsvm_device *vdev, u32 *count)
 		peers[i].link = vsvm_query_link_type(link.type);
 		peers[i].distance = link.distance;
 	}
-	vsvm_pagemap_drm_devices_put(drms, n);
+	vsvm_registry_drm_devices_put(drms, n);
 	sort(peers, n, sizeof(*peers), vsvm_query_peer_cmp, NULL);
 	*count = n;
 	return peers;

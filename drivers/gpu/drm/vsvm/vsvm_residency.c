@@ -3,25 +3,19 @@
  * vsvm: DRM_IOCTL_VSVM_RESIDENCY, where each page of a range is, without
  * faulting or migrating anything.
  *
- * hmm_range_fault() without HMM_PFN_REQ_FAULT reports the pages present in
- * the CPU page table (system memory) and, among the device-private pages,
- * only those whose &dev_pagemap.owner is the dev_private_owner asked for;
- * any other device-private page reads as absent. So the range is walked
- * once per distinct owner of the registered vsvm devices (the devices of
- * one interconnect group share one), until every page is resolved. A
- * device page is then mapped to the vsvm device whose VRAM it is through
- * its dev_pagemap, which vsvm embeds in &struct vsvm_pagemap.
+ * drm_gpusvm_walk_mm() reports the pages present in the CPU page table
+ * (system memory) and, among the device-private pages, those of the
+ * owners asked for: the distinct owners of the registered vsvm devices
+ * (the devices of one interconnect group share one), the VM's own first.
+ * A device page is then mapped to the vsvm device whose VRAM it is
+ * through its dev_pagemap, which vsvm embeds in &struct vsvm_pagemap; the
+ * walk holds the page stable meanwhile.
  *
- * The device registry (vsvm_residency_register()) keeps the owner cookie
- * of every registered device by index. It is only compared with
- * &dev_pagemap.owner, never dereferenced.
+ * The owners come from the device registry (vsvm_registry.c); they are
+ * only compared with &dev_pagemap.owner, never dereferenced.
  *
- * Locking: vsvm_residency_lock protects the registry; it is taken alone.
- * Each walk has a temporary mmu_interval_notifier and a mutex,
- * &vsvm_residency_walk.lock, that the notifier's invalidate takes; the
- * walk reads the device pages it got with that mutex held and the
- * notifier sequence unchanged, so none of them is migrated or freed in
- * the meantime. Order: mmap_lock (dropped before) -> walk lock.
+ * Locking: no lock of its own; the registry's and the walk's (the
+ * framework's) are taken in turn, never together.
  *
  * Device-private pages of a device that is not a vsvm device (whose owner
  * vsvm does not know) read as %DRM_VSVM_RESIDENCY_NONE; device pages of a
@@ -29,126 +23,56 @@
  * other ZONE_DEVICE pages mapped in the CPU page table, read as
  * %DRM_VSVM_RESIDENCY_OTHER.
  */
-#include <linux/hmm.h>
+#include <linux/bitmap.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
-#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include <linux/string.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
+#include <drm/drm_gpusvm.h>
 
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
-/* The pages one hmm_range_fault() call of a walk covers. */
-#define VSVM_RESIDENCY_CHUNK	512ul
-
-/* Protects vsvm_residency_owners; taken alone. */
-static DEFINE_MUTEX(vsvm_residency_lock);
-/* The owner cookie (vsvm_device_owner()) of each registered device. */
-static DEFINE_XARRAY(vsvm_residency_owners);
-
-/**
- * vsvm_residency_register() - make a device's VRAM visible to RESIDENCY
- * @vdev: the device, its pagemap state set up
- *
- * Return: 0 or -ENOMEM.
- */
-int vsvm_residency_register(struct vsvm_device *vdev)
-{
-	int err;
-
-	mutex_lock(&vsvm_residency_lock);
-	err = xa_err(xa_store(&vsvm_residency_owners, vdev->index,
-			      vsvm_device_owner(vdev), GFP_KERNEL));
-	mutex_unlock(&vsvm_residency_lock);
-	return err;
-}
-
-/**
- * vsvm_residency_unregister() - undo vsvm_residency_register()
- * @vdev: the device
- */
-void vsvm_residency_unregister(struct vsvm_device *vdev)
-{
-	mutex_lock(&vsvm_residency_lock);
-	xa_erase(&vsvm_residency_owners, vdev->index);
-	mutex_unlock(&vsvm_residency_lock);
-}
-
 /*
- * The distinct owners of the registered devices, @owner first (the VM's
- * own device, the likeliest place of its pages), in a kmalloc()ed array.
+ * The distinct interconnect owners of the registered devices, @owner first
+ * (the VM's own device, the likeliest place of its pages), in a
+ * kmalloc()ed array.
  */
 static void **vsvm_residency_owners_get(void *owner, unsigned int *count)
 {
-	unsigned long index;
-	unsigned int n = 0, i;
-	void **owners, *entry;
+	unsigned int n, i, k, out = 1;
+	void **owners;
 
-	mutex_lock(&vsvm_residency_lock);
-	xa_for_each(&vsvm_residency_owners, index, entry)
-		n++;
-	owners = kmalloc_array(n + 1, sizeof(*owners), GFP_KERNEL);
+	owners = vsvm_registry_owners_get(&n);
 	if (!owners)
-		goto out;
+		return NULL;
+	/* Room for one more entry: put @owner first, then the others once. */
+	memmove(owners + 1, owners, n * sizeof(*owners));
 	owners[0] = owner;
-	n = 1;
-	xa_for_each(&vsvm_residency_owners, index, entry) {
-		for (i = 0; i < n; i++)
-			if (owners[i] == entry)
+	for (i = 1; i <= n; i++) {
+		for (k = 0; k < out; k++)
+			if (owners[k] == owners[i])
 				break;
-		if (i == n)
-			owners[n++] = entry;
+		if (k == out)
+			owners[out++] = owners[i];
 	}
-	*count = n;
-out:
-	mutex_unlock(&vsvm_residency_lock);
+	*count = out;
 	return owners;
 }
 
-/**
- * struct vsvm_residency_walk - the state of one residency walk
- * @notifier: covers the walked range while the walk runs
- * @lock: taken by the invalidate callback of @notifier; held while the
- *	pages of one hmm_range_fault() result are read
- */
-struct vsvm_residency_walk {
-	struct mmu_interval_notifier notifier;
-	struct mutex lock; /* orders invalidations against reading results */
-};
-
-static bool vsvm_residency_invalidate(struct mmu_interval_notifier *mni,
-				      const struct mmu_notifier_range *range,
-				      unsigned long cur_seq)
-{
-	struct vsvm_residency_walk *walk =
-		container_of(mni, struct vsvm_residency_walk, notifier);
-
-	if (mmu_notifier_range_blockable(range))
-		mutex_lock(&walk->lock);
-	else if (!mutex_trylock(&walk->lock))
-		return false;
-	mmu_interval_set_seq(mni, cur_seq);
-	mutex_unlock(&walk->lock);
-	return true;
-}
-
-static const struct mmu_interval_notifier_ops vsvm_residency_notifier_ops = {
-	.invalidate = vsvm_residency_invalidate,
-};
-
-/* The location of a valid hmm pfn; the page is stable (walk lock). */
+/* The location of a page drm_gpusvm_walk_mm() found; the page is stable. */
 static u32 vsvm_residency_of_page(struct page *page)
 {
 	struct vsvm_pagemap *vpm;
@@ -169,60 +93,12 @@ static u32 vsvm_residency_of_page(struct page *page)
 	return DRM_VSVM_RESIDENCY_DEVICE(to_vsvm_device(vpm->pd->drm)->index);
 }
 
-/*
- * Resolve the pages of [@start, @start + @npages pages) still at
- * %DRM_VSVM_RESIDENCY_NONE in @loc with one snapshot for @owner. Return the
- * number of pages left unresolved or a negative errno.
- */
-static long vsvm_residency_walk_owner(struct vsvm_residency_walk *walk,
-				      struct mm_struct *mm, void *owner,
-				      unsigned long start, unsigned long npages,
-				      unsigned long *pfns, u32 *loc)
+static void vsvm_residency_page(void *arg, unsigned long index,
+				struct page *page)
 {
-	struct hmm_range range = {
-		.notifier = &walk->notifier,
-		.start = start,
-		.end = start + (npages << PAGE_SHIFT),
-		.hmm_pfns = pfns,
-		.default_flags = 0,
-		.pfn_flags_mask = 0,
-		.dev_private_owner = owner,
-	};
-	unsigned long i, left = 0;
-	int err;
+	u32 *loc = arg;
 
-	for (;;) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		range.notifier_seq = mmu_interval_read_begin(&walk->notifier);
-		mmap_read_lock(mm);
-		err = hmm_range_fault(&range);
-		mmap_read_unlock(mm);
-		if (err == -EBUSY)
-			continue;
-		if (err)
-			return err;
-
-		mutex_lock(&walk->lock);
-		if (mmu_interval_read_retry(&walk->notifier,
-					    range.notifier_seq)) {
-			mutex_unlock(&walk->lock);
-			continue;
-		}
-		break;
-	}
-
-	for (i = 0; i < npages; i++) {
-		if (loc[i] != DRM_VSVM_RESIDENCY_NONE)
-			continue;
-		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR)) {
-			left++;
-			continue;
-		}
-		loc[i] = vsvm_residency_of_page(hmm_pfn_to_page(pfns[i]));
-	}
-	mutex_unlock(&walk->lock);
-	return left;
+	loc[index] = vsvm_residency_of_page(page);
 }
 
 /**
@@ -237,110 +113,34 @@ static long vsvm_residency_walk_owner(struct vsvm_residency_walk *walk,
  * populated reads as %DRM_VSVM_RESIDENCY_NONE.
  *
  * Return: 0, -EINTR on a fatal signal, -ENOMEM, or another errno of
- * hmm_range_fault() or of the notifier insertion.
+ * drm_gpusvm_walk_mm().
  */
 int vsvm_residency_get(struct mm_struct *mm, void *owner, unsigned long start,
 		       unsigned long npages, u32 *loc)
 {
-	struct vsvm_residency_walk *walk;
-	unsigned long done, n, *pfns;
-	unsigned int nr_owners = 0, k;
+	unsigned int nr_owners = 0;
+	unsigned long i;
 	void **owners;
-	long left;
 	int err;
 
-	for (done = 0; done < npages; done++)
-		loc[done] = DRM_VSVM_RESIDENCY_NONE;
+	for (i = 0; i < npages; i++)
+		loc[i] = DRM_VSVM_RESIDENCY_NONE;
 
 	owners = vsvm_residency_owners_get(owner, &nr_owners);
 	if (!owners)
 		return -ENOMEM;
-	pfns = kvmalloc_array(min(npages, VSVM_RESIDENCY_CHUNK), sizeof(*pfns),
-			      GFP_KERNEL);
-	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
-	if (!pfns || !walk) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	mutex_init(&walk->lock);
-
-	err = mmu_interval_notifier_insert(&walk->notifier, mm, start,
-					   npages << PAGE_SHIFT,
-					   &vsvm_residency_notifier_ops);
-	if (err)
-		goto out_destroy;
-
-	for (done = 0; done < npages && !err; done += n) {
-		n = min(npages - done, VSVM_RESIDENCY_CHUNK);
-		for (k = 0; k < nr_owners; k++) {
-			left = vsvm_residency_walk_owner(walk, mm, owners[k],
-							 start +
-							 (done << PAGE_SHIFT),
-							 n, pfns, loc + done);
-			if (left <= 0) {
-				err = left < 0 ? left : 0;
-				break;
-			}
-		}
-	}
-	mmu_interval_notifier_remove(&walk->notifier);
-out_destroy:
-	mutex_destroy(&walk->lock);
-out_free:
-	kfree(walk);
-	kvfree(pfns);
+	err = drm_gpusvm_walk_mm(mm, start, npages, owners, nr_owners,
+				 vsvm_residency_page, loc);
 	kfree(owners);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_residency_get);
-
-/**
- * vsvm_residency_owner() - the device-private owner of a registered device
- * @index: the device index
- *
- * Return: the owner cookie, only to be compared, or NULL if no device of
- * that index is registered.
- */
-void *vsvm_residency_owner(u32 index)
-{
-	void *owner;
-
-	mutex_lock(&vsvm_residency_lock);
-	owner = xa_load(&vsvm_residency_owners, index);
-	mutex_unlock(&vsvm_residency_lock);
-	return owner;
-}
 
 /* Is @loc a page in device memory? */
 static bool vsvm_residency_is_device(u32 loc)
 {
 	return loc == DRM_VSVM_RESIDENCY_OTHER ||
 	       loc >= DRM_VSVM_RESIDENCY_DEVICE(0);
-}
-
-/*
- * hmm_range_fault() failed with -EFAULT over @n pages from @start, of which
- * those @loc puts in device memory were to be faulted: -ENOMEM if their
- * migrate_to_ram ran out of memory, -EFAULT for a bad address, -EBUSY (to
- * retry) if every one faults in now.
- */
-static int vsvm_residency_fault_errno(struct mm_struct *mm,
-				      unsigned long start, unsigned long n,
-				      const u32 *loc)
-{
-	unsigned long i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		unsigned long addr = start + (i << PAGE_SHIFT);
-
-		if (!vsvm_residency_is_device(loc[i]))
-			continue;
-		err = drm_gpusvm_fault_errno(mm, addr, addr + PAGE_SIZE, false);
-		if (err != -EAGAIN)
-			return err;
-	}
-	return -EBUSY;
 }
 
 /**
@@ -351,8 +151,9 @@ static int vsvm_residency_fault_errno(struct mm_struct *mm,
  * @loc: the locations of the pages (vsvm_residency_get())
  *
  * Faults every page @loc puts in device memory with HMM and no device
- * owner, so that the CPU fault path of its pagemap (migrate_to_ram) brings
- * it back to system memory. Other pages are left alone.
+ * owner (drm_gpusvm_evict_mm()), so that the CPU fault path of its pagemap
+ * (migrate_to_ram) brings it back to system memory. Other pages are left
+ * alone.
  *
  * Return: 0, -EFAULT if a page cannot be faulted, -EINTR, -ENOMEM (also
  * when migrate_to_ram ran out of memory).
@@ -360,63 +161,21 @@ static int vsvm_residency_fault_errno(struct mm_struct *mm,
 int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
 				unsigned long npages, const u32 *loc)
 {
-	struct vsvm_residency_walk *walk;
-	unsigned long done, n, i, *pfns;
-	struct hmm_range range = {
-		.pfn_flags_mask = HMM_PFN_REQ_FAULT,
-	};
+	unsigned long i, *which;
+	bool any = false;
 	int err;
 
-	pfns = kvmalloc_array(min(npages, VSVM_RESIDENCY_CHUNK), sizeof(*pfns),
-			      GFP_KERNEL);
-	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
-	if (!pfns || !walk) {
-		err = -ENOMEM;
-		goto out_free;
+	which = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!which)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++) {
+		if (vsvm_residency_is_device(loc[i])) {
+			__set_bit(i, which);
+			any = true;
+		}
 	}
-	mutex_init(&walk->lock);
-	err = mmu_interval_notifier_insert(&walk->notifier, mm, start,
-					   npages << PAGE_SHIFT,
-					   &vsvm_residency_notifier_ops);
-	if (err)
-		goto out_destroy;
-
-	range.notifier = &walk->notifier;
-	range.hmm_pfns = pfns;
-	for (done = 0; done < npages && !err; done += n) {
-		bool any = false;
-
-		n = min(npages - done, VSVM_RESIDENCY_CHUNK);
-		for (i = 0; i < n; i++)
-			any |= vsvm_residency_is_device(loc[done + i]);
-		if (!any)
-			continue;
-		range.start = start + (done << PAGE_SHIFT);
-		range.end = range.start + (n << PAGE_SHIFT);
-		do {
-			if (fatal_signal_pending(current)) {
-				err = -EINTR;
-				break;
-			}
-			for (i = 0; i < n; i++)
-				pfns[i] = vsvm_residency_is_device(loc[done + i]) ?
-					  HMM_PFN_REQ_FAULT : 0;
-			range.notifier_seq =
-				mmu_interval_read_begin(&walk->notifier);
-			mmap_read_lock(mm);
-			err = hmm_range_fault(&range);
-			if (err == -EFAULT)
-				err = vsvm_residency_fault_errno(mm, range.start,
-								 n, loc + done);
-			mmap_read_unlock(mm);
-		} while (err == -EBUSY);
-	}
-	mmu_interval_notifier_remove(&walk->notifier);
-out_destroy:
-	mutex_destroy(&walk->lock);
-out_free:
-	kfree(walk);
-	kvfree(pfns);
+	err = any ? drm_gpusvm_evict_mm(mm, start, npages, which) : 0;
+	bitmap_free(which);
 	return err;
 }
 

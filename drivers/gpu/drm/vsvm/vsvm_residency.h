@@ -12,11 +12,8 @@ struct drm_file;
 struct mm_struct;
 struct vsvm_device;
 
-int vsvm_residency_register(struct vsvm_device *vdev);
-void vsvm_residency_unregister(struct vsvm_device *vdev);
 int vsvm_residency_get(struct mm_struct *mm, void *owner, unsigned long start,
 		       unsigned long npages, u32 *loc);
-void *vsvm_residency_owner(u32 index);
 int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
 				unsigned long npages, const u32 *loc);
 int vsvm_residency_ioctl(struct drm_device *drm, void *data,

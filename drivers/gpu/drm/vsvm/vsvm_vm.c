@@ -660,7 +660,9 @@ void vsvm_vm_debugfs_show(struct vsvm_device *vdev, struct seq_file *m)
 		drm_gpusvm_notifier_lock(&vm->svm);
 		drm_gpusvm_for_each_notifier(notifier, &vm->svm) {
 			notifiers++;
-			list_for_each_entry(range, &notifier->range_list, entry)
+			drm_gpusvm_for_each_range(range, notifier,
+						  drm_gpusvm_notifier_start(notifier),
+						  drm_gpusvm_notifier_end(notifier))
 				ranges++;
 		}
 		drm_gpusvm_notifier_unlock(&vm->svm);

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The upstream API check: a driver-shaped source file written against
+ * upstream's public drm_gpusvm, drm_pagemap and drm_pagemap_util API (the
+ * Linux 7.3-era headers), compiled against drm-msvm's include/drm by
+ * tools/api-check.sh in `make check`. It is never linked nor loaded.
+ *
+ * Every call, type, field and macro here has upstream's name, signature
+ * and meaning. What a driver for upstream uses and drm-msvm does not
+ * offer in upstream's shape yet is left out, and listed in
+ * tools/api-check/MISSING; the script fails when a name listed there as
+ * absent appears in drm-msvm's headers, so that the list shrinks as the
+ * API grows and this file with it.
+ *
+ * The driver, "xyz", has one VRAM region per device, a pagemap cache
+ * holding its pagemap, an interconnect owner group over a driver-wide
+ * owner list, and one drm_gpusvm per VM with a fault handler, a notifier
+ * callback and a garbage collector.
+ */
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
+
+/* One device memory region. */
+struct xyz_vram {
+	struct drm_pagemap dpagemap;
+	struct dev_pagemap pagemap;
+	struct drm_pagemap_peer peer;
+	struct drm_pagemap_cache *cache;
+	unsigned long pfn_first;
+};
+
+/* One migration's device memory. */
+struct xyz_bo {
+	struct drm_pagemap_devmem devmem;
+	struct xyz_vram *vram;
+	unsigned long first;
+};
+
+/* One GPU VM. */
+struct xyz_vm {
+	struct drm_gpusvm svm;
+	struct mutex lock; /* the driver lock of @svm */
+	struct xyz_vram *vram;
+};
+
+/* The driver-wide owner list; its mutex protects its peers. */
+static struct drm_pagemap_owner_list xyz_owner_list = {
+	.lock = __MUTEX_INITIALIZER(xyz_owner_list.lock),
+	.peers = LIST_HEAD_INIT(xyz_owner_list.peers),
+};
+
+static bool xyz_has_interconnect(struct drm_pagemap_peer *peer1,
+				 struct drm_pagemap_peer *peer2)
+{
+	return peer1->private == peer2->private;
+}
+
+static int xyz_owner_join(struct xyz_vram *vram)
+{
+	vram->peer.private = vram;
+	return drm_pagemap_acquire_owner(&vram->peer, &xyz_owner_list,
+					 xyz_has_interconnect);
+}
+
+static void xyz_owner_leave(struct xyz_vram *vram)
+{
+	drm_pagemap_release_owner(&vram->peer);
+}
+
+/* A new pagemap of @vram, or an ERR_PTR(); the driver's own creation. */
+static struct drm_pagemap *xyz_pagemap_create(struct xyz_vram *vram)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+/* The cache lookup of upstream's "Cache lookup". */
+static struct drm_pagemap *xyz_pagemap_get(struct xyz_vram *vram)
+{
+	struct drm_pagemap *dpagemap;
+	int err;
+
+	err = drm_pagemap_cache_lock_lookup(vram->cache);
+	if (err)
+		return ERR_PTR(err);
+	dpagemap = drm_pagemap_get_from_cache(vram->cache);
+	if (!dpagemap) {
+		dpagemap = xyz_pagemap_create(vram);
+		if (!IS_ERR(dpagemap))
+			drm_pagemap_cache_set_pagemap(vram->cache, dpagemap);
+	}
+	drm_pagemap_cache_unlock_lookup(vram->cache);
+	return dpagemap;
+}
+
+static bool xyz_pagemap_is_active(struct xyz_vram *vram)
+{
+	struct drm_pagemap *dpagemap;
+
+	dpagemap = drm_pagemap_get_from_cache_if_active(vram->cache);
+	drm_pagemap_put(dpagemap);
+	return dpagemap;
+}
+
+static struct xyz_bo *to_xyz_bo(struct drm_pagemap_devmem *devmem)
+{
+	return container_of(devmem, struct xyz_bo, devmem);
+}
+
+static void xyz_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	kfree(to_xyz_bo(devmem));
+}
+
+static int xyz_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
+				   unsigned long npages, unsigned long *pfn)
+{
+	struct xyz_bo *bo = to_xyz_bo(devmem);
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		pfn[i] = bo->vram->pfn_first + bo->first + i;
+	return 0;
+}
+
+/* copy_to_devmem and copy_to_ram: see MISSING. */
+static const struct drm_pagemap_devmem_ops xyz_devmem_ops = {
+	.devmem_release = xyz_devmem_release,
+	.populate_devmem_pfn = xyz_populate_devmem_pfn,
+};
+
+static int xyz_migrate(struct xyz_bo *bo, struct mm_struct *mm,
+		       unsigned long start, unsigned long end)
+{
+	struct drm_pagemap_migrate_details mdetails = {
+		.timeslice_ms = 5,
+	};
+
+	if (bo->devmem.ops != &xyz_devmem_ops)
+		return -EINVAL;
+	return drm_pagemap_migrate_to_devmem(&bo->devmem, mm, start, end,
+					     &mdetails);
+}
+
+static int xyz_evict(struct xyz_bo *bo)
+{
+	return drm_pagemap_evict_to_ram(&bo->devmem);
+}
+
+static int xyz_prefetch(struct xyz_vram *vram, struct mm_struct *mm,
+			unsigned long start, unsigned long end)
+{
+	struct drm_pagemap *dpagemap = xyz_pagemap_get(vram);
+	int err;
+
+	if (IS_ERR(dpagemap))
+		return PTR_ERR(dpagemap);
+	err = drm_pagemap_populate_mm(dpagemap, start, end, mm, 5);
+	drm_pagemap_put(dpagemap);
+	return err;
+}
+
+/* Whether @page is a device page of @vram's pagemap. */
+static bool xyz_page_is_ours(struct xyz_vram *vram, struct page *page)
+{
+	struct drm_pagemap *dpagemap;
+	bool ours;
+
+	if (!is_device_private_page(page) ||
+	    page->pgmap->ops != drm_pagemap_pagemap_ops_get())
+		return false;
+	dpagemap = drm_pagemap_get_unless_zero(drm_pagemap_page_to_dpagemap(page));
+	ours = dpagemap == &vram->dpagemap;
+	drm_pagemap_put(dpagemap);
+	return ours;
+}
+
+static void xyz_pagemap_destroy(struct drm_pagemap *dpagemap)
+{
+	drm_pagemap_destroy(dpagemap, false);
+}
+
+/* Zap the GPU page table of [start, end); the driver's own. */
+static void xyz_zap(struct xyz_vm *vm, unsigned long start, unsigned long end)
+{
+}
+
+static void xyz_invalidate(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_notifier *notifier,
+			   const struct mmu_notifier_range *mmu_range)
+{
+	struct xyz_vm *vm = container_of(gpusvm, struct xyz_vm, svm);
+	struct drm_gpusvm_range *range = NULL;
+
+	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+				  mmu_range->end)
+		xyz_zap(vm, drm_gpusvm_range_start(range),
+			drm_gpusvm_range_end(range));
+}
+
+static struct drm_gpusvm_range *xyz_range_alloc(struct drm_gpusvm *gpusvm)
+{
+	struct drm_gpusvm_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
+
+	return range;
+}
+
+static void xyz_range_free(struct drm_gpusvm_range *range)
+{
+	kfree(range);
+}
+
+static const struct drm_gpusvm_ops xyz_gpusvm_ops = {
+	.range_alloc = xyz_range_alloc,
+	.range_free = xyz_range_free,
+	.invalidate = xyz_invalidate,
+};
+
+static const unsigned long xyz_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
+/* The GPU fault handler, to the point where pages are collected. */
+static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.read_only = 0,
+		.devmem_possible = 1,
+		.devmem_only = 0,
+		.allow_mixed = 1,
+		.timeslice_ms = 5,
+	};
+	enum drm_gpusvm_scan_result scan;
+	struct drm_gpusvm_range *range;
+	int err = 0;
+
+	mutex_lock(&vm->lock);
+	range = drm_gpusvm_range_find_or_insert(&vm->svm, addr, 0, TASK_SIZE,
+						&ctx);
+	if (IS_ERR(range)) {
+		err = PTR_ERR(range);
+		goto out_unlock;
+	}
+	drm_gpusvm_range_get(range);
+	scan = drm_gpusvm_scan_mm(range, vm->vram->peer.owner,
+				  &vm->vram->pagemap);
+	switch (scan) {
+	case DRM_GPUSVM_SCAN_EQUAL:
+		break;
+	case DRM_GPUSVM_SCAN_OTHER:
+	case DRM_GPUSVM_SCAN_MIXED_DEVICE:
+		err = drm_gpusvm_range_evict(&vm->svm, range);
+		break;
+	case DRM_GPUSVM_SCAN_UNPOPULATED:
+	case DRM_GPUSVM_SCAN_SYSTEM:
+	case DRM_GPUSVM_SCAN_MIXED:
+		err = xyz_prefetch(vm->vram, vm->svm.mm,
+				   drm_gpusvm_range_start(range),
+				   drm_gpusvm_range_end(range));
+		break;
+	}
+	drm_gpusvm_notifier_lock(&vm->svm);
+	if (!err && drm_gpusvm_range_size(range) < SZ_4K)
+		err = -EINVAL;
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	drm_gpusvm_range_put(range);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+/* The garbage collector: remove the ranges of @notifier in [start, end). */
+static void xyz_garbage_collect(struct xyz_vm *vm,
+				struct drm_gpusvm_notifier *notifier,
+				unsigned long start, unsigned long end)
+{
+	struct drm_gpusvm_range *range, *next;
+
+	lockdep_assert_held(&vm->lock);
+	if (drm_gpusvm_notifier_start(notifier) >= end ||
+	    drm_gpusvm_notifier_end(notifier) <= start)
+		return;
+	drm_gpusvm_for_each_range_safe(range, next, notifier, start, end)
+		drm_gpusvm_range_remove(&vm->svm, range);
+	if (!drm_gpusvm_range_find(notifier, start, end))
+		WARN_ON(drm_gpusvm_has_mapping(&vm->svm, start, end));
+}
+
+static void xyz_vm_fini(struct xyz_vm *vm)
+{
+	drm_gpusvm_fini(&vm->svm);
+}
+
+static void xyz_set_lock(struct xyz_vm *vm)
+{
+	drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
+}
+
+/* Keep every function above referenced: the file is compiled, never run. */
+static const void *const xyz_api_check_table[] __used = {
+	xyz_owner_join, xyz_owner_leave, xyz_pagemap_is_active, xyz_migrate,
+	xyz_evict, xyz_page_is_ours, xyz_pagemap_destroy, xyz_gpu_fault,
+	xyz_garbage_collect, xyz_vm_fini, xyz_set_lock, &xyz_gpusvm_ops,
+	xyz_chunk_sizes,
+};
+
+MODULE_LICENSE("GPL");
