@@ -21,6 +21,12 @@ struct dev_pagemap;
 struct drm_device;
 struct drm_gpusvm;
 struct drm_gpusvm_notifier;
+/*
+ * Upstream's per-device pages of a range. drm-msvm keeps the pages in the
+ * range itself for now, so it only declares the type: see
+ * drm_gpusvm_range_set_unmapped().
+ */
+struct drm_gpusvm_pages;
 struct drm_gpusvm_range;
 struct mm_struct;
 struct page;
@@ -241,6 +247,9 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 		    const unsigned long *chunk_sizes, int num_chunks);
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
 
+unsigned long drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,
+					unsigned long start, unsigned long end);
+
 struct drm_gpusvm_range *
 drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 				unsigned long fault_addr,
@@ -253,7 +262,8 @@ struct drm_gpusvm_range *drm_gpusvm_range_get(struct drm_gpusvm_range *range);
 void drm_gpusvm_range_put(struct drm_gpusvm_range *range);
 
 struct drm_gpusvm_notifier *
-drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long addr);
+drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long start,
+			 unsigned long end);
 struct drm_gpusvm_range *
 drm_gpusvm_range_find(struct drm_gpusvm_notifier *notifier,
 		      unsigned long start, unsigned long end);
@@ -262,6 +272,10 @@ drm_gpusvm_range_next_in(struct drm_gpusvm_range *range,
 			 unsigned long start, unsigned long end);
 bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 			    unsigned long end);
+void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
+				   struct drm_gpusvm_pages *pages,
+				   unsigned int pages_count,
+				   const struct mmu_notifier_range *mmu_range);
 
 int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 			       struct drm_gpusvm_range *range,
@@ -421,114 +435,241 @@ drm_gpusvm_notifier_end(struct drm_gpusvm_notifier *notifier)
 }
 
 /**
- * struct drm_gpusvm_range_iter - state of drm_gpusvm_for_each_range()
- * @next: the range the next step returns
- * @start: start of the interval
- * @end: end (exclusive) of the interval
+ * drm_gpusvm_notifier_size() - size of a notifier
+ * @notifier: the &struct drm_gpusvm_notifier
+ *
+ * Return: the size in bytes.
  */
-struct drm_gpusvm_range_iter {
-	struct drm_gpusvm_range *next;
-	unsigned long start;
+static inline unsigned long
+drm_gpusvm_notifier_size(struct drm_gpusvm_notifier *notifier)
+{
+	return drm_gpusvm_notifier_end(notifier) -
+		drm_gpusvm_notifier_start(notifier);
+}
+
+/**
+ * __drm_gpusvm_range_next() - the range after a range in its notifier
+ * @range: the current range, or NULL
+ *
+ * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: the next range of @range's notifier in address order, or NULL if
+ * @range is the last one or NULL.
+ */
+static inline struct drm_gpusvm_range *
+__drm_gpusvm_range_next(struct drm_gpusvm_range *range)
+{
+	if (!range || list_is_last(&range->entry, &range->notifier->range_list))
+		return NULL;
+	return list_next_entry(range, entry);
+}
+
+/**
+ * struct drm_gpusvm_range_walk - state of the range walk macros
+ * @range: the caller's iterator
+ * @next: the caller's next-range variable (safe walks), or NULL
+ * @end: end (exclusive) of the interval
+ * @started: the first step was taken
+ */
+struct drm_gpusvm_range_walk {
+	struct drm_gpusvm_range **range;
+	struct drm_gpusvm_range **next;
 	unsigned long end;
+	bool started;
 };
 
 /**
- * drm_gpusvm_range_iter_init() - start a walk over the ranges of an interval
+ * __drm_gpusvm_range_walk() - start a walk of drm_gpusvm_for_each_range()
+ * or drm_gpusvm_for_each_range_safe()
+ * @range: the iterator; a non-NULL *@range is where a walk without @next
+ *	   starts
+ * @next: the next-range variable of a safe walk, or NULL
  * @notifier: the &struct drm_gpusvm_notifier
  * @start: start address
  * @end: end address (exclusive)
  *
- * Return: the iterator.
+ * Return: the walk state.
  */
-static inline struct drm_gpusvm_range_iter
-drm_gpusvm_range_iter_init(struct drm_gpusvm_notifier *notifier,
-			   unsigned long start, unsigned long end)
+static inline struct drm_gpusvm_range_walk
+__drm_gpusvm_range_walk(struct drm_gpusvm_range **range,
+			struct drm_gpusvm_range **next,
+			struct drm_gpusvm_notifier *notifier,
+			unsigned long start, unsigned long end)
 {
-	return (struct drm_gpusvm_range_iter) {
-		.next = drm_gpusvm_range_find(notifier, start, end),
-		.start = start,
-		.end = end,
+	if (next || !*range)
+		*range = drm_gpusvm_range_find(notifier, start, end);
+	if (next)
+		*next = __drm_gpusvm_range_next(*range);
+	return (struct drm_gpusvm_range_walk) {
+		.range = range, .next = next, .end = end,
 	};
 }
 
 /**
- * drm_gpusvm_range_iter_next() - one step of a walk
- * @it: the iterator
+ * __drm_gpusvm_range_walk_step() - one step of a range walk
+ * @walk: the walk state
  *
- * Return: the current range (the next one is looked up now, so the caller
- * may remove the current one), or NULL at the end.
+ * Return: whether the iterator holds a range of the interval.
  */
-static inline struct drm_gpusvm_range *
-drm_gpusvm_range_iter_next(struct drm_gpusvm_range_iter *it)
+static inline bool
+__drm_gpusvm_range_walk_step(struct drm_gpusvm_range_walk *walk)
 {
-	struct drm_gpusvm_range *range = it->next;
-
-	if (range)
-		it->next = drm_gpusvm_range_next_in(range, it->start, it->end);
-	return range;
+	if (walk->started && walk->next) {
+		*walk->range = *walk->next;
+		*walk->next = __drm_gpusvm_range_next(*walk->range);
+	} else if (walk->started) {
+		*walk->range = __drm_gpusvm_range_next(*walk->range);
+	}
+	walk->started = true;
+	return *walk->range && drm_gpusvm_range_start(*walk->range) < walk->end;
 }
 
 /**
  * drm_gpusvm_for_each_range() - walk the ranges of a notifier in [start, end)
- * @range__: iterator, a &struct drm_gpusvm_range pointer
+ * @range__: iterator, a &struct drm_gpusvm_range pointer; if not NULL, the
+ *	     range to start from, else the walk starts at the first range of
+ *	     the notifier overlapping the interval (drm_gpusvm_range_find())
  * @notifier__: the &struct drm_gpusvm_notifier
  * @start__: start address
  * @end__: end address (exclusive)
  *
- * Walks in address order. The caller holds the driver lock or the notifier
- * lock. The body may remove the current range (driver lock held), not
- * others. Unlike upstream's form, the walk always starts at the first range
- * in the interval: a non-NULL @range__ is not a starting point.
+ * Walks in address order, with the driver lock or the notifier lock held.
+ * The body must not remove the current range: use
+ * drm_gpusvm_for_each_range_safe() for that.
  */
 #define drm_gpusvm_for_each_range(range__, notifier__, start__, end__) \
-	for (struct drm_gpusvm_range_iter it__ = \
-	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
-	     ((range__) = drm_gpusvm_range_iter_next(&it__));)
-
-/**
- * drm_gpusvm_range_iter_next_safe() - one step of a walk, with the next range
- * @it: the iterator
- * @next: set to the range the step after this one returns, or NULL
- *
- * Return: the current range, or NULL at the end.
- */
-static inline struct drm_gpusvm_range *
-drm_gpusvm_range_iter_next_safe(struct drm_gpusvm_range_iter *it,
-				struct drm_gpusvm_range **next)
-{
-	struct drm_gpusvm_range *range = drm_gpusvm_range_iter_next(it);
-
-	*next = it->next;
-	return range;
-}
+	for (struct drm_gpusvm_range_walk rw__ = \
+	     __drm_gpusvm_range_walk(&(range__), NULL, (notifier__), \
+				     (start__), (end__)); \
+	     __drm_gpusvm_range_walk_step(&rw__);)
 
 /**
  * drm_gpusvm_for_each_range_safe() - walk the ranges of a notifier in
  * [start, end), removing ranges
  * @range__: iterator, a &struct drm_gpusvm_range pointer
- * @next__: the range the next step returns, a &struct drm_gpusvm_range
- *	    pointer
+ * @next__: the range after @range__, a &struct drm_gpusvm_range pointer
  * @notifier__: the &struct drm_gpusvm_notifier
  * @start__: start address
  * @end__: end address (exclusive)
  *
- * Walks in address order, with the driver lock held; the body may remove
- * the current range. drm_gpusvm_for_each_range() allows that too here, but
- * not upstream, where this is the form to use.
+ * Walks in address order, from the first range overlapping the interval,
+ * with the driver lock held; the body may remove the current range.
  */
 #define drm_gpusvm_for_each_range_safe(range__, next__, notifier__, start__, end__) \
-	for (struct drm_gpusvm_range_iter it__ = \
-	     drm_gpusvm_range_iter_init((notifier__), (start__), (end__)); \
-	     ((range__) = drm_gpusvm_range_iter_next_safe(&it__, &(next__)));)
+	for (struct drm_gpusvm_range_walk rw__ = \
+	     __drm_gpusvm_range_walk(&(range__), &(next__), (notifier__), \
+				     (start__), (end__)); \
+	     __drm_gpusvm_range_walk_step(&rw__);)
 
 /**
- * drm_gpusvm_for_each_notifier() - walk all notifiers of an instance
- * @notifier__: iterator, a &struct drm_gpusvm_notifier pointer
- * @gpusvm__: the &struct drm_gpusvm
+ * __drm_gpusvm_notifier_next() - the notifier after a notifier
+ * @notifier: the current notifier, or NULL
  *
  * The caller holds the driver lock or the notifier lock.
+ *
+ * Return: the next notifier of the instance in address order, or NULL if
+ * @notifier is the last one or NULL.
  */
-#define drm_gpusvm_for_each_notifier(notifier__, gpusvm__) \
-	list_for_each_entry((notifier__), &(gpusvm__)->notifier_list, entry)
+static inline struct drm_gpusvm_notifier *
+__drm_gpusvm_notifier_next(struct drm_gpusvm_notifier *notifier)
+{
+	if (!notifier ||
+	    list_is_last(&notifier->entry, &notifier->gpusvm->notifier_list))
+		return NULL;
+	return list_next_entry(notifier, entry);
+}
+
+/**
+ * struct drm_gpusvm_notifier_walk - state of the notifier walk macros
+ * @notifier: the caller's iterator
+ * @next: the caller's next-notifier variable (safe walks), or NULL
+ * @end: end (exclusive) of the interval
+ * @started: the first step was taken
+ */
+struct drm_gpusvm_notifier_walk {
+	struct drm_gpusvm_notifier **notifier;
+	struct drm_gpusvm_notifier **next;
+	unsigned long end;
+	bool started;
+};
+
+/**
+ * __drm_gpusvm_notifier_walk() - start a walk of
+ * drm_gpusvm_for_each_notifier() or drm_gpusvm_for_each_notifier_safe()
+ * @notifier: the iterator
+ * @next: the next-notifier variable of a safe walk, or NULL
+ * @gpusvm: the &struct drm_gpusvm
+ * @start: start address
+ * @end: end address (exclusive)
+ *
+ * Return: the walk state.
+ */
+static inline struct drm_gpusvm_notifier_walk
+__drm_gpusvm_notifier_walk(struct drm_gpusvm_notifier **notifier,
+			   struct drm_gpusvm_notifier **next,
+			   struct drm_gpusvm *gpusvm,
+			   unsigned long start, unsigned long end)
+{
+	*notifier = drm_gpusvm_notifier_find(gpusvm, start, end);
+	if (next)
+		*next = __drm_gpusvm_notifier_next(*notifier);
+	return (struct drm_gpusvm_notifier_walk) {
+		.notifier = notifier, .next = next, .end = end,
+	};
+}
+
+/**
+ * __drm_gpusvm_notifier_walk_step() - one step of a notifier walk
+ * @walk: the walk state
+ *
+ * Return: whether the iterator holds a notifier of the interval.
+ */
+static inline bool
+__drm_gpusvm_notifier_walk_step(struct drm_gpusvm_notifier_walk *walk)
+{
+	if (walk->started && walk->next) {
+		*walk->notifier = *walk->next;
+		*walk->next = __drm_gpusvm_notifier_next(*walk->notifier);
+	} else if (walk->started) {
+		*walk->notifier = __drm_gpusvm_notifier_next(*walk->notifier);
+	}
+	walk->started = true;
+	return *walk->notifier &&
+		drm_gpusvm_notifier_start(*walk->notifier) < walk->end;
+}
+
+/**
+ * drm_gpusvm_for_each_notifier() - walk the notifiers overlapping [start, end)
+ * @notifier__: iterator, a &struct drm_gpusvm_notifier pointer
+ * @gpusvm__: the &struct drm_gpusvm
+ * @start__: start address
+ * @end__: end address (exclusive)
+ *
+ * Walks in address order, with the driver lock or the notifier lock held.
+ */
+#define drm_gpusvm_for_each_notifier(notifier__, gpusvm__, start__, end__) \
+	for (struct drm_gpusvm_notifier_walk nw__ = \
+	     __drm_gpusvm_notifier_walk(&(notifier__), NULL, (gpusvm__), \
+					(start__), (end__)); \
+	     __drm_gpusvm_notifier_walk_step(&nw__);)
+
+/**
+ * drm_gpusvm_for_each_notifier_safe() - walk the notifiers overlapping
+ * [start, end), removing notifiers
+ * @notifier__: iterator, a &struct drm_gpusvm_notifier pointer
+ * @next__: the notifier after @notifier__, a &struct drm_gpusvm_notifier
+ *	    pointer
+ * @gpusvm__: the &struct drm_gpusvm
+ * @start__: start address
+ * @end__: end address (exclusive)
+ *
+ * Walks in address order, with the driver lock held; the body may remove
+ * the current notifier (by removing its last range).
+ */
+#define drm_gpusvm_for_each_notifier_safe(notifier__, next__, gpusvm__, start__, end__) \
+	for (struct drm_gpusvm_notifier_walk nw__ = \
+	     __drm_gpusvm_notifier_walk(&(notifier__), &(next__), (gpusvm__), \
+					(start__), (end__)); \
+	     __drm_gpusvm_notifier_walk_step(&nw__);)
 
 #endif

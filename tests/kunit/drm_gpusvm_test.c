@@ -95,7 +95,7 @@ static void test_invalidate(struct drm_gpusvm *gpusvm,
 			    const struct mmu_notifier_range *mmu_range)
 {
 	struct test_dev *d = container_of(gpusvm, struct test_dev, svm);
-	struct drm_gpusvm_range *range;
+	struct drm_gpusvm_range *range = NULL;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 	d->invalidates++;
@@ -509,7 +509,8 @@ static void drm_gpusvm_test_chunks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(r), -ENOENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&notifiers_live), 3);
 	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&d->svm,
-							 R + 7 * SZ_1M));
+							 R + 7 * SZ_1M,
+							 R + 8 * SZ_1M));
 
 	/* Overlapping inserts: a 4K range blocks the 2M and 64K chunks. */
 	g1 = test_insert(d, R + 6 * SZ_1M + SZ_8K, R + 6 * SZ_1M + SZ_8K,
@@ -527,11 +528,13 @@ static void drm_gpusvm_test_chunks(struct kunit *test)
 	/* Walk: ranges of the R+6M notifier in address order. */
 	{
 		struct drm_gpusvm_notifier *n =
-			drm_gpusvm_notifier_find(&d->svm, R + 6 * SZ_1M);
+			drm_gpusvm_notifier_find(&d->svm, R + 6 * SZ_1M,
+						 R + 6 * SZ_1M + 1);
 		unsigned long prev = 0;
 		int count = 0;
 
 		KUNIT_ASSERT_NOT_NULL(test, n);
+		r = NULL;
 		drm_gpusvm_for_each_range(r, n, drm_gpusvm_notifier_start(n),
 					  drm_gpusvm_notifier_end(n)) {
 			KUNIT_EXPECT_GT(test, drm_gpusvm_range_start(r), prev);
@@ -546,15 +549,15 @@ static void drm_gpusvm_test_chunks(struct kunit *test)
 							R + 7 * SZ_1M));
 
 	/* Removing the only range of a notifier removes the notifier. */
-	r = drm_gpusvm_range_find(drm_gpusvm_notifier_find(&d->svm, R), R,
-				  R + 1);
+	r = drm_gpusvm_range_find(drm_gpusvm_notifier_find(&d->svm, R, R + 1),
+				  R, R + 1);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	mutex_lock(&d->lock);
 	drm_gpusvm_range_remove(&d->svm, r);
 	mutex_unlock(&d->lock);
 	KUNIT_EXPECT_EQ(test, atomic_read(&notifiers_live), 3);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 7);
-	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&d->svm, R));
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&d->svm, R, R + 1));
 	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&d->svm, R,
 							R + SZ_2M));
 
@@ -935,6 +938,102 @@ static void drm_gpusvm_test_partial_unmap(struct kunit *test)
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(test_insert_any(d, a + SZ_64K + SZ_16K)),
 			-ENOENT);
+	test_teardown_check(test);
+}
+
+/*
+ * Upstream's walks and helpers: VMA lookup, notifier and range walks with
+ * and without a starting point, removal while walking, set_unmapped.
+ */
+static void drm_gpusvm_test_walks(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long base = test_mmap(test, 8 * SZ_1M, PROT_READ | PROT_WRITE);
+	unsigned long R = ALIGN(base, SZ_2M);
+	struct drm_gpusvm_notifier *n, *nnext;
+	struct drm_gpusvm_range *r, *r1, *rnext;
+	struct mmu_notifier_range mmu_range = {};
+	int count;
+
+	/* The first VMA of an interval; none below mmap_min_addr. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(&d->svm, R, R + 1),
+			base);
+	KUNIT_ASSERT_EQ(test, vm_munmap(R, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(&d->svm, R, R + SZ_1M),
+			R + SZ_64K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_find_vma_start(&d->svm, 0, PAGE_SIZE),
+			ULONG_MAX);
+
+	/* Three 64K ranges in the R notifier, one 2M range in R + 2M's. */
+	r1 = test_insert_any(d, R + SZ_64K);
+	expect_range(test, r1, R + SZ_64K, SZ_64K);
+	expect_range(test, test_insert_any(d, R + SZ_128K), R + SZ_128K, SZ_64K);
+	expect_range(test, test_insert_any(d, R + SZ_256K), R + SZ_256K, SZ_64K);
+	expect_range(test, test_insert_any(d, R + SZ_2M), R + SZ_2M, SZ_2M);
+
+	mutex_lock(&d->lock);
+	n = drm_gpusvm_notifier_find(&d->svm, R - SZ_2M, R + SZ_4M);
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_notifier_start(n), R);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_notifier_size(n), SZ_2M);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&d->svm, R + SZ_4M,
+							 R + 8 * SZ_1M));
+
+	count = 0;
+	drm_gpusvm_for_each_notifier(n, &d->svm, R + SZ_1M, R + SZ_2M + 1)
+		count++;
+	KUNIT_EXPECT_EQ(test, count, 2);
+	count = 0;
+	drm_gpusvm_for_each_notifier(n, &d->svm, R + SZ_2M, R + SZ_4M)
+		count++;
+	KUNIT_EXPECT_EQ(test, count, 1);
+
+	/* From the first range overlapping the interval, or from r1. */
+	n = drm_gpusvm_notifier_find(&d->svm, R, R + 1);
+	r = NULL;
+	count = 0;
+	drm_gpusvm_for_each_range(r, n, R + SZ_128K + 1, R + SZ_2M)
+		count++;
+	KUNIT_EXPECT_EQ(test, count, 2);
+	r = r1;
+	count = 0;
+	drm_gpusvm_for_each_range(r, n, R, R + SZ_256K)
+		count++;
+	KUNIT_EXPECT_EQ(test, count, 2);
+	KUNIT_EXPECT_PTR_EQ(test, __drm_gpusvm_range_next(r1),
+			    drm_gpusvm_range_find(n, R + SZ_128K,
+						  R + SZ_128K + 1));
+	KUNIT_EXPECT_NULL(test, __drm_gpusvm_range_next(NULL));
+	KUNIT_EXPECT_NULL(test, __drm_gpusvm_notifier_next(NULL));
+	mutex_unlock(&d->lock);
+
+	/* set_unmapped: partial, queued for the garbage collector. */
+	mmu_range.start = R + SZ_64K;
+	mmu_range.end = R + SZ_64K + SZ_4K;
+	mmu_range.event = MMU_NOTIFY_UNMAP;
+	down_write(&d->svm.notifier_lock);
+	drm_gpusvm_range_set_unmapped(r1, NULL, 0, &mmu_range);
+	up_write(&d->svm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, r1->flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r1->flags.partial_unmap);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 3);
+
+	/* Removal while walking: the ranges of R's notifier, then all. */
+	n = drm_gpusvm_notifier_find(&d->svm, R, R + 1);
+	drm_gpusvm_for_each_range_safe(r, rnext, n, R, R + SZ_2M)
+		drm_gpusvm_range_remove(&d->svm, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&notifiers_live), 1);
+	drm_gpusvm_for_each_notifier_safe(n, nnext, &d->svm, 0, ULONG_MAX)
+		drm_gpusvm_for_each_range_safe(r, rnext, n,
+					       drm_gpusvm_notifier_start(n),
+					       drm_gpusvm_notifier_end(n))
+			drm_gpusvm_range_remove(&d->svm, r);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&d->svm, 0, ULONG_MAX));
+	mutex_unlock(&d->lock);
 	test_teardown_check(test);
 }
 
@@ -1470,6 +1569,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_invalidate_wrprotect),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_remap),
 	KUNIT_CASE(drm_gpusvm_test_partial_unmap),
+	KUNIT_CASE(drm_gpusvm_test_walks),
 	KUNIT_CASE(drm_gpusvm_test_two_instances),
 	KUNIT_CASE(drm_gpusvm_test_exclusive),
 	KUNIT_CASE_SLOW(drm_gpusvm_test_two_instances_race),

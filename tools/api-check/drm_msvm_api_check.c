@@ -204,9 +204,12 @@ static void xyz_invalidate(struct drm_gpusvm *gpusvm,
 	struct drm_gpusvm_range *range = NULL;
 
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
-				  mmu_range->end)
+				  mmu_range->end) {
 		xyz_zap(vm, drm_gpusvm_range_start(range),
 			drm_gpusvm_range_end(range));
+		if (mmu_range->event == MMU_NOTIFY_UNMAP)
+			drm_gpusvm_range_set_unmapped(range, NULL, 0, mmu_range);
+	}
 }
 
 static struct drm_gpusvm_range *xyz_range_alloc(struct drm_gpusvm *gpusvm)
@@ -278,21 +281,58 @@ out_unlock:
 	return err;
 }
 
-/* The garbage collector: remove the ranges of @notifier in [start, end). */
-static void xyz_garbage_collect(struct xyz_vm *vm,
-				struct drm_gpusvm_notifier *notifier,
-				unsigned long start, unsigned long end)
+/* The garbage collector: remove the unmapped ranges in [start, end). */
+static void xyz_garbage_collect(struct xyz_vm *vm, unsigned long start,
+				unsigned long end)
 {
+	struct drm_gpusvm_notifier *notifier, *next_notifier;
 	struct drm_gpusvm_range *range, *next;
 
 	lockdep_assert_held(&vm->lock);
-	if (drm_gpusvm_notifier_start(notifier) >= end ||
-	    drm_gpusvm_notifier_end(notifier) <= start)
-		return;
-	drm_gpusvm_for_each_range_safe(range, next, notifier, start, end)
-		drm_gpusvm_range_remove(&vm->svm, range);
-	if (!drm_gpusvm_range_find(notifier, start, end))
+	drm_gpusvm_for_each_notifier_safe(notifier, next_notifier, &vm->svm,
+					  start, end) {
+		drm_gpusvm_for_each_range_safe(range, next, notifier, start, end)
+			if (range->flags.unmapped)
+				drm_gpusvm_range_remove(&vm->svm, range);
+	}
+	if (!drm_gpusvm_notifier_find(&vm->svm, start, end))
 		WARN_ON(drm_gpusvm_has_mapping(&vm->svm, start, end));
+}
+
+/* The number of ranges of @vm, and the size of its notifiers. */
+static unsigned long xyz_count(struct xyz_vm *vm, unsigned long *bytes)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *range, *first;
+	unsigned long count = 0, size = 0;
+
+	drm_gpusvm_notifier_lock(&vm->svm);
+	drm_gpusvm_for_each_notifier(notifier, &vm->svm, 0, LONG_MAX)
+		size += drm_gpusvm_notifier_size(notifier);
+	*bytes = size;
+	for (notifier = drm_gpusvm_notifier_find(&vm->svm, 0, LONG_MAX);
+	     notifier; notifier = __drm_gpusvm_notifier_next(notifier)) {
+		first = drm_gpusvm_range_find(notifier,
+					      drm_gpusvm_notifier_start(notifier),
+					      drm_gpusvm_notifier_end(notifier));
+		/* The first one, then the others from the second one on. */
+		count += !!first;
+		range = __drm_gpusvm_range_next(first);
+		if (!range)
+			continue;
+		drm_gpusvm_for_each_range(range, notifier,
+					  drm_gpusvm_notifier_start(notifier),
+					  drm_gpusvm_notifier_end(notifier))
+			count++;
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	return count;
+}
+
+/* Where a GPU VA window starting at @start first meets a CPU VMA. */
+static unsigned long xyz_first_cpu_va(struct xyz_vm *vm, unsigned long start)
+{
+	return drm_gpusvm_find_vma_start(&vm->svm, start, TASK_SIZE);
 }
 
 static void xyz_vm_fini(struct xyz_vm *vm)
@@ -309,8 +349,8 @@ static void xyz_set_lock(struct xyz_vm *vm)
 static const void *const xyz_api_check_table[] __used = {
 	xyz_owner_join, xyz_owner_leave, xyz_pagemap_is_active, xyz_migrate,
 	xyz_evict, xyz_page_is_ours, xyz_pagemap_destroy, xyz_gpu_fault,
-	xyz_garbage_collect, xyz_vm_fini, xyz_set_lock, &xyz_gpusvm_ops,
-	xyz_chunk_sizes,
+	xyz_garbage_collect, xyz_count, xyz_first_cpu_va, xyz_vm_fini,
+	xyz_set_lock, &xyz_gpusvm_ops, xyz_chunk_sizes,
 };
 
 MODULE_LICENSE("GPL");

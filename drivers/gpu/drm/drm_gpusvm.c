@@ -224,20 +224,56 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 EXPORT_SYMBOL_GPL(drm_gpusvm_init);
 
 /**
- * drm_gpusvm_notifier_find() - find the notifier covering an address
+ * drm_gpusvm_find_vma_start() - start of the first CPU VMA in an interval
  * @gpusvm: the instance
- * @addr: the address
+ * @start: start address
+ * @end: end address (exclusive), above @start
+ *
+ * Takes the mmap lock of the instance's mm for read; no driver lock is
+ * needed. The answer may be stale as soon as the lock is dropped.
+ *
+ * Return: the start address of the lowest VMA overlapping [@start, @end)
+ * (which may lie below @start), or ULONG_MAX if there is none or the mm is
+ * gone.
+ */
+unsigned long drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,
+					unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = gpusvm->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr = ULONG_MAX;
+
+	if (!mmget_not_zero(mm))
+		return addr;
+	mmap_read_lock(mm);
+	vma = find_vma_intersection(mm, start, end);
+	if (vma)
+		addr = vma->vm_start;
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_find_vma_start);
+
+/**
+ * drm_gpusvm_notifier_find() - first notifier overlapping an interval
+ * @gpusvm: the instance
+ * @start: start address
+ * @end: end address (exclusive)
  *
  * The caller holds the driver lock or the notifier lock.
  *
- * Return: the notifier, or NULL.
+ * Return: the lowest notifier overlapping [@start, @end), or NULL.
  */
 struct drm_gpusvm_notifier *
-drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long addr)
+drm_gpusvm_notifier_find(struct drm_gpusvm *gpusvm, unsigned long start,
+			 unsigned long end)
 {
 	struct interval_tree_node *node;
 
-	node = interval_tree_iter_first(&gpusvm->root, addr, addr);
+	if (start >= end)
+		return NULL;
+	node = interval_tree_iter_first(&gpusvm->root, start, end - 1);
 	return node ? container_of(node, struct drm_gpusvm_notifier, itree) :
 		NULL;
 }
@@ -303,18 +339,11 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_next_in);
 bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 			    unsigned long end)
 {
-	struct interval_tree_node *node;
+	struct drm_gpusvm_notifier *notifier;
 
-	if (start >= end)
-		return false;
-	for (node = interval_tree_iter_first(&gpusvm->root, start, end - 1);
-	     node; node = interval_tree_iter_next(node, start, end - 1)) {
-		struct drm_gpusvm_notifier *notifier =
-			container_of(node, struct drm_gpusvm_notifier, itree);
-
+	drm_gpusvm_for_each_notifier(notifier, gpusvm, start, end)
 		if (drm_gpusvm_range_find(notifier, start, end))
 			return true;
-	}
 	return false;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_has_mapping);
@@ -359,11 +388,30 @@ static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
 	range->dpagemap = NULL;
 }
 
-static void drm_gpusvm_range_set_unmapped(struct drm_gpusvm *gpusvm,
-					  struct drm_gpusvm_range *range,
-					  const struct mmu_notifier_range *mmu_range)
+/**
+ * drm_gpusvm_range_set_unmapped() - mark a range unmapped by the CPU
+ * @range: the range
+ * @pages: upstream's per-device pages of @range: must be NULL here, where a
+ *	   range holds its own pages (they are marked with it)
+ * @pages_count: the number of @pages: must be 0
+ * @mmu_range: the MMU_NOTIFY_UNMAP (or MMU_NOTIFY_RELEASE) invalidation
+ *
+ * Sets &drm_gpusvm_range_flags.unmapped, and
+ * &drm_gpusvm_range_flags.partial_unmap when @mmu_range does not cover the
+ * whole range, and queues the range for drm_gpusvm_garbage_collect(). A
+ * driver may call it from its &drm_gpusvm_ops.invalidate; drm_gpusvm marks
+ * the ranges of an unmapped interval itself after the callback, so calling
+ * it twice is harmless. Called with the notifier lock held for write.
+ */
+void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
+				   struct drm_gpusvm_pages *pages,
+				   unsigned int pages_count,
+				   const struct mmu_notifier_range *mmu_range)
 {
+	struct drm_gpusvm *gpusvm = range->gpusvm;
+
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
+	WARN_ON_ONCE(pages || pages_count);
 
 	range->flags.unmapped = 1;
 	if (mmu_range->start > drm_gpusvm_range_start(range) ||
@@ -375,6 +423,7 @@ static void drm_gpusvm_range_set_unmapped(struct drm_gpusvm *gpusvm,
 		list_add_tail(&range->gc_link, &gpusvm->gc_list);
 	spin_unlock(&gpusvm->gc_lock);
 }
+EXPORT_SYMBOL_GPL(drm_gpusvm_range_set_unmapped);
 
 /* Whether the driver must zap GPU mappings in [start, end) of @notifier. */
 static bool drm_gpusvm_needs_zap(struct drm_gpusvm *gpusvm,
@@ -382,7 +431,7 @@ static bool drm_gpusvm_needs_zap(struct drm_gpusvm *gpusvm,
 				 const struct mmu_notifier_range *mmu_range,
 				 unsigned long start, unsigned long end)
 {
-	struct drm_gpusvm_range *range;
+	struct drm_gpusvm_range *range = NULL;
 
 	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
 	    mmu_range->owner == gpusvm->device_private_page_owner)
@@ -401,7 +450,7 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 	struct drm_gpusvm_notifier *notifier =
 		container_of(mni, struct drm_gpusvm_notifier, notifier);
 	struct drm_gpusvm *gpusvm = notifier->gpusvm;
-	struct drm_gpusvm_range *range;
+	struct drm_gpusvm_range *range = NULL;
 	unsigned long start, end;
 	bool unmap;
 
@@ -430,7 +479,7 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 	drm_gpusvm_for_each_range(range, notifier, start, end) {
 		__drm_gpusvm_range_unmap_pages(gpusvm, range);
 		if (unmap)
-			drm_gpusvm_range_set_unmapped(gpusvm, range, mmu_range);
+			drm_gpusvm_range_set_unmapped(range, NULL, 0, mmu_range);
 	}
 out:
 	up_write(&gpusvm->notifier_lock);
@@ -730,7 +779,7 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 	if (!mmget_not_zero(mm))
 		return ERR_PTR(-EFAULT);
 
-	notifier = drm_gpusvm_notifier_find(gpusvm, fault_addr);
+	notifier = drm_gpusvm_notifier_find(gpusvm, fault_addr, fault_addr + 1);
 	if (!notifier) {
 		notifier = drm_gpusvm_notifier_alloc(gpusvm, fault_addr);
 		if (!notifier) {

@@ -97,7 +97,7 @@ static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 			       const struct mmu_notifier_range *mmu_range)
 {
 	struct vsvm_vm *vm = container_of(svm, struct vsvm_vm, svm);
-	struct drm_gpusvm_range *range;
+	struct drm_gpusvm_range *range = NULL;
 
 	/*
 	 * drm_gpusvm drops the pages of every range overlapping the
@@ -658,8 +658,9 @@ void vsvm_vm_debugfs_show(struct vsvm_device *vdev, struct seq_file *m)
 		unsigned int ranges = 0, notifiers = 0;
 
 		drm_gpusvm_notifier_lock(&vm->svm);
-		drm_gpusvm_for_each_notifier(notifier, &vm->svm) {
+		drm_gpusvm_for_each_notifier(notifier, &vm->svm, 0, ULONG_MAX) {
 			notifiers++;
+			range = NULL;
 			drm_gpusvm_for_each_range(range, notifier,
 						  drm_gpusvm_notifier_start(notifier),
 						  drm_gpusvm_notifier_end(notifier))
