@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/memremap.h>
+#include <linux/mm_types.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
@@ -21,6 +22,7 @@ struct drm_pagemap;
 struct drm_pagemap_cache;
 struct drm_pagemap_dev_hold;
 struct drm_pagemap_shrinker;
+struct drm_pagemap_zdd;
 struct file;
 struct mm_struct;
 struct page;
@@ -225,6 +227,10 @@ struct drm_pagemap_migrate_details {
 int drm_pagemap_init(struct drm_pagemap *dpagemap,
 		     struct dev_pagemap *pagemap, struct drm_device *drm,
 		     struct device *dev, const struct drm_pagemap_ops *ops);
+struct drm_pagemap *drm_pagemap_create(struct drm_device *drm,
+				       struct dev_pagemap *pagemap,
+				       const struct drm_pagemap_ops *ops);
+int drm_pagemap_reinit(struct drm_pagemap *dpagemap);
 
 /**
  * drm_pagemap_get() - take a reference on a pagemap
@@ -258,6 +264,23 @@ void drm_pagemap_flush_destroyed(void);
 void drm_pagemap_flush_released(void);
 
 struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page);
+struct drm_pagemap_devmem *drm_pagemap_page_to_devmem(struct page *page);
+
+/**
+ * drm_pagemap_page_zone_device_data() - the per-allocation object of a page
+ * @page: a device-private page of a &struct drm_pagemap
+ *
+ * The object is opaque: drivers compare it, to tell whether two pages
+ * belong to the same device-memory allocation.
+ *
+ * Return: the page's &struct drm_pagemap_zdd, or NULL.
+ */
+static inline struct drm_pagemap_zdd *
+drm_pagemap_page_zone_device_data(struct page *page)
+{
+	return page->zone_device_data;
+}
+
 const struct dev_pagemap_ops *drm_pagemap_pagemap_ops_get(void);
 
 void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,

@@ -42,12 +42,33 @@ struct drm_pagemap_peer {
 	void *private;
 };
 
+/**
+ * DRM_PAGEMAP_OWNER_LIST_DEFINE() - define an owner list, initialized
+ * @...: the variable's name (one identifier)
+ *
+ * Usually one list for a whole driver, defined static at file scope.
+ */
+#define DRM_PAGEMAP_OWNER_LIST_DEFINE(...) \
+	struct drm_pagemap_owner_list __VA_ARGS__ = { \
+		.lock = __MUTEX_INITIALIZER((__VA_ARGS__).lock), \
+		.peers = LIST_HEAD_INIT((__VA_ARGS__).peers), \
+	}
+
 void drm_pagemap_owner_list_init(struct drm_pagemap_owner_list *list);
 int drm_pagemap_acquire_owner(struct drm_pagemap_peer *peer,
 			      struct drm_pagemap_owner_list *owner_list,
 			      bool (*has_interconnect)(struct drm_pagemap_peer *peer1,
 						       struct drm_pagemap_peer *peer2));
 void drm_pagemap_release_owner(struct drm_pagemap_peer *peer);
+
+void drm_pagemap_shrinker_add(struct drm_pagemap *dpagemap);
+#ifdef CONFIG_PROVE_LOCKING
+void drm_pagemap_shrinker_might_lock(struct drm_pagemap *dpagemap);
+#else
+static inline void drm_pagemap_shrinker_might_lock(struct drm_pagemap *dpagemap)
+{
+}
+#endif
 
 struct drm_pagemap_shrinker *drm_pagemap_shrinker_create(const char *name);
 void drm_pagemap_shrinker_destroy(struct drm_pagemap_shrinker *shrinker);

@@ -572,6 +572,11 @@ static void tpm_migrate_roundtrip(struct kunit *test)
 	page = pfn_to_page(a->pfn_first + td->first);
 	KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_to_dpagemap(page),
 			    &a->dpagemap);
+	KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_to_devmem(page),
+			    &td->devmem);
+	KUNIT_EXPECT_NOT_NULL(test, drm_pagemap_page_zone_device_data(page));
+	KUNIT_EXPECT_PTR_EQ(test, drm_pagemap_page_zone_device_data(page),
+			    drm_pagemap_page_zone_device_data(page + n - 1));
 
 	/* CPU access migrates it back, data intact. */
 	tpm_expect_user_data(test, addr, n, filled, 0x1234);

@@ -126,6 +126,51 @@ static void pmu_refcount(struct kunit *test)
 			-EINVAL);
 }
 
+static DRM_PAGEMAP_OWNER_LIST_DEFINE(pmu_static_owners);
+
+static bool pmu_always(struct drm_pagemap_peer *peer1,
+		       struct drm_pagemap_peer *peer2)
+{
+	return true;
+}
+
+/*
+ * Upstream's allocating constructor (freed by drm_msvm without a destroy
+ * op) and a statically defined owner list.
+ */
+static void pmu_create_static(struct kunit *test)
+{
+	static const struct drm_pagemap_ops no_destroy_ops;
+	struct pmu_ctx *ctx = pmu_ctx_alloc(test);
+	struct drm_pagemap_peer p1 = {}, p2 = {};
+	struct drm_pagemap_stats s0, s1;
+	struct drm_pagemap *dp;
+
+	drm_pagemap_stats_get(&s0);
+	dp = drm_pagemap_create(NULL, &ctx->pgmap, &no_destroy_ops);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	KUNIT_EXPECT_PTR_EQ(test, dp->pagemap, &ctx->pgmap);
+	KUNIT_EXPECT_EQ(test, kref_read(&dp->ref), 1);
+	drm_pagemap_shrinker_might_lock(dp);
+	drm_pagemap_put(dp);
+	drm_pagemap_flush_destroyed();
+	drm_pagemap_stats_get(&s1);
+	KUNIT_EXPECT_EQ(test, s1.active, s0.active);
+	KUNIT_EXPECT_EQ(test, s1.destroyed, s0.destroyed + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(drm_pagemap_create(NULL, NULL, NULL)),
+			-EINVAL);
+
+	KUNIT_ASSERT_EQ(test, drm_pagemap_acquire_owner(&p1, &pmu_static_owners,
+							pmu_always), 0);
+	KUNIT_ASSERT_EQ(test, drm_pagemap_acquire_owner(&p2, &pmu_static_owners,
+							pmu_always), 0);
+	KUNIT_EXPECT_NOT_NULL(test, p1.owner);
+	KUNIT_EXPECT_PTR_EQ(test, p1.owner, p2.owner);
+	drm_pagemap_release_owner(&p2);
+	drm_pagemap_release_owner(&p1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pmu_static_owners.peers));
+}
+
 static const struct file_operations pmu_drm_fops = {
 	.owner = THIS_MODULE,
 };
@@ -783,6 +828,7 @@ static void pmu_debugfs(struct kunit *test)
 
 static struct kunit_case drm_pagemap_util_tests[] = {
 	KUNIT_CASE(pmu_refcount),
+	KUNIT_CASE(pmu_create_static),
 	KUNIT_CASE(pmu_provider_ref),
 	KUNIT_CASE(pmu_cache_provider_ref),
 	KUNIT_CASE(pmu_cache),

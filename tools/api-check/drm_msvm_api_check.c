@@ -34,6 +34,7 @@
 
 /* One device memory region. */
 struct xyz_vram {
+	struct drm_device *drm;
 	struct drm_pagemap dpagemap;
 	struct dev_pagemap pagemap;
 	struct drm_pagemap_peer peer;
@@ -56,10 +57,7 @@ struct xyz_vm {
 };
 
 /* The driver-wide owner list; its mutex protects its peers. */
-static struct drm_pagemap_owner_list xyz_owner_list = {
-	.lock = __MUTEX_INITIALIZER(xyz_owner_list.lock),
-	.peers = LIST_HEAD_INIT(xyz_owner_list.peers),
-};
+static DRM_PAGEMAP_OWNER_LIST_DEFINE(xyz_owner_list);
 
 static bool xyz_has_interconnect(struct drm_pagemap_peer *peer1,
 				 struct drm_pagemap_peer *peer2)
@@ -79,10 +77,23 @@ static void xyz_owner_leave(struct xyz_vram *vram)
 	drm_pagemap_release_owner(&vram->peer);
 }
 
-/* A new pagemap of @vram, or an ERR_PTR(); the driver's own creation. */
+/* Freed by drm_pagemap_destroy(): no destroy op. */
+static const struct drm_pagemap_ops xyz_pagemap_ops;
+
+/* A new pagemap of @vram, or an ERR_PTR(). */
 static struct drm_pagemap *xyz_pagemap_create(struct xyz_vram *vram)
 {
-	return ERR_PTR(-ENODEV);
+	return drm_pagemap_create(vram->drm, &vram->pagemap, &xyz_pagemap_ops);
+}
+
+/* Revive an inactive pagemap taken off its shrinker, or hand it back. */
+static int xyz_pagemap_revive(struct drm_pagemap *dpagemap)
+{
+	int err = drm_pagemap_reinit(dpagemap);
+
+	if (err)
+		drm_pagemap_shrinker_add(dpagemap);
+	return err;
 }
 
 /* The cache lookup of upstream's "Cache lookup". */
@@ -167,6 +178,7 @@ static int xyz_prefetch(struct xyz_vram *vram, struct mm_struct *mm,
 	if (IS_ERR(dpagemap))
 		return PTR_ERR(dpagemap);
 	err = drm_pagemap_populate_mm(dpagemap, start, end, mm, 5);
+	drm_pagemap_shrinker_might_lock(dpagemap);
 	drm_pagemap_put(dpagemap);
 	return err;
 }
@@ -184,6 +196,20 @@ static bool xyz_page_is_ours(struct xyz_vram *vram, struct page *page)
 	ours = dpagemap == &vram->dpagemap;
 	drm_pagemap_put(dpagemap);
 	return ours;
+}
+
+/* Whether two device pages belong to the same allocation of @vram. */
+static bool xyz_pages_share_bo(struct xyz_vram *vram, struct page *page1,
+			       struct page *page2)
+{
+	struct drm_pagemap_devmem *devmem;
+
+	if (!xyz_page_is_ours(vram, page1) ||
+	    drm_pagemap_page_zone_device_data(page1) !=
+	    drm_pagemap_page_zone_device_data(page2))
+		return false;
+	devmem = drm_pagemap_page_to_devmem(page1);
+	return devmem && to_xyz_bo(devmem)->vram == vram;
 }
 
 static void xyz_pagemap_destroy(struct drm_pagemap *dpagemap)
@@ -348,7 +374,8 @@ static void xyz_set_lock(struct xyz_vm *vm)
 /* Keep every function above referenced: the file is compiled, never run. */
 static const void *const xyz_api_check_table[] __used = {
 	xyz_owner_join, xyz_owner_leave, xyz_pagemap_is_active, xyz_migrate,
-	xyz_evict, xyz_page_is_ours, xyz_pagemap_destroy, xyz_gpu_fault,
+	xyz_evict, xyz_page_is_ours, xyz_pages_share_bo, xyz_pagemap_revive,
+	xyz_pagemap_destroy, xyz_gpu_fault,
 	xyz_garbage_collect, xyz_count, xyz_first_cpu_va, xyz_vm_fini,
 	xyz_set_lock, &xyz_gpusvm_ops, xyz_chunk_sizes,
 };

@@ -32,7 +32,6 @@ extern struct drm_pagemap_counters drm_pagemap_counters;
 
 struct drm_device;
 struct drm_pagemap;
-struct drm_pagemap_dev_hold;
 struct shrinker;
 
 /**
@@ -89,10 +88,6 @@ struct drm_pagemap_cache {
 	struct drm_pagemap *dpagemap;
 	struct drm_pagemap_shrinker *shrinker;
 };
-
-struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void);
-bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
-			       struct drm_device *drm);
 
 void drm_pagemap_util_debugfs_init(struct dentry *root);
 void drm_pagemap_policy_debugfs_init(struct dentry *root);

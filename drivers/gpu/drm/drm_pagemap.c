@@ -148,7 +148,7 @@ struct drm_pagemap_dev_hold {
  *
  * Return: the hold or NULL.
  */
-struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void)
+static struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void)
 {
 	return kzalloc(sizeof(struct drm_pagemap_dev_hold), GFP_KERNEL);
 }
@@ -163,8 +163,8 @@ struct drm_pagemap_dev_hold *drm_pagemap_dev_hold_alloc(void)
  * Return: true, or false if the provider module is going away (nothing
  * taken).
  */
-bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
-			       struct drm_device *drm)
+static bool drm_pagemap_dev_hold_take(struct drm_pagemap_dev_hold *hold,
+				      struct drm_device *drm)
 {
 	struct module *module = NULL;
 
@@ -227,7 +227,10 @@ static void __drm_pagemap_destroy(struct drm_pagemap *dpagemap)
 	 * callback has returned; an inactive one has none, its provider
 	 * destroys its caches and flushes before it goes.
 	 */
-	dpagemap->ops->destroy(dpagemap, false);
+	if (dpagemap->ops->destroy)
+		dpagemap->ops->destroy(dpagemap, false);
+	else
+		kfree(dpagemap);	/* from drm_pagemap_create() */
 	atomic64_inc(&drm_pagemap_counters.destroyed);
 	if (shrinker)
 		drm_pagemap_shrinker_put(shrinker);
@@ -252,7 +255,8 @@ static DECLARE_WORK(drm_pagemap_destroy_work, drm_pagemap_destroy_work_fn);
  *			  holds a lock reclaim takes): defer the destruction
  *			  to the drm_msvm workqueue
  *
- * Calls &drm_pagemap_ops.destroy, then drops the references on the drm
+ * Calls &drm_pagemap_ops.destroy (or frees a pagemap of
+ * drm_pagemap_create() without one), then drops the references on the drm
  * device and provider module taken by drm_pagemap_init().
  */
 void drm_pagemap_destroy(struct drm_pagemap *dpagemap, bool is_atomic_or_reclaim)
@@ -298,6 +302,35 @@ void drm_pagemap_flush_destroyed(void)
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_flush_destroyed);
 
+/* drm_pagemap_init() without the check for a destroy op. */
+static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
+			      struct dev_pagemap *pagemap,
+			      struct drm_device *drm, struct device *dev,
+			      const struct drm_pagemap_ops *ops)
+{
+	struct drm_pagemap_dev_hold *hold;
+
+	hold = drm_pagemap_dev_hold_alloc();
+	if (!hold)
+		return -ENOMEM;
+	if (!drm_pagemap_dev_hold_take(hold, drm)) {
+		kfree(hold);
+		return -ENODEV;
+	}
+
+	memset(dpagemap, 0, sizeof(*dpagemap));
+	dpagemap->ops = ops;
+	kref_init(&dpagemap->ref);
+	dpagemap->drm = drm;
+	dpagemap->dev = dev ? dev : (drm ? drm->dev : NULL);
+	dpagemap->pagemap = pagemap;
+	INIT_LIST_HEAD(&dpagemap->shrink_link);
+	init_rwsem(&dpagemap->revoke_sem);
+	dpagemap->dev_hold = hold;
+	atomic64_inc(&drm_pagemap_counters.active);
+	return 0;
+}
+
 /**
  * drm_pagemap_init() - initialize a pagemap with one reference
  * @dpagemap: the pagemap, usually embedded in a provider structure
@@ -323,31 +356,78 @@ int drm_pagemap_init(struct drm_pagemap *dpagemap,
 		     struct dev_pagemap *pagemap, struct drm_device *drm,
 		     struct device *dev, const struct drm_pagemap_ops *ops)
 {
-	struct drm_pagemap_dev_hold *hold;
-
 	if (!ops || !ops->destroy)
 		return -EINVAL;
+	return __drm_pagemap_init(dpagemap, pagemap, drm, dev, ops);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_init);
+
+/**
+ * drm_pagemap_create() - allocate and initialize a pagemap
+ * @drm: the provider's drm device, see drm_pagemap_init()
+ * @pagemap: its MEMORY_DEVICE_PRIVATE dev_pagemap
+ * @ops: the provider's operations; without &drm_pagemap_ops.destroy the
+ *	 pagemap is freed when it is destroyed
+ *
+ * Return: the pagemap with one reference, or an ERR_PTR() (-EINVAL without
+ * @ops, -ENOMEM, or -ENODEV if the provider module is going away).
+ */
+struct drm_pagemap *drm_pagemap_create(struct drm_device *drm,
+				       struct dev_pagemap *pagemap,
+				       const struct drm_pagemap_ops *ops)
+{
+	struct drm_pagemap *dpagemap;
+	int err;
+
+	if (!ops)
+		return ERR_PTR(-EINVAL);
+	dpagemap = kzalloc(sizeof(*dpagemap), GFP_KERNEL);
+	if (!dpagemap)
+		return ERR_PTR(-ENOMEM);
+	err = __drm_pagemap_init(dpagemap, pagemap, drm, NULL, ops);
+	if (err) {
+		kfree(dpagemap);
+		return ERR_PTR(err);
+	}
+	return dpagemap;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_create);
+
+/**
+ * drm_pagemap_reinit() - make an inactive pagemap active again
+ * @dpagemap: a pagemap whose last reference is gone and that no cache or
+ *	      shrinker holds any longer
+ *
+ * Retakes the references on the drm device and the provider module that
+ * the pagemap dropped when it went inactive, and gives it one reference:
+ * drm_pagemap_get_from_cache() revives the pagemap of a cache with it,
+ * after taking the pagemap off its shrinker. On failure the pagemap stays
+ * inactive: hand it back with drm_pagemap_shrinker_add(). Process context.
+ *
+ * Return: 0, -EBUSY if @dpagemap is referenced or still held by a
+ * shrinker, -ENOMEM, or -ENODEV if the provider module is going away.
+ */
+int drm_pagemap_reinit(struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_dev_hold *hold;
+
+	if (WARN_ON(kref_read(&dpagemap->ref) ||
+		    !list_empty(&dpagemap->shrink_link) || dpagemap->dev_hold))
+		return -EBUSY;
 	hold = drm_pagemap_dev_hold_alloc();
 	if (!hold)
 		return -ENOMEM;
-	if (!drm_pagemap_dev_hold_take(hold, drm)) {
+	if (!drm_pagemap_dev_hold_take(hold, dpagemap->drm)) {
 		kfree(hold);
 		return -ENODEV;
 	}
-
-	memset(dpagemap, 0, sizeof(*dpagemap));
-	dpagemap->ops = ops;
-	kref_init(&dpagemap->ref);
-	dpagemap->drm = drm;
-	dpagemap->dev = dev ? dev : (drm ? drm->dev : NULL);
-	dpagemap->pagemap = pagemap;
-	INIT_LIST_HEAD(&dpagemap->shrink_link);
-	init_rwsem(&dpagemap->revoke_sem);
 	dpagemap->dev_hold = hold;
+	kref_init(&dpagemap->ref);
 	atomic64_inc(&drm_pagemap_counters.active);
+	atomic64_inc(&drm_pagemap_counters.revived);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(drm_pagemap_init);
+EXPORT_SYMBOL_GPL(drm_pagemap_reinit);
 
 /* Last reference of an uncached pagemap: destroy it, deferred. */
 static void drm_pagemap_release(struct kref *ref)
@@ -359,19 +439,17 @@ static void drm_pagemap_release(struct kref *ref)
 }
 
 /*
- * Last reference of a pagemap that had a cache, called with the shrinker
- * lock held (kref_put_lock()): the pagemap becomes inactive on the shrinker
- * list, releasing its provider references (deferred: this may be atomic
- * context), or is destroyed (deferred) if its cache let it go meanwhile.
+ * Called with the shrinker lock held, which it drops: an unreferenced
+ * pagemap becomes inactive on the shrinker list, releasing its provider
+ * references (deferred: this may be atomic context), or is destroyed
+ * (deferred) if its cache let it go meanwhile.
  */
-static void drm_pagemap_release_cached(struct kref *ref)
+static void __drm_pagemap_shrinker_add(struct drm_pagemap *dpagemap)
 	__releases(&dpagemap->shrinker->lock)
 {
-	struct drm_pagemap *dpagemap = container_of(ref, typeof(*dpagemap), ref);
 	struct drm_pagemap_shrinker *shrinker = dpagemap->shrinker;
 	struct drm_pagemap_dev_hold *hold;
 
-	atomic64_dec(&drm_pagemap_counters.active);
 	if (dpagemap->cache) {
 		hold = dpagemap->dev_hold;
 		dpagemap->dev_hold = NULL;
@@ -385,6 +463,68 @@ static void drm_pagemap_release_cached(struct kref *ref)
 	spin_unlock(&shrinker->lock);
 	drm_pagemap_destroy(dpagemap, true);
 }
+
+/*
+ * Last reference of a pagemap that had a cache, called with the shrinker
+ * lock held (kref_put_lock()).
+ */
+static void drm_pagemap_release_cached(struct kref *ref)
+	__releases(&dpagemap->shrinker->lock)
+{
+	struct drm_pagemap *dpagemap = container_of(ref, typeof(*dpagemap), ref);
+
+	atomic64_dec(&drm_pagemap_counters.active);
+	__drm_pagemap_shrinker_add(dpagemap);
+}
+
+/**
+ * drm_pagemap_shrinker_add() - hand an unreferenced pagemap to its shrinker
+ * @dpagemap: a pagemap with no reference left, on no shrinker list
+ *
+ * A pagemap of a cache becomes inactive on the cache's shrinker list,
+ * dropping its references on the drm device and the provider module,
+ * revivable by drm_pagemap_get_from_cache() until the shrinker destroys it;
+ * any other pagemap is destroyed (deferred). drm_pagemap_put() does this at
+ * the last put; drivers need it only to hand back a pagemap that
+ * drm_pagemap_reinit() failed to revive. Any context but hard interrupts.
+ */
+void drm_pagemap_shrinker_add(struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_shrinker *shrinker = READ_ONCE(dpagemap->shrinker);
+
+	if (WARN_ON(kref_read(&dpagemap->ref)))
+		return;
+	if (!shrinker) {
+		drm_pagemap_destroy(dpagemap, true);
+		return;
+	}
+	spin_lock(&shrinker->lock);
+	if (WARN_ON(!list_empty(&dpagemap->shrink_link))) {
+		spin_unlock(&shrinker->lock);
+		return;
+	}
+	__drm_pagemap_shrinker_add(dpagemap);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_shrinker_add);
+
+#ifdef CONFIG_PROVE_LOCKING
+/**
+ * drm_pagemap_shrinker_might_lock() - tell lockdep what a last put locks
+ * @dpagemap: the pagemap
+ *
+ * The last drm_pagemap_put() of a cached pagemap takes its shrinker's lock
+ * (drm_pagemap_shrinker_add()). Call this where a put may come, to have
+ * lockdep check the lock order there even when the put is not the last.
+ */
+void drm_pagemap_shrinker_might_lock(struct drm_pagemap *dpagemap)
+{
+	struct drm_pagemap_shrinker *shrinker = READ_ONCE(dpagemap->shrinker);
+
+	if (shrinker)
+		might_lock(&shrinker->lock);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_shrinker_might_lock);
+#endif
 
 /**
  * drm_pagemap_put() - drop a reference on a pagemap
@@ -401,9 +541,9 @@ void drm_pagemap_put(struct drm_pagemap *dpagemap)
 	if (!dpagemap)
 		return;
 
+	drm_pagemap_shrinker_might_lock(dpagemap);
 	shrinker = READ_ONCE(dpagemap->shrinker);
 	if (shrinker) {
-		might_lock(&shrinker->lock);
 		kref_put_lock(&dpagemap->ref, drm_pagemap_release_cached,
 			      &shrinker->lock);
 	} else {
@@ -467,6 +607,24 @@ struct drm_pagemap *drm_pagemap_page_to_dpagemap(struct page *page)
 	return zdd ? zdd->dpagemap : NULL;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_page_to_dpagemap);
+
+/**
+ * drm_pagemap_page_to_devmem() - the device-memory allocation of a page
+ * @page: a device-private page
+ *
+ * As for drm_pagemap_page_to_dpagemap(), the caller keeps @page from being
+ * freed; no reference is taken.
+ *
+ * Return: the &struct drm_pagemap_devmem backing @page, or NULL if @page is
+ * not a drm_pagemap page in use.
+ */
+struct drm_pagemap_devmem *drm_pagemap_page_to_devmem(struct page *page)
+{
+	struct drm_pagemap_zdd *zdd = drm_pagemap_page_zdd(page);
+
+	return zdd ? zdd->devmem_allocation : NULL;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_page_to_devmem);
 
 /**
  * drm_pagemap_devmem_init() - initialize a device-memory allocation

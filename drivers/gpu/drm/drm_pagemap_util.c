@@ -461,16 +461,14 @@ struct drm_pagemap_cache *drm_pagemap_cache_create_devm(struct device *dev,
 EXPORT_SYMBOL_GPL(drm_pagemap_cache_create_devm);
 
 /*
- * Get a reference on the cached pagemap: an active one simply, an inactive
- * one (zero refcount: its last put, under the shrinker lock, put it on the
- * shrinker list) by taking it off the shrinker if @hold is given: the
- * revived pagemap references its provider again through *@hold, which is
- * then consumed (set to NULL). ERR_PTR(-ENODEV) if the provider module is
- * going away: the inactive pagemap stays for its provider to destroy.
+ * Get a reference on the cached pagemap if it is active. An inactive one
+ * (zero refcount: its last put, under the shrinker lock, put it on the
+ * shrinker list) is taken off the shrinker if @cancelled is given, and
+ * returned unreferenced with *@cancelled set, for the caller to revive
+ * (drm_pagemap_reinit()) or hand back (drm_pagemap_shrinker_add()).
  */
 static struct drm_pagemap *
-drm_pagemap_cache_get(struct drm_pagemap_cache *cache,
-		      struct drm_pagemap_dev_hold **hold)
+drm_pagemap_cache_get(struct drm_pagemap_cache *cache, bool *cancelled)
 {
 	struct drm_pagemap_shrinker *shrinker = cache->shrinker;
 	struct drm_pagemap *dpagemap;
@@ -479,19 +477,13 @@ drm_pagemap_cache_get(struct drm_pagemap_cache *cache,
 	spin_lock(&cache->lock);
 	dpagemap = cache->dpagemap;
 	if (dpagemap && !drm_pagemap_get_unless_zero(dpagemap)) {
-		if (!hold || WARN_ON(list_empty(&dpagemap->shrink_link))) {
+		if (!cancelled || WARN_ON(list_empty(&dpagemap->shrink_link))) {
 			dpagemap = NULL;
-		} else if (!drm_pagemap_dev_hold_take(*hold, dpagemap->drm)) {
-			dpagemap = ERR_PTR(-ENODEV);
 		} else {
 			list_del_init(&dpagemap->shrink_link);
 			shrinker->num_inactive--;
-			dpagemap->dev_hold = *hold;
-			*hold = NULL;
-			kref_init(&dpagemap->ref);
 			atomic64_dec(&drm_pagemap_counters.inactive);
-			atomic64_inc(&drm_pagemap_counters.active);
-			atomic64_inc(&drm_pagemap_counters.revived);
+			*cancelled = true;
 		}
 	}
 	spin_unlock(&cache->lock);
@@ -733,16 +725,23 @@ EXPORT_SYMBOL_GPL(drm_pagemap_cache_unlock_lookup);
  */
 struct drm_pagemap *drm_pagemap_get_from_cache(struct drm_pagemap_cache *cache)
 {
-	struct drm_pagemap_dev_hold *hold;
 	struct drm_pagemap *dpagemap;
+	bool cancelled = false;
+	int err;
 
 	lockdep_assert_held(&cache->lookup_mutex);
-	/* For a revival, which happens under spinlocks. */
-	hold = drm_pagemap_dev_hold_alloc();
-	if (!hold)
-		return ERR_PTR(-ENOMEM);
-	dpagemap = drm_pagemap_cache_get(cache, &hold);
-	kfree(hold);	/* unused unless consumed; holds no reference */
+	dpagemap = drm_pagemap_cache_get(cache, &cancelled);
+	if (!cancelled)
+		return dpagemap;
+	/*
+	 * Off the shrinker, unreferenced: no lookup (we hold the lookup
+	 * mutex), active-only lookup or shrinker can reach it meanwhile.
+	 */
+	err = drm_pagemap_reinit(dpagemap);
+	if (err) {
+		drm_pagemap_shrinker_add(dpagemap);
+		return ERR_PTR(err);
+	}
 	return dpagemap;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache);
