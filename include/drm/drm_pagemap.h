@@ -115,8 +115,6 @@ struct drm_pagemap_ops {
  *	 may be revived) or, uncached, is destroyed
  * @drm: the provider's drm device (referenced while the pagemap is active),
  *	 or NULL
- * @dev: the device owning the memory; the device DMA addresses of system
- *	 pages are made for during migration
  * @pagemap: the MEMORY_DEVICE_PRIVATE &struct dev_pagemap; its owner is the
  *	     interconnect owner of the device (see drm_pagemap_acquire_owner())
  * @cache: the cache this pagemap belongs to, or NULL. Protected by the
@@ -138,7 +136,6 @@ struct drm_pagemap {
 	const struct drm_pagemap_ops *ops;
 	struct kref ref;
 	struct drm_device *drm;
-	struct device *dev;
 	struct dev_pagemap *pagemap;
 	struct drm_pagemap_cache *cache;
 	struct drm_pagemap_shrinker *shrinker;
@@ -226,7 +223,7 @@ struct drm_pagemap_migrate_details {
 
 int drm_pagemap_init(struct drm_pagemap *dpagemap,
 		     struct dev_pagemap *pagemap, struct drm_device *drm,
-		     struct device *dev, const struct drm_pagemap_ops *ops);
+		     const struct drm_pagemap_ops *ops);
 struct drm_pagemap *drm_pagemap_create(struct drm_device *drm,
 				       struct dev_pagemap *pagemap,
 				       const struct drm_pagemap_ops *ops);

@@ -10,7 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
-struct device;
+struct drm_device;
 struct drm_pagemap;
 struct drm_pagemap_cache;
 struct drm_pagemap_owner;
@@ -72,15 +72,14 @@ static inline void drm_pagemap_shrinker_might_lock(struct drm_pagemap *dpagemap)
 
 struct drm_pagemap_shrinker *drm_pagemap_shrinker_create(const char *name);
 void drm_pagemap_shrinker_destroy(struct drm_pagemap_shrinker *shrinker);
-struct drm_pagemap_shrinker *drm_pagemap_shrinker_create_devm(struct device *dev);
+struct drm_pagemap_shrinker *drm_pagemap_shrinker_create_devm(struct drm_device *drm);
 unsigned long drm_pagemap_shrinker_count(struct drm_pagemap_shrinker *shrinker);
 unsigned long drm_pagemap_shrinker_scan(struct drm_pagemap_shrinker *shrinker,
 					unsigned long nr_to_scan);
 
 struct drm_pagemap_cache *drm_pagemap_cache_create(struct drm_pagemap_shrinker *shrinker);
 void drm_pagemap_cache_destroy(struct drm_pagemap_cache *cache);
-struct drm_pagemap_cache *drm_pagemap_cache_create_devm(struct device *dev,
-							struct drm_pagemap_shrinker *shrinker);
+struct drm_pagemap_cache *drm_pagemap_cache_create_devm(struct drm_pagemap_shrinker *shrinker);
 struct drm_pagemap *
 drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 				   struct drm_pagemap *(*create)(void *arg),

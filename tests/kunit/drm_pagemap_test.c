@@ -324,8 +324,7 @@ static struct tpm *tpm_create(struct kunit *test, struct tpm_ctx *ctx, int id,
 	KUNIT_ASSERT_FALSE(test, IS_ERR(addr));
 	tpm->pfn_first = PHYS_PFN(tpm->res->start);
 
-	err = drm_pagemap_init(&tpm->dpagemap, &tpm->pgmap, NULL, tpm->dev,
-			       &tpm_ops);
+	err = drm_pagemap_init(&tpm->dpagemap, &tpm->pgmap, NULL, &tpm_ops);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	tpm_by_id[id] = tpm;
 	return tpm;

@@ -69,8 +69,7 @@ static struct drm_pagemap *pmu_create(void *arg)
 	if (!pm)
 		return ERR_PTR(-ENOMEM);
 	pm->ctx = ctx;
-	err = drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, ctx->drm, NULL,
-			       &pmu_ops);
+	err = drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, ctx->drm, &pmu_ops);
 	if (err) {
 		kfree(pm);
 		return ERR_PTR(err);
@@ -122,8 +121,7 @@ static void pmu_refcount(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s1.destroyed, s0.destroyed + 1);
 
 	drm_pagemap_put(NULL);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_init(dp, NULL, NULL, NULL, NULL),
-			-EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_init(dp, NULL, NULL, NULL), -EINVAL);
 }
 
 static DRM_PAGEMAP_OWNER_LIST_DEFINE(pmu_static_owners);
@@ -217,8 +215,8 @@ static void pmu_provider_ref(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pm);
 	pm->ctx = ctx;
 	KUNIT_ASSERT_EQ(test, drm_pagemap_init(&pm->dpagemap, &ctx->pgmap, drm,
-					       NULL, &pmu_ops), 0);
-	KUNIT_EXPECT_PTR_EQ(test, pm->dpagemap.dev, parent);
+					       &pmu_ops), 0);
+	KUNIT_EXPECT_PTR_EQ(test, pm->dpagemap.drm, drm);
 	KUNIT_EXPECT_EQ(test, pmu_modref(), modref + PMU_MODREF);
 	KUNIT_EXPECT_EQ(test, kref_read(&drm->ref), drmref + 1);
 
@@ -471,13 +469,16 @@ static void pmu_devm(struct kunit *test)
 	struct drm_pagemap_shrinker *shrinker;
 	struct drm_pagemap_cache *cache;
 	struct drm_pagemap *dp;
+	struct drm_device *drm;
 	struct device *dev;
 
 	dev = kunit_device_register(test, "pmu-devm");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
-	shrinker = drm_pagemap_shrinker_create_devm(dev);
+	drm = drm_dev_alloc(&pmu_drm_driver, dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(drm));
+	shrinker = drm_pagemap_shrinker_create_devm(drm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
-	cache = drm_pagemap_cache_create_devm(dev, shrinker);
+	cache = drm_pagemap_cache_create_devm(shrinker);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(cache));
 	dp = drm_pagemap_cache_lookup_or_create(cache, pmu_create, ctx);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
@@ -487,6 +488,14 @@ static void pmu_devm(struct kunit *test)
 	kunit_device_unregister(test, dev);
 	drm_pagemap_flush_destroyed();
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->destroyed), 1);
+	drm_dev_put(drm);
+
+	/* A cache bound to a device needs a shrinker that is. */
+	shrinker = drm_pagemap_shrinker_create("pmu-devm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(shrinker));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(drm_pagemap_cache_create_devm(shrinker)),
+			-EINVAL);
+	drm_pagemap_shrinker_destroy(shrinker);
 }
 
 struct pmu_race {

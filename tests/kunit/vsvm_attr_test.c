@@ -54,7 +54,7 @@ static int attr_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, current->mm);
 	vsvm_attr_store_init(&t->store, current->mm);
 	t->store_live = true;
-	KUNIT_ASSERT_EQ(test, drm_pagemap_init(&t->dpagemap, NULL, NULL, NULL,
+	KUNIT_ASSERT_EQ(test, drm_pagemap_init(&t->dpagemap, NULL, NULL,
 					       &attr_test_pagemap_ops), 0);
 	test->priv = t;
 	return 0;

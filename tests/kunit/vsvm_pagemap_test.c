@@ -249,7 +249,7 @@ static void pm_test_create_revive(struct kunit *test)
 	/* request_free_mem_region() rounds up to a memory section */
 	KUNIT_EXPECT_GE(test, range_len(&vpm->pgmap.range), t->vram.size);
 	KUNIT_EXPECT_EQ(test, vpm->pfn_first, PHYS_PFN(vpm->pgmap.range.start));
-	KUNIT_EXPECT_PTR_EQ(test, dp->dev, t->dev);
+	KUNIT_EXPECT_PTR_EQ(test, vpm->dev, t->dev);
 
 	/* a second user shares it */
 	dp2 = vsvm_pagemap_get(&t->pd);

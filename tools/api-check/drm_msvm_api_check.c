@@ -217,6 +217,35 @@ static void xyz_pagemap_destroy(struct drm_pagemap *dpagemap)
 	drm_pagemap_destroy(dpagemap, false);
 }
 
+/* The pagemap is embedded in its region: nothing to free. */
+static void xyz_vram_pagemap_destroy(struct drm_pagemap *dpagemap,
+				     bool is_atomic_or_reclaim)
+{
+}
+
+static const struct drm_pagemap_ops xyz_vram_pagemap_ops = {
+	.destroy = xyz_vram_pagemap_destroy,
+};
+
+/* The pagemap embedded in @vram, with one reference. */
+static int xyz_vram_pagemap_init(struct xyz_vram *vram)
+{
+	return drm_pagemap_init(&vram->dpagemap, &vram->pagemap, vram->drm,
+				&xyz_vram_pagemap_ops);
+}
+
+/* The shrinker and the cache of @vram, released with its drm device. */
+static int xyz_vram_cache_init(struct xyz_vram *vram)
+{
+	struct drm_pagemap_shrinker *shrinker;
+
+	shrinker = drm_pagemap_shrinker_create_devm(vram->drm);
+	if (IS_ERR(shrinker))
+		return PTR_ERR(shrinker);
+	vram->cache = drm_pagemap_cache_create_devm(shrinker);
+	return PTR_ERR_OR_ZERO(vram->cache);
+}
+
 /* Zap the GPU page table of [start, end); the driver's own. */
 static void xyz_zap(struct xyz_vm *vm, unsigned long start, unsigned long end)
 {
@@ -375,7 +404,8 @@ static void xyz_set_lock(struct xyz_vm *vm)
 static const void *const xyz_api_check_table[] __used = {
 	xyz_owner_join, xyz_owner_leave, xyz_pagemap_is_active, xyz_migrate,
 	xyz_evict, xyz_page_is_ours, xyz_pages_share_bo, xyz_pagemap_revive,
-	xyz_pagemap_destroy, xyz_gpu_fault,
+	xyz_pagemap_destroy, xyz_vram_pagemap_init, xyz_vram_cache_init,
+	xyz_gpu_fault,
 	xyz_garbage_collect, xyz_count, xyz_first_cpu_va, xyz_vm_fini,
 	xyz_set_lock, &xyz_gpusvm_ops, xyz_chunk_sizes,
 };

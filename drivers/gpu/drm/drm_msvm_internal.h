@@ -56,6 +56,7 @@ struct drm_pagemap_owner {
  *	  &drm_pagemap_cache.lock.
  * @dpagemaps: the inactive pagemaps, oldest first
  * @num_inactive: the number of entries of @dpagemaps
+ * @drm: the drm device of drm_pagemap_shrinker_create_devm(), or NULL
  *
  * Opaque to drivers (include/drm/drm_pagemap_util.h declares it only).
  */
@@ -65,6 +66,7 @@ struct drm_pagemap_shrinker {
 	spinlock_t lock;
 	struct list_head dpagemaps;
 	unsigned long num_inactive;
+	struct drm_device *drm;
 };
 
 /**

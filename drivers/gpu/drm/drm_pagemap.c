@@ -305,7 +305,7 @@ EXPORT_SYMBOL_GPL(drm_pagemap_flush_destroyed);
 /* drm_pagemap_init() without the check for a destroy op. */
 static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
 			      struct dev_pagemap *pagemap,
-			      struct drm_device *drm, struct device *dev,
+			      struct drm_device *drm,
 			      const struct drm_pagemap_ops *ops)
 {
 	struct drm_pagemap_dev_hold *hold;
@@ -322,7 +322,6 @@ static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
 	dpagemap->ops = ops;
 	kref_init(&dpagemap->ref);
 	dpagemap->drm = drm;
-	dpagemap->dev = dev ? dev : (drm ? drm->dev : NULL);
 	dpagemap->pagemap = pagemap;
 	INIT_LIST_HEAD(&dpagemap->shrink_link);
 	init_rwsem(&dpagemap->revoke_sem);
@@ -337,8 +336,8 @@ static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
  * @pagemap: its MEMORY_DEVICE_PRIVATE dev_pagemap, whose ops must be
  *	     drm_pagemap_pagemap_ops_get()
  * @drm: the provider's drm device, or NULL
- * @dev: the device owning the memory; NULL means @drm's device
  * @ops: the provider's operations; &drm_pagemap_ops.destroy is mandatory
+ *	 (drm_pagemap_create() makes pagemaps that need none)
  *
  * While the pagemap is active (referenced) it references @drm and the
  * provider module (the owner of @drm's driver fops), so that the provider
@@ -354,11 +353,11 @@ static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
  */
 int drm_pagemap_init(struct drm_pagemap *dpagemap,
 		     struct dev_pagemap *pagemap, struct drm_device *drm,
-		     struct device *dev, const struct drm_pagemap_ops *ops)
+		     const struct drm_pagemap_ops *ops)
 {
 	if (!ops || !ops->destroy)
 		return -EINVAL;
-	return __drm_pagemap_init(dpagemap, pagemap, drm, dev, ops);
+	return __drm_pagemap_init(dpagemap, pagemap, drm, ops);
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_init);
 
@@ -384,7 +383,7 @@ struct drm_pagemap *drm_pagemap_create(struct drm_device *drm,
 	dpagemap = kzalloc(sizeof(*dpagemap), GFP_KERNEL);
 	if (!dpagemap)
 		return ERR_PTR(-ENOMEM);
-	err = __drm_pagemap_init(dpagemap, pagemap, drm, NULL, ops);
+	err = __drm_pagemap_init(dpagemap, pagemap, drm, ops);
 	if (err) {
 		kfree(dpagemap);
 		return ERR_PTR(err);

@@ -24,6 +24,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include <drm/drm_device.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_util.h>
 
@@ -335,20 +336,23 @@ static void drm_pagemap_shrinker_devm_fini(void *shrinker)
 }
 
 /**
- * drm_pagemap_shrinker_create_devm() - a pagemap shrinker bound to a device
- * @dev: the device; the shrinker is destroyed when it unbinds
+ * drm_pagemap_shrinker_create_devm() - a pagemap shrinker bound to a drm
+ * device
+ * @drm: the drm device; the shrinker is destroyed when its device unbinds,
+ *	 after the caches made with drm_pagemap_cache_create_devm() on it
  *
  * Return: the shrinker or an ERR_PTR().
  */
-struct drm_pagemap_shrinker *drm_pagemap_shrinker_create_devm(struct device *dev)
+struct drm_pagemap_shrinker *drm_pagemap_shrinker_create_devm(struct drm_device *drm)
 {
 	struct drm_pagemap_shrinker *shrinker;
 	int err;
 
-	shrinker = drm_pagemap_shrinker_create(dev_name(dev));
+	shrinker = drm_pagemap_shrinker_create(dev_name(drm->dev));
 	if (IS_ERR(shrinker))
 		return shrinker;
-	err = devm_add_action_or_reset(dev, drm_pagemap_shrinker_devm_fini,
+	shrinker->drm = drm;
+	err = devm_add_action_or_reset(drm->dev, drm_pagemap_shrinker_devm_fini,
 				       shrinker);
 	return err ? ERR_PTR(err) : shrinker;
 }
@@ -441,21 +445,26 @@ static void drm_pagemap_cache_devm_fini(void *cache)
 }
 
 /**
- * drm_pagemap_cache_create_devm() - a pagemap cache bound to a device
- * @dev: the device; the cache is destroyed when it unbinds
- * @shrinker: the shrinker (created before, so destroyed after, the cache)
+ * drm_pagemap_cache_create_devm() - a pagemap cache bound to a drm device
+ * @shrinker: a shrinker from drm_pagemap_shrinker_create_devm(); the cache
+ *	      is destroyed when the shrinker's drm device unbinds, before the
+ *	      shrinker, destroying its pagemap if inactive
  *
- * Return: the cache or an ERR_PTR().
+ * Return: the cache or an ERR_PTR() (-EINVAL for a shrinker not bound to a
+ * drm device).
  */
-struct drm_pagemap_cache *drm_pagemap_cache_create_devm(struct device *dev,
-							struct drm_pagemap_shrinker *shrinker)
+struct drm_pagemap_cache *drm_pagemap_cache_create_devm(struct drm_pagemap_shrinker *shrinker)
 {
-	struct drm_pagemap_cache *cache = drm_pagemap_cache_create(shrinker);
+	struct drm_pagemap_cache *cache;
 	int err;
 
+	if (!shrinker->drm)
+		return ERR_PTR(-EINVAL);
+	cache = drm_pagemap_cache_create(shrinker);
 	if (IS_ERR(cache))
 		return cache;
-	err = devm_add_action_or_reset(dev, drm_pagemap_cache_devm_fini, cache);
+	err = devm_add_action_or_reset(shrinker->drm->dev,
+				       drm_pagemap_cache_devm_fini, cache);
 	return err ? ERR_PTR(err) : cache;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_cache_create_devm);

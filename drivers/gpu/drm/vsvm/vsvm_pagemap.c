@@ -81,7 +81,7 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	dma_addr_t addr = DMA_MAPPING_ERROR;
 
 	vsvm_devmem_touch(pd, offset);
-	if (dev == dpagemap->dev)
+	if (dev == vpm->dev)
 		return drm_pagemap_device_addr_encode(offset,
 						      DRM_INTERCONNECT_DRIVER,
 						      order, dir);
@@ -131,7 +131,7 @@ static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,
 				 bool is_atomic_or_reclaim)
 {
 	struct vsvm_pagemap *vpm = to_vsvm_pagemap(dpagemap);
-	struct device *dev = dpagemap->dev;
+	struct device *dev = vpm->dev;
 
 	memunmap_pages(&vpm->pgmap);
 	release_mem_region(vpm->res->start, resource_size(vpm->res));
@@ -184,13 +184,13 @@ static struct drm_pagemap *vsvm_pagemap_create(void *arg)
 	 * While active, the pagemap references the drm device and so the
 	 * module; inactive in the cache it references neither. A pagemap
 	 * that outlives the device is revoked (no page, no migration): then
-	 * only @pd->dev, referenced here, and the pagemap itself are used.
+	 * only @vpm->dev, referenced here, and the pagemap itself are used.
 	 */
-	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, pd->drm, pd->dev,
+	err = drm_pagemap_init(&vpm->dpagemap, &vpm->pgmap, pd->drm,
 			       &vsvm_pagemap_ops);
 	if (err)
 		goto err_unmap;
-	get_device(pd->dev);
+	vpm->dev = get_device(pd->dev);
 	atomic_inc(&vsvm_pagemaps_live);
 	atomic64_inc(&pd->created);
 	return &vpm->dpagemap;

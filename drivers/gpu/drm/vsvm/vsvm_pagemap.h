@@ -155,6 +155,8 @@ struct vsvm_pagemap_dev {
  *	is VRAM offset i * PAGE_SIZE
  * @res: the free physical range @pgmap spans
  * @pd: the device
+ * @dev: the device owning the VRAM (&vsvm_pagemap_dev.dev), referenced:
+ *	unlike @pd, it stays valid while a revoked pagemap outlives its device
  * @pfn_first: the pfn of the page of VRAM offset 0
  */
 struct vsvm_pagemap {
@@ -162,6 +164,7 @@ struct vsvm_pagemap {
 	struct dev_pagemap pgmap;
 	struct resource *res;
 	struct vsvm_pagemap_dev *pd;
+	struct device *dev;
 	unsigned long pfn_first;
 };
 
