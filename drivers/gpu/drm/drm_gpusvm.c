@@ -43,7 +43,8 @@
  * its GPU page table; if the pages are no longer valid it calls get_pages
  * again.
  *
- * A typical GPU fault handler, under the driver lock::
+ * A typical GPU fault handler, under the driver lock (see "Examples" for
+ * one with its error handling)::
  *
  *	range = drm_gpusvm_range_find_or_insert(gpusvm, addr, vma_start,
  *						vma_end, &ctx);
@@ -130,6 +131,146 @@
  * drm_gpusvm_range_find_or_insert() calls it first, so that a fault on a
  * re-mapped address gets a fresh range fitted to the new VMA. get_pages on
  * an unmapped range fails with -EFAULT.
+ */
+
+/**
+ * DOC: Examples
+ *
+ * Three sketches of the driver side, written against this API: the GPU
+ * page fault handler, the notifier callback and the garbage collector. They
+ * leave out what is the driver's own business: its page table, how it
+ * waits for the GPU, which pagemap it migrates to and when.
+ *
+ * 1) GPU page fault handler
+ *
+ * The driver lock (here ``vm->lock``, named with
+ * drm_gpusvm_driver_set_lock()) is held throughout. Each retry is bounded:
+ * an invalidation may hit the range between get_pages and the bind, and a
+ * munmap may remove it.
+ *
+ * .. code-block:: c
+ *
+ *	int driver_gpu_fault(struct driver_vm *vm, unsigned long addr,
+ *			     bool write)
+ *	{
+ *		struct drm_gpusvm_ctx ctx = {
+ *			.read_only = !write,
+ *			.devmem_possible = 1,
+ *			.allow_mixed = 1,
+ *			.timeslice_ms = 5,
+ *		};
+ *		struct drm_gpusvm *gpusvm = &vm->gpusvm;
+ *		struct drm_gpusvm_range *range;
+ *		int tries = 3;
+ *		int err;
+ *
+ *		mutex_lock(&vm->lock);
+ *	retry:
+ *		// Collects the garbage first, so a re-mapped address gets a
+ *		// range fitted to its new VMA.
+ *		range = drm_gpusvm_range_find_or_insert(gpusvm, addr,
+ *							vm->va_start,
+ *							vm->va_end, &ctx);
+ *		if (IS_ERR(range)) {
+ *			// -ENOENT: no VMA; -EPERM: write to a read-only VMA
+ *			err = PTR_ERR(range);
+ *			goto unlock;
+ *		}
+ *
+ *		// Best effort: on failure the pages stay where they are.
+ *		if (range->flags.migrate_devmem && driver_wants_vram(vm, range))
+ *			drm_pagemap_populate_mm(vm->dpagemap,
+ *						drm_gpusvm_range_start(range),
+ *						drm_gpusvm_range_end(range),
+ *						gpusvm->mm, ctx.timeslice_ms);
+ *
+ *		err = drm_gpusvm_range_get_pages(gpusvm, range, &ctx);
+ *		if (err == -EOPNOTSUPP && tries--) {
+ *			// pages of two pagemaps: gather them in system memory
+ *			drm_gpusvm_range_evict(gpusvm, range);
+ *			goto retry;
+ *		}
+ *		if (err == -EFAULT && tries--)
+ *			goto retry;	// unmapped meanwhile: a fresh range
+ *		if (err)
+ *			goto unlock;	// -EFAULT, -EBUSY, -ENOMEM, ...
+ *
+ *		drm_gpusvm_notifier_lock(gpusvm);
+ *		if (!drm_gpusvm_range_pages_valid(gpusvm, range)) {
+ *			drm_gpusvm_notifier_unlock(gpusvm);
+ *			if (tries--)
+ *				goto retry;	// invalidated since get_pages
+ *			err = -EAGAIN;
+ *			goto unlock;
+ *		}
+ *		// range->dma_addr: one entry per mapped chunk
+ *		driver_bind(vm, range);
+ *		drm_gpusvm_notifier_unlock(gpusvm);
+ *	unlock:
+ *		mutex_unlock(&vm->lock);
+ *		return err;
+ *	}
+ *
+ * 2) Notifier callback
+ *
+ * Called with the notifier lock held for write: it must not take the
+ * driver lock nor allocate memory with reclaim. drm_gpusvm drops the DMA
+ * mappings of every range overlapping the interval, even partly, once it
+ * returns, so it zaps whole ranges and waits for the GPU before returning.
+ * drm_gpusvm also marks the ranges of an unmapped interval for the garbage
+ * collector; calling drm_gpusvm_range_set_unmapped() here as upstream
+ * drivers do is harmless.
+ *
+ * .. code-block:: c
+ *
+ *	void driver_invalidate(struct drm_gpusvm *gpusvm,
+ *			       struct drm_gpusvm_notifier *notifier,
+ *			       const struct mmu_notifier_range *mmu_range)
+ *	{
+ *		struct driver_vm *vm = container_of(gpusvm, struct driver_vm,
+ *						    gpusvm);
+ *		struct drm_gpusvm_range *range = NULL;
+ *
+ *		drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+ *					  mmu_range->end) {
+ *			driver_zap(vm, drm_gpusvm_range_start(range),
+ *				   drm_gpusvm_range_end(range));
+ *			if (mmu_range->event == MMU_NOTIFY_UNMAP)
+ *				drm_gpusvm_range_set_unmapped(range, NULL, 0,
+ *							      mmu_range);
+ *		}
+ *		driver_wait_gpu_idle(vm);
+ *		if (mmu_range->event == MMU_NOTIFY_UNMAP)
+ *			queue_work(vm->wq, &vm->gc_work);
+ *	}
+ *
+ * 3) Garbage collector
+ *
+ * Runs outside the notifier (removing a notifier waits for the
+ * invalidations in progress), under the driver lock. The callback above
+ * already unbound the ranges; what is left is to take them out of the
+ * trees. drm_gpusvm_fini() removes the remaining ranges, unmapped or not,
+ * when the VM goes.
+ *
+ * .. code-block:: c
+ *
+ *	void driver_gc_work(struct work_struct *work)
+ *	{
+ *		struct driver_vm *vm = container_of(work, struct driver_vm,
+ *						    gc_work);
+ *
+ *		mutex_lock(&vm->lock);
+ *		drm_gpusvm_garbage_collect(&vm->gpusvm);
+ *		mutex_unlock(&vm->lock);
+ *	}
+ *
+ *	void driver_vm_fini(struct driver_vm *vm)
+ *	{
+ *		cancel_work_sync(&vm->gc_work);
+ *		mutex_lock(&vm->lock);
+ *		drm_gpusvm_fini(&vm->gpusvm);
+ *		mutex_unlock(&vm->lock);
+ *	}
  */
 
 static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)

@@ -9,7 +9,7 @@
  *     drm_pagemap_policy_table_lock (mutex: the table of shared policies)
  *       drm_pagemap_policy.lock (mutex: one policy's blocks and counters)
  * A driver calls drm_pagemap_policy_decide() and _record() with its own
- * locks held (vsvm: its VM lock), never with a policy lock: the policy
+ * locks held (such as its VM lock), never with a policy lock: the policy
  * calls nothing outside this file under its locks but the allocator and
  * the clock.
  */
