@@ -189,8 +189,9 @@ static int wl_sample(const struct bench_env *env, enum policy_wl wl,
 	pid_t pid;
 
 	memset(out, 0, sizeof(*out));
-	if (vsvm_policy_param_set("policy_enable", policy))
-		return -ENOENT;
+	out->err = vsvm_policy_param_set("policy_enable", policy);
+	if (out->err)
+		return 0;
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
@@ -207,6 +208,19 @@ static int wl_sample(const struct bench_env *env, enum policy_wl wl,
 	*out = *shared;
 	munmap(shared, sizeof(*shared));
 	return 0;
+}
+
+/* Print why a sample failed, if it did. */
+static bool wl_failed(enum policy_wl wl, bool on, unsigned int rep,
+		      const struct wl_sample *s)
+{
+	if (!s->err && !s->res.errors && !s->res.bad_words)
+		return false;
+	printf("FAIL %s policy %s rep %u: err %d, %llu failed EXECs,",
+	       wl_names[wl], on ? "on" : "off", rep, s->err,
+	       (unsigned long long)s->res.errors);
+	printf(" %llu wrong words\n", (unsigned long long)s->res.bad_words);
+	return true;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -261,12 +275,7 @@ int bench_policy_run(const struct bench_env *env,
 				struct wl_sample s;
 
 				if (wl_sample(env, w, size, turns, on, &s) ||
-				    s.err || s.res.errors || s.res.bad_words) {
-					printf("FAIL %s policy %s rep %u: err %d, %llu failed EXECs, %llu wrong words\n",
-					       wl_names[w], on ? "on" : "off",
-					       rep, s.err,
-					       (unsigned long long)s.res.errors,
-					       (unsigned long long)s.res.bad_words);
+				    wl_failed(w, on, rep, &s)) {
 					failed = true;
 					continue;
 				}
