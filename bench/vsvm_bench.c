@@ -18,7 +18,8 @@
  * of the migration policy's workloads (bench_policy.c, policy-*; default
  * 8 MiB and 100 turns; their samples go to policy.csv); -P: set these
  * drm_msvm module parameters first (thrashing_lapse_us=50000,...), to
- * tune the policy.
+ * tune the policy (the policy workloads run at thrashing_lapse_cost=16,
+ * the rig's tuning, unless -P sets it).
  *
  * Each sample runs in a forked child of its own; for each path and size
  * the samples of vsvm and test_hmm alternate, vsvm first on even
@@ -428,7 +429,7 @@ int main(int argc, char **argv)
 	unsigned int reps = 3, p, s, rep, k, turns = 100;
 	size_t policy_size = 8u << 20;
 	FILE *pcsv;
-	bool no_hmm = false;
+	bool no_hmm = false, keep_cost = false;
 	char file[512], err[256], *tok, *save, *list;
 	int opt;
 	double start = (double)time(NULL);
@@ -495,6 +496,8 @@ int main(int argc, char **argv)
 		case 'P':
 			if (set_params(optarg))
 				return 1;
+			if (strstr(optarg, "thrashing_lapse_cost="))
+				keep_cost = true;
 			break;
 		default:
 			usage();
@@ -586,7 +589,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(pcsv, "path,policy,size,turns,rep,seconds,bytes_moved\n");
 	if (bench_policy_run(&env, path_selected, policy_size, turns, reps,
-			     pcsv))
+			     pcsv, keep_cost))
 		failed = true;
 	fclose(pcsv);
 	printf("\nvsvm_bench: %s (%.0f s)\n", failed ?
