@@ -539,6 +539,11 @@ drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 	struct drm_pagemap_dev_hold *hold;
 	struct drm_pagemap *dpagemap;
 
+	/* An active pagemap, the common case: no mutex, no allocation. */
+	dpagemap = drm_pagemap_cache_get(cache, NULL);
+	if (dpagemap)
+		return dpagemap;
+
 	if (mutex_lock_interruptible(&cache->lookup_mutex))
 		return ERR_PTR(-EINTR);
 
