@@ -311,13 +311,6 @@ void *vsvm_residency_owner(u32 index)
 	return owner;
 }
 
-/* Is @loc a page in device memory? */
-static bool vsvm_residency_is_device(u32 loc)
-{
-	return loc == DRM_VSVM_RESIDENCY_OTHER ||
-	       loc >= DRM_VSVM_RESIDENCY_DEVICE(0);
-}
-
 /*
  * hmm_range_fault() failed with -EFAULT over @n pages from @start, of which
  * those @loc puts in device memory were to be faulted: -ENOMEM if their
