@@ -309,8 +309,10 @@ int bench_policy_run(const struct bench_env *env,
 	if (!ran)
 		return 0;
 
-	printf("\n== migration policy: %zu MiB x %u turns, best of %u; off = policy_enable=0, on: thrashing_lapse_cost=%llu\n",
-	       size >> 20, turns, reps, (unsigned long long)cost);
+	printf("\n== migration policy: %zu MiB x %u turns, best of %u;",
+	       size >> 20, turns, reps);
+	printf(" off = policy_enable=0, on: thrashing_lapse_cost=%llu\n",
+	       (unsigned long long)cost);
 	printf("%-15s %10s %8s %10s %8s %9s %9s  %s\n", "workload",
 	       "off MiB", "off s", "on MiB", "on s", "bytes x", "time x",
 	       "what");
