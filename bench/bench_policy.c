@@ -35,7 +35,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <drm.h>
@@ -88,62 +87,6 @@ static int prefer_own(int fd, __u32 vm, void *buf, size_t size)
 	return ioctl(fd, DRM_IOCTL_VSVM_MADVISE, &m) ? -errno : 0;
 }
 
-static int evict(int fd, __u32 vm, void *buf, size_t size)
-{
-	struct drm_vsvm_prefetch p = {
-		.vm_id = vm,
-		.location = DRM_VSVM_LOCATION_SYSTEM,
-		.start = (uintptr_t)buf,
-		.range = size,
-	};
-
-	return ioctl(fd, DRM_IOCTL_VSVM_PREFETCH, &p) ? -errno : 0;
-}
-
-/*
- * policy-single: turns of one GPU, each after an eviction; the data
- * checked as vsvm_workload_alternate() does. The evictions are timed too:
- * they are the same with the policy on and off.
- */
-static int wl_single(const struct vsvm_actor *a, void *buf, size_t size,
-		     unsigned int turns, struct vsvm_workload_result *res)
-{
-	size_t words = size / 8, i;
-	__u64 *pattern = malloc(size), *got = malloc(size);
-	struct timespec t0, t1;
-	__u64 m0;
-	unsigned int it;
-
-	memset(res, 0, sizeof(*res));
-	if (!pattern || !got) {
-		free(pattern);
-		free(got);
-		return -ENOMEM;
-	}
-	m0 = vsvm_vram_bytes_moved();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (it = 0; it < turns; it++) {
-		for (i = 0; i < words; i++)
-			pattern[i] = ((__u64)(it + 1) << 40) ^ i;
-		if (it && evict(a->fd, a->vm, buf, size))
-			res->errors++;
-		if (vsvm_exec_write(a->fd, a->vm, buf, size, pattern, NULL))
-			res->errors++;
-		if (vsvm_exec_read(a->fd, a->vm, buf, size, got, NULL))
-			res->errors++;
-		for (i = 0; i < words; i++)
-			if (got[i] != pattern[i])
-				res->bad_words++;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	res->ns = (t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec -
-		  t0.tv_nsec;
-	res->bytes_moved = vsvm_vram_bytes_moved() - m0;
-	free(pattern);
-	free(got);
-	return 0;
-}
-
 /* The child: set up the workload's processors and run it. */
 static int wl_child(const struct bench_env *env, enum policy_wl wl,
 		    size_t size, unsigned int turns,
@@ -162,6 +105,7 @@ static int wl_child(const struct bench_env *env, enum policy_wl wl,
 			MADV_NOHUGEPAGE);
 	memset(buf, 0, size);
 	for (i = 0; i < nactors; i++) {
+		actors[i].evict = false;
 		if (wl == WL_CPU && i == 1) {
 			actors[i].fd = -1;
 			actors[i].vm = 0;
@@ -180,8 +124,7 @@ static int wl_child(const struct bench_env *env, enum policy_wl wl,
 				return err;
 		}
 	}
-	if (wl == WL_SINGLE)
-		return wl_single(&actors[0], buf, size, turns, res);
+	actors[0].evict = wl == WL_SINGLE;
 	return vsvm_workload_alternate(actors, nactors, buf, size, turns,
 				       res);
 }
