@@ -101,6 +101,7 @@ int bench_sample(const struct bench_env *env, const struct bench_path *path,
 /* bench_policy.c: the migration policy's workloads, policy off vs on. */
 int bench_policy_run(const struct bench_env *env,
 		     bool (*selected)(const char *name), size_t size,
-		     unsigned int turns, unsigned int reps, FILE *csv);
+		     unsigned int turns, unsigned int reps, FILE *csv,
+		     bool keep_cost);
 
 #endif

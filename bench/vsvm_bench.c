@@ -18,7 +18,8 @@
  * of the migration policy's workloads (bench_policy.c, policy-*; default
  * 8 MiB and 100 turns; their samples go to policy.csv); -P: set these
  * drm_msvm module parameters first (thrashing_lapse_us=50000,...), to
- * tune the policy.
+ * tune the policy (the policy workloads run at thrashing_lapse_cost=16,
+ * the rig's tuning, unless -P sets it).
  *
  * Each sample runs in a forked child of its own; for each path and size
  * the samples of vsvm and test_hmm alternate, vsvm first on even
@@ -166,6 +167,43 @@ static void print_ratio(double a, double b)
 		printf(" %6s", "-");
 }
 
+/*
+ * The issue's scaling goal: each path's best vsvm throughput at the
+ * largest size within 15 % of the smallest size's (the ratio at least
+ * 0.85); "LOW" marks a path that falls short.
+ */
+static void print_scaling(const char *paths)
+{
+	unsigned int p, s, lo = 0, hi = 0;
+	char a[16], b[16];
+
+	for (s = 1; s < num_sizes; s++) {
+		if (sizes[s] < sizes[lo])
+			lo = s;
+		if (sizes[s] > sizes[hi])
+			hi = s;
+	}
+	if (lo == hi)
+		return;
+	printf("\n== scaling: best vsvm MiB/s at %s / at %s (goal: at least 0.85)\n",
+	       size_str(sizes[hi], a, sizeof(a)),
+	       size_str(sizes[lo], b, sizeof(b)));
+	for (p = 0; p < bench_num_paths; p++) {
+		const struct bench_path *path = &bench_paths[p];
+		unsigned int impl = path->fn[BENCH_CPU] ? BENCH_CPU : BENCH_VSVM;
+		const struct cell *l = &cells[p][impl][lo];
+		const struct cell *h = &cells[p][impl][hi];
+		double r;
+
+		if (path->kind != BENCH_THROUGHPUT ||
+		    !selected(paths, path->name) || !l->n || !h->n)
+			continue;
+		r = mibps(sizes[hi], h->secs[0]) / mibps(sizes[lo], l->secs[0]);
+		printf("%-16s %6.2f  %s\n", path->name, r,
+		       r >= 0.85 ? "ok" : "LOW");
+	}
+}
+
 /* The figures of a cell in results.json, and the closing brace. */
 static void json_figures(FILE *json, const struct cell *c, bool lat,
 			 size_t size)
@@ -308,6 +346,8 @@ static void report(const char *dir, const struct bench_env *env,
 		printf("\n");
 	}
 
+	print_scaling(paths);
+
 	fprintf(dat, "\n\n# path size_kib vsvm_p50_us vsvm_p99_us hmm_p50_us hmm_p99_us 0\n");
 	printf("\n== single-fault latency, us: p50 / p99 of %u faults x %u samples\n",
 	       env->lat_samples, reps);
@@ -428,7 +468,7 @@ int main(int argc, char **argv)
 	unsigned int reps = 3, p, s, rep, k, turns = 100;
 	size_t policy_size = 8u << 20;
 	FILE *pcsv;
-	bool no_hmm = false;
+	bool no_hmm = false, keep_cost = false;
 	char file[512], err[256], *tok, *save, *list;
 	int opt;
 	double start = (double)time(NULL);
@@ -495,6 +535,8 @@ int main(int argc, char **argv)
 		case 'P':
 			if (set_params(optarg))
 				return 1;
+			if (strstr(optarg, "thrashing_lapse_cost="))
+				keep_cost = true;
 			break;
 		default:
 			usage();
@@ -586,7 +628,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(pcsv, "path,policy,size,turns,rep,seconds,bytes_moved\n");
 	if (bench_policy_run(&env, path_selected, policy_size, turns, reps,
-			     pcsv))
+			     pcsv, keep_cost))
 		failed = true;
 	fclose(pcsv);
 	printf("\nvsvm_bench: %s (%.0f s)\n", failed ?

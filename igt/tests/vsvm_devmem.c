@@ -20,6 +20,7 @@
 
 #include "igt.h"
 #include "vsvm_bind_lib.h"
+#include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include <drm/vsvm_drm.h>
 
@@ -349,6 +350,76 @@ static void vsvm_test_revive(const struct vsvm_dev *d)
 }
 
 /*
+ * GPU faults that use system memory in place (MAP_SHARED memory, and
+ * anonymous memory advised to system memory) leave an unused pagemap
+ * alone: not revived, not created, no provider references taken and
+ * handed back on every fault. A fault that migrates still revives it.
+ */
+static void vsvm_test_in_place_no_revive(const struct vsvm_dev *d)
+{
+	const size_t size = 4 * 4096;
+	struct vsvm_pagemap_stats s0, s1;
+	long long created;
+	char state[32], *shared, *anon, *fresh, *buf;
+	__u32 vm;
+	size_t i;
+	int fd;
+
+	/* An inactive pagemap, or none if the shrinker takes it. */
+	fd = vsvm_devmem_open(d);
+	vsvm_close(fd);
+	igt_assert_eq(vsvm_vm_create(d->fd, &vm), 0);
+	shared = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	anon = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = malloc(size);
+	igt_assert(shared != MAP_FAILED && anon != MAP_FAILED && buf);
+	memset(shared, 0x5a, size);
+	memset(anon, 0xa5, size);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)anon, size,
+				   DRM_VSVM_LOCATION_SYSTEM, 0), 0);
+
+	vsvm_read_stats(&s0);
+	created = vsvm_read_pagemap_num(d, "created");
+	igt_assert_eq(vsvm_exec_read(d->fd, vm, shared, size, buf, NULL), 0);
+	for (i = 0; i < size; i++)
+		igt_assert_eq(buf[i], 0x5a);
+	igt_assert_eq(vsvm_exec_read(d->fd, vm, anon, size, buf, NULL), 0);
+	for (i = 0; i < size; i++)
+		igt_assert_eq(buf[i], (char)0xa5);
+	vsvm_read_stats(&s1);
+	vsvm_read_state(d, state);
+	igt_assert_f(strcmp(state, "active"),
+		     "renderD%d: in-place faults activated the pagemap\n",
+		     d->minor);
+	igt_assert_eq_s64(vsvm_read_pagemap_num(d, "created"), created);
+	igt_assert_eq_s64(s1.revived, s0.revived);
+
+	/*
+	 * Fresh memory with the default attributes: the fault migrates it,
+	 * into a live pagemap (the advised range stays bound where it is).
+	 */
+	fresh = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(fresh != MAP_FAILED);
+	memset(fresh, 0x3c, size);
+	igt_assert_eq(vsvm_exec_read(d->fd, vm, fresh, size, buf, NULL), 0);
+	for (i = 0; i < size; i++)
+		igt_assert_eq(buf[i], 0x3c);
+	vsvm_read_state(d, state);
+	igt_assert_f(!strcmp(state, "active"),
+		     "renderD%d: %s with pages in its VRAM\n", d->minor, state);
+
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	munmap(shared, size);
+	munmap(anon, size);
+	munmap(fresh, size);
+	free(buf);
+}
+
+/*
  * Unbind a PCI vsvm device while a pagemap fd of it is open: the fd stays
  * valid, the device's ioctls fail with ENODEV, closing the fd destroys the
  * revoked pagemap; rebinding gives a working device again.
@@ -576,6 +647,16 @@ int igt_main()
 			      "no %s\n", PAGEMAPS_PATH);
 		for (i = 0; i < n_devs; i++)
 			vsvm_test_revive(&devs[i]);
+	}
+
+	igt_describe("GPU faults in place in system memory leave an inactive pagemap inactive.");
+	igt_subtest("in-place-no-revive") {
+		int i;
+
+		igt_require_f(access(PAGEMAPS_PATH, R_OK) == 0,
+			      "no %s\n", PAGEMAPS_PATH);
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_in_place_no_revive(&devs[i]);
 	}
 
 	igt_describe("Pressure destroys inactive pagemaps; MemFree rises by their struct pages.");

@@ -3,11 +3,16 @@
  * Workloads of the migration-policy tests; see vsvm_workload.h.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <drm.h>
+#include <drm/vsvm_drm.h>
 
 #include "vsvm_exec_lib.h"
 #include "vsvm_workload.h"
@@ -47,6 +52,19 @@ __u64 vsvm_vram_bytes_moved(void)
 	return total * VSVM_WL_PAGE;
 }
 
+/* PREFETCH the buffer to system memory from @a's VM. */
+static int wl_evict(const struct vsvm_actor *a, void *buf, size_t size)
+{
+	struct drm_vsvm_prefetch p = {
+		.vm_id = a->vm,
+		.location = DRM_VSVM_LOCATION_SYSTEM,
+		.start = (uintptr_t)buf,
+		.range = size,
+	};
+
+	return ioctl(a->fd, DRM_IOCTL_VSVM_PREFETCH, &p) ? -errno : 0;
+}
+
 static __u64 wl_word(unsigned int iter, size_t i)
 {
 	return ((__u64)(iter + 1) << 40) ^ (i * 0x9e3779b97f4a7c15ull);
@@ -63,7 +81,8 @@ static __u64 wl_word(unsigned int iter, size_t i)
  *
  * Turn i: processor i % @nactors writes a pattern of its own to the whole
  * buffer (EXEC WRITE, or CPU stores), then reads it all back (EXEC READ, or
- * CPU loads) and checks it.
+ * CPU loads) and checks it; a GPU with &vsvm_actor.evict first evicts the
+ * buffer (not on the first turn).
  *
  * Return: 0, or -ENOMEM for the staging buffers.
  */
@@ -95,6 +114,8 @@ int vsvm_workload_alternate(const struct vsvm_actor *actors, int nactors,
 				b[i] = pattern[i];
 			memcpy(got, b, size);
 		} else {
+			if (a->evict && it && wl_evict(a, buf, size))
+				res->errors++;
 			if (vsvm_exec_write(a->fd, a->vm, buf, size, pattern,
 					    NULL))
 				res->errors++;

@@ -8,6 +8,7 @@
 #ifndef VSVM_WORKLOAD_H
 #define VSVM_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,10 +18,13 @@
  * struct vsvm_actor - one processor of a workload
  * @fd: the render node of a GPU, or -1 for the CPU
  * @vm: the GPU's VM (ignored for the CPU)
+ * @evict: a GPU's turns after the first start by evicting the buffer to
+ *	system memory (PREFETCH), so that each migrates it back
  */
 struct vsvm_actor {
 	int fd;
 	__u32 vm;
+	bool evict;
 };
 
 /**

@@ -289,6 +289,9 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  unsigned long start, unsigned long end,
 				  const struct drm_pagemap_migrate_details *mdetails);
 int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation);
+/* drm-msvm extension: migration of a VA range to RAM without CPU faults. */
+int drm_pagemap_migrate_range_to_ram(struct mm_struct *mm, unsigned long start,
+				     unsigned long end, void *pgmap_owner);
 int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 			    unsigned long start, unsigned long end,
 			    struct mm_struct *mm, unsigned long timeslice_ms);

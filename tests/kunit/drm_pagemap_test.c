@@ -665,6 +665,67 @@ static void tpm_evict_busy(struct kunit *test)
 	tpm_expect_user_data(test, addr, n, n, 0xb05e);
 }
 
+/*
+ * drm_pagemap_migrate_range_to_ram(): the pages of one owner group (two
+ * peer pagemaps) come back without a CPU fault, one copy call per run of
+ * one allocation, data intact; another group's pages and system pages
+ * stay where they are.
+ */
+static void tpm_range_to_ram(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0], *b = ctx->tpm[1], *c = ctx->tpm[2];
+	const unsigned long n = 16, q = n / 4;
+	struct tdevmem *ta, *tb, *tc;
+	struct mm_struct *mm;
+	unsigned long addr;
+	int err;
+
+	/* The test's mm comes with its first mapping (kunit_vm_mmap()). */
+	addr = tpm_user_map(test, n, n, 0x7a11, ANON_PRIVATE);
+	mm = current->mm;
+	ta = tdevmem_alloc(test, a, q);
+	tb = tdevmem_alloc(test, b, q);
+	tc = tdevmem_alloc(test, c, q);
+	/* [0, q) system, then a's, b's and c's VRAM. */
+	KUNIT_ASSERT_EQ(test, tpm_migrate(ta, addr + q * PAGE_SIZE,
+					  addr + 2 * q * PAGE_SIZE, 0), 0);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(tb, addr + 2 * q * PAGE_SIZE,
+					  addr + 3 * q * PAGE_SIZE, 0), 0);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(tc, addr + 3 * q * PAGE_SIZE,
+					  addr + n * PAGE_SIZE, 0), 0);
+
+	mmap_read_lock(mm);
+	err = drm_pagemap_migrate_range_to_ram(mm, addr, addr + n * PAGE_SIZE,
+					       &tpm_owner_ab);
+	mmap_read_unlock(mm);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	tpm_expect_where(test, addr, 0, 3 * q, 0);
+	tpm_expect_where(test, addr, 3 * q, q, 1 + c->id);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->copy_to_ram_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->devmem_live), 1);
+
+	/* A bad range changes nothing. */
+	mmap_read_lock(mm);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_migrate_range_to_ram(mm, addr + 1,
+							       addr + n * PAGE_SIZE,
+							       &tpm_owner_c),
+			-EINVAL);
+	mmap_read_unlock(mm);
+	tpm_expect_where(test, addr, 3 * q, q, 1 + c->id);
+
+	/* The data, through the CPU (which brings c's pages back too). */
+	tpm_expect_user_data(test, addr, n, n, 0x7a11);
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->devmem_live), 0);
+}
+
 /* CPU faults on a range spread over two peer pagemaps. */
 static void tpm_fault_mixed(struct kunit *test)
 {
@@ -1021,6 +1082,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_populate),
 	KUNIT_CASE(tpm_evict),
 	KUNIT_CASE(tpm_evict_busy),
+	KUNIT_CASE(tpm_range_to_ram),
 	KUNIT_CASE(tpm_fault_mixed),
 	KUNIT_CASE(tpm_busy_pinned),
 	KUNIT_CASE(tpm_busy_foreign_owner),

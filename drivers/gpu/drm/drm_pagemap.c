@@ -63,8 +63,10 @@
  * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
  * window; during the migration timeslice a fault backs off once, without
  * sleeping, and migrates on its retry), with drm_pagemap_evict_to_ram()
- * (one allocation, no mm needed), or all at once with drm_pagemap_revoke()
- * when the device goes offline.
+ * (one allocation, no mm needed), by VA range without any CPU fault with
+ * drm_pagemap_migrate_range_to_ram() (a driver's prefetch to system
+ * memory), or all at once with drm_pagemap_revoke() when the device goes
+ * offline.
  */
 
 struct drm_pagemap_counters drm_pagemap_counters;
@@ -1226,6 +1228,88 @@ out_pfns:
 	return err;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram);
+
+/* The most pages drm_pagemap_migrate_range_to_ram() migrates at once. */
+#define DRM_PAGEMAP_RANGE_CHUNK 512UL
+
+/**
+ * drm_pagemap_migrate_range_to_ram() - migrate the device pages of a VA
+ * range to system memory
+ * @mm: the mm, with its mmap lock held (read)
+ * @start: the start address, page aligned
+ * @end: the end address, page aligned
+ * @pgmap_owner: the owner of the device pages to migrate (the
+ *		 &dev_pagemap.owner of a group of pagemaps)
+ *
+ * A drm-msvm extension, for a driver's explicit prefetch to system memory.
+ * The device-private pages of drm_pagemap pagemaps with owner @pgmap_owner
+ * mapped in [@start, @end) are collected with migrate_vma_setup(), in
+ * chunks, copied to newly allocated system pages by their allocations'
+ * &drm_pagemap_devmem_ops.copy_to_ram and migrated, directly: no CPU fault
+ * runs, so neither the migration timeslice nor the migration policy is
+ * asked (the caller asked for the migration and records it). Every
+ * process that shares a page (copy-on-write after fork()) sees it moved,
+ * as after a CPU fault. Unmapped holes and VMAs that cannot hold device
+ * pages are skipped.
+ *
+ * Pages that are busy, of another owner, or that get no system page (the
+ * system is out of memory) stay where they are: the caller checks where
+ * the pages are afterwards, and may fault the rest in.
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOMEM, or the error of a copy
+ * (the pages of that chunk stay in device memory).
+ */
+int drm_pagemap_migrate_range_to_ram(struct mm_struct *mm, unsigned long start,
+				     unsigned long end, void *pgmap_owner)
+{
+	struct drm_pagemap_mbuf buf;
+	unsigned long addr = start;
+	int err = 0;
+
+	mmap_assert_locked(mm);
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start > end)
+		return -EINVAL;
+	if (drm_pagemap_mbuf_alloc(&buf, min((end - start) >> PAGE_SHIFT,
+					     DRM_PAGEMAP_RANGE_CHUNK)))
+		return -ENOMEM;
+
+	while (addr < end && !err) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		struct migrate_vma migrate = {
+			.src = buf.src,
+			.dst = buf.dst,
+			.pgmap_owner = pgmap_owner,
+			.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		};
+		unsigned long npages;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max(addr, vma->vm_start);
+		migrate.vma = vma;
+		migrate.start = addr;
+		migrate.end = min3(end, vma->vm_end,
+				   addr + (DRM_PAGEMAP_RANGE_CHUNK << PAGE_SHIFT));
+		npages = (migrate.end - migrate.start) >> PAGE_SHIFT;
+		addr = migrate.end;
+		/* Device-private pages live in anonymous private memory only. */
+		if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
+			continue;
+
+		err = migrate_vma_setup(&migrate);
+		if (err)
+			break;
+		if (migrate.cpages)
+			err = drm_pagemap_copy_to_ram(&buf, npages, vma,
+						      migrate.start, NULL);
+		migrate_vma_pages(&migrate);
+		migrate_vma_finalize(&migrate);
+		cond_resched();
+	}
+	drm_pagemap_mbuf_free(&buf);
+	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_migrate_range_to_ram);
 
 #define DRM_PAGEMAP_REVOKE_CHUNK 512UL
 

@@ -74,16 +74,17 @@
  * the epoch's end. A CPU and a GPU that keep moving a block thus pin it to
  * system memory, where the GPU reads it in place.
  *
- * Lapse and migration speed: a block's lapse is the fixed lapse or
- * @lapse_cost times what its last migration took (the driver says, in
- * &drm_pagemap_policy_request.cost_ns), whichever is longer. NVIDIA's
- * 500 us lapse fits hardware that moves a 2 MiB block in about 100 us;
- * where a move takes milliseconds (a slower link, an emulated device) two
- * processors taking turns move a block every few milliseconds, which a
- * fixed 500 us window would never see, while a window of 16 moves' time
- * does, on any platform: a block that spends a sixteenth of its time or
- * more being moved between processors is thrashing. Nap, pin and epoch
- * scale with it.
+ * Lapse and migration speed: with @lapse_cost set, a block's lapse is the
+ * fixed lapse or @lapse_cost times what its last migration took (the
+ * driver says, in &drm_pagemap_policy_request.cost_ns), whichever is
+ * longer; nap, pin and epoch scale with it. NVIDIA's 500 us lapse fits
+ * hardware that moves a 2 MiB block in about 100 us. Where a move takes
+ * milliseconds (a slow link, emulated devices) two processors taking
+ * turns move a block every few milliseconds, which a 500 us window never
+ * sees, while a window of 16 moves' time does: a block that spends a
+ * sixteenth of its time or more being moved between processors is then
+ * thrashing. It is off by default (NVIDIA's fixed lapse), as it also
+ * catches short back-to-back sequences of moves that are not repeated.
  *
  * Conflicting advice: when the devices' preferred locations for a block
  * differ, the first advice seen for the block wins for as long as the
@@ -122,10 +123,10 @@ module_param(thrashing_lapse_us, uint, 0644);
 MODULE_PARM_DESC(thrashing_lapse_us,
 		 "Thrashing detection window in microseconds, the unit of nap, epoch and pin (default 500)");
 
-static unsigned int thrashing_lapse_cost = 16;
+static unsigned int thrashing_lapse_cost;
 module_param(thrashing_lapse_cost, uint, 0644);
 MODULE_PARM_DESC(thrashing_lapse_cost,
-		 "A block's lapse is at least this many times its last migration's duration, 0 for the fixed lapse (default 16)");
+		 "A block's lapse is at least this many times its last migration's duration, 0 for the fixed lapse (default 0)");
 
 static unsigned int thrashing_nap = 1;
 module_param(thrashing_nap, uint, 0644);

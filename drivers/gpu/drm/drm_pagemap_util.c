@@ -540,6 +540,11 @@ drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 	struct drm_pagemap *dpagemap;
 	int err;
 
+	/* An active pagemap, the common case: no mutex, no allocation. */
+	dpagemap = drm_pagemap_get_from_cache_if_active(cache);
+	if (dpagemap)
+		return dpagemap;
+
 	err = drm_pagemap_cache_lock_lookup(cache);
 	if (err)
 		return ERR_PTR(err);

@@ -41,6 +41,7 @@
 
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
 #include <drm/vsvm_drm.h>
 
 #include "vsvm_attr.h"
@@ -127,13 +128,41 @@ void vsvm_fault_placement(const struct vsvm_attr *attr, bool migratable,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_fault_placement);
 
-/* The pagemap of the device's VRAM, referenced, or NULL (none, KUnit). */
-static struct drm_pagemap *vsvm_fault_local_pagemap(struct vsvm_device *vdev)
+/*
+ * Whether the placement of a fault on memory with @attr may be the
+ * device's own VRAM: vsvm_fault_placement() is asked with a marker for
+ * the local pagemap, which it only passes on, never dereferences.
+ */
+static bool vsvm_fault_wants_local(const struct vsvm_attr *attr,
+				   bool migratable)
+{
+	struct drm_pagemap *mark = ERR_PTR(-ENODATA);
+	struct vsvm_placement place;
+
+	vsvm_fault_placement(attr, migratable, false, mark, &place);
+	if (place.dpagemap == mark)
+		return true;
+	vsvm_fault_placement(attr, migratable, true, mark, &place);
+	return place.dpagemap == mark;
+}
+
+/*
+ * The pagemap of the device's VRAM, referenced, or NULL (none, KUnit). An
+ * active pagemap is always taken; an inactive one (no page in the VRAM)
+ * is only revived when @revive, that is when the fault may migrate into
+ * it: reviving it takes provider references that the fault's last put
+ * hands back through a work item, for nothing if it stays unused.
+ */
+static struct drm_pagemap *vsvm_fault_local_pagemap(struct vsvm_device *vdev,
+						    bool revive)
 {
 	struct drm_pagemap *dpagemap;
 
 	if (!vdev->pagemap.cache)
 		return NULL;
+	dpagemap = drm_pagemap_get_from_cache_if_active(vdev->pagemap.cache);
+	if (dpagemap || !revive)
+		return dpagemap;
 	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
 	return IS_ERR(dpagemap) ? NULL : dpagemap;
 }
@@ -440,12 +469,17 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 		return -EINVAL;
 	}
 
-	local = vsvm_fault_local_pagemap(vdev);
+	local = NULL;
 again:
 	range = vsvm_fault_find_range(vm, va, start, end, &ctx, &migratable);
 	if (IS_ERR(range)) {
 		err = PTR_ERR(range);
 		goto out;
+	}
+	if (!local) {
+		bool revive = vsvm_fault_wants_local(&attr, migratable);
+
+		local = vsvm_fault_local_pagemap(vdev, revive);
 	}
 
 	vsvm_fault_placement(&attr, migratable, false, local, &place);

@@ -295,6 +295,46 @@ static unsigned long vsvm_prefetch_anon_end(struct mm_struct *mm,
 	return ret;
 }
 
+/* Whether @loc has a page in device memory among its first @n. */
+static bool vsvm_prefetch_any_device(const u32 *loc, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (vsvm_residency_is_device(loc[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Migrate the device pages of @n pages from @addr to system memory, @loc
+ * holding their locations: read again afterwards. Pages in the VRAM of
+ * the device's owner group move directly, without a CPU fault
+ * (drm_pagemap_migrate_range_to_ram()); what is left in device memory
+ * (another group's VRAM, busy pages, pages that got no system memory)
+ * goes through the CPU fault path, which also tells why it fails.
+ */
+static int vsvm_prefetch_to_ram(struct mm_struct *mm, void *owner,
+				unsigned long addr, unsigned long n, u32 *loc)
+{
+	int err;
+
+	if (!vsvm_prefetch_any_device(loc, n))
+		return 0;
+	mmap_read_lock(mm);
+	err = drm_pagemap_migrate_range_to_ram(mm, addr,
+					       addr + (n << PAGE_SHIFT), owner);
+	mmap_read_unlock(mm);
+	if (!err)
+		err = vsvm_residency_get(mm, owner, addr, n, loc);
+	if (err || !vsvm_prefetch_any_device(loc, n))
+		return err;
+	err = vsvm_residency_fault_to_ram(mm, addr, n, loc);
+	if (!err)
+		err = vsvm_residency_get(mm, owner, addr, n, loc);
+	return err;
+}
+
 /* Pages of @loc that should move into the VRAM of device @target. */
 static bool vsvm_prefetch_wants(u32 loc, u32 target)
 {
@@ -489,14 +529,16 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 				break;
 		}
 		memcpy(after, before, n * sizeof(*after));
-		if (dpagemap)
+		if (dpagemap) {
 			err = vsvm_prefetch_to_vram(vm->mm, dpagemap, target,
 						    addr, n, after);
-		else
-			err = vsvm_residency_fault_to_ram(vm->mm, addr, n,
-							  after);
-		if (!err)
-			err = vsvm_residency_get(vm->mm, owner, addr, n, after);
+			if (!err)
+				err = vsvm_residency_get(vm->mm, owner, addr,
+							 n, after);
+		} else {
+			err = vsvm_prefetch_to_ram(vm->mm, owner, addr, n,
+						   after);
+		}
 		for (i = 0; !err && i < n; i++)
 			if (before[i] != want && after[i] == want &&
 			    before[i] != DRM_VSVM_RESIDENCY_NONE)

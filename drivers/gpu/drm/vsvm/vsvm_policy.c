@@ -106,7 +106,8 @@ static void vsvm_policy_loc(struct drm_pagemap_policy_loc *loc,
  * @vm: the VM, its lock held
  * @range: the faulting range
  * @attr: its memory attributes
- * @local: the pagemap of the device's VRAM, referenced, or NULL
+ * @local: the pagemap of the device's VRAM, referenced, or NULL (none, or
+ *	inactive and not a target of this fault)
  * @place: the placement by the attributes; changed to what the policy
  *	says: in place for MAP_REMOTE, the pin location for MIGRATE
  * @pf: out: the request, for vsvm_policy_gpu_placed()

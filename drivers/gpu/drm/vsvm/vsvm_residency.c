@@ -136,13 +136,6 @@ int vsvm_residency_get(struct mm_struct *mm, void *owner, unsigned long start,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_residency_get);
 
-/* Is @loc a page in device memory? */
-static bool vsvm_residency_is_device(u32 loc)
-{
-	return loc == DRM_VSVM_RESIDENCY_OTHER ||
-	       loc >= DRM_VSVM_RESIDENCY_DEVICE(0);
-}
-
 /**
  * vsvm_residency_fault_to_ram() - migrate device pages back to system memory
  * @mm: the mm, that of the caller

@@ -85,11 +85,16 @@ static unsigned long vsvm_vm_pages(unsigned long start, unsigned long end)
 void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
 		    unsigned long end)
 {
-	unsigned long idx;
+	XA_STATE(xas, &vm->pt, start >> PAGE_SHIFT);
+	void *entry;
 
-	for (idx = start >> PAGE_SHIFT; idx < PAGE_ALIGN(end) >> PAGE_SHIFT;
-	     idx++)
-		xa_erase(&vm->pt, idx);
+	if (end <= start)
+		return;
+	/* One walk under the xarray lock, not a lookup per page. */
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, (PAGE_ALIGN(end) >> PAGE_SHIFT) - 1)
+		xas_store(&xas, NULL);
+	xas_unlock(&xas);
 }
 
 static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
@@ -130,16 +135,31 @@ static const struct drm_gpusvm_ops vsvm_vm_svm_ops = {
  */
 int vsvm_vm_pt_reserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 {
-	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
-	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
-	int err;
+	unsigned long last = (drm_gpusvm_range_end(range) >> PAGE_SHIFT) - 1;
+	XA_STATE(xas, &vm->pt, drm_gpusvm_range_start(range) >> PAGE_SHIFT);
+	void *entry;
 
-	for (; idx < end; idx++) {
-		err = xa_reserve(&vm->pt, idx, GFP_KERNEL);
-		if (err)
-			return err;
-	}
-	return 0;
+	/*
+	 * Each empty slot gets a reserved (zero) entry, in one walk under the
+	 * xarray lock; on -ENOMEM the walk allocates without the lock and
+	 * goes on from the slot it stopped at.
+	 */
+	do {
+		xas_lock(&xas);
+		entry = xas_load(&xas);
+		for (;;) {
+			if (!entry) {
+				xas_store(&xas, XA_ZERO_ENTRY);
+				if (xas_error(&xas))
+					break;
+			}
+			if (xas.xa_index >= last)
+				break;
+			entry = xas_next(&xas);
+		}
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL));
+	return xas_error(&xas);
 }
 
 /**
@@ -149,11 +169,15 @@ int vsvm_vm_pt_reserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
  */
 void vsvm_vm_pt_unreserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range)
 {
-	unsigned long idx = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
-	unsigned long end = drm_gpusvm_range_end(range) >> PAGE_SHIFT;
+	unsigned long last = (drm_gpusvm_range_end(range) >> PAGE_SHIFT) - 1;
+	XA_STATE(xas, &vm->pt, drm_gpusvm_range_start(range) >> PAGE_SHIFT);
+	void *entry;
 
-	for (; idx < end; idx++)
-		xa_release(&vm->pt, idx);
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last)
+		if (xa_is_zero(entry))
+			xas_store(&xas, NULL);
+	xas_unlock(&xas);
 }
 
 /* Whether a GPU atomic may run on a page at @proto under @atomic. */
@@ -188,12 +212,21 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
 					     drm_gpusvm_range_end(range));
 	unsigned long writable = range->flags.read_only ? 0 : VSVM_PTE_WRITABLE;
+	XA_STATE(xas, &vm->pt, base);
 	unsigned long i, j;
+	int err = 0;
 
 	lockdep_assert_held(&vm->lock);
 	lockdep_assert_held_read(&vm->svm.notifier_lock);
 
-	for (i = 0; i < npages; i += 1ul << range->dma_addr[i].order) {
+	/*
+	 * The entries in one walk under the xarray lock, the slots in
+	 * order. A slot a zap emptied since vsvm_vm_pt_reserve() may need a
+	 * node that an allocation without sleeping cannot give: -ENOMEM.
+	 */
+	xas_lock(&xas);
+	xas_load(&xas);
+	for (i = 0; i < npages && !err; i += 1ul << range->dma_addr[i].order) {
 		const struct drm_pagemap_device_addr *da = &range->dma_addr[i];
 		unsigned long flags = writable;
 
@@ -202,22 +235,25 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 			flags |= VSVM_PTE_ATOMIC;
 		for (j = 0; j < (1ul << da->order) && i + j < npages; j++) {
 			u64 addr = da->addr + (j << PAGE_SHIFT);
-			void *old;
 
-			if (WARN_ON_ONCE(addr > LONG_MAX || !PAGE_ALIGNED(addr)))
-				return -EINVAL;
-			old = xa_store(&vm->pt, base + i + j,
-				       xa_mk_value(addr | flags |
-						   ((unsigned long)da->proto <<
-						    VSVM_PTE_PROTO_SHIFT) |
-						   ((unsigned long)da->dir <<
-						    VSVM_PTE_DIR_SHIFT)),
-				       GFP_NOWAIT | __GFP_NOWARN);
-			if (xa_is_err(old))
-				return xa_err(old);
+			if (WARN_ON_ONCE(addr > LONG_MAX || !PAGE_ALIGNED(addr))) {
+				err = -EINVAL;
+				break;
+			}
+			if (i + j)
+				xas_next(&xas);
+			xas_store(&xas, xa_mk_value(addr | flags |
+						    ((unsigned long)da->proto <<
+						     VSVM_PTE_PROTO_SHIFT) |
+						    ((unsigned long)da->dir <<
+						     VSVM_PTE_DIR_SHIFT)));
+			err = xas_error(&xas);
+			if (err)
+				break;
 		}
 	}
-	return 0;
+	xas_unlock(&xas);
+	return err;
 }
 
 /**
