@@ -359,12 +359,34 @@ struct drm_vsvm_exec {
  *	&enum drm_vsvm_migration_policy
  * @DRM_VSVM_MADVISE_ATOMIC: value is an &enum drm_vsvm_atomic_mode
  * @DRM_VSVM_MADVISE_THRASHING: value is an &enum drm_vsvm_thrashing
+ * @DRM_VSVM_MADVISE_ACCESS_COUNTERS: value is an
+ *	&enum drm_vsvm_access_counters
  */
 enum drm_vsvm_madvise_type {
 	DRM_VSVM_MADVISE_PREFERRED_LOC = 1,
 	DRM_VSVM_MADVISE_MIGRATION_POLICY = 2,
 	DRM_VSVM_MADVISE_ATOMIC = 3,
 	DRM_VSVM_MADVISE_THRASHING = 4,
+	DRM_VSVM_MADVISE_ACCESS_COUNTERS = 5,
+};
+
+/**
+ * enum drm_vsvm_access_counters - counter-driven migration of a range
+ * @DRM_VSVM_ACCESS_COUNTERS_DEFAULT: as the vsvm module parameter
+ *	access_counters says (default off)
+ * @DRM_VSVM_ACCESS_COUNTERS_ON: the device counts its in-place accesses
+ *	to the range's memory outside its own VRAM (system memory, a peer's
+ *	VRAM), per block of access_counter_granularity_kb; a block that
+ *	reaches access_counter_threshold accesses migrates to the device's
+ *	VRAM, unless the preferred location is elsewhere or the migration
+ *	policy has pinned or throttled the block (then it stays where it is).
+ *	Only anonymous private memory moves.
+ * @DRM_VSVM_ACCESS_COUNTERS_OFF: no counter-driven migration
+ */
+enum drm_vsvm_access_counters {
+	DRM_VSVM_ACCESS_COUNTERS_DEFAULT = 0,
+	DRM_VSVM_ACCESS_COUNTERS_ON = 1,
+	DRM_VSVM_ACCESS_COUNTERS_OFF = 2,
 };
 
 /**
@@ -472,8 +494,10 @@ struct drm_vsvm_range_attr {
 	__u32 atomic_mode;
 	/** @thrashing: an &enum drm_vsvm_thrashing */
 	__u32 thrashing;
+	/** @access_counters: an &enum drm_vsvm_access_counters */
+	__u16 access_counters;
 	/** @reserved: zero */
-	__u32 reserved;
+	__u16 reserved;
 };
 
 /**

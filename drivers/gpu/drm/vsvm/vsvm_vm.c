@@ -334,6 +334,7 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 	mmgrab(mm);
 	vm->mm = mm;
 	vsvm_attr_store_init(&vm->attrs, mm);
+	drm_pagemap_access_counters_init(&vm->access);
 
 	err = vsvm_policy_vm_init(vm) ?:
 	      drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
@@ -372,6 +373,7 @@ static void vsvm_vm_release(struct kref *kref)
 	mutex_lock(&vm->lock);
 	xa_destroy(&vm->pt);
 	drm_gpusvm_fini(&vm->svm);
+	drm_pagemap_access_counters_fini(&vm->access);
 	mutex_unlock(&vm->lock);
 
 	vsvm_attr_store_fini(&vm->attrs);

@@ -54,6 +54,11 @@ struct seq_file;
  *	device mirroring it (vsvm_policy.c), referenced
  * @policy_proc: the VM as a processor of @policy: owner, the device's
  *	interconnect owner group
+ * @access: the device's access counters over @mm (vsvm_access.c),
+ *	protected by @lock
+ * @access_advised: MADVISE set %DRM_VSVM_ACCESS_COUNTERS_ON on some range
+ *	of the VM: the executor counts (set once, read and written with
+ *	READ_ONCE()/WRITE_ONCE())
  */
 struct vsvm_vm {
 	struct kref refcount;
@@ -67,6 +72,8 @@ struct vsvm_vm {
 	struct vsvm_attr_store attrs;
 	struct drm_pagemap_policy *policy;
 	struct drm_pagemap_policy_proc policy_proc;
+	struct drm_pagemap_access_counters access;
+	bool access_advised;
 };
 
 /**
