@@ -777,7 +777,7 @@ static void vsvm_test_madvise_bad(const struct vsvm_dev *d)
 	BAD(a.reserved[0] = 1, -EINVAL, "reserved[0]");
 	BAD(a.reserved[1] = 1ull << 63, -EINVAL, "reserved[1]");
 	BAD(a.type = 0, -EINVAL, "type 0");
-	BAD(a.type = 5, -EINVAL, "type 5");
+	BAD(a.type = DRM_VSVM_MADVISE_ACCESS_COUNTERS + 1, -EINVAL, "type 6");
 	BAD(a.type = ~0u, -EINVAL, "type ~0");
 	BAD(a.value = 4, -EINVAL, "location 4");
 	BAD(a.value = ~0u, -EINVAL, "location ~0");
