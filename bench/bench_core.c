@@ -730,6 +730,68 @@ static int v_p2p_read(const struct bench_env *env, size_t size,
 	return 0;
 }
 
+/* The reads of the access-counter paths. */
+#define ACC_READS	20
+
+/*
+ * B reads A's VRAM @ACC_READS times, in place over P2P (B migrates only
+ * system pages), with access counters on or off for B's VM: on, the
+ * counters move the buffer into B's VRAM after the threshold, and the
+ * later reads are local. The time is that of all the reads.
+ */
+static int v_acc_read(const struct bench_env *env, size_t size, bool on,
+		      struct bench_out *out)
+{
+	__u64 seed = sample_seed();
+	struct vdev d[2];
+	void *buf, *tmp;
+	double t, total;
+	unsigned int i;
+
+	if (v_setup(env, d, true, out))
+		return -1;
+	buf = buf_alloc(env, size, false, out);
+	tmp = out_alloc(size, out);
+	if (!buf || !tmp)
+		return -1;
+	fill(buf, size, seed);
+	if (v_prefetch(&d[0], DRM_VSVM_LOCATION_DEVICE, buf, size, out) ||
+	    v_madvise(&d[1], DRM_VSVM_MADVISE_MIGRATION_POLICY,
+		      DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, buf, size, out) ||
+	    v_madvise(&d[1], DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+		      on ? DRM_VSVM_ACCESS_COUNTERS_ON :
+		      DRM_VSVM_ACCESS_COUNTERS_OFF, buf, size, out))
+		return -1;
+	for (i = 0, total = 0; i < ACC_READS; i++) {
+		memset(tmp, 0, size);
+		t = now();
+		if (v_exec(&d[1], DRM_VSVM_EXEC_READ, buf, size, tmp, 0, 0,
+			   out))
+			return -1;
+		total += now() - t;
+		if (!check(tmp, size, seed, out, "B's read"))
+			return -1;
+	}
+	record(out, total);
+	if (!v_all_at(&d[1], buf, size, on ? DEV(&d[1]) : DEV(&d[0]), out,
+		      on ? "moved to B's VRAM by the counters" :
+		      "still in A's VRAM"))
+		return -1;
+	return 0;
+}
+
+static int v_acc_read_off(const struct bench_env *env, size_t size,
+			  struct bench_out *out)
+{
+	return v_acc_read(env, size, false, out);
+}
+
+static int v_acc_read_on(const struct bench_env *env, size_t size,
+			 struct bench_out *out)
+{
+	return v_acc_read(env, size, true, out);
+}
+
 /*
  * Single-fault latency: @env->lat_samples + 1 slots of @size bytes, each a
  * VMA of its own (so one GPU fault covers exactly one slot: a range never
@@ -1192,6 +1254,10 @@ const struct bench_path bench_paths[] = {
 	  { v_p2p_bounce }, NULL },
 	{ "p2p-read", "B reads A's VRAM in place", BENCH_THROUGHPUT, true,
 	  { v_p2p_read }, NULL },
+	{ "acc-read-off", "B reads A's VRAM in place 20x, counters off",
+	  BENCH_THROUGHPUT, true, { v_acc_read_off }, NULL },
+	{ "acc-read-on", "B reads A's VRAM 20x, counters on (moves to B)",
+	  BENCH_THROUGHPUT, true, { v_acc_read_on }, NULL },
 	{ "memcpy", "guest memcpy (the limit)", BENCH_THROUGHPUT, false,
 	  { [BENCH_CPU] = c_memcpy }, NULL },
 	{ "lat-gpu-fault", "GPU fault migrating to VRAM", BENCH_LATENCY,
