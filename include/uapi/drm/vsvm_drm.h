@@ -361,6 +361,7 @@ struct drm_vsvm_exec {
  * @DRM_VSVM_MADVISE_THRASHING: value is an &enum drm_vsvm_thrashing
  * @DRM_VSVM_MADVISE_ACCESS_COUNTERS: value is an
  *	&enum drm_vsvm_access_counters
+ * @DRM_VSVM_MADVISE_READ_MOSTLY: value is an &enum drm_vsvm_read_mostly
  */
 enum drm_vsvm_madvise_type {
 	DRM_VSVM_MADVISE_PREFERRED_LOC = 1,
@@ -368,6 +369,29 @@ enum drm_vsvm_madvise_type {
 	DRM_VSVM_MADVISE_ATOMIC = 3,
 	DRM_VSVM_MADVISE_THRASHING = 4,
 	DRM_VSVM_MADVISE_ACCESS_COUNTERS = 5,
+	DRM_VSVM_MADVISE_READ_MOSTLY = 6,
+};
+
+/**
+ * enum drm_vsvm_read_mostly - read duplication of a range
+ * @DRM_VSVM_READ_MOSTLY_OFF: GPU read faults place the memory as the
+ *	other attributes say (the default)
+ * @DRM_VSVM_READ_MOSTLY_ON: a GPU read fault of the VM's device on memory
+ *	in the VRAM of another device of its interconnect owner group gives
+ *	the device a read-only replica of the range in its own VRAM, and the
+ *	memory (the master) stays where it is; several devices may hold
+ *	replicas at once. A master in system memory first migrates to the
+ *	faulting device's VRAM as usual (replicas are only made of masters
+ *	in device memory, which the CPU cannot write without a migration).
+ *	Any write collapses every replica of the memory before it proceeds:
+ *	a GPU write or atomic of any device, a CPU access to the master
+ *	(which migrates it back), munmap(), mprotect(), fork(), and any
+ *	migration or eviction of the master. Replicas are dropped first,
+ *	without a copy, when a device's VRAM is full.
+ */
+enum drm_vsvm_read_mostly {
+	DRM_VSVM_READ_MOSTLY_OFF = 0,
+	DRM_VSVM_READ_MOSTLY_ON = 1,
 };
 
 /**
@@ -496,8 +520,10 @@ struct drm_vsvm_range_attr {
 	__u32 thrashing;
 	/** @access_counters: an &enum drm_vsvm_access_counters */
 	__u16 access_counters;
+	/** @read_mostly: an &enum drm_vsvm_read_mostly */
+	__u8 read_mostly;
 	/** @reserved: zero */
-	__u16 reserved;
+	__u8 reserved;
 };
 
 /**
@@ -577,6 +603,12 @@ struct drm_vsvm_prefetch {
 #define DRM_VSVM_RESIDENCY_OTHER	2u
 /* RESIDENCY: a page in the VRAM of the vsvm device of index @i */
 #define DRM_VSVM_RESIDENCY_DEVICE(i)	(0x100u + (__u32)(i))
+/*
+ * RESIDENCY flag: instead of its location, report for each page the
+ * bitmask of the vsvm devices that hold a read replica of it (bit i:
+ * the device of index i; devices of index 32 and above are not shown).
+ */
+#define DRM_VSVM_RESIDENCY_REPLICAS	(1u << 0)
 /* The most pages one DRM_IOCTL_VSVM_RESIDENCY call reports. */
 #define DRM_VSVM_RESIDENCY_MAX_PAGES	(1u << 18)
 
@@ -586,9 +618,12 @@ struct drm_vsvm_prefetch {
  * Reports where each page of [@start, @start + @num_pages pages) is, one
  * %DRM_VSVM_RESIDENCY_* value per page written to the __u32 array at
  * @locations, without faulting or migrating anything. VA the process has
- * not mapped reads as %DRM_VSVM_RESIDENCY_NONE.
+ * not mapped reads as %DRM_VSVM_RESIDENCY_NONE. With
+ * %DRM_VSVM_RESIDENCY_REPLICAS in @flags each value is instead the
+ * bitmask of the devices holding a read replica of the page
+ * (%DRM_VSVM_READ_MOSTLY_ON), of any VM of the process.
  *
- * Errors: -EINVAL for nonzero @flags or @reserved, @start not page
+ * Errors: -EINVAL for unknown @flags or nonzero @reserved, @start not page
  * aligned, @num_pages zero or above %DRM_VSVM_RESIDENCY_MAX_PAGES, a range
  * that wraps; -EFAULT for a bad @locations; -ENOENT, -EACCES, -ENODEV as
  * for MADVISE.
@@ -596,7 +631,7 @@ struct drm_vsvm_prefetch {
 struct drm_vsvm_residency {
 	/** @vm_id: the VM */
 	__u32 vm_id;
-	/** @flags: must be zero */
+	/** @flags: zero or %DRM_VSVM_RESIDENCY_REPLICAS */
 	__u32 flags;
 	/** @start: the first byte, page aligned */
 	__u64 start;

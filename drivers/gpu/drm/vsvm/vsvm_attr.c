@@ -105,6 +105,7 @@ static void vsvm_attr_default(struct vsvm_attr *attr)
 	attr->atomic_mode = DRM_VSVM_ATOMIC_DEFAULT;
 	attr->thrashing = DRM_VSVM_THRASHING_PROTECT;
 	attr->access_counters = DRM_VSVM_ACCESS_COUNTERS_DEFAULT;
+	attr->read_mostly = DRM_VSVM_READ_MOSTLY_OFF;
 }
 
 static bool vsvm_attr_is_default(const struct vsvm_attr_node *n)
@@ -113,7 +114,8 @@ static bool vsvm_attr_is_default(const struct vsvm_attr_node *n)
 	       n->attr.migration_policy == DRM_VSVM_MIGRATE_ALL_PAGES &&
 	       n->attr.atomic_mode == DRM_VSVM_ATOMIC_DEFAULT &&
 	       n->attr.thrashing == DRM_VSVM_THRASHING_PROTECT &&
-	       n->attr.access_counters == DRM_VSVM_ACCESS_COUNTERS_DEFAULT;
+	       n->attr.access_counters == DRM_VSVM_ACCESS_COUNTERS_DEFAULT &&
+	       n->attr.read_mostly == DRM_VSVM_READ_MOSTLY_OFF;
 }
 
 static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
@@ -125,6 +127,7 @@ static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
 	       a->attr.atomic_mode == b->attr.atomic_mode &&
 	       a->attr.thrashing == b->attr.thrashing &&
 	       a->attr.access_counters == b->attr.access_counters &&
+	       a->attr.read_mostly == b->attr.read_mostly &&
 	       a->device == b->device;
 }
 
@@ -398,6 +401,9 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
 	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
 		n->attr.access_counters = value;
 		break;
+	case DRM_VSVM_MADVISE_READ_MOSTLY:
+		n->attr.read_mostly = value;
+		break;
 	}
 }
 
@@ -613,6 +619,8 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 		.thrashing = n ? n->attr.thrashing : DRM_VSVM_THRASHING_PROTECT,
 		.access_counters = n ? n->attr.access_counters :
 			DRM_VSVM_ACCESS_COUNTERS_DEFAULT,
+		.read_mostly = n ? n->attr.read_mostly :
+			DRM_VSVM_READ_MOSTLY_OFF,
 	};
 	struct drm_vsvm_range_attr *last = *count ? &out[*count - 1] : NULL;
 
@@ -622,7 +630,8 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 	    last->migration_policy == a.migration_policy &&
 	    last->atomic_mode == a.atomic_mode &&
 	    last->thrashing == a.thrashing &&
-	    last->access_counters == a.access_counters) {
+	    last->access_counters == a.access_counters &&
+	    last->read_mostly == a.read_mostly) {
 		last->end = end;
 		return;
 	}

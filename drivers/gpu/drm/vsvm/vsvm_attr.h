@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vsvm: the memory attributes of a VM's VA intervals (preferred location,
- * migration policy, atomic mode, thrashing protection, access counters),
+ * migration policy, atomic mode, thrashing protection, access counters, read duplication),
  * set by DRM_IOCTL_VSVM_MADVISE and read by the GPU fault path.
  */
 #ifndef _VSVM_ATTR_H_
@@ -27,6 +27,7 @@ struct vsvm_vm;
  * @atomic_mode: an &enum drm_vsvm_atomic_mode
  * @thrashing: an &enum drm_vsvm_thrashing
  * @access_counters: an &enum drm_vsvm_access_counters
+ * @read_mostly: an &enum drm_vsvm_read_mostly
  */
 struct vsvm_attr {
 	u32 preferred_loc;
@@ -35,6 +36,7 @@ struct vsvm_attr {
 	u32 atomic_mode;
 	u32 thrashing;
 	u32 access_counters;
+	u32 read_mostly;
 };
 
 /* Unmapped spans recorded by the notifiers before they are applied. */

@@ -37,6 +37,10 @@ struct vsvm_device;
  *	(preferred location elsewhere, pinned, throttled)
  * @access_migrate_failed: counter-driven migrations that failed (the
  *	block stays where it was)
+ * @replica_made: read replicas the device made in its VRAM
+ * @replica_collapsed: of those, replicas removed because their memory may
+ *	change (a write, CPU access, migration, munmap, mprotect, fork)
+ * @replica_dropped: replicas removed without a change (VRAM full, teardown)
  */
 struct vsvm_counters {
 	atomic64_t execs;
@@ -58,6 +62,9 @@ struct vsvm_counters {
 	atomic64_t access_migrated_bytes;
 	atomic64_t access_left;
 	atomic64_t access_migrate_failed;
+	atomic64_t replica_made;
+	atomic64_t replica_collapsed;
+	atomic64_t replica_dropped;
 };
 
 void vsvm_counters_debugfs_init(struct vsvm_device *vdev);

@@ -128,6 +128,8 @@ static int vsvm_madvise_check_value(u32 type, u32 value)
 		return value <= DRM_VSVM_THRASHING_OFF ? 0 : -EINVAL;
 	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
 		return value <= DRM_VSVM_ACCESS_COUNTERS_OFF ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_READ_MOSTLY:
+		return value <= DRM_VSVM_READ_MOSTLY_ON ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
