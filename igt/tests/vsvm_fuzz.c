@@ -1226,7 +1226,7 @@ static void gen_range(struct fcall *c, __u64 *start, __u64 *range, int nf,
 }
 
 /* The MADVISE types, 1 to MADV_TYPES, and the values of each. */
-#define MADV_TYPES	DRM_VSVM_MADVISE_ACCESS_COUNTERS
+#define MADV_TYPES	DRM_VSVM_MADVISE_READ_MOSTLY
 
 static __u32 madv_values(__u32 type)
 {
@@ -1239,8 +1239,10 @@ static __u32 madv_values(__u32 type)
 		return DRM_VSVM_ATOMIC_CPU + 1;
 	case DRM_VSVM_MADVISE_THRASHING:
 		return DRM_VSVM_THRASHING_OFF + 1;
-	default:
+	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
 		return DRM_VSVM_ACCESS_COUNTERS_OFF + 1;
+	default:
+		return DRM_VSVM_READ_MOSTLY_ON + 1;
 	}
 }
 
@@ -1434,7 +1436,7 @@ static void gen_residency(struct fcall *c, int nf)
 		switch (f[i]) {
 		case 0:
 			if (chance(50))
-				r->flags = 1u << below(32);
+				r->flags = 2u << below(31);
 			else
 				r->reserved[below(2)] = rnd() | 1;
 			add_desc(c, " flags/reserved");
@@ -1587,7 +1589,7 @@ static bool gen_call(struct fcall *c, int type, struct fdev *d, int nf)
 /* ---- checks ---- */
 
 struct pattr {
-	__u32 loc, dev, pol, atom, thr, acc;
+	__u32 loc, dev, pol, atom, thr, acc, rm;
 };
 
 /* Attributes of every arena page through @d's main VM; false on error. */
@@ -1625,7 +1627,8 @@ static bool get_attrs(struct fdev *d, struct pattr *pa)
 		    r->migration_policy == r[-1].migration_policy &&
 		    r->atomic_mode == r[-1].atomic_mode &&
 		    r->thrashing == r[-1].thrashing &&
-		    r->access_counters == r[-1].access_counters)
+		    r->access_counters == r[-1].access_counters &&
+		    r->read_mostly == r[-1].read_mostly)
 			fz_fail(INV_ATTR, "intervals %u and %u not merged",
 				i - 1, i);
 		for (p = r->start; p < r->end; p += PAGE_SZ) {
@@ -1637,6 +1640,7 @@ static bool get_attrs(struct fdev *d, struct pattr *pa)
 			x->atom = r->atomic_mode;
 			x->thr = r->thrashing;
 			x->acc = r->access_counters;
+			x->rm = r->read_mostly;
 		}
 		next = r->end;
 	}
@@ -1876,6 +1880,9 @@ static void madvise_expect(const struct fcall *c)
 			break;
 		case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
 			x->acc = m->value;
+			break;
+		case DRM_VSVM_MADVISE_READ_MOSTLY:
+			x->rm = m->value;
 			break;
 		default:
 			x->atom = m->value;
