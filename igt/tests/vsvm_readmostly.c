@@ -11,8 +11,13 @@
  * them before the writer's call returns: a CPU write, a GPU write of any
  * device, munmap(), mprotect() and fork(); a device whose VRAM fills up
  * drops its replica without a copy. Every read is checked byte for byte.
+ * And racing: while one device keeps writing a new version over the
+ * buffer, the others keep reading it; no read may hold a word older than
+ * the version whose write returned before the read began.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,6 +467,77 @@ static void test_pressure(void)
 	teardown(&s, true);
 }
 
+#define RACE_VERSIONS	40
+
+struct race {
+	struct setup *s;
+	int reader;
+	atomic_ullong *published;
+	atomic_int *done;
+	unsigned long reads;
+	unsigned long stale;
+};
+
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+	__u64 *tmp = malloc(BUF_SIZE);
+	__u64 seen, i;
+
+	if (!tmp)
+		return NULL;
+	while (!atomic_load(r->done)) {
+		seen = atomic_load(r->published);
+		if (vsvm_exec_read(rd[r->reader]->fd, r->s->vm[r->reader],
+				   r->s->buf, BUF_SIZE, tmp, NULL)) {
+			r->stale++;
+			break;
+		}
+		for (i = 0; i < BUF_SIZE / 8; i++)
+			if (tmp[i] < seen)
+				r->stale++;
+		r->reads++;
+	}
+	free(tmp);
+	return NULL;
+}
+
+static void test_race(void)
+{
+	struct race r[MAX_READERS];
+	pthread_t th[MAX_READERS];
+	atomic_ullong published = 0;
+	atomic_int done = 0;
+	struct setup s;
+	__u64 v;
+	int i;
+
+	setup(&s, 10);
+	memset(s.buf, 0, BUF_SIZE);
+	for (i = 1; i < n_rd; i++) {
+		r[i] = (struct race){ .s = &s, .reader = i,
+				      .published = &published,
+				      .done = &done };
+		igt_assert_eq(pthread_create(&th[i], NULL, race_reader,
+					     &r[i]), 0);
+	}
+	for (v = 1; v <= RACE_VERSIONS; v++) {
+		igt_assert_eq(vsvm_exec_fill(rd[0]->fd, s.vm[0], s.buf,
+					     BUF_SIZE, 8, v, NULL), 0);
+		atomic_store(&published, v);
+		usleep(20000);
+	}
+	atomic_store(&done, 1);
+	for (i = 1; i < n_rd; i++) {
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+		igt_info("reader %d: %lu reads, %lu stale words\n", i,
+			 r[i].reads, r[i].stale);
+		igt_assert_eq_u64(r[i].stale, 0);
+		igt_assert(r[i].reads > 0);
+	}
+	teardown(&s, true);
+}
+
 int igt_main()
 {
 	int i;
@@ -503,6 +579,12 @@ int igt_main()
 	igt_subtest("fork") {
 		igt_require_f(n_rd >= 2, "no two linked devices\n");
 		test_fork();
+	}
+
+	igt_describe("Readers racing a writer never see an older version.");
+	igt_subtest("race") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_race();
 	}
 
 	igt_describe("A full VRAM drops the replicas first, without a copy.");
