@@ -112,10 +112,12 @@ void drm_pagemap_replica_user_add(struct drm_pagemap_replica_set *set,
 void drm_pagemap_replica_user_remove(struct drm_pagemap_replica_set *set,
 				     struct drm_pagemap_replica_user *user);
 
-void drm_pagemap_replica_begin(struct drm_pagemap_replica_set *set,
-			       struct drm_pagemap_replica *rep,
-			       struct drm_pagemap_replica_user *user,
-			       unsigned long start, unsigned long end);
+void drm_pagemap_replica_set_write_hold(struct drm_pagemap_replica_set *set,
+					u64 hold_ns);
+int drm_pagemap_replica_begin(struct drm_pagemap_replica_set *set,
+			      struct drm_pagemap_replica *rep,
+			      struct drm_pagemap_replica_user *user,
+			      unsigned long start, unsigned long end);
 void drm_pagemap_replica_commit(struct drm_pagemap_replica_set *set,
 				struct drm_pagemap_replica *rep);
 void drm_pagemap_replica_abort(struct drm_pagemap_replica_set *set,

@@ -4,10 +4,11 @@
  * making one (pending covers, other users' writable mappings revoked,
  * commit, abort), collapsing a range (each holder's callback, only the
  * overlapping replicas), the holders' own takes (invalidation, memory
- * pressure), the counters, the visit of live replicas and the per-mm
- * sharing.
+ * pressure), the write hold that keeps readers from starving a writer,
+ * the counters, the visit of live replicas and the per-mm sharing.
  */
 #include <kunit/test.h>
+#include <kunit/test-bug.h>
 #include <linux/mm_types.h>
 #include <linux/sizes.h>
 
@@ -60,6 +61,8 @@ static int rt_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->set = drm_pagemap_replica_set_create();
 	KUNIT_ASSERT_NOT_NULL(test, ctx->set);
+	/* No write hold but where a case sets one. */
+	drm_pagemap_replica_set_write_hold(ctx->set, 0);
 	for (i = 0; i < 3; i++)
 		drm_pagemap_replica_user_add(ctx->set, &ctx->u[i].base,
 					     &rt_ops);
@@ -85,8 +88,10 @@ static void rt_exit(struct kunit *test)
 static void rt_make(struct rt_ctx *ctx, int r, int u, unsigned long start,
 		    unsigned long end, bool commit)
 {
-	drm_pagemap_replica_begin(ctx->set, &ctx->rep[r], &ctx->u[u].base,
-				  start, end);
+	KUNIT_ASSERT_EQ(kunit_get_current_test(),
+			drm_pagemap_replica_begin(ctx->set, &ctx->rep[r],
+						  &ctx->u[u].base, start, end),
+			0);
 	if (commit)
 		drm_pagemap_replica_commit(ctx->set, &ctx->rep[r]);
 	else
@@ -111,8 +116,9 @@ static void rt_make_commit_abort(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, drm_pagemap_replica_covers(ctx->set, 0,
 							    ULONG_MAX));
 	/* Pending: covers already; the other users' writes are revoked. */
-	drm_pagemap_replica_begin(ctx->set, &ctx->rep[0], &ctx->u[0].base,
-				  BASE, BASE + SZ_2M);
+	KUNIT_ASSERT_EQ(test, drm_pagemap_replica_begin(ctx->set, &ctx->rep[0],
+							&ctx->u[0].base, BASE,
+							BASE + SZ_2M), 0);
 	KUNIT_EXPECT_TRUE(test, drm_pagemap_replica_covers(ctx->set,
 							   BASE + SZ_4K,
 							   BASE + SZ_8K));
@@ -185,6 +191,31 @@ static void rt_collapse_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.live, 1);
 	KUNIT_EXPECT_EQ(test, s.collapsed, 2);
 	KUNIT_EXPECT_EQ(test, s.dropped, 0);
+}
+
+static void rt_write_hold(struct kunit *test)
+{
+	struct rt_ctx *ctx = test->priv;
+	int err;
+
+	/* A write holds its range: no replica of it for an hour. */
+	drm_pagemap_replica_set_write_hold(ctx->set, 3600ull * NSEC_PER_SEC);
+	rt_make(ctx, 0, 1, BASE, BASE + SZ_2M, true);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_replica_collapse(ctx->set, BASE,
+							   BASE + SZ_4K), 1);
+	err = drm_pagemap_replica_begin(ctx->set, &ctx->rep[1],
+					&ctx->u[2].base, BASE, BASE + SZ_2M);
+	KUNIT_EXPECT_EQ(test, err, -EBUSY);
+	if (!err) {
+		drm_pagemap_replica_abort(ctx->set, &ctx->rep[1]);
+		drm_pagemap_replica_end(ctx->set);
+	}
+	/* Refused: nothing pending, the mutex free. */
+	KUNIT_EXPECT_FALSE(test, drm_pagemap_replica_covers(ctx->set, BASE,
+							    BASE + SZ_2M));
+	/* Elsewhere, replicas are made. */
+	rt_make(ctx, 2, 2, BASE + SZ_2M, BASE + SZ_4M, true);
+	KUNIT_EXPECT_EQ(test, ctx->rep[2].state, DRM_PAGEMAP_REPLICA_LIVE);
 }
 
 static void rt_count(struct drm_pagemap_replica *rep, void *arg)
@@ -265,6 +296,7 @@ static struct kunit_case drm_pagemap_replica_tests[] = {
 	KUNIT_CASE(rt_make_commit_abort),
 	KUNIT_CASE(rt_collapse_range),
 	KUNIT_CASE(rt_takes),
+	KUNIT_CASE(rt_write_hold),
 	KUNIT_CASE(rt_shared_per_mm),
 	{}
 };

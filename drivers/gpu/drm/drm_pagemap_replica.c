@@ -14,6 +14,7 @@
  */
 #include <linux/hashtable.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -58,7 +59,12 @@
  *
  * Making one: drm_pagemap_replica_begin() takes the set's mutex, inserts
  * the replica as pending (covering the range from then on) and revokes the
- * other users' writable mappings; the driver collects the master's pages
+ * other users' writable mappings, unless a device wrote the range in the
+ * last replica_write_hold_us (module parameter, default 10000): then it
+ * refuses (-EBUSY) and the reader maps the master in place, so that
+ * readers re-replicating a range cannot starve its writer (each write
+ * fault gets that long to write before a replica revokes its mapping
+ * again). The driver collects the master's pages
  * (with their notifier sequence), copies them under its notifier lock,
  * maps the copy and drm_pagemap_replica_commit()s it, or
  * drm_pagemap_replica_abort()s; drm_pagemap_replica_end() drops the
@@ -68,6 +74,14 @@
  *
  * One set per mm, shared by every device (drm_pagemap_replica_set_get()).
  */
+
+static unsigned int replica_write_hold_us = 10000;
+module_param(replica_write_hold_us, uint, 0644);
+MODULE_PARM_DESC(replica_write_hold_us,
+		 "After a device write collapses read replicas, no replica of the range is made for this long, in us (default 10000)");
+
+/* Recent device writes a set remembers, for the write hold. */
+#define DPR_HOLDS	8
 
 /**
  * struct drm_pagemap_replica_set - the replicas of one mm
@@ -82,6 +96,13 @@
  * @replicas: the pending and live replicas
  * @nr: the number of entries of @replicas
  * @stats: the counters
+ * @hold_ns: the write hold, see DOC: Read replicas; under @mutex
+ * @holds: the ranges recently written and until when they are held,
+ *	under @mutex
+ * @holds.start: the first address written
+ * @holds.end: the address after the write
+ * @holds.until: the end of the hold (ktime_get_ns())
+ * @next_hold: the next entry of @holds to reuse, under @mutex
  */
 struct drm_pagemap_replica_set {
 	struct kref ref;
@@ -93,6 +114,13 @@ struct drm_pagemap_replica_set {
 	struct list_head replicas;
 	unsigned long nr;
 	struct drm_pagemap_replica_stats stats;
+	u64 hold_ns;
+	struct {
+		unsigned long start;
+		unsigned long end;
+		u64 until;
+	} holds[DPR_HOLDS];
+	unsigned int next_hold;
 };
 
 /* The shared sets by mm; the lock also guards their last reference. */
@@ -112,6 +140,7 @@ static struct drm_pagemap_replica_set *drm_pagemap_replica_set_alloc(void)
 	INIT_LIST_HEAD(&set->users);
 	spin_lock_init(&set->lock);
 	INIT_LIST_HEAD(&set->replicas);
+	set->hold_ns = (u64)READ_ONCE(replica_write_hold_us) * NSEC_PER_USEC;
 	return set;
 }
 
@@ -251,6 +280,36 @@ static void dpr_unlink(struct drm_pagemap_replica_set *set,
 }
 
 /**
+ * drm_pagemap_replica_set_write_hold() - set a set's write hold
+ * @set: the set
+ * @hold_ns: how long after a device write no replica of its range is made
+ *	(the module parameter replica_write_hold_us when the set was made)
+ */
+void drm_pagemap_replica_set_write_hold(struct drm_pagemap_replica_set *set,
+					u64 hold_ns)
+{
+	mutex_lock(&set->mutex);
+	set->hold_ns = hold_ns;
+	mutex_unlock(&set->mutex);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_replica_set_write_hold);
+
+/* Whether [@start, @end) was written within the hold; under the mutex. */
+static bool dpr_held(struct drm_pagemap_replica_set *set, unsigned long start,
+		     unsigned long end)
+{
+	u64 now = ktime_get_ns();
+	unsigned int i;
+
+	lockdep_assert_held(&set->mutex);
+	for (i = 0; i < DPR_HOLDS; i++)
+		if (now < set->holds[i].until && set->holds[i].start < end &&
+		    start < set->holds[i].end)
+			return true;
+	return false;
+}
+
+/**
  * drm_pagemap_replica_begin() - start making a replica
  * @set: the set of the mm
  * @rep: the replica, not in a set
@@ -263,15 +322,23 @@ static void dpr_unlink(struct drm_pagemap_replica_set *set,
  * the writable mappings every other user has of [@start, @end). The
  * caller then collects the master's pages, copies them, maps the copy
  * read-only and commits, or aborts. Process context; may sleep.
+ *
+ * Return: 0 with the mutex held; -EBUSY, without it, when a device wrote
+ * the range within the write hold (see DOC: Read replicas): the caller
+ * maps the master in place instead.
  */
-void drm_pagemap_replica_begin(struct drm_pagemap_replica_set *set,
-			       struct drm_pagemap_replica *rep,
-			       struct drm_pagemap_replica_user *user,
-			       unsigned long start, unsigned long end)
+int drm_pagemap_replica_begin(struct drm_pagemap_replica_set *set,
+			      struct drm_pagemap_replica *rep,
+			      struct drm_pagemap_replica_user *user,
+			      unsigned long start, unsigned long end)
 {
 	struct drm_pagemap_replica_user *u;
 
 	mutex_lock(&set->mutex);
+	if (dpr_held(set, start, end)) {
+		mutex_unlock(&set->mutex);
+		return -EBUSY;
+	}
 	rep->user = user;
 	rep->start = start;
 	rep->end = end;
@@ -283,6 +350,7 @@ void drm_pagemap_replica_begin(struct drm_pagemap_replica_set *set,
 	list_for_each_entry(u, &set->users, link)
 		if (u != user)
 			u->ops->revoke_write(u, start, end);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_replica_begin);
 
@@ -341,7 +409,8 @@ EXPORT_SYMBOL_GPL(drm_pagemap_replica_end);
  * For a device about to write [@start, @end): each live replica
  * overlapping it is taken out of the set and handed to its holder's
  * &drm_pagemap_replica_user_ops.collapse, which unmaps it, before this
- * returns. Serialized with the making of replicas. Process context; may
+ * returns, and the range is held: no replica of it is made within the
+ * write hold. Serialized with the making of replicas. Process context; may
  * sleep; not under a lock a user's callback takes.
  *
  * Return: the number of replicas collapsed.
@@ -356,6 +425,13 @@ unsigned long drm_pagemap_replica_collapse(struct drm_pagemap_replica_set *set,
 	if (!drm_pagemap_replica_any(set))
 		return 0;
 	mutex_lock(&set->mutex);
+	if (set->hold_ns) {
+		set->holds[set->next_hold].start = start;
+		set->holds[set->next_hold].end = end;
+		set->holds[set->next_hold].until = ktime_get_ns() +
+						   set->hold_ns;
+		set->next_hold = (set->next_hold + 1) % DPR_HOLDS;
+	}
 	for (;;) {
 		found = NULL;
 		spin_lock(&set->lock);

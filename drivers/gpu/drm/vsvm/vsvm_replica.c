@@ -409,7 +409,8 @@ static u64 vsvm_replica_alloc_offset(struct vsvm_vram_alloc *alloc)
  * the pages are checked again under the notifier lock).
  *
  * Return: 0 with the replica mapped; -EOPNOTSUPP when the pages are not
- * all a peer's VRAM; -ENOSPC without VRAM for it; -EAGAIN when
+ * all a peer's VRAM; -EBUSY when a device wrote the range a moment ago
+ * (drm_pagemap_replica_begin()); -ENOSPC without VRAM for it; -EAGAIN when
  * invalidations kept racing; -EINTR, -ENOMEM, or an errno of
  * drm_gpusvm_range_get_pages(). On error nothing is mapped and the caller
  * places the range as usual.
@@ -447,8 +448,13 @@ int vsvm_replica_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	}
 	vr->offset = vsvm_replica_alloc_offset(vr->alloc);
 
-	drm_pagemap_replica_begin(vm->replicas, &vr->base, &vm->replica_user,
-				  start, end);
+	err = drm_pagemap_replica_begin(vm->replicas, &vr->base,
+					&vm->replica_user, start, end);
+	if (err) {
+		/* Written a moment ago: the writer goes first. */
+		vsvm_replica_free(vr);
+		return err;
+	}
 	for (tries = 0; ; tries++) {
 		if (tries == VSVM_REPLICA_TRIES) {
 			err = -EAGAIN;
