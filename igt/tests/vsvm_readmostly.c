@@ -509,8 +509,8 @@ static void test_race(void)
 	atomic_ullong published = 0;
 	atomic_int done = 0;
 	struct setup s;
+	int i, err = 0;
 	__u64 v;
-	int i;
 
 	setup(&s, 10);
 	memset(s.buf, 0, BUF_SIZE);
@@ -521,15 +521,19 @@ static void test_race(void)
 		igt_assert_eq(pthread_create(&th[i], NULL, race_reader,
 					     &r[i]), 0);
 	}
-	for (v = 1; v <= RACE_VERSIONS; v++) {
-		igt_assert_eq(vsvm_exec_fill(rd[0]->fd, s.vm[0], s.buf,
-					     BUF_SIZE, 8, v, NULL), 0);
-		atomic_store(&published, v);
+	for (v = 1; v <= RACE_VERSIONS && !err; v++) {
+		err = vsvm_exec_fill(rd[0]->fd, s.vm[0], s.buf, BUF_SIZE, 8, v,
+				     NULL);
+		if (!err)
+			atomic_store(&published, v);
 		usleep(20000);
 	}
+	/* The readers stop before anything is checked. */
 	atomic_store(&done, 1);
-	for (i = 1; i < n_rd; i++) {
+	for (i = 1; i < n_rd; i++)
 		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	igt_assert_eq(err, 0);
+	for (i = 1; i < n_rd; i++) {
 		igt_info("reader %d: %lu reads, %lu stale words\n", i,
 			 r[i].reads, r[i].stale);
 		igt_assert_eq_u64(r[i].stale, 0);
