@@ -29,6 +29,9 @@ enum bench_kind {
 	BENCH_LATENCY,
 };
 
+/* The most devices the read-replica paths use. */
+#define BENCH_GROUP_MAX		4
+
 /* The most timings one sample returns (latency paths). */
 #define BENCH_MAX_TIMES		256
 
@@ -41,10 +44,18 @@ enum bench_kind {
  * @thp: 1 to madvise(MADV_HUGEPAGE) every buffer, -1 for MADV_NOHUGEPAGE,
  *	0 to leave the system's default
  * @lat_samples: single faults per latency sample
+ * @group_minor: the render node minors of the largest group of devices
+ *	linked to each other (P2P or a fabric: one owner group), at most
+ *	%BENCH_GROUP_MAX, for the read-replica paths
+ * @group_index: their vsvm device indices
+ * @ngroup: the number of devices of the group
  */
 struct bench_env {
 	int minor[2];
 	unsigned int index[2];
+	int group_minor[BENCH_GROUP_MAX];
+	unsigned int group_index[BENCH_GROUP_MAX];
+	unsigned int ngroup;
 	char hmm_path[64];
 	int thp;
 	unsigned int lat_samples;

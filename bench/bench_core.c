@@ -730,6 +730,135 @@ static int v_p2p_read(const struct bench_env *env, size_t size,
 	return 0;
 }
 
+/* The reads of the access-counter paths. */
+#define ACC_READS	20
+
+/*
+ * B reads A's VRAM @ACC_READS times, in place over P2P (B migrates only
+ * system pages), with access counters on or off for B's VM: on, the
+ * counters move the buffer into B's VRAM after the threshold, and the
+ * later reads are local. The time is that of all the reads.
+ */
+static int v_acc_read(const struct bench_env *env, size_t size, bool on,
+		      struct bench_out *out)
+{
+	__u64 seed = sample_seed();
+	struct vdev d[2];
+	void *buf, *tmp;
+	double t, total;
+	unsigned int i;
+
+	if (v_setup(env, d, true, out))
+		return -1;
+	buf = buf_alloc(env, size, false, out);
+	tmp = out_alloc(size, out);
+	if (!buf || !tmp)
+		return -1;
+	fill(buf, size, seed);
+	if (v_prefetch(&d[0], DRM_VSVM_LOCATION_DEVICE, buf, size, out) ||
+	    v_madvise(&d[1], DRM_VSVM_MADVISE_MIGRATION_POLICY,
+		      DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, buf, size, out) ||
+	    v_madvise(&d[1], DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+		      on ? DRM_VSVM_ACCESS_COUNTERS_ON :
+		      DRM_VSVM_ACCESS_COUNTERS_OFF, buf, size, out))
+		return -1;
+	for (i = 0, total = 0; i < ACC_READS; i++) {
+		memset(tmp, 0, size);
+		t = now();
+		if (v_exec(&d[1], DRM_VSVM_EXEC_READ, buf, size, tmp, 0, 0,
+			   out))
+			return -1;
+		total += now() - t;
+		if (!check(tmp, size, seed, out, "B's read"))
+			return -1;
+	}
+	record(out, total);
+	if (!v_all_at(&d[1], buf, size, on ? DEV(&d[1]) : DEV(&d[0]), out,
+		      on ? "moved to B's VRAM by the counters" :
+		      "still in A's VRAM"))
+		return -1;
+	return 0;
+}
+
+static int v_acc_read_off(const struct bench_env *env, size_t size,
+			  struct bench_out *out)
+{
+	return v_acc_read(env, size, false, out);
+}
+
+static int v_acc_read_on(const struct bench_env *env, size_t size,
+			 struct bench_out *out)
+{
+	return v_acc_read(env, size, true, out);
+}
+
+/* The rounds of the read-replica paths. */
+#define RM_ROUNDS	20
+
+/*
+ * The devices of the largest owner group (up to four) take turns reading
+ * one buffer, @RM_ROUNDS rounds, with MADVISE READ_MOSTLY on or off in
+ * every VM. Off, each read faults and migrates the buffer into the
+ * reader's VRAM; on, the first read makes the master, the others get
+ * read replicas, and every later read is local. The time is that of all
+ * the reads; every read is checked.
+ */
+static int v_rm_read(const struct bench_env *env, size_t size, bool on,
+		     struct bench_out *out)
+{
+	__u64 seed = sample_seed();
+	struct vdev d[BENCH_GROUP_MAX];
+	unsigned int i, r;
+	double t, total = 0;
+	void *buf, *tmp;
+
+	if (env->ngroup < 2) {
+		fail(out, "no two devices of one owner group");
+		return -1;
+	}
+	for (i = 0; i < env->ngroup; i++)
+		if (vdev_open(&d[i], env->group_minor[i], env->group_index[i],
+			      out))
+			return -1;
+	buf = buf_alloc(env, size, false, out);
+	tmp = out_alloc(size, out);
+	if (!buf || !tmp)
+		return -1;
+	fill(buf, size, seed);
+	for (i = 0; on && i < env->ngroup; i++)
+		if (v_madvise(&d[i], DRM_VSVM_MADVISE_READ_MOSTLY,
+			      DRM_VSVM_READ_MOSTLY_ON, buf, size, out))
+			return -1;
+	for (r = 0; r < RM_ROUNDS; r++) {
+		for (i = 0; i < env->ngroup; i++) {
+			memset(tmp, 0, size);
+			t = now();
+			if (v_exec(&d[i], DRM_VSVM_EXEC_READ, buf, size, tmp, 0,
+				   0, out))
+				return -1;
+			total += now() - t;
+			if (!check(tmp, size, seed, out, "a reader's read"))
+				return -1;
+		}
+	}
+	record(out, total);
+	if (!check(buf, size, seed, out, "CPU read"))
+		return -1;
+	return 0;
+}
+
+static int v_rm_read_off(const struct bench_env *env, size_t size,
+			 struct bench_out *out)
+{
+	return v_rm_read(env, size, false, out);
+}
+
+static int v_rm_read_on(const struct bench_env *env, size_t size,
+			struct bench_out *out)
+{
+	return v_rm_read(env, size, true, out);
+}
+
 /*
  * Single-fault latency: @env->lat_samples + 1 slots of @size bytes, each a
  * VMA of its own (so one GPU fault covers exactly one slot: a range never
@@ -1192,6 +1321,14 @@ const struct bench_path bench_paths[] = {
 	  { v_p2p_bounce }, NULL },
 	{ "p2p-read", "B reads A's VRAM in place", BENCH_THROUGHPUT, true,
 	  { v_p2p_read }, NULL },
+	{ "acc-read-off", "B reads A's VRAM in place 20x, counters off",
+	  BENCH_THROUGHPUT, true, { v_acc_read_off }, NULL },
+	{ "acc-read-on", "B reads A's VRAM 20x, counters on (moves to B)",
+	  BENCH_THROUGHPUT, true, { v_acc_read_on }, NULL },
+	{ "rm-read-off", "group devices read one buffer 20 rounds",
+	  BENCH_THROUGHPUT, true, { v_rm_read_off }, NULL },
+	{ "rm-read-on", "the same with READ_MOSTLY (read replicas)",
+	  BENCH_THROUGHPUT, true, { v_rm_read_on }, NULL },
 	{ "memcpy", "guest memcpy (the limit)", BENCH_THROUGHPUT, false,
 	  { [BENCH_CPU] = c_memcpy }, NULL },
 	{ "lat-gpu-fault", "GPU fault migrating to VRAM", BENCH_LATENCY,
@@ -1202,6 +1339,40 @@ const struct bench_path bench_paths[] = {
 
 const unsigned int bench_num_paths = sizeof(bench_paths) /
 				     sizeof(bench_paths[0]);
+
+static bool vsvm_linked(int fd, unsigned int index)
+{
+	int link = vsvm_link(fd, index);
+
+	return link == DRM_VSVM_LINK_P2P || link == DRM_VSVM_LINK_FABRIC;
+}
+
+/* The largest group of devices linked to each other, up to four. */
+static void bench_env_group(struct bench_env *env, const int *fds,
+			    const int *minors, const unsigned int *idx, int n)
+{
+	int g[BENCH_GROUP_MAX], i, j, k, m;
+
+	env->ngroup = 0;
+	for (i = 0; i < n; i++) {
+		m = 0;
+		g[m++] = i;
+		for (j = i + 1; j < n && m < BENCH_GROUP_MAX; j++) {
+			for (k = 0; k < m; k++)
+				if (!vsvm_linked(fds[g[k]], idx[j]))
+					break;
+			if (k == m)
+				g[m++] = j;
+		}
+		if ((unsigned int)m <= env->ngroup)
+			continue;
+		env->ngroup = m;
+		for (k = 0; k < m; k++) {
+			env->group_minor[k] = minors[g[k]];
+			env->group_index[k] = idx[g[k]];
+		}
+	}
+}
 
 /**
  * bench_env_init() - find the devices to run on
@@ -1254,6 +1425,7 @@ int bench_env_init(struct bench_env *env, bool want_hmm, char *err,
 				env->index[1] = idx[j];
 				break;
 			}
+	bench_env_group(env, fds, minors, idx, n);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 #ifdef BENCH_TEST_HMM

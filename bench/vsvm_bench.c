@@ -324,18 +324,20 @@ static void report(const char *dir, const struct bench_env *env,
 	/* The ratios of the goals that are not vsvm / test_hmm. */
 	printf("\n== derived ratios (best)\n");
 	for (s = 0; s < num_sizes; s++) {
-		const struct cell *c[4] = { NULL };
-		const char *names[4] = { "p2p-direct", "p2p-bounce",
-					 "s2v-prefetch", "memcpy" };
-		double b[4] = { 0 };
+		const struct cell *c[8] = { NULL };
+		const char *names[8] = { "p2p-direct", "p2p-bounce",
+					 "s2v-prefetch", "memcpy",
+					 "acc-read-on", "acc-read-off",
+					 "rm-read-on", "rm-read-off" };
+		double b[8] = { 0 };
 		unsigned int k;
 
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 8; k++)
 			for (p = 0; p < bench_num_paths; p++)
 				if (!strcmp(bench_paths[p].name, names[k]))
 					c[k] = &cells[p][k == 3 ? BENCH_CPU :
 							 BENCH_VSVM][s];
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 8; k++)
 			if (c[k] && c[k]->n)
 				b[k] = mibps(sizes[s], c[k]->secs[0]);
 		size_str(sizes[s], sz, sizeof(sz));
@@ -343,6 +345,10 @@ static void report(const char *dir, const struct bench_env *env,
 		print_ratio(b[0], b[1]);
 		printf("   s2v-prefetch / memcpy:");
 		print_ratio(b[2], b[3]);
+		printf("   acc-read-on / acc-read-off:");
+		print_ratio(b[4], b[5]);
+		printf("   rm-read-on / rm-read-off:");
+		print_ratio(b[6], b[7]);
 		printf("\n");
 	}
 

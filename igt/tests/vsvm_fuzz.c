@@ -1225,6 +1225,27 @@ static void gen_range(struct fcall *c, __u64 *start, __u64 *range, int nf,
 	}
 }
 
+/* The MADVISE types, 1 to MADV_TYPES, and the values of each. */
+#define MADV_TYPES	DRM_VSVM_MADVISE_READ_MOSTLY
+
+static __u32 madv_values(__u32 type)
+{
+	switch (type) {
+	case DRM_VSVM_MADVISE_PREFERRED_LOC:
+		return DRM_VSVM_LOCATION_PAGEMAP_FD + 1;
+	case DRM_VSVM_MADVISE_MIGRATION_POLICY:
+		return DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES + 1;
+	case DRM_VSVM_MADVISE_ATOMIC:
+		return DRM_VSVM_ATOMIC_CPU + 1;
+	case DRM_VSVM_MADVISE_THRASHING:
+		return DRM_VSVM_THRASHING_OFF + 1;
+	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
+		return DRM_VSVM_ACCESS_COUNTERS_OFF + 1;
+	default:
+		return DRM_VSVM_READ_MOSTLY_ON + 1;
+	}
+}
+
 static void gen_madvise(struct fcall *c, int nf)
 {
 	struct drm_vsvm_madvise *m = &c->a.madvise;
@@ -1232,18 +1253,8 @@ static void gen_madvise(struct fcall *c, int nf)
 	bool fdfault = false;
 
 	m->vm_id = c->d->vm;
-	m->type = 1 + below(3);
-	switch (m->type) {
-	case DRM_VSVM_MADVISE_PREFERRED_LOC:
-		m->value = below(4);
-		break;
-	case DRM_VSVM_MADVISE_MIGRATION_POLICY:
-		m->value = below(2);
-		break;
-	default:
-		m->value = below(4);
-		break;
-	}
+	m->type = 1 + below(MADV_TYPES);
+	m->value = below(madv_values(m->type));
 	/* one fault may be in the range, the others in the fields */
 	gen_range(c, &m->start, &m->range, f ? 1 : 0, false);
 	for (i = f ? 1 : 0; i < nf; i++) {
@@ -1254,17 +1265,12 @@ static void gen_madvise(struct fcall *c, int nf)
 			invalid(c, EINVAL);
 			break;
 		case 1:
-			m->type = chance(50) ? 0 : 5 + below(100);
+			m->type = chance(50) ? 0 : MADV_TYPES + 1 + below(100);
 			add_desc(c, " type=%u", m->type);
 			invalid(c, EINVAL);
 			break;
 		case 2:
-			if (m->type == DRM_VSVM_MADVISE_PREFERRED_LOC)
-				m->value = 4 + below(100);
-			else if (m->type == DRM_VSVM_MADVISE_MIGRATION_POLICY)
-				m->value = 2 + below(100);
-			else
-				m->value = 4 + below(100);
+			m->value = madv_values(m->type) + below(100);
 			add_desc(c, " value=%u", m->value);
 			invalid(c, EINVAL);
 			break;
@@ -1430,7 +1436,7 @@ static void gen_residency(struct fcall *c, int nf)
 		switch (f[i]) {
 		case 0:
 			if (chance(50))
-				r->flags = 1u << below(32);
+				r->flags = 2u << below(31);
 			else
 				r->reserved[below(2)] = rnd() | 1;
 			add_desc(c, " flags/reserved");
@@ -1583,7 +1589,7 @@ static bool gen_call(struct fcall *c, int type, struct fdev *d, int nf)
 /* ---- checks ---- */
 
 struct pattr {
-	__u32 loc, dev, pol, atom;
+	__u32 loc, dev, pol, atom, thr, acc, rm;
 };
 
 /* Attributes of every arena page through @d's main VM; false on error. */
@@ -1619,7 +1625,10 @@ static bool get_attrs(struct fdev *d, struct pattr *pa)
 		if (i && r->preferred_loc == r[-1].preferred_loc &&
 		    r->preferred_device == r[-1].preferred_device &&
 		    r->migration_policy == r[-1].migration_policy &&
-		    r->atomic_mode == r[-1].atomic_mode)
+		    r->atomic_mode == r[-1].atomic_mode &&
+		    r->thrashing == r[-1].thrashing &&
+		    r->access_counters == r[-1].access_counters &&
+		    r->read_mostly == r[-1].read_mostly)
 			fz_fail(INV_ATTR, "intervals %u and %u not merged",
 				i - 1, i);
 		for (p = r->start; p < r->end; p += PAGE_SZ) {
@@ -1629,6 +1638,9 @@ static bool get_attrs(struct fdev *d, struct pattr *pa)
 			x->dev = r->preferred_device;
 			x->pol = r->migration_policy;
 			x->atom = r->atomic_mode;
+			x->thr = r->thrashing;
+			x->acc = r->access_counters;
+			x->rm = r->read_mostly;
 		}
 		next = r->end;
 	}
@@ -1862,6 +1874,15 @@ static void madvise_expect(const struct fcall *c)
 			break;
 		case DRM_VSVM_MADVISE_MIGRATION_POLICY:
 			x->pol = m->value;
+			break;
+		case DRM_VSVM_MADVISE_THRASHING:
+			x->thr = m->value;
+			break;
+		case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
+			x->acc = m->value;
+			break;
+		case DRM_VSVM_MADVISE_READ_MOSTLY:
+			x->rm = m->value;
 			break;
 		default:
 			x->atom = m->value;

@@ -227,7 +227,9 @@ static void vsvm_test_residency_bad(const struct vsvm_dev *d)
 			igt_assert_eq_u32(loc[i], 0x5a5a5a5a);		\
 	} while (0)
 
-	BAD(a.flags = 1, -EINVAL, "flags");
+	BAD(a.flags = 2, -EINVAL, "flags bit 1");
+	BAD(a.flags = DRM_VSVM_RESIDENCY_REPLICAS | 4, -EINVAL,
+	    "flags bit 2");
 	BAD(a.flags = 1u << 31, -EINVAL, "flags bit 31");
 	BAD(a.reserved[0] = 1, -EINVAL, "reserved[0]");
 	BAD(a.reserved[1] = 1, -EINVAL, "reserved[1]");
@@ -777,7 +779,7 @@ static void vsvm_test_madvise_bad(const struct vsvm_dev *d)
 	BAD(a.reserved[0] = 1, -EINVAL, "reserved[0]");
 	BAD(a.reserved[1] = 1ull << 63, -EINVAL, "reserved[1]");
 	BAD(a.type = 0, -EINVAL, "type 0");
-	BAD(a.type = 5, -EINVAL, "type 5");
+	BAD(a.type = DRM_VSVM_MADVISE_READ_MOSTLY + 1, -EINVAL, "type 7");
 	BAD(a.type = ~0u, -EINVAL, "type ~0");
 	BAD(a.value = 4, -EINVAL, "location 4");
 	BAD(a.value = ~0u, -EINVAL, "location ~0");

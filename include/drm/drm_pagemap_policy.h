@@ -7,6 +7,7 @@
 #define _DRM_MSVM_DRM_PAGEMAP_POLICY_H_
 
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct drm_pagemap;
 struct drm_pagemap_policy;
@@ -22,12 +23,16 @@ struct seq_file;
  *	obeyed, it ends a pin and is not a thrashing event
  * @DRM_PAGEMAP_POLICY_EVICT: device memory reclaimed to system memory;
  *	always obeyed, not a thrashing event
+ * @DRM_PAGEMAP_POLICY_ACCESS_COUNTER: a device's access counter crossed
+ *	its threshold on a block it reaches in place
+ *	(drm_pagemap_policy_access_notify()); a thrashing event like a fault
  */
 enum drm_pagemap_policy_cause {
 	DRM_PAGEMAP_POLICY_GPU_FAULT,
 	DRM_PAGEMAP_POLICY_CPU_FAULT,
 	DRM_PAGEMAP_POLICY_PREFETCH,
 	DRM_PAGEMAP_POLICY_EVICT,
+	DRM_PAGEMAP_POLICY_ACCESS_COUNTER,
 };
 
 /**
@@ -192,6 +197,10 @@ struct drm_pagemap_policy_config {
  * @bytes_not_moved: the bytes of those
  * @waits: WAIT answers
  * @untracked: requests decided without history (no memory for a block)
+ * @access_notifies: access counter notifications
+ *	(drm_pagemap_policy_access_notify())
+ * @access_migrations: notifications answered MIGRATE
+ * @access_left: notifications answered MAP_REMOTE (advice, pin, throttle)
  */
 struct drm_pagemap_policy_stats {
 	u64 blocks;
@@ -205,7 +214,32 @@ struct drm_pagemap_policy_stats {
 	u64 bytes_not_moved;
 	u64 waits;
 	u64 untracked;
+	u64 access_notifies;
+	u64 access_migrations;
+	u64 access_left;
 };
+
+/**
+ * struct drm_pagemap_access_counters - one processor's access counters
+ * @counts: the accesses counted per block since its last notification,
+ *	by address >> @shift, as xarray value entries
+ * @shift: log2 of the block size (the counters' granularity)
+ * @nr_blocks: the number of blocks in @counts
+ *
+ * Emulates (or mirrors) a GPU's access counters: the driver adds the
+ * in-place accesses of its device to memory outside the device's own
+ * memory, and drm_pagemap_access_counters_add() tells it when a block
+ * crosses the threshold. Not locked: the driver serializes the calls on
+ * one &struct drm_pagemap_access_counters (vsvm: under its VM lock).
+ */
+struct drm_pagemap_access_counters {
+	struct xarray counts;
+	unsigned int shift;
+	unsigned long nr_blocks;
+};
+
+/* The most blocks a &struct drm_pagemap_access_counters counts at once. */
+#define DRM_PAGEMAP_ACCESS_COUNTERS_MAX	65536
 
 extern const struct drm_pagemap_policy_proc drm_pagemap_policy_cpu;
 
@@ -232,6 +266,17 @@ void drm_pagemap_policy_evicted(struct mm_struct *mm, unsigned long start,
 void drm_pagemap_policy_stats_get(struct drm_pagemap_policy *policy,
 				  struct drm_pagemap_policy_stats *stats);
 unsigned long drm_pagemap_policy_block_size(struct drm_pagemap_policy *policy);
+void drm_pagemap_policy_access_notify(struct drm_pagemap_policy *policy,
+				      const struct drm_pagemap_policy_request *req,
+				      struct drm_pagemap_policy_decision *dec);
+
+void drm_pagemap_access_counters_init(struct drm_pagemap_access_counters *ac);
+void drm_pagemap_access_counters_fini(struct drm_pagemap_access_counters *ac);
+int drm_pagemap_access_counters_add(struct drm_pagemap_access_counters *ac,
+				    unsigned long addr, u32 n,
+				    unsigned int shift, u32 threshold);
+void drm_pagemap_access_counters_clear(struct drm_pagemap_access_counters *ac,
+				       unsigned long start, unsigned long end);
 bool drm_pagemap_policy_is_pinned(struct drm_pagemap_policy *policy,
 				  unsigned long addr,
 				  struct drm_pagemap_policy_loc *where);

@@ -4,7 +4,8 @@
  * injected clock: thrashing detection, throttle, pin, unpin and resets,
  * the pin location on several owner-group graphs, conflicting advice,
  * opt-out, prefetch and eviction, the per-mm sharing and bounded memory,
- * and the lapse's scaling with the cost of migrations.
+ * the lapse's scaling with the cost of migrations; access counters: their
+ * threshold and the policy's decision on a crossing.
  */
 #include <kunit/test.h>
 #include <linux/mm_types.h>
@@ -736,6 +737,170 @@ static void pt_lapse_cost(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ev & DRM_PAGEMAP_POLICY_EV_THRASHING);
 }
 
+/* A device's counter crossed on the block: what does the policy say? */
+static struct drm_pagemap_policy_decision
+pt_notify(struct pt_ctx *ctx, const struct drm_pagemap_policy_proc *proc,
+	  const struct drm_pagemap_policy_loc *target,
+	  const struct drm_pagemap_policy_loc *preferred)
+{
+	struct drm_pagemap_policy_request req = pt_request(proc, target);
+	struct drm_pagemap_policy_decision dec;
+
+	req.cause = DRM_PAGEMAP_POLICY_ACCESS_COUNTER;
+	if (preferred) {
+		req.flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
+		req.preferred = *preferred;
+	}
+	drm_pagemap_policy_access_notify(ctx->pol, &req, &dec);
+	if (dec.action == DRM_PAGEMAP_POLICY_MIGRATE)
+		drm_pagemap_policy_record(ctx->pol, &req, &dec.dest);
+	ctx->now += 10;
+	return dec;
+}
+
+/* Add @n accesses at @addr with granularity 1 << @shift. */
+static int pt_add(struct drm_pagemap_access_counters *ac, unsigned long addr,
+		  u32 n, unsigned int shift, u32 threshold)
+{
+	return drm_pagemap_access_counters_add(ac, addr, n, shift, threshold);
+}
+
+static void pt_access_counters_threshold(struct kunit *test)
+{
+	struct drm_pagemap_access_counters ac;
+	int i;
+
+	drm_pagemap_access_counters_init(&ac);
+	/* 255 accesses to a 2 MiB block: no notification; the 256th. */
+	for (i = 0; i < 255; i++)
+		KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + i * SZ_4K % SZ_2M, 1,
+					     21, 256), 0);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 1);
+	/* Another block counts apart. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_2M, 255, 21, 256), 0);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 2);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + 2 * SZ_2M - 1, 1, 21, 256),
+			1);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 1);
+	/* The first block reaches it on its last byte. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_2M - 1, 1, 21, 256), 1);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 0);
+	/* The count starts again from zero. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 255, 21, 256), 0);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 1, 21, 256), 1);
+	/* One add of more than the threshold notifies once. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 1000, 21, 256), 1);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 0, 21, 256), 0);
+	/* Threshold 0 counts as 1. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 1, 21, 0), 1);
+
+	/* Clearing a range forgets the blocks it touches, only those. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 200, 21, 256), 0);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_2M, 200, 21, 256), 0);
+	drm_pagemap_access_counters_clear(&ac, ADDR + SZ_2M + SZ_4K,
+					  ADDR + SZ_2M + 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 1);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_2M, 200, 21, 256), 0);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 56, 21, 256), 1);
+
+	/* 64 KiB granularity: 32 blocks in 2 MiB; the change resets all. */
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR, 3, 16, 4), 0);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 1);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_64K, 3, 16, 4), 0);
+	KUNIT_EXPECT_EQ(test, pt_add(&ac, ADDR + SZ_64K - 1, 1, 16, 4), 1);
+	drm_pagemap_access_counters_fini(&ac);
+	KUNIT_EXPECT_EQ(test, ac.nr_blocks, 0);
+}
+
+static void pt_access_notify(struct kunit *test)
+{
+	struct pt_ctx *ctx = test->priv;
+	struct drm_pagemap_policy_decision dec;
+	struct drm_pagemap_policy_stats s;
+
+	pt_make(test, ctx);
+	/* No history, no advice: B's counter moves the block to B. */
+	dec = pt_notify(ctx, &ctx->b, &ctx->lb, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+	KUNIT_EXPECT_PTR_EQ(test, dec.dest.dpagemap, &vram_b);
+	/* Advice for system memory, or a peer's VRAM: left where it is. */
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, &pt_sys);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+	KUNIT_EXPECT_TRUE(test, dec.events & DRM_PAGEMAP_POLICY_EV_AVOIDED);
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, &ctx->lb);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+	/* Advice for its own VRAM: moved. */
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, &ctx->la);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+	KUNIT_EXPECT_PTR_EQ(test, dec.dest.dpagemap, &vram_a);
+	/* A device without memory of its own, or no processor: left. */
+	dec = pt_notify(ctx, &ctx->c, &pt_sys, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+
+	s = pt_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.access_notifies, 5);
+	KUNIT_EXPECT_EQ(test, s.access_migrations, 2);
+	KUNIT_EXPECT_EQ(test, s.access_left, 3);
+	KUNIT_EXPECT_EQ(test, s.migrations, 2);
+	KUNIT_EXPECT_EQ(test, s.bytes_not_moved, 3 * SZ_2M);
+}
+
+static void pt_access_notify_thrashing(struct kunit *test)
+{
+	struct pt_ctx *ctx = test->priv;
+	struct drm_pagemap_policy_decision dec;
+	struct drm_pagemap_policy_loc where;
+	u32 ev;
+
+	ctx->params.pin_threshold = 1;
+	pt_make(test, ctx);
+	/* Counter moves count as thrashing: A and B pulling it are throttled. */
+	pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+	pt_notify(ctx, &ctx->b, &ctx->lb, NULL);
+	pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+	KUNIT_EXPECT_EQ(test, pt_stats(ctx).throttles, 1);
+	/* Throttled for A: B's counter leaves it, A's still moves it. */
+	dec = pt_notify(ctx, &ctx->b, &ctx->lb, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+	KUNIT_EXPECT_PTR_EQ(test, dec.dest.dpagemap, &vram_a);
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+
+	/* After the nap, three more moves pin it in group1, where it is. */
+	ctx->now += LAPSE;
+	pt_access(ctx, &ctx->b, &ctx->lb, NULL);
+	pt_access(ctx, &ctx->a, &ctx->la, NULL);
+	pt_access(ctx, &ctx->b, &ctx->lb, &ev);
+	KUNIT_ASSERT_TRUE(test, ev & DRM_PAGEMAP_POLICY_EV_PIN);
+	KUNIT_ASSERT_TRUE(test, pt_pinned(ctx, &where));
+	/* Pinned elsewhere: left; pinned at the counter's device: moved. */
+	if (where.dpagemap == &vram_a) {
+		dec = pt_notify(ctx, &ctx->b, &ctx->lb, NULL);
+		KUNIT_EXPECT_EQ(test, dec.action,
+				DRM_PAGEMAP_POLICY_MAP_REMOTE);
+		dec = pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+	} else {
+		KUNIT_EXPECT_PTR_EQ(test, where.dpagemap, &vram_b);
+		dec = pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+		KUNIT_EXPECT_EQ(test, dec.action,
+				DRM_PAGEMAP_POLICY_MAP_REMOTE);
+		dec = pt_notify(ctx, &ctx->b, &ctx->lb, NULL);
+	}
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+	/* C (another group) is left alone while pinned. */
+	dec = pt_notify(ctx, &ctx->c, &ctx->lc, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+	drm_pagemap_policy_put(ctx->pol);
+
+	/* The policy off: only the advice is obeyed. */
+	ctx->params.enabled = false;
+	pt_make(test, ctx);
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, NULL);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+	dec = pt_notify(ctx, &ctx->a, &ctx->la, &pt_sys);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+}
+
 static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_detect_throttle),
 	KUNIT_CASE(pt_wait_no_path),
@@ -750,6 +915,9 @@ static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_shared_per_mm),
 	KUNIT_CASE(pt_bounded_memory),
 	KUNIT_CASE(pt_lapse_cost),
+	KUNIT_CASE(pt_access_counters_threshold),
+	KUNIT_CASE(pt_access_notify),
+	KUNIT_CASE(pt_access_notify_thrashing),
 	{}
 };
 

@@ -32,6 +32,9 @@
 # --bar-skew-kb N (vsvm's bar_skew_kb: the n-th PCI device's VRAM starts
 # n * N KiB into its BAR, so that the BARs' kernel mappings do not alias
 # in TCG's TLB; default 0, see vsvm_pci.c), --sysmem-devices N,
+# --vsvm-params K=V,K=V (more vsvm module parameters, comma-separated,
+# e.g. fabric=f0,sysmem_vram_mb=64: the sysmem devices on one fabric, for
+# the read replica benchmark's four devices of one owner group),
 # --modules-dir DIR (where drm_msvm.ko and vsvm.ko are built, default the
 # tree), --timeout SECONDS, --only 'NAME ...' (--test and
 # --stress: run only the KUnit modules and igt binaries of these names),
@@ -49,6 +52,7 @@ CPU=""
 BAR_MB=""
 BAR_SKEW_KB=""
 SYSMEM_DEVICES=""
+VSVM_EXTRA=""
 MODULES_DIR=$TOP_DIR
 BENCH_ARGS=""
 TIMEOUT=""
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--modules-dir) MODULES_DIR=$2; shift ;;
 	--bench) MODE=bench; BENCH_ARGS=$2; shift ;;
 	--sysmem-devices) SYSMEM_DEVICES=$2; shift ;;
+	--vsvm-params) VSVM_EXTRA=${2//,/ }; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--only) ONLY=$2; shift ;;
 	--seed) SEED=$2; shift ;;
@@ -140,7 +145,7 @@ NPCI=3
 echo "$MODE" > "$STAGE/rig/mode"
 printf '%s\n' "$CMD" > "$STAGE/rig/cmd"
 cat > "$STAGE/rig/params" <<PARAMS
-VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES bar_skew_kb=$BAR_SKEW_KB"
+VSVM_PARAMS="sysmem_devices=$SYSMEM_DEVICES bar_skew_kb=$BAR_SKEW_KB $VSVM_EXTRA"
 EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 RIG_ONLY="$ONLY"

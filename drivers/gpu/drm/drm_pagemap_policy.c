@@ -108,6 +108,33 @@
  * are in debugfs, drm_msvm/policies.
  */
 
+/**
+ * DOC: Access counters
+ *
+ * A GPU that maps memory where it is (system memory, or a P2P peer's
+ * device memory) can count its accesses to it, as NVIDIA's access counters
+ * do, and ask for the blocks it keeps using remotely to move into its own
+ * memory. &struct drm_pagemap_access_counters keeps such counts, per block
+ * of a granularity the driver chooses, for one processor: the driver adds
+ * its device's in-place accesses to memory outside the device's own with
+ * drm_pagemap_access_counters_add(), which says when a block's count
+ * reaches the threshold (and starts it again from zero).
+ *
+ * The driver then asks the migration policy with
+ * drm_pagemap_policy_access_notify(), a request whose target is the
+ * accessing device's memory. The policy answers MIGRATE when nothing
+ * speaks against the move, and MAP_REMOTE (leave the block where it is)
+ * when the memory advice of the request names another preferred location,
+ * when the block is pinned elsewhere, when it is throttled for another
+ * processor, or when another device's advice for the block won (see
+ * Conflicting advice above). A migration the driver makes on that answer
+ * is recorded with drm_pagemap_policy_record() and cause
+ * %DRM_PAGEMAP_POLICY_ACCESS_COUNTER: it counts towards thrashing like a
+ * fault's, so that two devices whose counters pull one block back and
+ * forth get it pinned. Whether counter-driven migration happens at all is
+ * the driver's choice (vsvm: off by default, as on NVIDIA).
+ */
+
 static bool policy_enable = true;
 module_param(policy_enable, bool, 0644);
 MODULE_PARM_DESC(policy_enable,
@@ -955,6 +982,185 @@ void drm_pagemap_policy_evicted(struct mm_struct *mm, unsigned long start,
 EXPORT_SYMBOL_GPL(drm_pagemap_policy_evicted);
 
 /**
+ * drm_pagemap_policy_access_notify() - a block crossed an access threshold
+ * @policy: the policy of the mm
+ * @req: the request: @req->proc the device whose counter crossed, @req->addr
+ *	and @req->size the counted block, @req->cause
+ *	%DRM_PAGEMAP_POLICY_ACCESS_COUNTER, @req->target the device's own
+ *	memory, @req->preferred and @req->flags its memory advice
+ * @dec: the answer: MIGRATE to @req->target, or MAP_REMOTE (leave the block
+ *	where it is, @dec->dest when the policy knows it); never WAIT
+ *
+ * See DOC: Access counters. The block stays where it is when the advice
+ * names another preferred location, when it is pinned elsewhere, when it
+ * is throttled for another processor or when another device's advice won
+ * it; a request without a processor or a target in device memory is left
+ * too. Nothing is recorded but the advice: once the driver has migrated
+ * it calls drm_pagemap_policy_record(). Process context; takes the
+ * policy's lock.
+ */
+void drm_pagemap_policy_access_notify(struct drm_pagemap_policy *policy,
+				      const struct drm_pagemap_policy_request *req,
+				      struct drm_pagemap_policy_decision *dec)
+{
+	struct drm_pagemap_policy_params p;
+	struct dpp_block *b;
+	u64 now;
+
+	dec->action = DRM_PAGEMAP_POLICY_MAP_REMOTE;
+	dec->dest = dpp_system;
+	dec->wait_ns = 0;
+	dec->events = 0;
+
+	dpp_params(policy, &p);
+	mutex_lock(&policy->lock);
+	policy->stats.access_notifies++;
+	if (!req->proc || !req->target.dpagemap)
+		goto left;
+	if ((req->flags & DRM_PAGEMAP_POLICY_REQ_PREFERRED) &&
+	    !dpp_loc_eq(&req->preferred, &req->target))
+		goto left;
+	if (!p.enabled || (req->flags & DRM_PAGEMAP_POLICY_REQ_NO_THRASHING))
+		goto migrate;
+
+	now = dpp_now(policy);
+	b = dpp_block(policy, &p, req->addr, now, true);
+	if (!b) {
+		policy->stats.untracked++;
+		goto migrate;
+	}
+	b->last_touch = now;
+	dec->events |= dpp_expire(policy, b, &p, now);
+	dpp_advice(b, req, &p, now);
+	if (b->where_known)
+		dec->dest = b->where;
+	if (b->pinned) {
+		if (dpp_loc_eq(&b->pin, &req->target))
+			goto migrate;
+		goto left;
+	}
+	if (b->has_pref && b->pref_proc != req->proc &&
+	    !dpp_loc_eq(&b->pref, &req->target))
+		goto left;
+	if (now < b->throttle_until && b->holder != req->proc)
+		goto left;
+migrate:
+	dec->action = DRM_PAGEMAP_POLICY_MIGRATE;
+	dec->dest = req->target;
+	policy->stats.access_migrations++;
+	goto out;
+left:
+	policy->stats.access_left++;
+	policy->stats.avoided++;
+	policy->stats.bytes_not_moved += req->size;
+	dec->events |= DRM_PAGEMAP_POLICY_EV_AVOIDED;
+out:
+	mutex_unlock(&policy->lock);
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_policy_access_notify);
+
+/**
+ * drm_pagemap_access_counters_init() - set up empty access counters
+ * @ac: the counters
+ */
+void drm_pagemap_access_counters_init(struct drm_pagemap_access_counters *ac)
+{
+	xa_init(&ac->counts);
+	ac->shift = PAGE_SHIFT;
+	ac->nr_blocks = 0;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_access_counters_init);
+
+/**
+ * drm_pagemap_access_counters_fini() - free access counters
+ * @ac: the counters, empty afterwards (and usable again)
+ */
+void drm_pagemap_access_counters_fini(struct drm_pagemap_access_counters *ac)
+{
+	xa_destroy(&ac->counts);
+	ac->nr_blocks = 0;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_access_counters_fini);
+
+/**
+ * drm_pagemap_access_counters_add() - count accesses to a block
+ * @ac: the counters
+ * @addr: an address in the block
+ * @n: the accesses to add
+ * @shift: log2 of the granularity (the block size), clamped to
+ *	[PAGE_SHIFT, 30]; a change forgets every count
+ * @threshold: the count at which the block is notified (0 counts as 1)
+ *
+ * Counts start at zero and again at zero after each notification. At most
+ * %DRM_PAGEMAP_ACCESS_COUNTERS_MAX blocks are counted at once; accesses to
+ * further blocks are not counted until counts are cleared. May allocate
+ * (GFP_KERNEL): not under a lock that reclaim or an mmu notifier takes.
+ *
+ * Return: 1 when the block's count reached @threshold (the block is to be
+ * notified, its count is zero again), 0 otherwise, -ENOMEM when the count
+ * could not be stored (it is lost).
+ */
+int drm_pagemap_access_counters_add(struct drm_pagemap_access_counters *ac,
+				    unsigned long addr, u32 n,
+				    unsigned int shift, u32 threshold)
+{
+	unsigned long index, count;
+	void *old, *ret;
+
+	if (!n)
+		return 0;
+	shift = clamp(shift, (unsigned int)PAGE_SHIFT, 30u);
+	if (shift != ac->shift) {
+		drm_pagemap_access_counters_fini(ac);
+		ac->shift = shift;
+	}
+	index = addr >> shift;
+	old = xa_load(&ac->counts, index);
+	count = (old ? xa_to_value(old) : 0) + n;
+	if (count >= max(threshold, 1u)) {
+		if (old) {
+			xa_erase(&ac->counts, index);
+			ac->nr_blocks--;
+		}
+		return 1;
+	}
+	if (!old && ac->nr_blocks >= DRM_PAGEMAP_ACCESS_COUNTERS_MAX)
+		return 0;
+	ret = xa_store(&ac->counts, index, xa_mk_value(count), GFP_KERNEL);
+	if (xa_is_err(ret))
+		return xa_err(ret);
+	if (!old)
+		ac->nr_blocks++;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_access_counters_add);
+
+/**
+ * drm_pagemap_access_counters_clear() - forget the counts of an address range
+ * @ac: the counters
+ * @start: the first address
+ * @end: the address after the range
+ *
+ * Every block that [@start, @end) touches starts again from zero: for
+ * memory that moved or was unmapped.
+ */
+void drm_pagemap_access_counters_clear(struct drm_pagemap_access_counters *ac,
+				       unsigned long start, unsigned long end)
+{
+	unsigned long index;
+	void *entry;
+
+	if (start >= end)
+		return;
+	xa_for_each_range(&ac->counts, index, entry, start >> ac->shift,
+			  (end - 1) >> ac->shift) {
+		xa_erase(&ac->counts, index);
+		ac->nr_blocks--;
+	}
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_access_counters_clear);
+
+/**
  * drm_pagemap_policy_is_pinned() - whether the block of an address is pinned
  * @policy: the policy
  * @addr: an address in the block
@@ -1040,15 +1246,16 @@ static int drm_pagemap_policy_show(struct seq_file *m, void *arg)
 	struct drm_pagemap_policy *pol;
 	int bkt;
 
-	seq_puts(m, "pid blocks migrations bytes_migrated thrashing throttles pins unpins avoided bytes_not_moved waits untracked comm\n");
+	seq_puts(m, "pid blocks migrations bytes_migrated thrashing throttles pins unpins avoided bytes_not_moved waits untracked access_notifies access_migrations access_left comm\n");
 	mutex_lock(&drm_pagemap_policy_table_lock);
 	hash_for_each(drm_pagemap_policy_table, bkt, pol, node) {
 		drm_pagemap_policy_stats_get(pol, &s);
-		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %s\n",
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %s\n",
 			   pol->pid, s.blocks, s.migrations, s.bytes_migrated,
 			   s.thrashing, s.throttles, s.pins, s.unpins,
 			   s.avoided, s.bytes_not_moved, s.waits, s.untracked,
-			   pol->comm);
+			   s.access_notifies, s.access_migrations,
+			   s.access_left, pol->comm);
 	}
 	mutex_unlock(&drm_pagemap_policy_table_lock);
 	return 0;

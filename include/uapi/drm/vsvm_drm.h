@@ -359,12 +359,58 @@ struct drm_vsvm_exec {
  *	&enum drm_vsvm_migration_policy
  * @DRM_VSVM_MADVISE_ATOMIC: value is an &enum drm_vsvm_atomic_mode
  * @DRM_VSVM_MADVISE_THRASHING: value is an &enum drm_vsvm_thrashing
+ * @DRM_VSVM_MADVISE_ACCESS_COUNTERS: value is an
+ *	&enum drm_vsvm_access_counters
+ * @DRM_VSVM_MADVISE_READ_MOSTLY: value is an &enum drm_vsvm_read_mostly
  */
 enum drm_vsvm_madvise_type {
 	DRM_VSVM_MADVISE_PREFERRED_LOC = 1,
 	DRM_VSVM_MADVISE_MIGRATION_POLICY = 2,
 	DRM_VSVM_MADVISE_ATOMIC = 3,
 	DRM_VSVM_MADVISE_THRASHING = 4,
+	DRM_VSVM_MADVISE_ACCESS_COUNTERS = 5,
+	DRM_VSVM_MADVISE_READ_MOSTLY = 6,
+};
+
+/**
+ * enum drm_vsvm_read_mostly - read duplication of a range
+ * @DRM_VSVM_READ_MOSTLY_OFF: GPU read faults place the memory as the
+ *	other attributes say (the default)
+ * @DRM_VSVM_READ_MOSTLY_ON: a GPU read fault of the VM's device on memory
+ *	in the VRAM of another device of its interconnect owner group gives
+ *	the device a read-only replica of the range in its own VRAM, and the
+ *	memory (the master) stays where it is; several devices may hold
+ *	replicas at once. A master in system memory first migrates to the
+ *	faulting device's VRAM as usual (replicas are only made of masters
+ *	in device memory, which the CPU cannot write without a migration).
+ *	Any write collapses every replica of the memory before it proceeds:
+ *	a GPU write or atomic of any device, a CPU access to the master
+ *	(which migrates it back), munmap(), mprotect(), fork(), and any
+ *	migration or eviction of the master. Replicas are dropped first,
+ *	without a copy, when a device's VRAM is full.
+ */
+enum drm_vsvm_read_mostly {
+	DRM_VSVM_READ_MOSTLY_OFF = 0,
+	DRM_VSVM_READ_MOSTLY_ON = 1,
+};
+
+/**
+ * enum drm_vsvm_access_counters - counter-driven migration of a range
+ * @DRM_VSVM_ACCESS_COUNTERS_DEFAULT: as the vsvm module parameter
+ *	access_counters says (default off)
+ * @DRM_VSVM_ACCESS_COUNTERS_ON: the device counts its in-place accesses
+ *	to the range's memory outside its own VRAM (system memory, a peer's
+ *	VRAM), per block of access_counter_granularity_kb; a block that
+ *	reaches access_counter_threshold accesses migrates to the device's
+ *	VRAM, unless the preferred location is elsewhere or the migration
+ *	policy has pinned or throttled the block (then it stays where it is).
+ *	Only anonymous private memory moves.
+ * @DRM_VSVM_ACCESS_COUNTERS_OFF: no counter-driven migration
+ */
+enum drm_vsvm_access_counters {
+	DRM_VSVM_ACCESS_COUNTERS_DEFAULT = 0,
+	DRM_VSVM_ACCESS_COUNTERS_ON = 1,
+	DRM_VSVM_ACCESS_COUNTERS_OFF = 2,
 };
 
 /**
@@ -472,8 +518,12 @@ struct drm_vsvm_range_attr {
 	__u32 atomic_mode;
 	/** @thrashing: an &enum drm_vsvm_thrashing */
 	__u32 thrashing;
+	/** @access_counters: an &enum drm_vsvm_access_counters */
+	__u16 access_counters;
+	/** @read_mostly: an &enum drm_vsvm_read_mostly */
+	__u8 read_mostly;
 	/** @reserved: zero */
-	__u32 reserved;
+	__u8 reserved;
 };
 
 /**
@@ -553,6 +603,12 @@ struct drm_vsvm_prefetch {
 #define DRM_VSVM_RESIDENCY_OTHER	2u
 /* RESIDENCY: a page in the VRAM of the vsvm device of index @i */
 #define DRM_VSVM_RESIDENCY_DEVICE(i)	(0x100u + (__u32)(i))
+/*
+ * RESIDENCY flag: instead of its location, report for each page the
+ * bitmask of the vsvm devices that hold a read replica of it (bit i:
+ * the device of index i; devices of index 32 and above are not shown).
+ */
+#define DRM_VSVM_RESIDENCY_REPLICAS	(1u << 0)
 /* The most pages one DRM_IOCTL_VSVM_RESIDENCY call reports. */
 #define DRM_VSVM_RESIDENCY_MAX_PAGES	(1u << 18)
 
@@ -562,9 +618,12 @@ struct drm_vsvm_prefetch {
  * Reports where each page of [@start, @start + @num_pages pages) is, one
  * %DRM_VSVM_RESIDENCY_* value per page written to the __u32 array at
  * @locations, without faulting or migrating anything. VA the process has
- * not mapped reads as %DRM_VSVM_RESIDENCY_NONE.
+ * not mapped reads as %DRM_VSVM_RESIDENCY_NONE. With
+ * %DRM_VSVM_RESIDENCY_REPLICAS in @flags each value is instead the
+ * bitmask of the devices holding a read replica of the page
+ * (%DRM_VSVM_READ_MOSTLY_ON), of any VM of the process.
  *
- * Errors: -EINVAL for nonzero @flags or @reserved, @start not page
+ * Errors: -EINVAL for unknown @flags or nonzero @reserved, @start not page
  * aligned, @num_pages zero or above %DRM_VSVM_RESIDENCY_MAX_PAGES, a range
  * that wraps; -EFAULT for a bad @locations; -ENOENT, -EACCES, -ENODEV as
  * for MADVISE.
@@ -572,7 +631,7 @@ struct drm_vsvm_prefetch {
 struct drm_vsvm_residency {
 	/** @vm_id: the VM */
 	__u32 vm_id;
-	/** @flags: must be zero */
+	/** @flags: zero or %DRM_VSVM_RESIDENCY_REPLICAS */
 	__u32 flags;
 	/** @start: the first byte, page aligned */
 	__u64 start;

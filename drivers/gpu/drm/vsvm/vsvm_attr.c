@@ -104,6 +104,8 @@ static void vsvm_attr_default(struct vsvm_attr *attr)
 	attr->migration_policy = DRM_VSVM_MIGRATE_ALL_PAGES;
 	attr->atomic_mode = DRM_VSVM_ATOMIC_DEFAULT;
 	attr->thrashing = DRM_VSVM_THRASHING_PROTECT;
+	attr->access_counters = DRM_VSVM_ACCESS_COUNTERS_DEFAULT;
+	attr->read_mostly = DRM_VSVM_READ_MOSTLY_OFF;
 }
 
 static bool vsvm_attr_is_default(const struct vsvm_attr_node *n)
@@ -111,7 +113,9 @@ static bool vsvm_attr_is_default(const struct vsvm_attr_node *n)
 	return n->attr.preferred_loc == DRM_VSVM_LOCATION_DEFAULT &&
 	       n->attr.migration_policy == DRM_VSVM_MIGRATE_ALL_PAGES &&
 	       n->attr.atomic_mode == DRM_VSVM_ATOMIC_DEFAULT &&
-	       n->attr.thrashing == DRM_VSVM_THRASHING_PROTECT;
+	       n->attr.thrashing == DRM_VSVM_THRASHING_PROTECT &&
+	       n->attr.access_counters == DRM_VSVM_ACCESS_COUNTERS_DEFAULT &&
+	       n->attr.read_mostly == DRM_VSVM_READ_MOSTLY_OFF;
 }
 
 static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
@@ -122,6 +126,8 @@ static bool vsvm_attr_node_equal(const struct vsvm_attr_node *a,
 	       a->attr.migration_policy == b->attr.migration_policy &&
 	       a->attr.atomic_mode == b->attr.atomic_mode &&
 	       a->attr.thrashing == b->attr.thrashing &&
+	       a->attr.access_counters == b->attr.access_counters &&
+	       a->attr.read_mostly == b->attr.read_mostly &&
 	       a->device == b->device;
 }
 
@@ -392,6 +398,12 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
 	case DRM_VSVM_MADVISE_THRASHING:
 		n->attr.thrashing = value;
 		break;
+	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
+		n->attr.access_counters = value;
+		break;
+	case DRM_VSVM_MADVISE_READ_MOSTLY:
+		n->attr.read_mostly = value;
+		break;
 	}
 }
 
@@ -605,6 +617,10 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 			DRM_VSVM_MIGRATE_ALL_PAGES,
 		.atomic_mode = n ? n->attr.atomic_mode : DRM_VSVM_ATOMIC_DEFAULT,
 		.thrashing = n ? n->attr.thrashing : DRM_VSVM_THRASHING_PROTECT,
+		.access_counters = n ? n->attr.access_counters :
+			DRM_VSVM_ACCESS_COUNTERS_DEFAULT,
+		.read_mostly = n ? n->attr.read_mostly :
+			DRM_VSVM_READ_MOSTLY_OFF,
 	};
 	struct drm_vsvm_range_attr *last = *count ? &out[*count - 1] : NULL;
 
@@ -613,7 +629,9 @@ static void vsvm_attr_emit(struct drm_vsvm_range_attr *out, u32 *count,
 	    last->preferred_device == a.preferred_device &&
 	    last->migration_policy == a.migration_policy &&
 	    last->atomic_mode == a.atomic_mode &&
-	    last->thrashing == a.thrashing) {
+	    last->thrashing == a.thrashing &&
+	    last->access_counters == a.access_counters &&
+	    last->read_mostly == a.read_mostly) {
 		last->end = end;
 		return;
 	}

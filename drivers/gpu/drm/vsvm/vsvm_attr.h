@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vsvm: the memory attributes of a VM's VA intervals (preferred location,
- * migration policy, atomic mode, thrashing protection), set by DRM_IOCTL_VSVM_MADVISE and read by
- * the GPU fault path.
+ * migration policy, atomic mode, thrashing protection, access counters, read duplication),
+ * set by DRM_IOCTL_VSVM_MADVISE and read by the GPU fault path.
  */
 #ifndef _VSVM_ATTR_H_
 #define _VSVM_ATTR_H_
@@ -26,6 +26,8 @@ struct vsvm_vm;
  * @migration_policy: an &enum drm_vsvm_migration_policy
  * @atomic_mode: an &enum drm_vsvm_atomic_mode
  * @thrashing: an &enum drm_vsvm_thrashing
+ * @access_counters: an &enum drm_vsvm_access_counters
+ * @read_mostly: an &enum drm_vsvm_read_mostly
  */
 struct vsvm_attr {
 	u32 preferred_loc;
@@ -33,6 +35,8 @@ struct vsvm_attr {
 	u32 migration_policy;
 	u32 atomic_mode;
 	u32 thrashing;
+	u32 access_counters;
+	u32 read_mostly;
 };
 
 /* Unmapped spans recorded by the notifiers before they are applied. */

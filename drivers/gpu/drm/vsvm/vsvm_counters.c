@@ -5,8 +5,10 @@
  * One "name: value" line per counter of &struct vsvm_counters, followed by
  * the VRAM migration totals of the device's pagemap (all migrations, CPU
  * faults included), then the migration policy's decisions for the
- * device's GPU faults. The counters only grow; tests read them before and
- * after an action and compare.
+ * device's GPU faults, then the access counters (vsvm_access.c) and the read replicas
+ * (vsvm_replica.c). The
+ * counters only grow; tests read them before and after an action and
+ * compare.
  */
 #include <linux/seq_file.h>
 
@@ -51,6 +53,22 @@ static int vsvm_counters_show(struct seq_file *m, void *arg)
 	seq_printf(m, "policy_bytes_not_moved: %lld\n",
 		   atomic64_read(&c->policy_bytes_not_moved));
 	seq_printf(m, "policy_waits: %lld\n", atomic64_read(&c->policy_waits));
+	seq_printf(m, "access_counted: %lld\n",
+		   atomic64_read(&c->access_counted));
+	seq_printf(m, "access_notifications: %lld\n",
+		   atomic64_read(&c->access_notifications));
+	seq_printf(m, "access_migrations: %lld\n",
+		   atomic64_read(&c->access_migrations));
+	seq_printf(m, "access_migrated_bytes: %lld\n",
+		   atomic64_read(&c->access_migrated_bytes));
+	seq_printf(m, "access_left: %lld\n", atomic64_read(&c->access_left));
+	seq_printf(m, "access_migrate_failed: %lld\n",
+		   atomic64_read(&c->access_migrate_failed));
+	seq_printf(m, "replica_made: %lld\n", atomic64_read(&c->replica_made));
+	seq_printf(m, "replica_collapsed: %lld\n",
+		   atomic64_read(&c->replica_collapsed));
+	seq_printf(m, "replica_dropped: %lld\n",
+		   atomic64_read(&c->replica_dropped));
 	drm_dev_exit(idx);
 	return 0;
 }

@@ -28,6 +28,19 @@ struct vsvm_device;
  *	instead of migrating it, by the migration policy's decision
  * @policy_bytes_not_moved: the bytes those did not move
  * @policy_waits: GPU faults told to wait by a throttle
+ * @access_counted: in-place page accesses of EXEC to memory outside the
+ *	device's VRAM that the access counters counted
+ * @access_notifications: blocks whose count reached the threshold
+ * @access_migrations: of those, blocks migrated to the device's VRAM
+ * @access_migrated_bytes: the bytes of the blocks migrated
+ * @access_left: notifications the migration policy left where they were
+ *	(preferred location elsewhere, pinned, throttled)
+ * @access_migrate_failed: counter-driven migrations that failed (the
+ *	block stays where it was)
+ * @replica_made: read replicas the device made in its VRAM
+ * @replica_collapsed: of those, replicas removed because their memory may
+ *	change (a write, CPU access, migration, munmap, mprotect, fork)
+ * @replica_dropped: replicas removed without a change (VRAM full, teardown)
  */
 struct vsvm_counters {
 	atomic64_t execs;
@@ -43,6 +56,15 @@ struct vsvm_counters {
 	atomic64_t policy_avoided;
 	atomic64_t policy_bytes_not_moved;
 	atomic64_t policy_waits;
+	atomic64_t access_counted;
+	atomic64_t access_notifications;
+	atomic64_t access_migrations;
+	atomic64_t access_migrated_bytes;
+	atomic64_t access_left;
+	atomic64_t access_migrate_failed;
+	atomic64_t replica_made;
+	atomic64_t replica_collapsed;
+	atomic64_t replica_dropped;
 };
 
 void vsvm_counters_debugfs_init(struct vsvm_device *vdev);

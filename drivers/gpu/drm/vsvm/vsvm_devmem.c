@@ -35,7 +35,9 @@
 #include <drm/drm_pagemap_policy.h>
 
 #include "vsvm_copy.h"
+#include "vsvm_drv.h"
 #include "vsvm_pagemap.h"
+#include "vsvm_replica.h"
 #include "vsvm_vram.h"
 
 /* Most victims one allocation tries before it gives up. */
@@ -372,6 +374,12 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 	if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC ||
 	    size > pd->vram->size)
 		return alloc;
+	/* Read replicas are clean: they go first, without a copy. */
+	if (pd->drm && vsvm_replica_shrink(to_vsvm_device(pd->drm), size)) {
+		alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
+		if (!IS_ERR(alloc) || PTR_ERR(alloc) != -ENOSPC)
+			return alloc;
+	}
 
 	spin_lock_irqsave(&pd->lru_lock, flags);
 	seq = ++pd->evict_seq;

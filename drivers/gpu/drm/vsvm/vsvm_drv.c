@@ -31,6 +31,7 @@
 #include "vsvm_madvise.h"
 #include "vsvm_query.h"
 #include "vsvm_registry.h"
+#include "vsvm_replica.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
 
@@ -395,6 +396,8 @@ void vsvm_device_remove(struct vsvm_device *vdev)
 {
 	vsvm_sysfs_fini(vdev);
 	drm_dev_unplug(&vdev->drm);
+	/* Before the VRAM: VMs of open files may still map them. */
+	vsvm_replica_device_fini(vdev);
 	vsvm_device_pagemap_fini(vdev);
 	vsvm_vram_fini(&vdev->vram);
 }

@@ -7,7 +7,9 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <drm/drm_device.h>
 
@@ -37,6 +39,17 @@ struct pci_dev;
  * @vm_list: the live &struct vsvm_vm of all files of the device
  * @nr_vms: the number of VMs in @vm_list
  * @counters: what the emulated GPU did (vsvm_counters.c), lockless
+ * @replica_mutex: serializes taking replicas of the device out for good
+ *	(memory pressure, VM and device teardown); see vsvm_replica.c
+ * @replica_lock: protects @replicas, @replicas_dead and the replicas'
+ *	device links (vsvm_replica.c); a spinlock taken inside the notifier
+ *	lock of any VM, around the replica set's spinlock, and inside nothing
+ *	else
+ * @replicas: the live read replicas in @vram, oldest first (&struct
+ *	vsvm_replica)
+ * @replicas_dead: replicas unmapped by an invalidation whose VRAM is yet to
+ *	be freed
+ * @replica_reap: frees @replicas_dead, queued by the invalidations
  *
  * All fields but @vram's allocator state and the VM list are constant after
  * probe.
@@ -53,6 +66,11 @@ struct vsvm_device {
 	struct list_head vm_list;
 	unsigned int nr_vms;
 	struct vsvm_counters counters;
+	struct mutex replica_mutex; /* see vsvm_replica.c */
+	spinlock_t replica_lock; /* protects replicas, replicas_dead */
+	struct list_head replicas;
+	struct list_head replicas_dead;
+	struct work_struct replica_reap;
 };
 
 /**

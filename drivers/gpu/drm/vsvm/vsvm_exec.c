@@ -30,6 +30,11 @@
  * through a bounce buffer that is copied out after the locks are dropped.
  * WRITE always copies the user buffer into the bounce buffer first.
  *
+ * Accesses in place to memory outside the device's VRAM are counted for
+ * the access counters (vsvm_access.c) while the notifier lock is held and
+ * added to the VM's counters, which may migrate a block, once it is
+ * dropped.
+ *
  * Lock order: &vsvm_vm.lock -> (mmap_lock, in faults) ->
  * &drm_gpusvm.notifier_lock (read) -> the copy engine's window lock (read).
  */
@@ -48,6 +53,7 @@
 #include <drm/drm_file.h>
 #include <drm/vsvm_drm.h>
 
+#include "vsvm_access.h"
 #include "vsvm_copy.h"
 #include "vsvm_drv.h"
 #include "vsvm_exec.h"
@@ -77,6 +83,8 @@
  * @result: the old value of the first counter of ATOMIC_INC
  * @fault_va: the address of the last miss
  * @fault_access: the access of the last miss
+ * @acc: the in-place accesses to memory outside the device's VRAM of the
+ *	current chunk, for the access counters (vsvm_access.c)
  */
 struct vsvm_exec {
 	struct vsvm_vm *vm;
@@ -90,6 +98,7 @@ struct vsvm_exec {
 	u64 result;
 	unsigned long fault_va;
 	enum vsvm_access fault_access;
+	struct vsvm_access_batch acc;
 };
 
 /* Whether [@start, @start + @size) wraps around the address space. */
@@ -174,6 +183,8 @@ static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va,
 		ex->fault_access = access;
 		return NULL;
 	}
+	if (ex->acc.on && addr.proto != DRM_INTERCONNECT_DRIVER)
+		vsvm_access_note(&ex->acc, va);
 	addr.addr += offset_in_page(va);
 	p = vsvm_copy_resolve(ex->engine, addr, &avail);
 	if (!p || avail < PAGE_SIZE - offset_in_page(va))
@@ -322,6 +333,7 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 
 	mutex_lock(&vm->lock);
 	drm_gpusvm_notifier_lock(&vm->svm);
+	vsvm_access_begin(vm, &ex->acc);
 	for (;;) {
 		vsvm_copy_resolve_begin();
 		while (done < len) {
@@ -333,6 +345,8 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 		}
 		vsvm_copy_resolve_end();
 		drm_gpusvm_notifier_unlock(&vm->svm);
+		if (ex->acc.nr)
+			vsvm_access_flush(vm, &ex->acc);
 		if (n < 0) {
 			err = n;
 			break;

@@ -15,8 +15,11 @@
  *    pagemap fd), the migration policy (all pages, or only pages in system
  *    memory) and, for atomics, the atomic mode (device: local VRAM first;
  *    global: in place; cpu: system memory first);
- * 3. ask the mm's migration policy (vsvm_policy.c), which may map the range
- *    in place instead or redirect it to where it is pinned;
+ * 3. for a write, collapse the read replicas of the range; for a read of a
+ *    read-mostly range in a peer's VRAM, make a read replica in the
+ *    device's VRAM and stop there (vsvm_replica.c); then ask the mm's
+ *    migration policy (vsvm_policy.c), which may map the range in place
+ *    instead or redirect it to where it is pinned;
  * 4. migrate, unless drm_gpusvm_scan_mm() says the range is already there:
  *    drm_pagemap_populate_mm() into a pagemap, drm_gpusvm_range_evict()
  *    back to system memory. A migration to VRAM that fails (VRAM full,
@@ -48,6 +51,7 @@
 #include "vsvm_drv.h"
 #include "vsvm_fault.h"
 #include "vsvm_policy.h"
+#include "vsvm_replica.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
@@ -348,6 +352,9 @@ static void vsvm_fault_drop_range(struct vsvm_vm *vm,
 	drm_gpusvm_notifier_lock(&vm->svm);
 	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
 		       drm_gpusvm_range_end(range));
+	/* A replica needs its range's notifier: it goes with the range. */
+	vsvm_replica_invalidate(vm, drm_gpusvm_range_start(range),
+				drm_gpusvm_range_end(range));
 	drm_gpusvm_notifier_unlock(&vm->svm);
 	drm_gpusvm_range_remove(&vm->svm, range);
 }
@@ -494,6 +501,26 @@ again:
 		place.kind = VSVM_PLACE_IN_PLACE;
 		if (access == VSVM_ACCESS_ATOMIC)
 			atomic = VSVM_PT_ATOMIC_ALL;
+	}
+
+	if (access != VSVM_ACCESS_READ) {
+		/* A write: every read replica of the range goes first. */
+		vsvm_replica_collapse(vm, drm_gpusvm_range_start(range),
+				      drm_gpusvm_range_end(range));
+	} else if (attr.read_mostly == DRM_VSVM_READ_MOSTLY_ON && local &&
+		   migratable && place.kind == VSVM_PLACE_VRAM &&
+		   place.dpagemap == local &&
+		   drm_gpusvm_scan_mm(range, vm->svm.device_private_page_owner,
+				      local->pagemap) == DRM_GPUSVM_SCAN_OTHER) {
+		/*
+		 * Read-mostly memory in a peer's VRAM: a replica in ours,
+		 * the master stays. Without one, read it in place.
+		 */
+		err = vsvm_replica_fault(vm, range, local);
+		if (!err || err == -EINTR)
+			goto out;
+		place.kind = VSVM_PLACE_IN_PLACE;
+		place.dpagemap = NULL;
 	}
 
 	/* The migration policy of the mm may map in place or redirect. */

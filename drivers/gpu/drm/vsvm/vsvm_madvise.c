@@ -128,6 +128,10 @@ static int vsvm_madvise_check_value(u32 type, u32 value)
 		return value <= DRM_VSVM_ATOMIC_CPU ? 0 : -EINVAL;
 	case DRM_VSVM_MADVISE_THRASHING:
 		return value <= DRM_VSVM_THRASHING_OFF ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
+		return value <= DRM_VSVM_ACCESS_COUNTERS_OFF ? 0 : -EINVAL;
+	case DRM_VSVM_MADVISE_READ_MOSTLY:
+		return value <= DRM_VSVM_READ_MOSTLY_ON ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -191,6 +195,10 @@ int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 	}
 	err = vsvm_attr_store_set(&vm->attrs, args->start, end, args->type,
 				  args->value, dpagemap, device);
+	/* From now on the executor counts for this VM (vsvm_access.c). */
+	if (!err && args->type == DRM_VSVM_MADVISE_ACCESS_COUNTERS &&
+	    args->value == DRM_VSVM_ACCESS_COUNTERS_ON)
+		WRITE_ONCE(vm->access_advised, true);
 	drm_pagemap_put(dpagemap);
 out_put:
 	vsvm_vm_put(vm);

@@ -16,7 +16,9 @@
  *   block's thrashing lapse scales with (vsvm_policy_gpu_placed());
  * - PREFETCH is obeyed and recorded (vsvm_policy_prefetched());
  * - eviction is recorded by the pagemap (drm_pagemap_policy_evicted());
- * - CPU faults are decided and recorded by the framework's migrate_to_ram.
+ * - CPU faults are decided and recorded by the framework's migrate_to_ram;
+ * - an access counter crossing its threshold (vsvm_access.c) asks
+ *   drm_pagemap_policy_access_notify() and records the migration it makes.
  *
  * A range with the MADVISE attribute DRM_VSVM_THRASHING_OFF asks without
  * thrashing protection. The decisions are counted per device
@@ -101,6 +103,34 @@ static void vsvm_policy_loc(struct drm_pagemap_policy_loc *loc,
 				   place->dpagemap : NULL);
 }
 
+/* The thrashing opt-out and the preferred location of @attr, into @req. */
+static void vsvm_policy_advice(struct drm_pagemap_policy_request *req,
+			       const struct vsvm_attr *attr,
+			       struct drm_pagemap *local)
+{
+	if (attr->thrashing == DRM_VSVM_THRASHING_OFF)
+		req->flags |= DRM_PAGEMAP_POLICY_REQ_NO_THRASHING;
+	switch (attr->preferred_loc) {
+	case DRM_VSVM_LOCATION_SYSTEM:
+		req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
+		drm_pagemap_policy_loc_set(&req->preferred, NULL);
+		break;
+	case DRM_VSVM_LOCATION_DEVICE:
+		if (local) {
+			req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
+			drm_pagemap_policy_loc_set(&req->preferred, local);
+		}
+		break;
+	case DRM_VSVM_LOCATION_PAGEMAP_FD:
+		if (attr->dpagemap) {
+			req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
+			drm_pagemap_policy_loc_set(&req->preferred,
+						   attr->dpagemap);
+		}
+		break;
+	}
+}
+
 /**
  * vsvm_policy_gpu_fault() - consult the policy on a GPU fault's placement
  * @vm: the VM, its lock held
@@ -136,27 +166,7 @@ void vsvm_policy_gpu_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		.cause = DRM_PAGEMAP_POLICY_GPU_FAULT,
 	};
 	vsvm_policy_loc(&req->target, place);
-	if (attr->thrashing == DRM_VSVM_THRASHING_OFF)
-		req->flags |= DRM_PAGEMAP_POLICY_REQ_NO_THRASHING;
-	switch (attr->preferred_loc) {
-	case DRM_VSVM_LOCATION_SYSTEM:
-		req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
-		drm_pagemap_policy_loc_set(&req->preferred, NULL);
-		break;
-	case DRM_VSVM_LOCATION_DEVICE:
-		if (local) {
-			req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
-			drm_pagemap_policy_loc_set(&req->preferred, local);
-		}
-		break;
-	case DRM_VSVM_LOCATION_PAGEMAP_FD:
-		if (attr->dpagemap) {
-			req->flags |= DRM_PAGEMAP_POLICY_REQ_PREFERRED;
-			drm_pagemap_policy_loc_set(&req->preferred,
-						   attr->dpagemap);
-		}
-		break;
-	}
+	vsvm_policy_advice(req, attr, local);
 
 	for (;;) {
 		drm_pagemap_policy_decide(vm->policy, req, &dec);
@@ -258,4 +268,78 @@ void vsvm_policy_prefetched(struct vsvm_vm *vm, unsigned long start,
 		vsvm_policy_count(vm->vdev, events, req.size);
 		cond_resched();
 	}
+}
+
+/* The request of a counter notification on [@start, @end) for @vm. */
+static void vsvm_policy_access_req(struct drm_pagemap_policy_request *req,
+				   struct vsvm_vm *vm, unsigned long start,
+				   unsigned long end,
+				   const struct vsvm_attr *attr,
+				   struct drm_pagemap *local)
+{
+	*req = (struct drm_pagemap_policy_request) {
+		.proc = &vm->policy_proc,
+		.addr = start,
+		.size = end - start,
+		.cause = DRM_PAGEMAP_POLICY_ACCESS_COUNTER,
+	};
+	drm_pagemap_policy_loc_set(&req->target, local);
+	vsvm_policy_advice(req, attr, local);
+}
+
+/**
+ * vsvm_policy_access_notify() - may an access counter move a block here?
+ * @vm: the VM whose counter crossed, its lock held
+ * @start: the first address of the block (clipped to its VMA)
+ * @end: the address after it
+ * @attr: the memory attributes of the block
+ * @local: the pagemap of the device's VRAM, referenced
+ *
+ * Asks drm_pagemap_policy_access_notify() (see vsvm_access.c), counts and
+ * traces its events as a GPU fault's.
+ *
+ * Return: true if the block is to migrate to @local.
+ */
+bool vsvm_policy_access_notify(struct vsvm_vm *vm, unsigned long start,
+			       unsigned long end, const struct vsvm_attr *attr,
+			       struct drm_pagemap *local)
+{
+	struct drm_pagemap_policy_request req;
+	struct drm_pagemap_policy_decision dec;
+
+	if (!vm->policy)
+		return attr->preferred_loc == DRM_VSVM_LOCATION_DEFAULT ||
+		       attr->preferred_loc == DRM_VSVM_LOCATION_DEVICE ||
+		       attr->dpagemap == local;
+	vsvm_policy_access_req(&req, vm, start, end, attr, local);
+	drm_pagemap_policy_access_notify(vm->policy, &req, &dec);
+	vsvm_policy_count(vm->vdev, dec.events, req.size);
+	trace_vsvm_policy(vm->vdev->index, vm->id, start, end, dec.action,
+			  !!dec.dest.dpagemap, dec.events);
+	return dec.action == DRM_PAGEMAP_POLICY_MIGRATE;
+}
+
+/**
+ * vsvm_policy_access_migrated() - record a counter-driven migration
+ * @vm: the VM, its lock held
+ * @start: the first address migrated
+ * @end: the address after them
+ * @attr: the memory attributes of the block
+ * @local: the pagemap of the device's VRAM, where the block went
+ *
+ * The move counts towards thrashing like a GPU fault's.
+ */
+void vsvm_policy_access_migrated(struct vsvm_vm *vm, unsigned long start,
+				 unsigned long end,
+				 const struct vsvm_attr *attr,
+				 struct drm_pagemap *local)
+{
+	struct drm_pagemap_policy_request req;
+	u32 events;
+
+	if (!vm->policy)
+		return;
+	vsvm_policy_access_req(&req, vm, start, end, attr, local);
+	events = drm_pagemap_policy_record(vm->policy, &req, &req.target);
+	vsvm_policy_count(vm->vdev, events, req.size);
 }

@@ -38,6 +38,13 @@ void vsvm_policy_gpu_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 			   struct vsvm_policy_fault *pf);
 void vsvm_policy_gpu_placed(struct vsvm_vm *vm, struct vsvm_policy_fault *pf,
 			    const struct vsvm_placement *place);
+bool vsvm_policy_access_notify(struct vsvm_vm *vm, unsigned long start,
+			       unsigned long end, const struct vsvm_attr *attr,
+			       struct drm_pagemap *local);
+void vsvm_policy_access_migrated(struct vsvm_vm *vm, unsigned long start,
+				 unsigned long end,
+				 const struct vsvm_attr *attr,
+				 struct drm_pagemap *local);
 void vsvm_policy_prefetched(struct vsvm_vm *vm, unsigned long start,
 			    unsigned long end, struct drm_pagemap *dpagemap);
 

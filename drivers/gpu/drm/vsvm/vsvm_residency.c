@@ -41,6 +41,7 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_drv.h"
+#include "vsvm_replica.h"
 #include "vsvm_registry.h"
 #include "vsvm_residency.h"
 #include "vsvm_vm.h"
@@ -178,7 +179,10 @@ int vsvm_residency_fault_to_ram(struct mm_struct *mm, unsigned long start,
  * @data: the &struct drm_vsvm_residency
  * @file: the DRM file
  *
- * Return: 0 with the locations written; -EINVAL for nonzero @flags or
+ * With %DRM_VSVM_RESIDENCY_REPLICAS in @flags, the bitmask of the
+ * devices holding read replicas of each page instead.
+ *
+ * Return: 0 with the locations written; -EINVAL for unknown @flags or
  * @reserved, an unaligned @start, @num_pages zero or above
  * %DRM_VSVM_RESIDENCY_MAX_PAGES, a range that wraps; -EFAULT for a bad
  * @locations; -ENOENT for an unknown VM, -EACCES from another process;
@@ -195,7 +199,8 @@ int vsvm_residency_ioctl(struct drm_device *drm, void *data,
 	u32 *loc;
 	int idx, err;
 
-	if (args->flags || args->reserved[0] || args->reserved[1])
+	if ((args->flags & ~DRM_VSVM_RESIDENCY_REPLICAS) ||
+	    args->reserved[0] || args->reserved[1])
 		return -EINVAL;
 	if (!PAGE_ALIGNED(args->start) || !args->num_pages ||
 	    args->num_pages > DRM_VSVM_RESIDENCY_MAX_PAGES)
@@ -218,8 +223,11 @@ int vsvm_residency_ioctl(struct drm_device *drm, void *data,
 		err = -ENOMEM;
 		goto out_put;
 	}
-	err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev), args->start,
-				 args->num_pages, loc);
+	if (args->flags & DRM_VSVM_RESIDENCY_REPLICAS)
+		vsvm_replica_residency(vm, args->start, args->num_pages, loc);
+	else
+		err = vsvm_residency_get(vm->mm, vsvm_device_owner(vdev),
+					 args->start, args->num_pages, loc);
 	if (!err && copy_to_user(uptr, loc, args->num_pages * sizeof(u32)))
 		err = -EFAULT;
 	kvfree(loc);

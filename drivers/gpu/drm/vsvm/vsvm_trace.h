@@ -101,6 +101,30 @@ TRACE_EVENT(vsvm_policy,
 				    { 32, "wait" }))
 );
 
+TRACE_EVENT(vsvm_access_counter,
+	    TP_PROTO(int dev, u32 vm, unsigned long start, unsigned long end,
+		     bool migrate, int err),
+	    TP_ARGS(dev, vm, start, end, migrate, err),
+
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(u32, vm)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(bool, migrate)
+			     __field(int, err)),
+
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->vm = vm;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->migrate = migrate;
+			   __entry->err = err;),
+
+	    TP_printk("dev=%d vm=%u range=[0x%lx,0x%lx) %s err=%d",
+		      __entry->dev, __entry->vm, __entry->start, __entry->end,
+		      __entry->migrate ? "migrate" : "left", __entry->err)
+);
+
 TRACE_EVENT(vsvm_invalidate,
 	    TP_PROTO(int dev, u32 vm, unsigned long start, unsigned long end,
 		     unsigned int event),

@@ -49,6 +49,7 @@
 
 #include "vsvm_drv.h"
 #include "vsvm_policy.h"
+#include "vsvm_replica.h"
 #include "vsvm_trace.h"
 #include "vsvm_vm.h"
 
@@ -97,6 +98,67 @@ void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
 	xas_unlock(&xas);
 }
 
+/**
+ * vsvm_vm_pt_revoke_write() - drop the writable GPU page table entries
+ * @vm: the VM, the notifier lock held for write
+ * @start: the first address
+ * @end: the address after the last
+ *
+ * Read-only entries (read replicas among them) stay.
+ */
+void vsvm_vm_pt_revoke_write(struct vsvm_vm *vm, unsigned long start,
+			     unsigned long end)
+{
+	unsigned long idx;
+	void *entry;
+
+	lockdep_assert_held_write(&vm->svm.notifier_lock);
+	xa_for_each_range(&vm->pt, idx, entry, start >> PAGE_SHIFT,
+			  (PAGE_ALIGN(end) >> PAGE_SHIFT) - 1)
+		if (xa_is_value(entry) &&
+		    (xa_to_value(entry) & VSVM_PTE_WRITABLE))
+			xa_erase(&vm->pt, idx);
+}
+
+/**
+ * vsvm_vm_pt_bind_replica() - map a range read-only to a copy in VRAM
+ * @vm: the VM, its lock held
+ * @range: the range, its pages valid (checked under the notifier lock)
+ * @offset: the VRAM offset of the copy of the range, contiguous
+ *
+ * Called with the notifier lock held for read and the range's slots
+ * reserved, as vsvm_vm_pt_bind().
+ *
+ * Return: 0, or -ENOMEM if a slot was not reserved.
+ */
+int vsvm_vm_pt_bind_replica(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+			    u64 offset)
+{
+	unsigned long base = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
+	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
+					     drm_gpusvm_range_end(range));
+	unsigned long i;
+	void *old;
+
+	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held_read(&vm->svm.notifier_lock);
+
+	for (i = 0; i < npages; i++) {
+		u64 addr = offset + (i << PAGE_SHIFT);
+
+		if (WARN_ON_ONCE(addr > LONG_MAX || !PAGE_ALIGNED(addr)))
+			return -EINVAL;
+		old = xa_store(&vm->pt, base + i,
+			       xa_mk_value(addr |
+					   ((unsigned long)DRM_INTERCONNECT_DRIVER <<
+					    VSVM_PTE_PROTO_SHIFT)),
+			       GFP_NOWAIT | __GFP_NOWARN);
+		if (xa_is_err(old))
+			return xa_err(old);
+	}
+	return 0;
+}
+
 static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 			       struct drm_gpusvm_notifier *notifier,
 			       const struct mmu_notifier_range *mmu_range)
@@ -112,9 +174,13 @@ static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 	 * longer uses the pages.
 	 */
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
-				  mmu_range->end)
+				  mmu_range->end) {
 		vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
 			       drm_gpusvm_range_end(range));
+		/* The master may change: the read replicas of it go too. */
+		vsvm_replica_invalidate(vm, drm_gpusvm_range_start(range),
+					drm_gpusvm_range_end(range));
+	}
 	atomic64_inc(&vm->vdev->counters.invalidations);
 	trace_vsvm_invalidate(vm->vdev->index, vm->id, mmu_range->start,
 			      mmu_range->end, mmu_range->event);
@@ -218,6 +284,11 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 
 	lockdep_assert_held(&vm->lock);
 	lockdep_assert_held_read(&vm->svm.notifier_lock);
+
+	/* Memory with read replicas is mapped read-only everywhere. */
+	if (writable && vsvm_replica_covers(vm, drm_gpusvm_range_start(range),
+					    drm_gpusvm_range_end(range)))
+		writable = 0;
 
 	/*
 	 * The entries in one walk under the xarray lock, the slots in
@@ -340,6 +411,7 @@ void vsvm_device_vms_init(struct vsvm_device *vdev)
 	mutex_init(&vdev->vm_lock);
 	INIT_LIST_HEAD(&vdev->vm_list);
 	vdev->nr_vms = 0;
+	vsvm_replica_device_init(vdev);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_device_vms_init);
 
@@ -370,14 +442,17 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 	mmgrab(mm);
 	vm->mm = mm;
 	vsvm_attr_store_init(&vm->attrs, mm);
+	drm_pagemap_access_counters_init(&vm->access);
 
 	err = vsvm_policy_vm_init(vm) ?:
+	      vsvm_replica_vm_init(vm) ?:
 	      drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
 			      vsvm_device_owner(vdev), 0, TASK_SIZE,
 			      VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
 			      vsvm_vm_chunk_sizes,
 			      ARRAY_SIZE(vsvm_vm_chunk_sizes));
 	if (err) {
+		vsvm_replica_vm_fini(vm);
 		vsvm_policy_vm_fini(vm);
 		mmdrop(mm);
 		mutex_destroy(&vm->lock);
@@ -408,7 +483,10 @@ static void vsvm_vm_release(struct kref *kref)
 	mutex_lock(&vm->lock);
 	xa_destroy(&vm->pt);
 	drm_gpusvm_fini(&vm->svm);
+	drm_pagemap_access_counters_fini(&vm->access);
 	mutex_unlock(&vm->lock);
+
+	vsvm_replica_vm_fini(vm);
 
 	vsvm_attr_store_fini(&vm->attrs);
 	vsvm_policy_vm_fini(vm);

@@ -15,6 +15,7 @@
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_policy.h>
+#include <drm/drm_pagemap_replica.h>
 #include <drm/vsvm_drm.h>
 
 #include "vsvm_attr.h"
@@ -54,6 +55,14 @@ struct seq_file;
  *	device mirroring it (vsvm_policy.c), referenced
  * @policy_proc: the VM as a processor of @policy: owner, the device's
  *	interconnect owner group
+ * @access: the device's access counters over @mm (vsvm_access.c),
+ *	protected by @lock
+ * @access_advised: MADVISE set %DRM_VSVM_ACCESS_COUNTERS_ON on some range
+ *	of the VM: the executor counts (set once, read and written with
+ *	READ_ONCE()/WRITE_ONCE())
+ * @replicas: the read replicas of @mm (vsvm_replica.c), shared with every
+ *	VM of every device mirroring it, referenced
+ * @replica_user: the VM as a user of @replicas
  */
 struct vsvm_vm {
 	struct kref refcount;
@@ -67,6 +76,10 @@ struct vsvm_vm {
 	struct vsvm_attr_store attrs;
 	struct drm_pagemap_policy *policy;
 	struct drm_pagemap_policy_proc policy_proc;
+	struct drm_pagemap_access_counters access;
+	bool access_advised;
+	struct drm_pagemap_replica_set *replicas;
+	struct drm_pagemap_replica_user replica_user;
 };
 
 /**
@@ -134,6 +147,10 @@ bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
 		      struct drm_pagemap_device_addr *addr, unsigned int *perms);
 void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
 		    unsigned long end);
+void vsvm_vm_pt_revoke_write(struct vsvm_vm *vm, unsigned long start,
+			     unsigned long end);
+int vsvm_vm_pt_bind_replica(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
+			    u64 offset);
 int vsvm_vm_pt_reserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range);
 void vsvm_vm_pt_unreserve(struct vsvm_vm *vm, struct drm_gpusvm_range *range);
 int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vsvm_access: access counters and counter-driven migration.
+ *
+ * Device B of a P2P pair reads a buffer that lives in device A's VRAM in
+ * place (MADVISE MIGRATION_POLICY ONLY_SYSTEM_PAGES on B's VM). With
+ * MADVISE ACCESS_COUNTERS ON (or the vsvm module parameter
+ * access_counters=1 and no advice) B's counters move the buffer into B's
+ * VRAM once each 2 MiB block reaches the threshold; with them off it stays
+ * in A's VRAM however often B reads it; with advice for system memory a
+ * buffer B reads in place in system memory stays there. Every read is
+ * checked byte for byte.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "vsvm_exec_lib.h"
+#include "vsvm_lib.h"
+#include <drm/vsvm_drm.h>
+
+#define MAX_DEVICES	16
+#define BLOCK		(2ul << 20)
+#define BUF_SIZE	(2 * BLOCK)
+#define PAGE_SZ		4096ul
+#define NPAGES		(BUF_SIZE / PAGE_SZ)
+#define READS		8
+
+struct adev {
+	int fd;
+	int minor;
+	__u32 index;
+};
+
+static struct adev devs[MAX_DEVICES];
+static int n_devs;
+/* A P2P pair: B reads A's VRAM in place. */
+static struct adev *pa, *pb;
+
+static const char *const params[] = {
+	"access_counters", "access_counter_threshold",
+	"access_counter_granularity_kb",
+};
+
+static __u64 saved[3];
+static bool have_params;
+
+static int param_path(const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "/sys/module/vsvm/parameters/%s", name);
+	return access(path, R_OK) ? -ENOENT : 0;
+}
+
+static int param_get(const char *name, __u64 *v)
+{
+	char path[256], line[64];
+	FILE *f;
+	int ret = -EIO;
+
+	if (param_path(name, path, sizeof(path)))
+		return -ENOENT;
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (fgets(line, sizeof(line), f)) {
+		ret = 0;
+		*v = line[0] == 'Y' ? 1 : line[0] == 'N' ? 0 :
+		     strtoull(line, NULL, 0);
+	}
+	fclose(f);
+	return ret;
+}
+
+static void param_set(const char *name, __u64 v)
+{
+	char path[256];
+	FILE *f;
+
+	igt_assert_eq(param_path(name, path, sizeof(path)), 0);
+	f = fopen(path, "w");
+	igt_assert_f(f, "open %s\n", path);
+	igt_assert(fprintf(f, "%llu\n", (unsigned long long)v) > 0);
+	igt_assert_eq(fclose(f), 0);
+}
+
+static __u32 dev_index(int fd)
+{
+	struct drm_vsvm_query_device info;
+	struct drm_vsvm_query q = {
+		.query = DRM_VSVM_QUERY_DEVICE,
+		.size = sizeof(info),
+		.data = (uintptr_t)&info,
+	};
+
+	igt_assert_eq(drmIoctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	return info.index;
+}
+
+static __u32 link_to(const struct adev *d, __u32 index)
+{
+	struct drm_vsvm_query_peers *p;
+	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
+	__u32 i, link = DRM_VSVM_LINK_NONE;
+
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	p = calloc(1, q.size);
+	igt_assert(p);
+	q.data = (uintptr_t)p;
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	for (i = 0; i < p->num_peers; i++)
+		if (p->peers[i].index == index)
+			link = p->peers[i].link;
+	free(p);
+	return link;
+}
+
+static void open_devices(void)
+{
+	struct vsvm_node nodes[MAX_DEVICES];
+	int i, j;
+
+	n_devs = vsvm_open_nodes(nodes, MAX_DEVICES);
+	for (i = 0; i < n_devs; i++) {
+		devs[i].fd = nodes[i].fd;
+		devs[i].minor = nodes[i].minor;
+		devs[i].index = dev_index(nodes[i].fd);
+	}
+	for (i = 0; i < n_devs && !pa; i++)
+		for (j = 0; j < n_devs; j++)
+			if (i != j && link_to(&devs[i], devs[j].index) ==
+				      DRM_VSVM_LINK_P2P) {
+				pa = &devs[i];
+				pb = &devs[j];
+				break;
+			}
+}
+
+static __u64 ctr(const struct adev *d, const char *name)
+{
+	__u64 v = 0;
+
+	igt_assert_f(vsvm_counter(d->minor, name, &v) == 0,
+		     "no counter %s\n", name);
+	return v;
+}
+
+/* A buffer of two 2 MiB blocks, block aligned, filled with a pattern. */
+static __u8 *buf_map(void **map, __u8 seed)
+{
+	__u8 *p = mmap(NULL, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	igt_assert(p != MAP_FAILED);
+	*map = p;
+	p = (__u8 *)(((uintptr_t)p + BLOCK - 1) & ~(BLOCK - 1));
+	for (i = 0; i < BUF_SIZE; i++)
+		p[i] = (__u8)(i * 7 + seed + (i >> 12));
+	return p;
+}
+
+static void check(const __u8 *got, __u8 seed, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < BUF_SIZE; i++)
+		igt_assert_f(got[i] == (__u8)(i * 7 + seed + (i >> 12)),
+			     "%s: byte %zu is 0x%x\n", what, i, got[i]);
+}
+
+/* Every page of @buf is at @loc, as VM @vm of @d sees it. */
+static void all_at(const struct adev *d, __u32 vm, const __u8 *buf, __u32 loc,
+		   const char *what)
+{
+	__u32 where[NPAGES];
+	size_t i;
+
+	igt_assert_eq(vsvm_residency(d->fd, vm, (uintptr_t)buf, NPAGES,
+				     where), 0);
+	for (i = 0; i < NPAGES; i++)
+		igt_assert_f(where[i] == loc, "%s: page %zu at 0x%x, not 0x%x\n",
+			     what, i, where[i], loc);
+}
+
+/*
+ * The buffer in A's VRAM, B reading it @READS times in place, with the
+ * access-counter advice @advice on B's VM (0: none). Returns whether it
+ * ended up in B's VRAM; every read is exact.
+ */
+static bool remote_reads(__u32 advice, bool param)
+{
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u64 cnt0 = ctr(pb, "access_counted");
+	__u32 va, vb;
+	__u8 *buf, *tmp;
+	void *map;
+	bool moved;
+	int i;
+
+	param_set("access_counters", param);
+	buf = buf_map(&map, 3);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	igt_assert_eq(vsvm_prefetch(pa->fd, va, DRM_VSVM_LOCATION_DEVICE,
+				    (uintptr_t)buf, BUF_SIZE, 0, NULL), 0);
+	all_at(pa, va, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index), "prefetched");
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_MIGRATION_POLICY,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, 0), 0);
+	if (advice)
+		igt_assert_eq(vsvm_madvise(pb->fd, vb,
+					   DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+					   (uintptr_t)buf, BUF_SIZE, advice,
+					   0), 0);
+	for (i = 0; i < READS; i++) {
+		memset(tmp, 0, BUF_SIZE);
+		igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, BUF_SIZE, tmp,
+					     NULL), 0);
+		check(tmp, 3, "B's read");
+	}
+	moved = ctr(pb, "access_migrations") > mig0;
+	if (moved) {
+		all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pb->index),
+		       "moved by B's counters");
+		igt_assert_lte_u64(2, ctr(pb, "access_migrations") - mig0);
+		igt_assert_lte_u64(512, ctr(pb, "access_counted") - cnt0);
+	} else {
+		all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+		       "left in A's VRAM");
+	}
+	/* A and the CPU still read the right bytes. */
+	igt_assert_eq(vsvm_exec_read(pa->fd, va, buf, BUF_SIZE, tmp, NULL), 0);
+	check(tmp, 3, "A's read");
+	check(buf, 3, "CPU read");
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+	param_set("access_counters", 0);
+	return moved;
+}
+
+static void test_attr(void)
+{
+	struct drm_vsvm_range_attr attrs[4];
+	struct adev *d = &devs[0];
+	__u32 vm, num = 4;
+	void *map;
+	__u8 *buf = buf_map(&map, 0);
+
+	igt_assert_eq(vsvm_vm_create(d->fd, &vm), 0);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE, 3, 0), -EINVAL);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE, ~0u, 0), -EINVAL);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 3), -EINVAL);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf + 1, BUF_SIZE,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 0), -EINVAL);
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf,
+					     BUF_SIZE, attrs, &num), 0);
+	igt_assert_eq_u32(num, 1);
+	igt_assert_eq_u32(attrs[0].access_counters,
+			  DRM_VSVM_ACCESS_COUNTERS_DEFAULT);
+
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf + PAGE_SZ, PAGE_SZ,
+				   DRM_VSVM_ACCESS_COUNTERS_OFF, 0), 0);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf + BLOCK, BLOCK,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 0), 0);
+	num = 4;
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf,
+					     BUF_SIZE, attrs, &num), 0);
+	igt_assert_eq_u32(num, 4);
+	igt_assert_eq_u32(attrs[1].access_counters,
+			  DRM_VSVM_ACCESS_COUNTERS_OFF);
+	igt_assert_eq_u64(attrs[1].end - attrs[1].start, PAGE_SZ);
+	igt_assert_eq_u32(attrs[2].access_counters,
+			  DRM_VSVM_ACCESS_COUNTERS_DEFAULT);
+	igt_assert_eq_u32(attrs[3].access_counters,
+			  DRM_VSVM_ACCESS_COUNTERS_ON);
+	igt_assert_eq_u64(attrs[3].start, (uintptr_t)buf + BLOCK);
+	igt_assert_eq_u32(attrs[3].reserved, 0);
+
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_ACCESS_COUNTERS_DEFAULT, 0), 0);
+	num = 4;
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf,
+					     BUF_SIZE, attrs, &num), 0);
+	igt_assert_eq_u32(num, 1);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+}
+
+/* Advice for system memory: B reads it in place, the counters leave it. */
+static void test_advice_left(void)
+{
+	__u64 left0 = ctr(pb, "access_left");
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u8 *buf, *tmp;
+	void *map;
+	__u32 vb;
+	int i;
+
+	buf = buf_map(&map, 9);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_LOCATION_SYSTEM, 0), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 0), 0);
+	for (i = 0; i < READS; i++) {
+		memset(tmp, 0, BUF_SIZE);
+		igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, BUF_SIZE, tmp,
+					     NULL), 0);
+		check(tmp, 9, "B's read");
+	}
+	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_SYSTEM, "left in system memory");
+	igt_assert_lte_u64(2, ctr(pb, "access_left") - left0);
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	/* The CPU writes, B reads the new bytes in place. */
+	memset(buf, 0x5a, BUF_SIZE);
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, BUF_SIZE, tmp, NULL), 0);
+	for (i = 0; i < (int)BUF_SIZE; i++)
+		igt_assert_eq(tmp[i], 0x5a);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+}
+
+int igt_main()
+{
+	unsigned int i;
+
+	igt_fixture() {
+		open_devices();
+		igt_require_f(n_devs > 0, "no vsvm render node\n");
+		for (i = 0; i < ARRAY_SIZE(params); i++)
+			igt_require_f(!param_get(params[i], &saved[i]),
+				      "no vsvm parameter %s\n", params[i]);
+		have_params = true;
+		param_set("access_counter_threshold", 256);
+		param_set("access_counter_granularity_kb", 2048);
+	}
+
+	igt_describe("MADVISE ACCESS_COUNTERS: values checked, kept per interval.");
+	igt_subtest("attr")
+		test_attr();
+
+	igt_describe("Counters on: B's remote reads move the buffer to B.");
+	igt_subtest("remote-migrates") {
+		igt_require_f(pa, "no P2P pair\n");
+		igt_assert(remote_reads(DRM_VSVM_ACCESS_COUNTERS_ON, false));
+	}
+
+	igt_describe("Module parameter on, no advice: moved as well.");
+	igt_subtest("param-migrates") {
+		igt_require_f(pa, "no P2P pair\n");
+		igt_assert(remote_reads(0, true));
+	}
+
+	igt_describe("Counters off (default, or OFF over the parameter): left.");
+	igt_subtest("off-left") {
+		igt_require_f(pa, "no P2P pair\n");
+		igt_assert(!remote_reads(0, false));
+		igt_assert(!remote_reads(DRM_VSVM_ACCESS_COUNTERS_OFF, true));
+	}
+
+	igt_describe("Preferred location system: the counters leave it there.");
+	igt_subtest("advice-left") {
+		igt_require_f(pb, "no P2P pair\n");
+		test_advice_left();
+	}
+
+	igt_fixture() {
+		for (i = 0; have_params && i < ARRAY_SIZE(params); i++)
+			param_set(params[i], saved[i]);
+		for (i = 0; i < (unsigned int)n_devs; i++)
+			close(devs[i].fd);
+	}
+}

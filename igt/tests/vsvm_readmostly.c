@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vsvm_readmostly: read replicas of MADVISE READ_MOSTLY memory.
+ *
+ * The devices of the largest interconnect owner group (up to four; on the
+ * test rig the P2P pair) read one 4 MiB buffer with READ_MOSTLY set in
+ * each VM: the first read migrates it into the first device's VRAM (the
+ * master), every other reader gets a replica in its own VRAM (RESIDENCY
+ * with DRM_VSVM_RESIDENCY_REPLICAS shows them, the master stays), and
+ * reads again without a GPU fault. Then every way of writing collapses
+ * them before the writer's call returns: a CPU write, a GPU write of any
+ * device, munmap(), mprotect() and fork(); a device whose VRAM fills up
+ * drops its replica without a copy. Every read is checked byte for byte.
+ * And racing: while one device keeps writing a new version over the
+ * buffer, the others keep reading it; no read may hold a word older than
+ * the version whose write returned before the read began.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "vsvm_exec_lib.h"
+#include "vsvm_lib.h"
+#include <drm/vsvm_drm.h>
+
+#define MAX_DEVICES	16
+#define MAX_READERS	4
+#define BLOCK		(2ul << 20)
+#define BUF_SIZE	(2 * BLOCK)
+#define PAGE_SZ		4096ul
+#define NPAGES		(BUF_SIZE / PAGE_SZ)
+
+struct rdev {
+	int fd;
+	int minor;
+	__u32 index;
+	__u64 vram;
+};
+
+static struct rdev devs[MAX_DEVICES];
+static int n_devs;
+/* The readers: devices of one owner group, reader 0 holds the master. */
+static struct rdev *rd[MAX_READERS];
+static int n_rd;
+
+static void query(struct rdev *d)
+{
+	struct drm_vsvm_query_device info;
+	struct drm_vsvm_query q = {
+		.query = DRM_VSVM_QUERY_DEVICE,
+		.size = sizeof(info),
+		.data = (uintptr_t)&info,
+	};
+
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	d->index = info.index;
+	d->vram = info.vram_size;
+}
+
+static __u32 link_to(const struct rdev *d, __u32 index)
+{
+	struct drm_vsvm_query_peers *p;
+	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
+	__u32 i, link = DRM_VSVM_LINK_NONE;
+
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	p = calloc(1, q.size);
+	igt_assert(p);
+	q.data = (uintptr_t)p;
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	for (i = 0; i < p->num_peers; i++)
+		if (p->peers[i].index == index)
+			link = p->peers[i].link;
+	free(p);
+	return link;
+}
+
+static bool linked(const struct rdev *a, const struct rdev *b)
+{
+	__u32 l = link_to(a, b->index);
+
+	return l == DRM_VSVM_LINK_P2P || l == DRM_VSVM_LINK_FABRIC;
+}
+
+/* The largest group of devices linked to each other, up to four. */
+static void open_devices(void)
+{
+	struct vsvm_node nodes[MAX_DEVICES];
+	struct rdev *g[MAX_READERS];
+	int i, j, k, n;
+
+	n_devs = vsvm_open_nodes(nodes, MAX_DEVICES);
+	for (i = 0; i < n_devs; i++) {
+		devs[i].fd = nodes[i].fd;
+		devs[i].minor = nodes[i].minor;
+		query(&devs[i]);
+	}
+	for (i = 0; i < n_devs; i++) {
+		n = 0;
+		g[n++] = &devs[i];
+		for (j = i + 1; j < n_devs && n < MAX_READERS; j++) {
+			for (k = 0; k < n; k++)
+				if (!linked(g[k], &devs[j]))
+					break;
+			if (k == n)
+				g[n++] = &devs[j];
+		}
+		if (n > n_rd) {
+			n_rd = n;
+			memcpy(rd, g, sizeof(g));
+		}
+	}
+	igt_info("%d readers of one owner group\n", n_rd);
+}
+
+static __u64 ctr(const struct rdev *d, const char *name)
+{
+	__u64 v = 0;
+
+	igt_assert_f(vsvm_counter(d->minor, name, &v) == 0,
+		     "no counter %s\n", name);
+	return v;
+}
+
+static __u64 ctr_sum(const char *name)
+{
+	__u64 v = 0;
+	int i;
+
+	for (i = 0; i < n_rd; i++)
+		v += ctr(rd[i], name);
+	return v;
+}
+
+static __u8 pat(size_t i, __u8 seed)
+{
+	return (__u8)(i * 13 + seed + (i >> 12) * 7);
+}
+
+/* A block-aligned buffer filled by the CPU. */
+static __u8 *buf_map(void **map, __u8 seed)
+{
+	__u8 *p = mmap(NULL, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	igt_assert(p != MAP_FAILED);
+	*map = p;
+	p = (__u8 *)(((uintptr_t)p + BLOCK - 1) & ~(BLOCK - 1));
+	for (i = 0; i < BUF_SIZE; i++)
+		p[i] = pat(i, seed);
+	return p;
+}
+
+static void check(const __u8 *got, __u8 seed, const char *what, int who)
+{
+	size_t i;
+
+	for (i = 0; i < BUF_SIZE; i++)
+		igt_assert_f(got[i] == pat(i, seed),
+			     "%s (reader %d): byte %zu is 0x%x, not 0x%x\n",
+			     what, who, i, got[i], pat(i, seed));
+}
+
+struct setup {
+	void *map;
+	__u8 *buf;
+	__u8 *tmp;
+	__u32 vm[MAX_READERS];
+};
+
+/* Every reader's VM, READ_MOSTLY on the buffer. */
+static void setup(struct setup *s, __u8 seed)
+{
+	int i;
+
+	s->buf = buf_map(&s->map, seed);
+	s->tmp = malloc(BUF_SIZE);
+	igt_assert(s->tmp);
+	for (i = 0; i < n_rd; i++) {
+		igt_assert_eq(vsvm_vm_create(rd[i]->fd, &s->vm[i]), 0);
+		igt_assert_eq(vsvm_madvise(rd[i]->fd, s->vm[i],
+					   DRM_VSVM_MADVISE_READ_MOSTLY,
+					   (uintptr_t)s->buf, BUF_SIZE,
+					   DRM_VSVM_READ_MOSTLY_ON, 0), 0);
+	}
+}
+
+static void teardown(struct setup *s, bool unmap)
+{
+	int i;
+
+	for (i = 0; i < n_rd; i++)
+		igt_assert_eq(vsvm_vm_destroy(rd[i]->fd, s->vm[i]), 0);
+	free(s->tmp);
+	if (unmap)
+		igt_assert_eq(munmap(s->map, BUF_SIZE + BLOCK), 0);
+}
+
+/* Reader @r reads the buffer; returns its GPU faults. */
+static __u64 rd_read(struct setup *s, int r, __u8 seed, const char *what)
+{
+	struct drm_vsvm_exec out;
+
+	memset(s->tmp, 0, BUF_SIZE);
+	igt_assert_eq(vsvm_exec_read(rd[r]->fd, s->vm[r], s->buf, BUF_SIZE,
+				     s->tmp, &out), 0);
+	check(s->tmp, seed, what, r);
+	return out.gpu_faults;
+}
+
+/* Per page, which devices hold a replica, as reader 0's VM sees it. */
+static void replicas(struct setup *s, __u32 *mask)
+{
+	struct drm_vsvm_residency a = {
+		.vm_id = s->vm[0],
+		.flags = DRM_VSVM_RESIDENCY_REPLICAS,
+		.start = (uintptr_t)s->buf,
+		.num_pages = NPAGES,
+		.locations = (uintptr_t)mask,
+	};
+
+	igt_assert_eq(drmIoctl(rd[0]->fd, DRM_IOCTL_VSVM_RESIDENCY, &a), 0);
+}
+
+static void expect_replicas(struct setup *s, __u32 want, const char *what)
+{
+	__u32 mask[NPAGES];
+	size_t i;
+
+	replicas(s, mask);
+	for (i = 0; i < NPAGES; i++)
+		igt_assert_f(mask[i] == want,
+			     "%s: page %zu replicated on 0x%x, not 0x%x\n",
+			     what, i, mask[i], want);
+}
+
+static void expect_master(struct setup *s, __u32 loc, const char *what)
+{
+	__u32 where[NPAGES];
+	size_t i;
+
+	igt_assert_eq(vsvm_residency(rd[0]->fd, s->vm[0], (uintptr_t)s->buf,
+				     NPAGES, where), 0);
+	for (i = 0; i < NPAGES; i++)
+		igt_assert_f(where[i] == loc, "%s: page %zu at 0x%x, not 0x%x\n",
+			     what, i, where[i], loc);
+}
+
+/* The bits of the readers but the master's. */
+static __u32 replica_mask(void)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 1; i < n_rd; i++)
+		m |= 1u << rd[i]->index;
+	return m;
+}
+
+/* Reader 0 makes the master, the others get replicas; data exact. */
+static void replicate(struct setup *s, __u8 seed)
+{
+	__u64 made = ctr_sum("replica_made");
+	int i;
+
+	rd_read(s, 0, seed, "master's first read");
+	expect_master(s, DRM_VSVM_RESIDENCY_DEVICE(rd[0]->index),
+		      "master in reader 0's VRAM");
+	for (i = 1; i < n_rd; i++)
+		rd_read(s, i, seed, "first read");
+	expect_replicas(s, replica_mask(), "after the first reads");
+	expect_master(s, DRM_VSVM_RESIDENCY_DEVICE(rd[0]->index),
+		      "the master stays");
+	igt_assert_eq_u64(ctr_sum("replica_made") - made,
+			  (__u64)(n_rd - 1) * (BUF_SIZE / BLOCK));
+}
+
+static void test_attr(void)
+{
+	struct drm_vsvm_range_attr attrs[4];
+	struct rdev *d = &devs[0];
+	__u32 vm, num = 4;
+	void *map;
+	__u8 *buf = buf_map(&map, 0);
+
+	igt_assert_eq(vsvm_vm_create(d->fd, &vm), 0);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)buf, BUF_SIZE, 2, 0), -EINVAL);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)buf, BUF_SIZE, ~0u, 0), -EINVAL);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_READ_MOSTLY_ON, 5), -EINVAL);
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf,
+					     BUF_SIZE, attrs, &num), 0);
+	igt_assert_eq_u32(num, 1);
+	igt_assert_eq_u32(attrs[0].read_mostly, DRM_VSVM_READ_MOSTLY_OFF);
+	igt_assert_eq(vsvm_madvise(d->fd, vm, DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)buf + BLOCK, BLOCK,
+				   DRM_VSVM_READ_MOSTLY_ON, 0), 0);
+	num = 4;
+	igt_assert_eq(vsvm_query_range_attrs(d->fd, vm, (uintptr_t)buf,
+					     BUF_SIZE, attrs, &num), 0);
+	igt_assert_eq_u32(num, 2);
+	igt_assert_eq_u32(attrs[1].read_mostly, DRM_VSVM_READ_MOSTLY_ON);
+	igt_assert_eq_u64(attrs[1].start, (uintptr_t)buf + BLOCK);
+	igt_assert_eq_u32(attrs[1].reserved, 0);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+}
+
+static void test_readers(void)
+{
+	struct setup s;
+	int i, round;
+
+	setup(&s, 1);
+	replicate(&s, 1);
+	/* Everyone reads again from its own VRAM: no fault. */
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < n_rd; i++)
+			igt_assert_eq_u64(rd_read(&s, i, 1, "again"), 0);
+	expect_replicas(&s, replica_mask(), "after the reads");
+	teardown(&s, true);
+}
+
+static void test_cpu_write(void)
+{
+	__u64 coll = ctr_sum("replica_collapsed");
+	struct setup s;
+	size_t j;
+	int i;
+
+	setup(&s, 2);
+	replicate(&s, 2);
+	/* The CPU writes: the master comes back, the replicas go. */
+	for (j = 0; j < BUF_SIZE; j++)
+		s.buf[j] = pat(j, 3);
+	expect_replicas(&s, 0, "after the CPU write");
+	igt_assert_lte_u64((__u64)(n_rd - 1) * 2,
+			   ctr_sum("replica_collapsed") - coll);
+	for (i = 0; i < n_rd; i++)
+		rd_read(&s, i, 3, "after the CPU write");
+	check(s.buf, 3, "CPU read", -1);
+	teardown(&s, true);
+}
+
+static void test_gpu_write(void)
+{
+	struct setup s;
+	__u8 *src;
+	size_t j;
+	int i, w;
+
+	/* Each reader in turn writes; all see it, replicas come back. */
+	setup(&s, 4);
+	src = malloc(BUF_SIZE);
+	igt_assert(src);
+	replicate(&s, 4);
+	for (w = n_rd - 1; w >= 0; w--) {
+		for (j = 0; j < BUF_SIZE; j++)
+			src[j] = pat(j, 5 + w);
+		igt_assert_eq(vsvm_exec_write(rd[w]->fd, s.vm[w], s.buf,
+					      BUF_SIZE, src, NULL), 0);
+		expect_replicas(&s, 0, "after a GPU write");
+		for (i = 0; i < n_rd; i++)
+			rd_read(&s, i, 5 + w, "after a GPU write");
+		check(s.buf, 5 + w, "CPU read after a GPU write", w);
+	}
+	free(src);
+	teardown(&s, true);
+}
+
+static void test_unmap_protect(void)
+{
+	__u64 coll = ctr_sum("replica_collapsed");
+	struct setup s;
+	int i;
+
+	setup(&s, 6);
+	replicate(&s, 6);
+	/* mprotect(): collapsed; read-only memory replicates again. */
+	igt_assert_eq(mprotect(s.buf, BUF_SIZE, PROT_READ), 0);
+	expect_replicas(&s, 0, "after mprotect");
+	for (i = 0; i < n_rd; i++)
+		rd_read(&s, i, 6, "read-only");
+	igt_assert_lte_u64((__u64)(n_rd - 1) * 2,
+			   ctr_sum("replica_collapsed") - coll);
+	/* munmap(): collapsed, and the VA reads as unmapped. */
+	igt_assert_eq(munmap(s.map, BUF_SIZE + BLOCK), 0);
+	expect_replicas(&s, 0, "after munmap");
+	for (i = 0; i < n_rd; i++)
+		igt_assert_eq(vsvm_exec_read(rd[i]->fd, s.vm[i], s.buf,
+					     PAGE_SZ, s.tmp, NULL), -EFAULT);
+	teardown(&s, false);
+}
+
+static void test_fork(void)
+{
+	struct setup s;
+	pid_t pid;
+	int status, i;
+
+	setup(&s, 7);
+	replicate(&s, 7);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		size_t j;
+
+		/* The child's copy: the parent never sees it. */
+		for (j = 0; j < BUF_SIZE; j++)
+			s.buf[j] = pat(j, 8);
+		for (j = 0; j < BUF_SIZE; j++)
+			if (s.buf[j] != pat(j, 8))
+				_exit(1);
+		_exit(0);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	igt_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect_replicas(&s, 0, "after fork");
+	for (i = 0; i < n_rd; i++)
+		rd_read(&s, i, 7, "after the child wrote");
+	check(s.buf, 7, "parent's CPU read", -1);
+	teardown(&s, true);
+}
+
+static void test_pressure(void)
+{
+	struct rdev *d = rd[n_rd - 1];
+	__u64 drop = ctr(d, "replica_dropped");
+	size_t big = d->vram - BLOCK, j;
+	struct setup s;
+	void *bmap;
+	__u8 *b;
+	__u32 bvm;
+
+	setup(&s, 9);
+	replicate(&s, 9);
+	/* The last reader fills its VRAM: its replicas go first, no copy. */
+	bmap = mmap(NULL, big, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(bmap != MAP_FAILED);
+	b = bmap;
+	for (j = 0; j < big; j += PAGE_SZ)
+		b[j] = (__u8)(j >> 12);
+	igt_assert_eq(vsvm_vm_create(d->fd, &bvm), 0);
+	igt_assert_eq(vsvm_prefetch(d->fd, bvm, DRM_VSVM_LOCATION_DEVICE,
+				    (uintptr_t)b, big, 0, NULL), 0);
+	igt_assert_lte_u64(1, ctr(d, "replica_dropped") - drop);
+	rd_read(&s, n_rd - 1, 9, "after its replicas were dropped");
+	for (j = 0; j < big; j += PAGE_SZ)
+		igt_assert_eq(b[j], (__u8)(j >> 12));
+	igt_assert_eq(vsvm_vm_destroy(d->fd, bvm), 0);
+	igt_assert_eq(munmap(bmap, big), 0);
+	teardown(&s, true);
+}
+
+#define RACE_VERSIONS	40
+
+struct race {
+	struct setup *s;
+	int reader;
+	atomic_ullong *published;
+	atomic_int *done;
+	unsigned long reads;
+	unsigned long stale;
+};
+
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+	__u64 *tmp = malloc(BUF_SIZE);
+	__u64 seen, i;
+
+	if (!tmp)
+		return NULL;
+	while (!atomic_load(r->done)) {
+		seen = atomic_load(r->published);
+		if (vsvm_exec_read(rd[r->reader]->fd, r->s->vm[r->reader],
+				   r->s->buf, BUF_SIZE, tmp, NULL)) {
+			r->stale++;
+			break;
+		}
+		for (i = 0; i < BUF_SIZE / 8; i++)
+			if (tmp[i] < seen)
+				r->stale++;
+		r->reads++;
+	}
+	free(tmp);
+	return NULL;
+}
+
+static void test_race(void)
+{
+	struct race r[MAX_READERS];
+	pthread_t th[MAX_READERS];
+	atomic_ullong published = 0;
+	atomic_int done = 0;
+	struct setup s;
+	int i, err = 0;
+	__u64 v;
+
+	setup(&s, 10);
+	memset(s.buf, 0, BUF_SIZE);
+	for (i = 1; i < n_rd; i++) {
+		r[i] = (struct race){ .s = &s, .reader = i,
+				      .published = &published,
+				      .done = &done };
+		igt_assert_eq(pthread_create(&th[i], NULL, race_reader,
+					     &r[i]), 0);
+	}
+	for (v = 1; v <= RACE_VERSIONS && !err; v++) {
+		err = vsvm_exec_fill(rd[0]->fd, s.vm[0], s.buf, BUF_SIZE, 8, v,
+				     NULL);
+		if (!err)
+			atomic_store(&published, v);
+		usleep(20000);
+	}
+	/* The readers stop before anything is checked. */
+	atomic_store(&done, 1);
+	for (i = 1; i < n_rd; i++)
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	igt_assert_eq(err, 0);
+	for (i = 1; i < n_rd; i++) {
+		igt_info("reader %d: %lu reads, %lu stale words\n", i,
+			 r[i].reads, r[i].stale);
+		igt_assert_eq_u64(r[i].stale, 0);
+		igt_assert(r[i].reads > 0);
+	}
+	teardown(&s, true);
+}
+
+int igt_main()
+{
+	int i;
+
+	igt_fixture() {
+		open_devices();
+		igt_require_f(n_devs > 0, "no vsvm render node\n");
+	}
+
+	igt_describe("MADVISE READ_MOSTLY: values checked, kept per interval.");
+	igt_subtest("attr")
+		test_attr();
+
+	igt_describe("Readers of one group: a replica each, the master stays.");
+	igt_subtest("readers") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_readers();
+	}
+
+	igt_describe("A CPU write collapses the replicas; all read it.");
+	igt_subtest("cpu-write") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_cpu_write();
+	}
+
+	igt_describe("A GPU write of any reader collapses them; all read it.");
+	igt_subtest("gpu-write") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_gpu_write();
+	}
+
+	igt_describe("mprotect() and munmap() collapse them.");
+	igt_subtest("unmap-protect") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_unmap_protect();
+	}
+
+	igt_describe("fork() collapses them; the child's writes stay its own.");
+	igt_subtest("fork") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_fork();
+	}
+
+	igt_describe("Readers racing a writer never see an older version.");
+	igt_subtest("race") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_race();
+	}
+
+	igt_describe("A full VRAM drops the replicas first, without a copy.");
+	igt_subtest("vram-pressure") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_pressure();
+	}
+
+	igt_fixture() {
+		for (i = 0; i < n_devs; i++)
+			close(devs[i].fd);
+	}
+}
