@@ -24,6 +24,7 @@
 #include "igt.h"
 #include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
+#include "vsvm_workload.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	16
@@ -52,73 +53,15 @@ static const char *const params[] = {
 static __u64 saved[3];
 static bool have_params;
 
-static int param_path(const char *name, char *path, size_t len)
-{
-	snprintf(path, len, "/sys/module/vsvm/parameters/%s", name);
-	return access(path, R_OK) ? -ENOENT : 0;
-}
-
 static int param_get(const char *name, __u64 *v)
 {
-	char path[256], line[64];
-	FILE *f;
-	int ret = -EIO;
-
-	if (param_path(name, path, sizeof(path)))
-		return -ENOENT;
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (fgets(line, sizeof(line), f)) {
-		ret = 0;
-		*v = line[0] == 'Y' ? 1 : line[0] == 'N' ? 0 :
-		     strtoull(line, NULL, 0);
-	}
-	fclose(f);
-	return ret;
+	return vsvm_module_param_get("vsvm", name, v);
 }
 
 static void param_set(const char *name, __u64 v)
 {
-	char path[256];
-	FILE *f;
-
-	igt_assert_eq(param_path(name, path, sizeof(path)), 0);
-	f = fopen(path, "w");
-	igt_assert_f(f, "open %s\n", path);
-	igt_assert(fprintf(f, "%llu\n", (unsigned long long)v) > 0);
-	igt_assert_eq(fclose(f), 0);
-}
-
-static __u32 dev_index(int fd)
-{
-	struct drm_vsvm_query_device info;
-	struct drm_vsvm_query q = {
-		.query = DRM_VSVM_QUERY_DEVICE,
-		.size = sizeof(info),
-		.data = (uintptr_t)&info,
-	};
-
-	igt_assert_eq(drmIoctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	return info.index;
-}
-
-static __u32 link_to(const struct adev *d, __u32 index)
-{
-	struct drm_vsvm_query_peers *p;
-	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
-	__u32 i, link = DRM_VSVM_LINK_NONE;
-
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	p = calloc(1, q.size);
-	igt_assert(p);
-	q.data = (uintptr_t)p;
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	for (i = 0; i < p->num_peers; i++)
-		if (p->peers[i].index == index)
-			link = p->peers[i].link;
-	free(p);
-	return link;
+	igt_assert_f(vsvm_module_param_set("vsvm", name, v) == 0, "set %s\n",
+		     name);
 }
 
 static void open_devices(void)
@@ -130,11 +73,11 @@ static void open_devices(void)
 	for (i = 0; i < n_devs; i++) {
 		devs[i].fd = nodes[i].fd;
 		devs[i].minor = nodes[i].minor;
-		devs[i].index = dev_index(nodes[i].fd);
+		devs[i].index = vsvm_device_index(nodes[i].fd);
 	}
 	for (i = 0; i < n_devs && !pa; i++)
 		for (j = 0; j < n_devs; j++)
-			if (i != j && link_to(&devs[i], devs[j].index) ==
+			if (i != j && vsvm_link_to(devs[i].fd, devs[j].index) ==
 				      DRM_VSVM_LINK_P2P) {
 				pa = &devs[i];
 				pb = &devs[j];

@@ -78,38 +78,6 @@ static void test_params(__u64 lapse_s, __u64 pin_lapses)
 	set_param("thrashing_max_resets", 4);
 }
 
-static __u32 dev_index(int fd)
-{
-	struct drm_vsvm_query_device info;
-	struct drm_vsvm_query q = {
-		.query = DRM_VSVM_QUERY_DEVICE,
-		.size = sizeof(info),
-		.data = (uintptr_t)&info,
-	};
-
-	igt_assert_eq(drmIoctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	return info.index;
-}
-
-/* The link from device @d to the device of index @index. */
-static __u32 link_to(const struct pdev *d, __u32 index)
-{
-	struct drm_vsvm_query_peers *p;
-	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
-	__u32 i, link = DRM_VSVM_LINK_NONE;
-
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	p = calloc(1, q.size);
-	igt_assert(p);
-	q.data = (uintptr_t)p;
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	for (i = 0; i < p->num_peers; i++)
-		if (p->peers[i].index == index)
-			link = p->peers[i].link;
-	free(p);
-	return link;
-}
-
 static void open_devices(void)
 {
 	struct vsvm_node nodes[MAX_DEVICES];
@@ -119,19 +87,19 @@ static void open_devices(void)
 	for (i = 0; i < n_devs; i++) {
 		devs[i].fd = nodes[i].fd;
 		devs[i].minor = nodes[i].minor;
-		devs[i].index = dev_index(nodes[i].fd);
+		devs[i].index = vsvm_device_index(nodes[i].fd);
 	}
 	for (i = 0; i < n_devs && !pair[0]; i++)
 		for (j = 0; j < n_devs; j++)
-			if (i != j && link_to(&devs[i], devs[j].index) ==
+			if (i != j && vsvm_link_to(devs[i].fd, devs[j].index) ==
 				      DRM_VSVM_LINK_P2P) {
 				pair[0] = &devs[i];
 				pair[1] = &devs[j];
 				break;
 			}
 	for (i = 0; pair[0] && i < n_devs; i++)
-		if (link_to(pair[0], devs[i].index) == DRM_VSVM_LINK_NONE &&
-		    link_to(pair[1], devs[i].index) == DRM_VSVM_LINK_NONE) {
+		if (vsvm_link_to(pair[0]->fd, devs[i].index) == DRM_VSVM_LINK_NONE &&
+		    vsvm_link_to(pair[1]->fd, devs[i].index) == DRM_VSVM_LINK_NONE) {
 			lone = &devs[i];
 			break;
 		}

@@ -56,38 +56,15 @@ static int n_rd;
 static void query(struct rdev *d)
 {
 	struct drm_vsvm_query_device info;
-	struct drm_vsvm_query q = {
-		.query = DRM_VSVM_QUERY_DEVICE,
-		.size = sizeof(info),
-		.data = (uintptr_t)&info,
-	};
 
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	vsvm_device_info(d->fd, &info);
 	d->index = info.index;
 	d->vram = info.vram_size;
 }
 
-static __u32 link_to(const struct rdev *d, __u32 index)
-{
-	struct drm_vsvm_query_peers *p;
-	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
-	__u32 i, link = DRM_VSVM_LINK_NONE;
-
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	p = calloc(1, q.size);
-	igt_assert(p);
-	q.data = (uintptr_t)p;
-	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
-	for (i = 0; i < p->num_peers; i++)
-		if (p->peers[i].index == index)
-			link = p->peers[i].link;
-	free(p);
-	return link;
-}
-
 static bool linked(const struct rdev *a, const struct rdev *b)
 {
-	__u32 l = link_to(a, b->index);
+	__u32 l = vsvm_link_to(a->fd, b->index);
 
 	return l == DRM_VSVM_LINK_P2P || l == DRM_VSVM_LINK_FABRIC;
 }

@@ -256,3 +256,58 @@ int vsvm_prefetch(int fd, __u32 vm_id, __u32 location, __u64 start,
 		*pages_migrated = arg.pages_migrated;
 	return ret;
 }
+
+/**
+ * vsvm_device_info() - DRM_VSVM_QUERY_DEVICE, asserting success
+ * @fd: the render node
+ * @info: out: the device
+ */
+void vsvm_device_info(int fd, struct drm_vsvm_query_device *info)
+{
+	struct drm_vsvm_query q = {
+		.query = DRM_VSVM_QUERY_DEVICE,
+		.size = sizeof(*info),
+		.data = (uintptr_t)info,
+	};
+
+	igt_assert_eq(vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+}
+
+/**
+ * vsvm_device_index() - the vsvm device index of a render node
+ * @fd: the render node
+ *
+ * Return: the index.
+ */
+__u32 vsvm_device_index(int fd)
+{
+	struct drm_vsvm_query_device info;
+
+	vsvm_device_info(fd, &info);
+	return info.index;
+}
+
+/**
+ * vsvm_link_to() - the link from a device to another (QUERY_PEERS)
+ * @fd: the render node of the device
+ * @index: the device index of the other
+ *
+ * Return: a DRM_VSVM_LINK_* value, DRM_VSVM_LINK_NONE if not listed.
+ */
+__u32 vsvm_link_to(int fd, __u32 index)
+{
+	struct drm_vsvm_query q = { .query = DRM_VSVM_QUERY_PEERS };
+	struct drm_vsvm_query_peers *p;
+	__u32 i, link = DRM_VSVM_LINK_NONE;
+
+	igt_assert_eq(vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	p = calloc(1, q.size);
+	igt_assert(p);
+	q.data = (uintptr_t)p;
+	igt_assert_eq(vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_QUERY, &q), 0);
+	for (i = 0; i < p->num_peers; i++)
+		if (p->peers[i].index == index)
+			link = p->peers[i].link;
+	free(p);
+	return link;
+}

@@ -36,4 +36,10 @@ int vsvm_query_range_attrs(int fd, __u32 vm_id, __u64 start,
 int vsvm_prefetch(int fd, __u32 vm_id, __u32 location, __u64 start,
 		  __u64 range, __s32 pagemap_fd, __u64 *pages_migrated);
 
+struct drm_vsvm_query_device;
+/* QUERY_DEVICE and QUERY_PEERS; they assert success. */
+void vsvm_device_info(int fd, struct drm_vsvm_query_device *info);
+__u32 vsvm_device_index(int fd);
+__u32 vsvm_link_to(int fd, __u32 index);
+
 #endif

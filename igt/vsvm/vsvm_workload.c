@@ -133,26 +133,28 @@ int vsvm_workload_alternate(const struct vsvm_actor *actors, int nactors,
 	return 0;
 }
 
-static int wl_param_path(const char *name, char *path, size_t len)
+static int wl_param_path(const char *module, const char *name, char *path,
+			 size_t len)
 {
-	snprintf(path, len, "/sys/module/drm_msvm/parameters/%s", name);
+	snprintf(path, len, "/sys/module/%s/parameters/%s", module, name);
 	return access(path, R_OK) ? -ENOENT : 0;
 }
 
 /**
- * vsvm_policy_param_get() - read a drm_msvm module parameter
- * @name: the parameter (policy_enable, thrashing_lapse_us, ...)
+ * vsvm_module_param_get() - read a module parameter
+ * @module: the module (drm_msvm, vsvm)
+ * @name: the parameter
  * @value: out: its value (Y/N as 1/0)
  *
  * Return: 0 or a negative errno.
  */
-int vsvm_policy_param_get(const char *name, __u64 *value)
+int vsvm_module_param_get(const char *module, const char *name, __u64 *value)
 {
 	char path[256], line[64];
 	FILE *f;
 	int ret = -EIO;
 
-	if (wl_param_path(name, path, sizeof(path)))
+	if (wl_param_path(module, name, path, sizeof(path)))
 		return -ENOENT;
 	f = fopen(path, "r");
 	if (!f)
@@ -171,19 +173,20 @@ int vsvm_policy_param_get(const char *name, __u64 *value)
 }
 
 /**
- * vsvm_policy_param_set() - write a drm_msvm module parameter
+ * vsvm_module_param_set() - write a module parameter
+ * @module: the module
  * @name: the parameter
  * @value: the value
  *
  * Return: 0 or a negative errno.
  */
-int vsvm_policy_param_set(const char *name, __u64 value)
+int vsvm_module_param_set(const char *module, const char *name, __u64 value)
 {
 	char path[256];
 	FILE *f;
 	int ret = 0;
 
-	if (wl_param_path(name, path, sizeof(path)))
+	if (wl_param_path(module, name, path, sizeof(path)))
 		return -ENOENT;
 	f = fopen(path, "w");
 	if (!f)
@@ -193,6 +196,30 @@ int vsvm_policy_param_set(const char *name, __u64 value)
 	if (fclose(f))
 		ret = -errno;
 	return ret;
+}
+
+/**
+ * vsvm_policy_param_get() - read a drm_msvm module parameter
+ * @name: the parameter (policy_enable, thrashing_lapse_us, ...)
+ * @value: out: its value (Y/N as 1/0)
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_policy_param_get(const char *name, __u64 *value)
+{
+	return vsvm_module_param_get("drm_msvm", name, value);
+}
+
+/**
+ * vsvm_policy_param_set() - write a drm_msvm module parameter
+ * @name: the parameter
+ * @value: the value
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_policy_param_set(const char *name, __u64 value)
+{
+	return vsvm_module_param_set("drm_msvm", name, value);
 }
 
 /**

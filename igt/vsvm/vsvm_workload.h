@@ -46,6 +46,8 @@ __u64 vsvm_vram_bytes_moved(void);
 int vsvm_workload_alternate(const struct vsvm_actor *actors, int nactors,
 			    void *buf, size_t size, unsigned int iters,
 			    struct vsvm_workload_result *res);
+int vsvm_module_param_get(const char *module, const char *name, __u64 *value);
+int vsvm_module_param_set(const char *module, const char *name, __u64 value);
 int vsvm_policy_param_get(const char *name, __u64 *value);
 int vsvm_policy_param_set(const char *name, __u64 value);
 int vsvm_policy_counters(int pid, const char *name, __u64 *value);
