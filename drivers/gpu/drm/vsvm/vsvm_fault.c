@@ -517,6 +517,9 @@ again:
 		 * the master stays. Without one, read it in place.
 		 */
 		err = vsvm_replica_fault(vm, range, local);
+		/* VSVM_FAULT_LOCKED: a success returns with the lock held. */
+		if (!err && locked)
+			drm_gpusvm_notifier_lock(&vm->svm);
 		if (!err || err == -EINTR)
 			goto out;
 		place.kind = VSVM_PLACE_IN_PLACE;
