@@ -37,6 +37,7 @@
 #include <kunit/visibility.h>
 
 #include "vsvm_copy.h"
+#include "vsvm_link.h"
 
 /* A PCI bus address range of a peer's VRAM and its kernel mapping. */
 struct vsvm_copy_window {
@@ -197,15 +198,22 @@ static int vsvm_copy_one(struct vsvm_copy_engine *engine,
 static int vsvm_copy_run(struct vsvm_copy_engine *engine,
 			 const struct vsvm_copy *copies, unsigned int count)
 {
+	u64 link_bytes = 0;
 	unsigned int i;
 	int err = 0;
 
 	down_read(&vsvm_copy_windows_lock);
 	for (i = 0; i < count && !err; i++) {
 		err = vsvm_copy_one(engine, &copies[i]);
+		if (vsvm_link_crossed(&copies[i].dst) ||
+		    (!(copies[i].flags & VSVM_COPY_ZERO) &&
+		     vsvm_link_crossed(&copies[i].src)))
+			link_bytes += copies[i].len;
 		cond_resched();
 	}
 	up_read(&vsvm_copy_windows_lock);
+	/* The copy's time on the device's link, when it is emulated. */
+	vsvm_link_transfer(link_bytes);
 
 	if (err)
 		atomic64_inc(&engine->errors);

@@ -58,6 +58,7 @@
 #include "vsvm_drv.h"
 #include "vsvm_exec.h"
 #include "vsvm_fault.h"
+#include "vsvm_link.h"
 #include "vsvm_vm.h"
 
 /* The bytes of work done per hold of the VM lock, and the bounce size. */
@@ -85,6 +86,10 @@
  * @fault_access: the access of the last miss
  * @acc: the in-place accesses to memory outside the device's VRAM of the
  *	current chunk, for the access counters (vsvm_access.c)
+ * @link_bytes: the bytes of the work accessed in place over the device's
+ *	link so far, for its emulated time (vsvm_link.c)
+ * @link_step: those of the current step, added to @link_bytes when the
+ *	step is done (a step that faults is replayed)
  */
 struct vsvm_exec {
 	struct vsvm_vm *vm;
@@ -99,6 +104,8 @@ struct vsvm_exec {
 	unsigned long fault_va;
 	enum vsvm_access fault_access;
 	struct vsvm_access_batch acc;
+	u64 link_bytes;
+	u64 link_step;
 };
 
 /* Whether [@start, @start + @size) wraps around the address space. */
@@ -164,11 +171,11 @@ int vsvm_exec_check(const struct drm_vsvm_exec *args)
 EXPORT_SYMBOL_IF_KUNIT(vsvm_exec_check);
 
 /*
- * The kernel address of @va for @access, with the notifier lock held for
- * read: NULL on a GPU fault (recorded in @ex), ERR_PTR(-EIO) for a bound
- * address that resolves to no memory.
+ * The kernel address of @va for an @access of @n bytes, with the notifier
+ * lock held for read: NULL on a GPU fault (recorded in @ex), ERR_PTR(-EIO)
+ * for a bound address that resolves to no memory.
  */
-static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va,
+static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va, u64 n,
 			   enum vsvm_access access)
 {
 	struct drm_pagemap_device_addr addr;
@@ -183,8 +190,11 @@ static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va,
 		ex->fault_access = access;
 		return NULL;
 	}
-	if (ex->acc.on && addr.proto != DRM_INTERCONNECT_DRIVER)
-		vsvm_access_note(&ex->acc, va);
+	if (vsvm_link_crossed(&addr)) {
+		ex->link_step += n;
+		if (ex->acc.on)
+			vsvm_access_note(&ex->acc, va);
+	}
 	addr.addr += offset_in_page(va);
 	p = vsvm_copy_resolve(ex->engine, addr, &avail);
 	if (!p || avail < PAGE_SIZE - offset_in_page(va))
@@ -270,7 +280,7 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 
 	switch (args->op) {
 	case DRM_VSVM_EXEC_READ:
-		s = vsvm_exec_map(ex, va, VSVM_ACCESS_READ);
+		s = vsvm_exec_map(ex, va, n, VSVM_ACCESS_READ);
 		if (IS_ERR_OR_NULL(s))
 			return PTR_ERR(s);
 		if (ex->bounce_from == U64_MAX &&
@@ -283,16 +293,17 @@ static long vsvm_exec_step(struct vsvm_exec *ex, u64 off, u64 left)
 	case DRM_VSVM_EXEC_COPY:
 		n = min_t(u64, n, PAGE_SIZE -
 			  offset_in_page(args->src_va + off));
-		s = vsvm_exec_map(ex, args->src_va + off, VSVM_ACCESS_READ);
+		s = vsvm_exec_map(ex, args->src_va + off, n,
+				  VSVM_ACCESS_READ);
 		if (IS_ERR_OR_NULL(s))
 			return PTR_ERR(s);
 		fallthrough;
 	case DRM_VSVM_EXEC_WRITE:
 	case DRM_VSVM_EXEC_FILL:
-		d = vsvm_exec_map(ex, va, VSVM_ACCESS_WRITE);
+		d = vsvm_exec_map(ex, va, n, VSVM_ACCESS_WRITE);
 		break;
 	default:
-		d = vsvm_exec_map(ex, va, VSVM_ACCESS_ATOMIC);
+		d = vsvm_exec_map(ex, va, n, VSVM_ACCESS_ATOMIC);
 		break;
 	}
 	if (IS_ERR_OR_NULL(d))
@@ -337,9 +348,11 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 	for (;;) {
 		vsvm_copy_resolve_begin();
 		while (done < len) {
+			ex->link_step = 0;
 			n = vsvm_exec_step(ex, off + done, len - done);
 			if (n <= 0)
 				break;
+			ex->link_bytes += ex->link_step;
 			done += n;
 			tries = 0;
 		}
@@ -491,6 +504,8 @@ int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 	atomic64_inc(&vdev->counters.execs);
 
 	err = vsvm_exec_run(&ex);
+	/* The time its in-place accesses took on the link, if emulated. */
+	vsvm_link_transfer(ex.link_bytes);
 	/* No VMA, or outside the mirrored VA: not mapped. */
 	if (err == -ENOENT || err == -EINVAL)
 		err = -EFAULT;
