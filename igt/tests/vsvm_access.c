@@ -10,6 +10,11 @@
  * in A's VRAM however often B reads it; with advice for system memory a
  * buffer B reads in place in system memory stays there. Every read is
  * checked byte for byte.
+ *
+ * The emulated link (vsvm.link_mib_per_s) that makes remote reads cost
+ * what they cost a real GPU is checked here too: bytes read in place over
+ * it and bytes migrated across it take at least its time, bytes of the
+ * device's own VRAM do not.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -47,10 +53,10 @@ static struct adev *pa, *pb;
 
 static const char *const params[] = {
 	"access_counters", "access_counter_threshold",
-	"access_counter_granularity_kb",
+	"access_counter_granularity_kb", "link_mib_per_s",
 };
 
-static __u64 saved[3];
+static __u64 saved[4];
 static bool have_params;
 
 static int param_get(const char *name, __u64 *v)
@@ -289,6 +295,74 @@ static void test_advice_left(void)
 	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The link's bandwidth in the test: BUF_SIZE takes a second over it. */
+#define LINK_MIB_PER_S	(BUF_SIZE >> 20)
+
+/*
+ * With the link emulated: B's in-place read of A's VRAM and A's migration
+ * of system memory into its VRAM take at least the link's time for their
+ * bytes; A's read of its own VRAM takes none of it. Data exact throughout.
+ */
+static void test_link_time(void)
+{
+	__u8 *buf, *tmp;
+	double t, remote, migrate, local;
+	void *map;
+	__u32 va, vb;
+
+	buf = buf_map(&map, 5);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_MIGRATION_POLICY,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, 0), 0);
+	param_set("link_mib_per_s", LINK_MIB_PER_S);
+
+	t = now_s();
+	igt_assert_eq(vsvm_prefetch(pa->fd, va, DRM_VSVM_LOCATION_DEVICE,
+				    (uintptr_t)buf, BUF_SIZE, 0, NULL), 0);
+	migrate = now_s() - t;
+	all_at(pa, va, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index), "prefetched");
+
+	t = now_s();
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, BUF_SIZE, tmp, NULL), 0);
+	remote = now_s() - t;
+	check(tmp, 5, "B's read over the link");
+	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+	       "read in place");
+
+	memset(tmp, 0, BUF_SIZE);
+	t = now_s();
+	igt_assert_eq(vsvm_exec_read(pa->fd, va, buf, BUF_SIZE, tmp, NULL), 0);
+	local = now_s() - t;
+	param_set("link_mib_per_s", 0);
+	check(tmp, 5, "A's read of its VRAM");
+	igt_info("link %u MiB/s, %lu MiB: migration %.3f s, remote read %.3f s, local read %.3f s\n",
+		 (unsigned int)LINK_MIB_PER_S, BUF_SIZE >> 20, migrate, remote,
+		 local);
+	igt_assert_f(migrate >= 1.0, "migration over the link in %.3f s\n",
+		     migrate);
+	igt_assert_f(remote >= 1.0, "remote read in %.3f s\n", remote);
+	igt_assert_f(local < 1.0, "local read charged the link: %.3f s\n",
+		     local);
+	check(buf, 5, "CPU read");
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+}
+
 int igt_main()
 {
 	unsigned int i;
@@ -302,6 +376,7 @@ int igt_main()
 		have_params = true;
 		param_set("access_counter_threshold", 256);
 		param_set("access_counter_granularity_kb", 2048);
+		param_set("link_mib_per_s", 0);
 	}
 
 	igt_describe("MADVISE ACCESS_COUNTERS: values checked, kept per interval.");
@@ -331,6 +406,12 @@ int igt_main()
 	igt_subtest("advice-left") {
 		igt_require_f(pb, "no P2P pair\n");
 		test_advice_left();
+	}
+
+	igt_describe("The emulated link: remote bytes take its time, local ones not.");
+	igt_subtest("link-time") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_link_time();
 	}
 
 	igt_fixture() {
