@@ -59,6 +59,7 @@ struct bench_env {
 	char hmm_path[64];
 	int thp;
 	unsigned int lat_samples;
+	unsigned int link_mib_per_s;
 };
 
 /**

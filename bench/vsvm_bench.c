@@ -5,7 +5,7 @@
  *
  *   vsvm_bench [-s MiB,MiB,...] [-r REPS] [-l SAMPLES] [-o DIR]
  *              [-p PATH,PATH,...] [-t on|off] [-n] [-m MiB] [-w TURNS]
- *              [-P PARAM=VALUE,...]
+ *              [-P PARAM=VALUE,...] [-L MiB/s]
  *
  * -s: the sizes of the throughput paths (default 16,64,256; at most 1024,
  * the largest EXEC); -r: samples per path, size and implementation
@@ -19,7 +19,11 @@
  * 8 MiB and 100 turns; their samples go to policy.csv); -P: set these
  * drm_msvm module parameters first (thrashing_lapse_us=50000,...), to
  * tune the policy (the policy workloads run at thrashing_lapse_cost=16,
- * the rig's tuning, unless -P sets it).
+ * the rig's tuning, unless -P sets it); -L: the bandwidth of the emulated
+ * link (vsvm.link_mib_per_s) for the paths that measure placement, where
+ * the cost of remote access is the point (acc-read-*, rm-read-*; default
+ * 256, about a seventh of the rig's local read speed; 0: no link model).
+ * The data paths always run without a link model, as test_hmm has none.
  *
  * Each sample runs in a forked child of its own; for each path and size
  * the samples of vsvm and test_hmm alternate, vsvm first on even
@@ -106,6 +110,25 @@ static double mibps(size_t size, double secs)
 	return secs > 0 ? size / 1048576.0 / secs : 0;
 }
 
+/* The emulated link's bandwidth for the paths that model one; 0: none. */
+static void link_set(unsigned int mib_per_s)
+{
+	int err = vsvm_module_param_set("vsvm", "link_mib_per_s", mib_per_s);
+
+	if (err && mib_per_s) {
+		fprintf(stderr, "vsvm_bench: vsvm.link_mib_per_s: %s\n",
+			strerror(-err));
+		exit(1);
+	}
+}
+
+/* The paths that measure placement, where remote access must cost. */
+static bool path_has_link(const struct bench_path *path)
+{
+	return !strncmp(path->name, "acc-read-", 9) ||
+	       !strncmp(path->name, "rm-read-", 8);
+}
+
 /* Run one sample; record it in its cell and the CSV. */
 static void run_one(const struct bench_env *env, unsigned int p,
 		    enum bench_impl impl, unsigned int s, size_t size,
@@ -115,13 +138,19 @@ static void run_one(const struct bench_env *env, unsigned int p,
 	struct bench_out *o = calloc(1, sizeof(*o));
 	char sz[16];
 	unsigned int i;
+	int err;
 
 	if (!o) {
 		fprintf(stderr, "vsvm_bench: out of memory\n");
 		exit(1);
 	}
 	size_str(size, sz, sizeof(sz));
-	if (bench_sample(env, path, impl, size, o)) {
+	if (path_has_link(path))
+		link_set(env->link_mib_per_s);
+	err = bench_sample(env, path, impl, size, o);
+	if (path_has_link(path))
+		link_set(0);
+	if (err) {
 		printf("FAIL %s %s %s rep %u: %s\n", path->name,
 		       bench_impl_names[impl], sz, rep, o->err);
 		cells[p][impl][s].failed++;
@@ -463,13 +492,13 @@ static void usage(void)
 {
 	fprintf(stderr, "vsvm_bench [-s MiB,...] [-r reps] [-l samples]");
 	fprintf(stderr, " [-o dir] [-p path,...] [-t on|off] [-n] [-m MiB]");
-	fprintf(stderr, " [-w turns] [-P param=value,...]\n");
+	fprintf(stderr, " [-w turns] [-P param=value,...] [-L MiB/s]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct bench_env env = { .lat_samples = 64 };
+	struct bench_env env = { .lat_samples = 64, .link_mib_per_s = 256 };
 	const char *dir = "/tmp/bench", *paths = NULL;
 	unsigned int reps = 3, p, s, rep, k, turns = 100;
 	size_t policy_size = 8u << 20;
@@ -483,7 +512,7 @@ int main(int argc, char **argv)
 	sizes[1] = 64u << 20;
 	sizes[2] = 256u << 20;
 	num_sizes = 3;
-	while ((opt = getopt(argc, argv, "s:r:l:o:p:t:nm:w:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:l:o:p:t:nm:w:P:L:")) != -1) {
 		switch (opt) {
 		case 's':
 			num_sizes = 0;
@@ -538,6 +567,9 @@ int main(int argc, char **argv)
 			if (!turns || turns > 100000)
 				usage();
 			break;
+		case 'L':
+			env.link_mib_per_s = strtoul(optarg, NULL, 10);
+			break;
 		case 'P':
 			if (set_params(optarg))
 				return 1;
@@ -570,6 +602,8 @@ int main(int argc, char **argv)
 	       env.minor[0], env.index[0], env.minor[1] >= 0 ? "renderD" : "",
 	       env.minor[1], env.hmm_path[0] ? env.hmm_path : "none",
 	       env.thp > 0 ? "on" : env.thp < 0 ? "off" : "default");
+	printf("vsvm_bench: emulated link for acc-read-* and rm-read-*: %u MiB/s%s\n",
+	       env.link_mib_per_s, env.link_mib_per_s ? "" : " (none)");
 
 	warm_up(&env);
 	for (s = 0; s < num_sizes; s++) {
