@@ -66,7 +66,7 @@ export KDIR
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR
 
-.PHONY: all modules igt demo igt-selftest run shell check check-all static test stress \
+.PHONY: all modules igt demo igt-selftest run shell check check-all check-fabric static test stress \
 	check-dkms dkms-src patches check-patches igt-api-check api-check \
 	check-kunit-py \
 	check-plain-6.12 bench clean
@@ -137,8 +137,16 @@ api-check:
 
 check: static igt-selftest igt-api-check api-check test
 
+# Read replicas and access counters on four devices of one owner group:
+# the rig's PCI P2P pair is two, so four system-memory devices on a fabric.
+check-fabric: all
+	tools/rig/run.sh --test --only "vsvm_readmostly vsvm_access" \
+		--sysmem-devices 4 --vsvm-params fabric=f0 --expect-group 4 \
+		$(if $(SEED),--seed $(SEED))
+
 # CI: the packaging and compatibility checks, kunit.py, then the tests.
-check-all: check-dkms check-patches check-plain-6.12 check-kunit-py check
+check-all: check-dkms check-patches check-plain-6.12 check-kunit-py check \
+	check-fabric
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -74,6 +74,7 @@ static void open_devices(void)
 {
 	struct vsvm_node nodes[MAX_DEVICES];
 	struct rdev *g[MAX_READERS];
+	const char *expect;
 	int i, j, k, n;
 
 	n_devs = vsvm_open_nodes(nodes, MAX_DEVICES);
@@ -98,6 +99,12 @@ static void open_devices(void)
 		}
 	}
 	igt_info("%d readers of one owner group\n", n_rd);
+	/* The rig says how large a group it built (make check-fabric). */
+	expect = getenv("VSVM_EXPECT_GROUP");
+	if (expect && atoi(expect) > 0)
+		igt_assert_f(n_rd >= atoi(expect),
+			     "%d readers, the rig built a group of %s\n", n_rd,
+			     expect);
 }
 
 static __u64 ctr(const struct rdev *d, const char *name)

@@ -39,7 +39,9 @@
 # tree), --timeout SECONDS, --only 'NAME ...' (--test and
 # --stress: run only the KUnit modules and igt binaries of these names),
 # --seed N (the seed of the randomised tests; default: a new one each run,
-# printed, so that a failure replays with --seed).
+# printed, so that a failure replays with --seed), --expect-group N (tests
+# that use the largest owner group fail if it has fewer than N devices:
+# VSVM_EXPECT_GROUP).
 #
 # Only one guest runs at a time on a machine (a lock under the cache
 # directory): two TCG guests on two cores would only slow each other down.
@@ -58,6 +60,7 @@ BENCH_ARGS=""
 TIMEOUT=""
 ONLY=""
 SEED=""
+EXPECT_GROUP=0
 STRESS_SECONDS=0
 # The harness, run by --stress; --test runs a bounded slice of each.
 STRESS_TESTS="vsvm_fuzz vsvm_torture vsvm_faultinject"
@@ -76,6 +79,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift ;;
 	--only) ONLY=$2; shift ;;
 	--seed) SEED=$2; shift ;;
+	--expect-group) EXPECT_GROUP=$2; shift ;;
 	--stress) MODE=test; STRESS_SECONDS=$2; shift
 		  [ -n "$ONLY" ] || ONLY=$STRESS_TESTS ;;
 	*) rig_die "unknown option $1 (see the header of $0)" ;;
@@ -151,6 +155,7 @@ export VSVM_EXPECT_DEVICES=$((NPCI + SYSMEM_DEVICES))
 RIG_ONLY="$ONLY"
 export VSVM_SEED=$SEED
 export VSVM_STRESS_SECONDS=$STRESS_SECONDS_EACH
+export VSVM_EXPECT_GROUP=$EXPECT_GROUP
 BENCH_ARGS="$BENCH_ARGS"
 PARAMS
 (cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initramfs.cpio.gz"
