@@ -141,7 +141,7 @@ struct drm_gpusvm_range {
 	struct list_head entry;
 	struct list_head gc_link;
 	unsigned long notifier_seq;
-	struct drm_pagemap_device_addr *dma_addr;
+	struct drm_pagemap_addr *dma_addr;
 	struct drm_pagemap *dpagemap;
 	struct drm_gpusvm_range_flags flags;
 };

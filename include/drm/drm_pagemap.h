@@ -40,13 +40,13 @@ enum drm_interconnect_protocol {
 };
 
 /**
- * struct drm_pagemap_device_addr - a page's address as seen by one device
+ * struct drm_pagemap_addr - a page's address as seen by one device
  * @addr: the address
  * @proto: the &enum drm_interconnect_protocol of @addr
  * @order: the page order mapped at @addr
  * @dir: the &enum dma_data_direction of the mapping
  */
-struct drm_pagemap_device_addr {
+struct drm_pagemap_addr {
 	dma_addr_t addr;
 	u64 proto : 54;
 	u64 order : 8;
@@ -54,7 +54,7 @@ struct drm_pagemap_device_addr {
 };
 
 /**
- * drm_pagemap_device_addr_encode() - build a &struct drm_pagemap_device_addr
+ * drm_pagemap_addr_encode() - build a &struct drm_pagemap_addr
  * @addr: the address
  * @proto: the protocol of @addr
  * @order: the page order
@@ -62,12 +62,12 @@ struct drm_pagemap_device_addr {
  *
  * Return: the encoded address.
  */
-static inline struct drm_pagemap_device_addr
-drm_pagemap_device_addr_encode(dma_addr_t addr,
-			       enum drm_interconnect_protocol proto,
-			       unsigned int order, enum dma_data_direction dir)
+static inline struct drm_pagemap_addr
+drm_pagemap_addr_encode(dma_addr_t addr,
+			enum drm_interconnect_protocol proto,
+			unsigned int order, enum dma_data_direction dir)
 {
-	return (struct drm_pagemap_device_addr) {
+	return (struct drm_pagemap_addr) {
 		.addr = addr, .proto = proto, .order = order, .dir = dir,
 	};
 }
@@ -81,16 +81,16 @@ struct drm_pagemap_ops {
 	 * by @dev: the device's own VRAM address when @dev owns the pagemap,
 	 * a P2P bus address when @dev is a peer with an interconnect.
 	 */
-	struct drm_pagemap_device_addr (*device_map)(struct drm_pagemap *dpagemap,
-						     struct device *dev,
-						     struct page *page,
-						     unsigned int order,
-						     enum dma_data_direction dir);
+	struct drm_pagemap_addr (*device_map)(struct drm_pagemap *dpagemap,
+					      struct device *dev,
+					      struct page *page,
+					      unsigned int order,
+					      enum dma_data_direction dir);
 	/**
 	 * @device_unmap: undo @device_map.
 	 */
 	void (*device_unmap)(struct drm_pagemap *dpagemap, struct device *dev,
-			     struct drm_pagemap_device_addr addr);
+			     const struct drm_pagemap_addr *addr);
 	/**
 	 * @populate_mm: migrate [@start, @end) of @mm into this pagemap. Called
 	 * with @mm referenced and its mmap lock held for read.
@@ -179,14 +179,14 @@ struct drm_pagemap_devmem_ops {
 	 * Return 0 or a negative errno.
 	 */
 	int (*copy_to_devmem)(struct page **pages,
-			      struct drm_pagemap_device_addr *src,
+			      struct drm_pagemap_addr *src,
 			      unsigned long npages);
 	/**
 	 * @copy_to_ram: copy @npages device pages @pages to the system pages
 	 * at the DMA addresses @dst. Return 0 or a negative errno.
 	 */
 	int (*copy_to_ram)(struct page **pages,
-			   struct drm_pagemap_device_addr *dst,
+			   struct drm_pagemap_addr *dst,
 			   unsigned long npages);
 };
 

@@ -292,7 +292,7 @@ enum test_expect {
 };
 
 struct test_obs {
-	struct drm_pagemap_device_addr entry;
+	struct drm_pagemap_addr entry;
 	phys_addr_t phys;	/* of the page, from its DMA address */
 	phys_addr_t cpu_phys;	/* of the page the CPU maps, 0 if none */
 	u64 data;

@@ -88,7 +88,7 @@ static void *tpm_sys_mem(struct device *dev, dma_addr_t addr)
 	return phys_to_virt(dma_to_phys(dev, addr));
 }
 
-static struct drm_pagemap_device_addr
+static struct drm_pagemap_addr
 tpm_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	       struct page *page, unsigned int order,
 	       enum dma_data_direction dir)
@@ -98,13 +98,13 @@ tpm_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 		((page_to_pfn(page) - tpm->pfn_first) << PAGE_SHIFT);
 
 	atomic_inc(&tpm->maps_live);
-	return drm_pagemap_device_addr_encode(addr, dev == tpm->dev ?
+	return drm_pagemap_addr_encode(addr, dev == tpm->dev ?
 					      DRM_INTERCONNECT_DRIVER :
 					      DRM_INTERCONNECT_P2P, order, dir);
 }
 
 static void tpm_device_unmap(struct drm_pagemap *dpagemap, struct device *dev,
-			     struct drm_pagemap_device_addr addr)
+			     const struct drm_pagemap_addr *addr)
 {
 	struct tpm *tpm = container_of(dpagemap, struct tpm, dpagemap);
 
@@ -164,7 +164,7 @@ static int tdevmem_populate_pfn(struct drm_pagemap_devmem *devmem,
 }
 
 static int tdevmem_copy_to_devmem(struct page **pages,
-				  struct drm_pagemap_device_addr *src,
+				  struct drm_pagemap_addr *src,
 				  unsigned long npages)
 {
 	struct tpm *tpm = page_tpm(pages[0]);
@@ -206,7 +206,7 @@ static int tdevmem_copy_to_devmem(struct page **pages,
 }
 
 static int tdevmem_copy_to_ram(struct page **pages,
-			       struct drm_pagemap_device_addr *dst,
+			       struct drm_pagemap_addr *dst,
 			       unsigned long npages)
 {
 	struct tpm *tpm = page_tpm(pages[0]);

@@ -307,7 +307,7 @@ static void pm_test_shrink(struct kunit *test)
 static void pm_test_device_map(struct kunit *test)
 {
 	struct pm_test *t = test->priv;
-	struct drm_pagemap_device_addr a;
+	struct drm_pagemap_addr a;
 	struct drm_pagemap *dp;
 	struct vsvm_pagemap *vpm;
 	struct device *other;
@@ -323,7 +323,7 @@ static void pm_test_device_map(struct kunit *test)
 	a = dp->ops->device_map(dp, t->dev, page, 0, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, a.addr, 5 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, (int)a.proto, DRM_INTERCONNECT_DRIVER);
-	dp->ops->device_unmap(dp, t->dev, a);
+	dp->ops->device_unmap(dp, t->dev, &a);
 
 	other = kunit_device_register(test, "vsvm-pagemap-test-peer");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
@@ -540,7 +540,7 @@ static void pm_test_evict_lru(struct kunit *test)
 	struct pm_test *t = test->priv;
 	unsigned long a, b, c, d;
 	struct vsvm_pagemap *vpm;
-	struct drm_pagemap_device_addr da;
+	struct drm_pagemap_addr da;
 	struct drm_pagemap *dp;
 	char *list;
 
@@ -576,7 +576,7 @@ static void pm_test_evict_lru(struct kunit *test)
 	/* a GPU binding a page of B makes B the most recently used */
 	da = dp->ops->device_map(dp, t->dev, pm_test_device_page(test, t, vpm, b),
 				 0, DMA_BIDIRECTIONAL);
-	dp->ops->device_unmap(dp, t->dev, da);
+	dp->ops->device_unmap(dp, t->dev, &da);
 	pm_test_populate(test, dp, d, HALF, 0);
 	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, b, HALF, HALF, 0xb),
 			HALF);

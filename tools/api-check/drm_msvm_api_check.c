@@ -18,6 +18,7 @@
  * callback and a garbage collector.
  */
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
@@ -35,6 +36,7 @@
 /* One device memory region. */
 struct xyz_vram {
 	struct drm_device *drm;
+	struct device *dev;
 	struct drm_pagemap dpagemap;
 	struct dev_pagemap pagemap;
 	struct drm_pagemap_peer peer;
@@ -77,8 +79,33 @@ static void xyz_owner_leave(struct xyz_vram *vram)
 	drm_pagemap_release_owner(&vram->peer);
 }
 
+/* A page of @dpagemap as @dev reaches it: a VRAM offset, or none. */
+static struct drm_pagemap_addr
+xyz_device_map(struct drm_pagemap *dpagemap, struct device *dev,
+	       struct page *page, unsigned int order,
+	       enum dma_data_direction dir)
+{
+	struct xyz_vram *vram = container_of(dpagemap->pagemap, struct xyz_vram,
+					     pagemap);
+	dma_addr_t addr = DMA_MAPPING_ERROR;
+
+	if (dev == vram->dev)
+		addr = (page_to_pfn(page) - vram->pfn_first) << PAGE_SHIFT;
+	return drm_pagemap_addr_encode(addr, DRM_INTERCONNECT_DRIVER, order,
+				       dir);
+}
+
+/* A VRAM offset holds nothing to undo. */
+static void xyz_device_unmap(struct drm_pagemap *dpagemap, struct device *dev,
+			     const struct drm_pagemap_addr *addr)
+{
+}
+
 /* Freed by drm_pagemap_destroy(): no destroy op. */
-static const struct drm_pagemap_ops xyz_pagemap_ops;
+static const struct drm_pagemap_ops xyz_pagemap_ops = {
+	.device_map = xyz_device_map,
+	.device_unmap = xyz_device_unmap,
+};
 
 /* A new pagemap of @vram, or an ERR_PTR(). */
 static struct drm_pagemap *xyz_pagemap_create(struct xyz_vram *vram)

@@ -38,7 +38,7 @@
  * device-private page owner, DMA-maps system pages and has device pages
  * mapped by their &struct drm_pagemap (&drm_pagemap_ops.device_map: a local
  * VRAM address, or a P2P address for a peer), and records one
- * &struct drm_pagemap_device_addr per mapped chunk. The driver then takes the
+ * &struct drm_pagemap_addr per mapped chunk. The driver then takes the
  * notifier lock for read, checks drm_gpusvm_range_pages_valid() and writes
  * its GPU page table; if the pages are no longer valid it calls get_pages
  * again.
@@ -502,7 +502,7 @@ static void drm_gpusvm_unmap_entries(struct drm_gpusvm *gpusvm,
 	if (!range->dma_addr)
 		return;
 	for (i = 0; i < npages;) {
-		struct drm_pagemap_device_addr *addr = &range->dma_addr[i];
+		struct drm_pagemap_addr *addr = &range->dma_addr[i];
 		unsigned int order = addr->order;
 
 		if (addr->proto == DRM_INTERCONNECT_SYSTEM)
@@ -510,7 +510,7 @@ static void drm_gpusvm_unmap_entries(struct drm_gpusvm *gpusvm,
 				       addr->dir);
 		else if (!WARN_ON_ONCE(!range->dpagemap))
 			range->dpagemap->ops->device_unmap(range->dpagemap,
-							   dev, *addr);
+							   dev, addr);
 		memset(addr, 0, sizeof(*addr));
 		i += 1UL << order;
 	}
@@ -1106,7 +1106,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 
 	for (i = 0; i < npages;) {
-		struct drm_pagemap_device_addr addr;
+		struct drm_pagemap_addr addr;
 		unsigned int order;
 		struct page *page;
 
@@ -1160,9 +1160,9 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 				err = -ENOMEM;
 				goto err_unmap;
 			}
-			addr = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      order, dir);
+			addr = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       order, dir);
 			nsys++;
 		}
 		range->dma_addr[i] = addr;
@@ -1352,7 +1352,7 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 			(ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
 		.dev_private_owner = gpusvm->device_private_page_owner,
 	};
-	struct drm_pagemap_device_addr *dma_addr = NULL;
+	struct drm_pagemap_addr *dma_addr = NULL;
 	struct mm_struct *mm = gpusvm->mm;
 	unsigned int walks = 0;
 	unsigned long *pfns;

@@ -655,7 +655,7 @@ struct drm_pagemap_mbuf {
 	unsigned long *src;
 	unsigned long *dst;
 	struct page **pages;
-	struct drm_pagemap_device_addr *addr;
+	struct drm_pagemap_addr *addr;
 	/* to devmem: the source pagemap (NULL: system); to ram: the devmem */
 	void **owner;
 	bool *mapped;
@@ -665,7 +665,7 @@ static int drm_pagemap_mbuf_alloc(struct drm_pagemap_mbuf *buf,
 				  unsigned long npages)
 {
 	size_t each = 2 * sizeof(unsigned long) + sizeof(struct page *) +
-		sizeof(struct drm_pagemap_device_addr) + sizeof(void *) +
+		sizeof(struct drm_pagemap_addr) + sizeof(void *) +
 		sizeof(bool);
 	void *mem = kvcalloc(npages, each, GFP_KERNEL);
 
@@ -716,7 +716,7 @@ static void drm_pagemap_unmap_sources(struct drm_pagemap_mbuf *buf,
 			dma_unmap_page(dev, buf->addr[i].addr, PAGE_SIZE,
 				       DMA_TO_DEVICE);
 		else if (peer->ops->device_unmap)
-			peer->ops->device_unmap(peer, dev, buf->addr[i]);
+			peer->ops->device_unmap(peer, dev, &buf->addr[i]);
 		buf->mapped[i] = false;
 	}
 }
@@ -734,16 +734,16 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 
 	for (i = 0; i < npages; i++) {
 		struct page *spage = migrate_pfn_to_page(buf->src[i]);
-		struct drm_pagemap_device_addr addr;
+		struct drm_pagemap_addr addr;
 		struct drm_pagemap *peer = NULL;
 
 		/* A page already in the destination is not copied. */
 		if (!buf->pages[i])
 			continue;
 		if (!spage) {
-			buf->addr[i] = drm_pagemap_device_addr_encode(0,
-								      DRM_INTERCONNECT_SYSTEM,
-								      0, DMA_TO_DEVICE);
+			buf->addr[i] = drm_pagemap_addr_encode(0,
+							       DRM_INTERCONNECT_SYSTEM,
+							       0, DMA_TO_DEVICE);
 			buf->owner[i] = NULL;
 			continue;
 		}
@@ -761,9 +761,9 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 
 			if (dma_mapping_error(dev, dma))
 				return -ENOMEM;
-			addr = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      0, DMA_TO_DEVICE);
+			addr = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       0, DMA_TO_DEVICE);
 		}
 		buf->addr[i] = addr;
 		buf->owner[i] = peer;
@@ -1088,9 +1088,9 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 			err = -ENOMEM;
 			goto err_put;
 		}
-		buf->addr[i] = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      0, DMA_FROM_DEVICE);
+		buf->addr[i] = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       0, DMA_FROM_DEVICE);
 		buf->owner[i] = devmem;
 		buf->pages[i] = spage;
 		buf->mapped[i] = true;

@@ -193,7 +193,7 @@ static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
  * (both ways), one engine copy per run contiguous on both sides.
  */
 static int vsvm_devmem_copy(struct page **pages,
-			    struct drm_pagemap_device_addr *addr,
+			    struct drm_pagemap_addr *addr,
 			    unsigned long npages, bool to_vram)
 {
 	struct vsvm_pagemap *vpm;
@@ -209,12 +209,12 @@ static int vsvm_devmem_copy(struct page **pages,
 		return -ENOMEM;
 
 	for (i = 0; i < npages; i++) {
-		struct drm_pagemap_device_addr vram =
-			drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, pages[i]),
-						       DRM_INTERCONNECT_DRIVER,
-						       0, DMA_BIDIRECTIONAL);
-		struct drm_pagemap_device_addr *d = to_vram ? &vram : &addr[i];
-		struct drm_pagemap_device_addr *s = to_vram ? &addr[i] : &vram;
+		struct drm_pagemap_addr vram =
+			drm_pagemap_addr_encode(vsvm_pagemap_page_offset(vpm, pages[i]),
+						DRM_INTERCONNECT_DRIVER,
+						0, DMA_BIDIRECTIONAL);
+		struct drm_pagemap_addr *d = to_vram ? &vram : &addr[i];
+		struct drm_pagemap_addr *s = to_vram ? &addr[i] : &vram;
 		struct vsvm_copy *prev = n ? &copies[n - 1] : NULL;
 		/* A never-populated source page: zero-fill (copy_to_devmem). */
 		u32 flags = to_vram && !s->addr &&
@@ -245,14 +245,14 @@ static int vsvm_devmem_copy(struct page **pages,
 }
 
 static int vsvm_devmem_copy_to_devmem(struct page **pages,
-				      struct drm_pagemap_device_addr *src,
+				      struct drm_pagemap_addr *src,
 				      unsigned long npages)
 {
 	return vsvm_devmem_copy(pages, src, npages, true);
 }
 
 static int vsvm_devmem_copy_to_ram(struct page **pages,
-				   struct drm_pagemap_device_addr *dst,
+				   struct drm_pagemap_addr *dst,
 				   unsigned long npages)
 {
 	return vsvm_devmem_copy(pages, dst, npages, false);

@@ -70,7 +70,7 @@ void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail)
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_vram_va);
 
-static struct drm_pagemap_device_addr
+static struct drm_pagemap_addr
 vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 			struct page *page, unsigned int order,
 			enum dma_data_direction dir)
@@ -82,7 +82,7 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 
 	vsvm_devmem_touch(pd, offset);
 	if (dev == vpm->dev)
-		return drm_pagemap_device_addr_encode(offset,
+		return drm_pagemap_addr_encode(offset,
 						      DRM_INTERCONNECT_DRIVER,
 						      order, dir);
 
@@ -90,13 +90,13 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	    (PAGE_SIZE << order) <= pd->p2p_size - offset &&
 	    !device_iommu_mapped(dev) && vsvm_registry_is_peer(pd, dev))
 		addr = pd->p2p_base + offset;
-	return drm_pagemap_device_addr_encode(addr, DRM_INTERCONNECT_P2P,
+	return drm_pagemap_addr_encode(addr, DRM_INTERCONNECT_P2P,
 					      order, dir);
 }
 
 static void vsvm_pagemap_device_unmap(struct drm_pagemap *dpagemap,
 				      struct device *dev,
-				      struct drm_pagemap_device_addr addr)
+				      const struct drm_pagemap_addr *addr)
 {
 	/*
 	 * Neither a VRAM offset nor a peer address (a bus or fabric address,

@@ -347,13 +347,13 @@ static bool vsvm_replica_all_p2p(struct drm_gpusvm_range *range)
 
 /* Copy one page from @src to page @i of the VRAM at @offset. */
 static int vsvm_replica_copy_page(struct vsvm_device *vdev,
-				  struct drm_pagemap_device_addr src,
+				  struct drm_pagemap_addr src,
 				  u64 offset, unsigned long i)
 {
-	struct drm_pagemap_device_addr dst =
-		drm_pagemap_device_addr_encode(offset + (i << PAGE_SHIFT),
-					       DRM_INTERCONNECT_DRIVER, 0,
-					       DMA_BIDIRECTIONAL);
+	struct drm_pagemap_addr dst =
+		drm_pagemap_addr_encode(offset + (i << PAGE_SHIFT),
+					DRM_INTERCONNECT_DRIVER, 0,
+					DMA_BIDIRECTIONAL);
 	void *s, *d;
 	u64 avail;
 
@@ -370,7 +370,7 @@ static int vsvm_replica_copy(struct vsvm_device *vdev,
 			     struct drm_gpusvm_range *range, u64 offset)
 {
 	unsigned long npages = drm_gpusvm_range_size(range) >> PAGE_SHIFT;
-	struct drm_pagemap_device_addr src;
+	struct drm_pagemap_addr src;
 	unsigned long i, j, n;
 	int err = 0;
 

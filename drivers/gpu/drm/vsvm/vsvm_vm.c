@@ -298,7 +298,7 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	xas_lock(&xas);
 	xas_load(&xas);
 	for (i = 0; i < npages && !err; i += 1ul << range->dma_addr[i].order) {
-		const struct drm_pagemap_device_addr *da = &range->dma_addr[i];
+		const struct drm_pagemap_addr *da = &range->dma_addr[i];
 		unsigned long flags = writable;
 
 		/* Atomics write: a read-only page takes none. */
@@ -340,7 +340,7 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
  * Return: true if @va is mapped, false on a miss (a GPU fault).
  */
 bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
-		      struct drm_pagemap_device_addr *addr, unsigned int *perms)
+		      struct drm_pagemap_addr *addr, unsigned int *perms)
 {
 	void *entry;
 	unsigned long v;
@@ -351,11 +351,11 @@ bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
 	if (!xa_is_value(entry))
 		return false;
 	v = xa_to_value(entry);
-	*addr = drm_pagemap_device_addr_encode(v & PAGE_MASK,
-					       (v & VSVM_PTE_PROTO_MASK) >>
-					       VSVM_PTE_PROTO_SHIFT, 0,
-					       (v & VSVM_PTE_DIR_MASK) >>
-					       VSVM_PTE_DIR_SHIFT);
+	*addr = drm_pagemap_addr_encode(v & PAGE_MASK,
+					(v & VSVM_PTE_PROTO_MASK) >>
+					VSVM_PTE_PROTO_SHIFT, 0,
+					(v & VSVM_PTE_DIR_MASK) >>
+					VSVM_PTE_DIR_SHIFT);
 	*perms = ((v & VSVM_PTE_WRITABLE) ? VSVM_PT_WRITE : 0) |
 		 ((v & VSVM_PTE_ATOMIC) ? VSVM_PT_ATOMIC : 0);
 	return true;
@@ -374,7 +374,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_entry);
  * Return: true if @va is mapped, false on a miss (a GPU fault).
  */
 bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
-		       struct drm_pagemap_device_addr *addr, bool *writable)
+		       struct drm_pagemap_addr *addr, bool *writable)
 {
 	unsigned int perms;
 
