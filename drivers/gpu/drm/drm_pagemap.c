@@ -16,6 +16,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/delay.h>
+#include <linux/dma-fence.h>
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/migrate.h>
@@ -635,11 +636,15 @@ EXPORT_SYMBOL_GPL(drm_pagemap_page_to_devmem);
  * @ops: its operations
  * @dpagemap: the pagemap of its memory
  * @size: its size in bytes, a multiple of PAGE_SIZE
+ * @pre_migrate_fence: a fence the copies into the allocation must wait for,
+ *		       or NULL; the allocation takes over the caller's
+ *		       reference (see &drm_pagemap_devmem.pre_migrate_fence)
  */
 void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 			     struct device *dev, struct mm_struct *mm,
 			     const struct drm_pagemap_devmem_ops *ops,
-			     struct drm_pagemap *dpagemap, size_t size)
+			     struct drm_pagemap *dpagemap, size_t size,
+			     struct dma_fence *pre_migrate_fence)
 {
 	devmem_allocation->dev = dev;
 	devmem_allocation->mm = mm;
@@ -647,6 +652,7 @@ void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 	devmem_allocation->dpagemap = dpagemap;
 	devmem_allocation->size = size;
 	devmem_allocation->timeslice_expiration = 0;
+	devmem_allocation->pre_migrate_fence = pre_migrate_fence;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_devmem_init);
 
@@ -836,9 +842,13 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * with the same owner as the destination (peer pages are copied directly
  * from the address their pagemap's device_map gives the destination
  * device). One copy call is made per run of consecutive pages with the
- * same kind of source. Pages already
- * in the destination pagemap stay where they are, uncopied; their part of
- * @devmem_allocation goes unused until the allocation is released.
+ * same kind of source, each handed &drm_pagemap_devmem.pre_migrate_fence;
+ * the fence reference is dropped once every copy succeeded. Pages already
+ * in the destination pagemap are migrated into @devmem_allocation too when
+ * &drm_pagemap_migrate_details.can_migrate_same_pagemap is set (the copy
+ * reads them at their pagemap's device_map address); else they stay where
+ * they are, uncopied, and their part of @devmem_allocation goes unused
+ * until the allocation is released.
  *
  * All or nothing: if a page cannot be collected (pinned, locked, or in a
  * pagemap of another owner), nothing moves and -EBUSY is returned.
@@ -869,6 +879,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 	struct drm_pagemap *dpagemap = devmem_allocation->dpagemap;
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
 	unsigned long timeslice_ms = mdetails ? mdetails->timeslice_ms : 0;
+	bool same_pagemap = mdetails && mdetails->can_migrate_same_pagemap;
 	struct migrate_vma migrate = {
 		.start = start,
 		.end = end,
@@ -957,7 +968,8 @@ again:
 			err = -EINVAL;
 			goto out_put_dst;
 		}
-		if (spage && spage->pgmap == dpagemap->pagemap) {
+		if (spage && spage->pgmap == dpagemap->pagemap &&
+		    !same_pagemap) {
 			/* Already there: migrate_vma leaves it (dst 0). */
 			buf.dst[i] = 0;
 			buf.pages[i] = NULL;
@@ -981,11 +993,15 @@ again:
 		for (run = i + 1; run < npages; run++)
 			if (!buf.pages[run] || buf.owner[run] != buf.owner[i])
 				break;
-		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i);
+		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i,
+					  devmem_allocation->pre_migrate_fence);
 		if (err)
 			goto out_unmap;
 	}
 	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
+	/* Every copy waited for it: the allocation needs it no more. */
+	dma_fence_put(devmem_allocation->pre_migrate_fence);
+	devmem_allocation->pre_migrate_fence = NULL;
 
 	WRITE_ONCE(devmem_allocation->timeslice_expiration,
 		   get_jiffies_64() + msecs_to_jiffies(timeslice_ms));
@@ -1105,7 +1121,7 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 		if (!devmem)
 			continue;
 		err = devmem->ops->copy_to_ram(buf->pages + i, buf->addr + i,
-					       run - i);
+					       run - i, NULL);
 		if (err == -ENOMEM &&
 		    !drm_pagemap_run_holds(buf->pages + i, run - i,
 					   fault_page)) {
