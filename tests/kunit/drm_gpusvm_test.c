@@ -322,12 +322,12 @@ static void test_check_pages_delta(struct kunit *test, struct test_dev *d,
 
 	drm_gpusvm_notifier_lock(&d->svm);
 	valid = drm_gpusvm_range_pages_valid(&d->svm, range);
-	has_dma = range->flags.has_dma_mapping;
-	has_dev = range->flags.has_devmem_pages;
+	has_dma = range->pages.flags.has_dma_mapping;
+	has_dev = range->pages.flags.has_devmem_pages;
 	for (i = 0; valid && i < npages; i++) {
 		struct page *page;
 
-		obs[i].entry = range->dma_addr[i];
+		obs[i].entry = range->pages.dma_addr[i];
 		if (expect != EXPECT_ZERO_PAGE &&
 		    get_user_pages_fast_only(start + i * PAGE_SIZE, 1, 0,
 					     &page) == 1) {
@@ -632,7 +632,114 @@ static void drm_gpusvm_test_pages_2m(struct kunit *test)
 	expect_range(test, r, a, SZ_2M);
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
-	kunit_info(test, "first entry order %u\n", r->dma_addr[0].order);
+	kunit_info(test, "first entry order %u\n", r->pages.dma_addr[0].order);
+	test_teardown_check(test);
+}
+
+/*
+ * Upstream's pages API on pages a driver holds: one get_pages maps the
+ * pages of a range for two devices, each at its own DMA address of the
+ * same page; unmap, set_unmapped and free work on each.
+ */
+static void drm_gpusvm_test_pages_api(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0], *d1 = &t->d[1];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct mmu_notifier_range mmu_range = { .event = MMU_NOTIFY_UNMAP };
+	const unsigned long npages = SZ_64K >> PAGE_SHIFT;
+	const struct drm_pagemap_addr *dma0, *dma1;
+	struct drm_gpusvm_pages *pages;
+	struct drm_gpusvm_range *r;
+	bool valid0, valid1, contiguous = true;
+	unsigned long i;
+	int err;
+
+	pages = kunit_kcalloc(test, 2, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	drm_gpusvm_init_pages(&pages[0], &d->drm);
+	drm_gpusvm_init_pages(&pages[1], &d1->drm);
+	KUNIT_EXPECT_EQ(test, pages[0].notifier_seq, LONG_MAX);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_pages_first_dma(&pages[0], NULL));
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert(d, a, a, a + SZ_64K, false);
+	expect_range(test, r, a, SZ_64K);
+
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, pages, 0,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EINVAL);
+	err = drm_gpusvm_get_pages(&d->svm, pages, 2, current->mm,
+				   &r->notifier->notifier, a, a + SZ_64K,
+				   &no_ctx);
+	mutex_unlock(&d->lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	drm_gpusvm_notifier_lock(&d->svm);
+	valid0 = drm_gpusvm_pages_valid(&d->svm, &pages[0]);
+	valid1 = drm_gpusvm_pages_valid(&d->svm, &pages[1]);
+	dma0 = drm_gpusvm_pages_first_dma(&pages[0], &contiguous);
+	dma1 = drm_gpusvm_pages_first_dma(&pages[1], NULL);
+	KUNIT_EXPECT_TRUE(test, valid0);
+	KUNIT_EXPECT_TRUE(test, valid1);
+	KUNIT_EXPECT_FALSE(test, contiguous);
+	KUNIT_EXPECT_TRUE(test, pages[0].flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, pages[1].flags.has_devmem_pages);
+	KUNIT_EXPECT_NE(test, pages[1].notifier_seq, LONG_MAX);
+	/* Each device maps every page, at the same page. */
+	for (i = 0; valid0 && valid1 && i < npages; i += 1ul << dma0[i].order) {
+		KUNIT_EXPECT_EQ(test, (unsigned int)dma0[i].order,
+				(unsigned int)dma1[i].order);
+		KUNIT_EXPECT_EQ(test, dma_to_phys(d->drm.dev, dma0[i].addr),
+				dma_to_phys(d1->drm.dev, dma1[i].addr));
+		KUNIT_EXPECT_EQ(test,
+				test_read_phys(dma_to_phys(d1->drm.dev,
+							   dma1[i].addr)),
+				test_pattern(a + i * PAGE_SIZE));
+	}
+	drm_gpusvm_notifier_unlock(&d->svm);
+	/* The range's own pages are not the driver's. */
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+	/* Invalidations now reach the driver whatever the range holds. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(d->svm.driver_pages));
+
+	/* Unmapped one by one; the arrays stay until freed. */
+	mutex_lock(&d->lock);
+	drm_gpusvm_unmap_pages(&d->svm, &pages[1], npages, &no_ctx);
+	drm_gpusvm_notifier_lock(&d->svm);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_pages_valid(&d->svm, &pages[0]));
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_pages_valid(&d->svm, &pages[1]));
+	drm_gpusvm_notifier_unlock(&d->svm);
+	KUNIT_EXPECT_NOT_NULL(test, pages[1].dma_addr);
+	drm_gpusvm_free_pages(&d->svm, &pages[0], npages);
+	drm_gpusvm_free_pages(&d->svm, &pages[1], npages);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_NULL(test, pages[0].dma_addr);
+	KUNIT_EXPECT_NULL(test, pages[1].dma_addr);
+	KUNIT_EXPECT_FALSE(test, pages[0].flags.has_dma_mapping);
+
+	/* set_unmapped marks the driver's pages: no more get_pages. */
+	mmu_range.start = a;
+	mmu_range.end = a + SZ_64K;
+	down_write(&d->svm.notifier_lock);
+	drm_gpusvm_range_set_unmapped(r, pages, 2, &mmu_range);
+	up_write(&d->svm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, pages[0].flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, pages[1].flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.unmapped);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, pages, 2,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EFAULT);
+	drm_gpusvm_free_pages(&d->svm, &pages[0], npages);
+	drm_gpusvm_free_pages(&d->svm, &pages[1], npages);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
+	mutex_unlock(&d->lock);
 	test_teardown_check(test);
 }
 
@@ -660,7 +767,7 @@ static void drm_gpusvm_test_read_only(struct kunit *test)
 	mutex_unlock(&d->lock);
 	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, true), 0);
-	KUNIT_EXPECT_TRUE(test, r->flags.read_only);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.read_only);
 	test_check_pages(test, d, r, EXPECT_ZERO_PAGE, DMA_TO_DEVICE);
 
 	/* Shared file pages written through a RW mapping, seen through a RO one. */
@@ -861,7 +968,7 @@ static void drm_gpusvm_test_invalidate_wrprotect(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
 
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
-	KUNIT_EXPECT_FALSE(test, r->flags.read_only);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.read_only);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_teardown_check(test);
 }
@@ -1013,7 +1120,7 @@ static void drm_gpusvm_test_walks(struct kunit *test)
 	mmu_range.end = R + SZ_64K + SZ_4K;
 	mmu_range.event = MMU_NOTIFY_UNMAP;
 	down_write(&d->svm.notifier_lock);
-	drm_gpusvm_range_set_unmapped(r1, NULL, 0, &mmu_range);
+	drm_gpusvm_range_set_unmapped(r1, &r1->pages, 1, &mmu_range);
 	up_write(&d->svm.notifier_lock);
 	KUNIT_EXPECT_TRUE(test, r1->flags.unmapped);
 	KUNIT_EXPECT_TRUE(test, r1->flags.partial_unmap);
@@ -1074,8 +1181,8 @@ static void drm_gpusvm_test_two_instances(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, test_bind(d0, r0, false), 0);
 	test_check_pages(test, d0, r0, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_check_pages(test, d1, r1, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_EQ(test, dma_to_phys(d1->drm.dev, r1->dma_addr[0].addr),
-			dma_to_phys(d0->drm.dev, r0->dma_addr[1].addr));
+	KUNIT_EXPECT_EQ(test, dma_to_phys(d1->drm.dev, r1->pages.dma_addr[0].addr),
+			dma_to_phys(d0->drm.dev, r0->pages.dma_addr[1].addr));
 
 	/* An unmap marks both; each collects its own garbage. */
 	KUNIT_ASSERT_EQ(test, vm_munmap(b, SZ_64K), 0);
@@ -1161,7 +1268,7 @@ static void drm_gpusvm_test_two_instances_race(struct kunit *test)
 				if (drm_gpusvm_range_pages_valid(&d->svm,
 								 r[i])) {
 					u64 c = test_read_phys(dma_to_phys(d->drm.dev,
-						r[i]->dma_addr[0].addr));
+						r[i]->pages.dma_addr[0].addr));
 					u64 cur = atomic64_read(&w.cur);
 
 					checks++;
@@ -1562,6 +1669,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_pages_populated),
 	KUNIT_CASE(drm_gpusvm_test_pages_unpopulated),
 	KUNIT_CASE(drm_gpusvm_test_pages_2m),
+	KUNIT_CASE(drm_gpusvm_test_pages_api),
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),

@@ -59,6 +59,17 @@ struct xyz_vm {
 	struct xyz_vram *vram;
 };
 
+/* One range, with its pages mapped for the VM's device. */
+struct xyz_range {
+	struct drm_gpusvm_range base;
+	struct drm_gpusvm_pages pages;
+};
+
+static struct xyz_range *to_xyz_range(struct drm_gpusvm_range *range)
+{
+	return container_of(range, struct xyz_range, base);
+}
+
 /* The driver-wide owner list; its mutex protects its peers. */
 static DRM_PAGEMAP_OWNER_LIST_DEFINE(xyz_owner_list);
 
@@ -335,25 +346,78 @@ static void xyz_invalidate(struct drm_gpusvm *gpusvm,
 	struct xyz_vm *vm = container_of(gpusvm, struct xyz_vm, svm);
 	struct drm_gpusvm_range *range = NULL;
 
+	struct drm_gpusvm_ctx ctx = { .in_notifier = 1, };
+
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
 				  mmu_range->end) {
 		xyz_zap(vm, drm_gpusvm_range_start(range),
 			drm_gpusvm_range_end(range));
+		drm_gpusvm_unmap_pages(gpusvm, &to_xyz_range(range)->pages,
+				       drm_gpusvm_range_size(range) >> PAGE_SHIFT,
+				       &ctx);
 		if (mmu_range->event == MMU_NOTIFY_UNMAP)
-			drm_gpusvm_range_set_unmapped(range, NULL, 0, mmu_range);
+			drm_gpusvm_range_set_unmapped(range,
+						      &to_xyz_range(range)->pages,
+						      1, mmu_range);
 	}
 }
 
 static struct drm_gpusvm_range *xyz_range_alloc(struct drm_gpusvm *gpusvm)
 {
-	struct drm_gpusvm_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
+	struct xyz_vm *vm = container_of(gpusvm, struct xyz_vm, svm);
+	struct xyz_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
 
-	return range;
+	if (!range)
+		return NULL;
+	drm_gpusvm_init_pages(&range->pages, vm->vram->drm);
+	return &range->base;
 }
 
 static void xyz_range_free(struct drm_gpusvm_range *range)
 {
-	kfree(range);
+	drm_gpusvm_free_pages(range->gpusvm, &to_xyz_range(range)->pages,
+			      drm_gpusvm_range_size(range) >> PAGE_SHIFT);
+	kfree(to_xyz_range(range));
+}
+
+/* Whether @range's pages are in device memory: a hint, without a lock. */
+static bool xyz_range_in_vram(struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_pages_flags flags = {
+		.__flags = READ_ONCE(to_xyz_range(range)->pages.flags.__flags),
+	};
+
+	return flags.has_devmem_pages;
+}
+
+/* Collect the pages of @range and bind them, as a GPU fault does. */
+static int xyz_range_bind(struct xyz_vm *vm, struct drm_gpusvm_range *range,
+			  const struct drm_gpusvm_ctx *ctx)
+{
+	struct xyz_range *xrange = to_xyz_range(range);
+	const struct drm_pagemap_addr *addr;
+	bool contiguous;
+	int err;
+
+	err = drm_gpusvm_get_pages(&vm->svm, &xrange->pages, 1, vm->svm.mm,
+				   &range->notifier->notifier,
+				   drm_gpusvm_range_start(range),
+				   drm_gpusvm_range_end(range), ctx);
+	if (err == -EOPNOTSUPP)
+		drm_gpusvm_range_evict(&vm->svm, range);
+	if (err)
+		return err;
+	drm_gpusvm_notifier_lock(&vm->svm);
+	if (!drm_gpusvm_pages_valid(&vm->svm, &xrange->pages)) {
+		err = -EAGAIN;
+	} else {
+		addr = drm_gpusvm_pages_first_dma(&xrange->pages, &contiguous);
+		if (!addr || (addr->proto != DRM_INTERCONNECT_SYSTEM &&
+			      xrange->pages.dpagemap != &vm->vram->dpagemap))
+			err = -EINVAL;
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	return err;
 }
 
 static const struct drm_gpusvm_ops xyz_gpusvm_ops = {
@@ -386,6 +450,8 @@ static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 		goto out_unlock;
 	}
 	drm_gpusvm_range_get(range);
+	if (xyz_range_in_vram(range))
+		goto bind;
 	scan = drm_gpusvm_scan_mm(range, vm->vram->peer.owner,
 				  &vm->vram->pagemap);
 	switch (scan) {
@@ -403,10 +469,9 @@ static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 				   drm_gpusvm_range_end(range));
 		break;
 	}
-	drm_gpusvm_notifier_lock(&vm->svm);
-	if (!err && drm_gpusvm_range_size(range) < SZ_4K)
-		err = -EINVAL;
-	drm_gpusvm_notifier_unlock(&vm->svm);
+bind:
+	if (!err)
+		err = xyz_range_bind(vm, range, &ctx);
 	drm_gpusvm_range_put(range);
 out_unlock:
 	mutex_unlock(&vm->lock);
@@ -423,9 +488,14 @@ static void xyz_garbage_collect(struct xyz_vm *vm, unsigned long start,
 	lockdep_assert_held(&vm->lock);
 	drm_gpusvm_for_each_notifier_safe(notifier, next_notifier, &vm->svm,
 					  start, end) {
-		drm_gpusvm_for_each_range_safe(range, next, notifier, start, end)
-			if (range->flags.unmapped)
+		drm_gpusvm_for_each_range_safe(range, next, notifier, start, end) {
+			struct drm_gpusvm_range_flags flags = {
+				.__flags = READ_ONCE(range->flags.__flags),
+			};
+
+			if (flags.unmapped)
 				drm_gpusvm_range_remove(&vm->svm, range);
+		}
 	}
 	if (!drm_gpusvm_notifier_find(&vm->svm, start, end))
 		WARN_ON(drm_gpusvm_has_mapping(&vm->svm, start, end));

@@ -316,7 +316,7 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		/* get_pages replaces read-only pages: unbind them first. */
 		if (!ctx->read_only) {
 			drm_gpusvm_notifier_lock(&vm->svm);
-			if (range->flags.read_only)
+			if (range->pages.flags.read_only)
 				vsvm_vm_pt_zap(vm,
 					       drm_gpusvm_range_start(range),
 					       drm_gpusvm_range_end(range));

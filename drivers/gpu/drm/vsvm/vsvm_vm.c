@@ -277,7 +277,10 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	unsigned long base = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
 	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
 					     drm_gpusvm_range_end(range));
-	unsigned long writable = range->flags.read_only ? 0 : VSVM_PTE_WRITABLE;
+	unsigned long writable = range->pages.flags.read_only ? 0 :
+		VSVM_PTE_WRITABLE;
+	const struct drm_pagemap_addr *dma_addr =
+		drm_gpusvm_pages_first_dma(&range->pages, NULL);
 	XA_STATE(xas, &vm->pt, base);
 	unsigned long i, j;
 	int err = 0;
@@ -297,8 +300,8 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	 */
 	xas_lock(&xas);
 	xas_load(&xas);
-	for (i = 0; i < npages && !err; i += 1ul << range->dma_addr[i].order) {
-		const struct drm_pagemap_addr *da = &range->dma_addr[i];
+	for (i = 0; i < npages && !err; i += 1ul << dma_addr[i].order) {
+		const struct drm_pagemap_addr *da = &dma_addr[i];
 		unsigned long flags = writable;
 
 		/* Atomics write: a read-only page takes none. */
