@@ -201,11 +201,13 @@ struct drm_gpusvm_range {
 /**
  * struct drm_gpusvm - one device's SVM mirror of one mm (a GPU VM)
  * @name: name, for debugging
- * @drm: the DRM device; its &drm_device.dev is the DMA device
+ * @drm: the DRM device of drm_gpusvm_init_device(), whose &drm_device.dev
+ *	the ranges' own &drm_gpusvm_range.pages are mapped for; NULL after
+ *	drm_gpusvm_init() (a drm-msvm extension)
  * @mm: the mirrored mm (grabbed, not pinned)
- * @device_private_page_owner: the owner handed to HMM; device-private pages
- *	of pagemaps with this owner are returned as is, others are migrated to
- *	system memory by hmm_range_fault()
+ * @device_private_page_owner: the owner of drm_gpusvm_init_device(), used
+ *	where a &struct drm_gpusvm_ctx gives none; NULL after
+ *	drm_gpusvm_init() (a drm-msvm extension)
  * @mm_start: start of the mirrored VA
  * @mm_range: size of the mirrored VA
  * @notifier_size: size (power of two) of the VA chunk of each notifier
@@ -256,8 +258,21 @@ struct drm_gpusvm {
 
 /**
  * struct drm_gpusvm_ctx - arguments of a gpusvm operation
+ * @device_private_page_owner: the device-private page owner handed to HMM
+ *	by get_pages and find_or_insert: device pages of pagemaps with this
+ *	owner come back as they are, others are migrated to system memory.
+ *	NULL: the instance's &drm_gpusvm.device_private_page_owner, which is
+ *	NULL too (every device page migrated) unless it was set with
+ *	drm_gpusvm_init_device()
+ * @check_pages_threshold: find_or_insert checks, for a chunk of this size
+ *	or smaller, that every CPU page of it is present, and takes a smaller
+ *	chunk if not; 0: no check
  * @timeslice_ms: how long a migration to device memory is kept before a CPU
  *	fault may undo it (handed to the pagemap)
+ * @devmem_fn: called by get_pages under the notifier lock once per run of
+ *	consecutive pages of one &struct drm_pagemap_devmem, also with
+ *	@no_dma_map; must not sleep, and may see an allocation more than once.
+ *	May be NULL
  * @in_notifier: the caller holds the notifier lock for write (invalidate)
  * @read_only: the device only reads: do not request write access
  * @devmem_possible: the range may be migrated to device memory
@@ -265,14 +280,22 @@ struct drm_gpusvm {
  *	page of the caller's owner group
  * @allow_mixed: a range may hold system pages and the pages of one
  *	pagemap; without it, a range is all system or all one pagemap
+ * @no_dma_map: get_pages faults the CPU pages in (and calls @devmem_fn) but
+ *	maps nothing and records nothing in the &struct drm_gpusvm_pages, so
+ *	drm_gpusvm_pages_valid() never says they are valid; @devmem_only is
+ *	refused with it (-EINVAL), and @allow_mixed has no effect
  */
 struct drm_gpusvm_ctx {
-	unsigned int timeslice_ms;
+	void *device_private_page_owner;
+	unsigned long check_pages_threshold;
+	unsigned long timeslice_ms;
+	void (*devmem_fn)(struct drm_pagemap_devmem *devmem);
 	unsigned int in_notifier : 1;
 	unsigned int read_only : 1;
 	unsigned int devmem_possible : 1;
 	unsigned int devmem_only : 1;
 	unsigned int allow_mixed : 1;
+	unsigned int no_dma_map : 1;
 };
 
 /**
@@ -298,12 +321,19 @@ enum drm_gpusvm_scan_result {
 };
 
 int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
+		    struct mm_struct *mm,
 		    unsigned long mm_start, unsigned long mm_range,
 		    unsigned long notifier_size,
 		    const struct drm_gpusvm_ops *ops,
 		    const unsigned long *chunk_sizes, int num_chunks);
+/* drm-msvm extension: drm_gpusvm_init() with the device and its owner. */
+int drm_gpusvm_init_device(struct drm_gpusvm *gpusvm, const char *name,
+			   struct drm_device *drm, struct mm_struct *mm,
+			   void *device_private_page_owner,
+			   unsigned long mm_start, unsigned long mm_range,
+			   unsigned long notifier_size,
+			   const struct drm_gpusvm_ops *ops,
+			   const unsigned long *chunk_sizes, int num_chunks);
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
 
 unsigned long drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,

@@ -147,9 +147,9 @@ static int test_dev_init(struct kunit *test, struct test_dev *d,
 		return err;
 	d->drm.dev = dev;
 	mutex_init(&d->lock);
-	err = drm_gpusvm_init(&d->svm, name, &d->drm, current->mm,
-			      owner, 0, TASK_SIZE, SZ_2M, &test_ops,
-			      test_chunks, ARRAY_SIZE(test_chunks));
+	err = drm_gpusvm_init_device(&d->svm, name, &d->drm, current->mm,
+				     owner, 0, TASK_SIZE, SZ_2M, &test_ops,
+				     test_chunks, ARRAY_SIZE(test_chunks));
 	if (err)
 		return err;
 	drm_gpusvm_driver_set_lock(&d->svm, &d->lock);
@@ -415,27 +415,51 @@ static void drm_gpusvm_test_init_args(struct kunit *test)
 	struct mm_struct *mm = current->mm;
 	struct drm_device *drm = &t->d[0].drm;
 
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      bad_order, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      bad_size, 2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_1M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, 3 * SZ_2M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &no_inval,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      0, SZ_2M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      test_chunks, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     bad_order, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     bad_size, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_1M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, 3 * SZ_2M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &no_inval,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     0, SZ_2M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     test_chunks, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", NULL, mm, NULL,
+						     0, TASK_SIZE, SZ_2M,
+						     &test_ops, test_chunks, 3),
+			-EINVAL);
+
+	/* Upstream's form: no device, no owner. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", mm, 0, TASK_SIZE,
+					      SZ_2M, &no_inval, test_chunks, 3),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&svm, "x", mm, 0, TASK_SIZE,
+					      SZ_2M, &test_ops, test_chunks, 3),
+			0);
+	KUNIT_EXPECT_NULL(test, svm.drm);
+	KUNIT_EXPECT_NULL(test, svm.device_private_page_owner);
+	KUNIT_EXPECT_PTR_EQ(test, svm.mm, mm);
+	drm_gpusvm_fini(&svm);
+	/* A VM that does not fault: only the notifier lock. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", NULL, 0, TASK_SIZE,
+					      0, NULL, NULL, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&svm, "x", NULL, 0, 0, 0, NULL,
+					      NULL, 0), 0);
+	drm_gpusvm_notifier_lock(&svm);
+	drm_gpusvm_notifier_unlock(&svm);
+	drm_gpusvm_fini(&svm);
 	test_teardown_check(test);
 }
 
@@ -633,6 +657,85 @@ static void drm_gpusvm_test_pages_2m(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	kunit_info(test, "first entry order %u\n", r->pages.dma_addr[0].order);
+	test_teardown_check(test);
+}
+
+/*
+ * check_pages_threshold: a chunk of at most the threshold is only taken
+ * where every CPU page is present; the smallest one always is.
+ */
+static void drm_gpusvm_test_check_pages(struct kunit *test)
+{
+	struct drm_gpusvm_ctx ctx = { .check_pages_threshold = SZ_64K };
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	/* Mappings too small for a huge page: faults fill single pages. */
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	unsigned long b = test_mmap_aligned(test, SZ_64K);
+	unsigned long c = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_8K);
+	test_fill(test, b, b + SZ_8K);
+	test_fill(test, c, c + SZ_64K);
+	mutex_lock(&d->lock);
+	/* Pages missing: the smallest chunk. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, a, 0, TASK_SIZE, &ctx);
+	expect_range(test, r, a, SZ_4K);
+	/* Without the check, the largest chunk that fits. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, b, 0, TASK_SIZE, &no_ctx);
+	expect_range(test, r, b, SZ_64K);
+	/* Every page present: the largest. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, c + SZ_4K, 0, TASK_SIZE,
+					    &ctx);
+	expect_range(test, r, c, SZ_64K);
+	mutex_unlock(&d->lock);
+	test_teardown_check(test);
+}
+
+/* no_dma_map faults the CPU pages in and records no mapping. */
+static void drm_gpusvm_test_no_dma_map(struct kunit *test)
+{
+	struct drm_gpusvm_ctx ctx = { .no_dma_map = 1 };
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_pages pages;
+	struct drm_gpusvm_range *r;
+	struct page *page;
+	int err;
+
+	/* No device needed to map for. */
+	drm_gpusvm_init_pages(&pages, NULL);
+	r = test_insert(d, a, a, a + SZ_64K, false);
+	expect_range(test, r, a, SZ_64K);
+	mutex_lock(&d->lock);
+	err = drm_gpusvm_get_pages(&d->svm, &pages, 1, current->mm,
+				   &r->notifier->notifier, a, a + SZ_64K,
+				   &ctx);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	ctx.devmem_only = 1;
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, &pages, 1,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &ctx),
+			-EINVAL);
+	/* Pages without a device are refused when mapping. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, &pages, 1,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EINVAL);
+	mutex_unlock(&d->lock);
+	drm_gpusvm_notifier_lock(&d->svm);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_pages_valid(&d->svm, &pages));
+	drm_gpusvm_notifier_unlock(&d->svm);
+	KUNIT_EXPECT_NULL(test, pages.dma_addr);
+	KUNIT_EXPECT_EQ(test, pages.notifier_seq, LONG_MAX);
+	/* The write fault populated the CPU page table. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast_only(a + SZ_32K, 1, 0, &page),
+			1);
+	put_page(page);
 	test_teardown_check(test);
 }
 
@@ -1670,6 +1773,8 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_pages_unpopulated),
 	KUNIT_CASE(drm_gpusvm_test_pages_2m),
 	KUNIT_CASE(drm_gpusvm_test_pages_api),
+	KUNIT_CASE(drm_gpusvm_test_check_pages),
+	KUNIT_CASE(drm_gpusvm_test_no_dma_map),
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),

@@ -432,6 +432,8 @@ static const unsigned long xyz_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 {
 	struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = vm->vram->peer.owner,
+		.check_pages_threshold = SZ_64K,
 		.read_only = 0,
 		.devmem_possible = 1,
 		.devmem_only = 0,
@@ -537,14 +539,45 @@ static unsigned long xyz_first_cpu_va(struct xyz_vm *vm, unsigned long start)
 	return drm_gpusvm_find_vma_start(&vm->svm, start, TASK_SIZE);
 }
 
+/* Move an allocation the range's pages are in to the LRU's tail. */
+static void xyz_devmem_bump(struct drm_pagemap_devmem *devmem)
+{
+}
+
+/* A valid range is not migrated again: bump its memory on the LRU. */
+static void xyz_range_bump(struct xyz_vm *vm, struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = vm->vram->peer.owner,
+		.devmem_fn = xyz_devmem_bump,
+		.read_only = 1,
+		.no_dma_map = 1,
+	};
+
+	drm_gpusvm_get_pages(&vm->svm, &to_xyz_range(range)->pages, 1,
+			     vm->svm.mm, &range->notifier->notifier,
+			     drm_gpusvm_range_start(range),
+			     drm_gpusvm_range_end(range), &ctx);
+}
+
+static int xyz_vm_init(struct xyz_vm *vm, bool fault_mode)
+{
+	int err;
+
+	if (!fault_mode)
+		return drm_gpusvm_init(&vm->svm, "xyz (simple)", NULL, 0, 0, 0,
+				       NULL, NULL, 0);
+	err = drm_gpusvm_init(&vm->svm, "xyz", current->mm, 0, TASK_SIZE,
+			      SZ_512M, &xyz_gpusvm_ops, xyz_chunk_sizes,
+			      ARRAY_SIZE(xyz_chunk_sizes));
+	if (!err)
+		drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
+	return err;
+}
+
 static void xyz_vm_fini(struct xyz_vm *vm)
 {
 	drm_gpusvm_fini(&vm->svm);
-}
-
-static void xyz_set_lock(struct xyz_vm *vm)
-{
-	drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
 }
 
 /* Keep every function above referenced: the file is compiled, never run. */
@@ -555,7 +588,7 @@ static const void *const xyz_api_check_table[] __used = {
 	xyz_pagemap_destroy, xyz_vram_pagemap_init, xyz_vram_cache_init,
 	xyz_gpu_fault,
 	xyz_garbage_collect, xyz_count, xyz_first_cpu_va, xyz_vm_fini,
-	xyz_set_lock, &xyz_gpusvm_ops, xyz_chunk_sizes,
+	xyz_vm_init, xyz_range_bump,
 };
 
 MODULE_LICENSE("GPL");

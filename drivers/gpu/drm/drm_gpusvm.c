@@ -118,9 +118,12 @@
  * when no range in the invalidated interval has valid pages (the device
  * cannot map pages it was never given; this covers a migration the device
  * starts from its own fault handler on a range not yet mapped), and for
- * MMU_NOTIFY_EXCLUSIVE requested by this instance's owner group (the pages
- * stay in place). A migration of mapped pages is never skipped, since the
- * pages change under the GPU.
+ * MMU_NOTIFY_EXCLUSIVE requested by the owner group given to
+ * drm_gpusvm_init_device() (the pages stay in place). A migration of mapped
+ * pages is never skipped, since the pages change under the GPU. Only the
+ * ranges' own &drm_gpusvm_range.pages are known here: once the driver maps
+ * pages of its own (drm_gpusvm_get_pages()), the callback is called for
+ * every range the invalidation meets.
  */
 
 /**
@@ -306,36 +309,26 @@ static unsigned long drm_gpusvm_range_npages(struct drm_gpusvm_range *range)
 	return drm_gpusvm_range_size(range) >> PAGE_SHIFT;
 }
 
-/**
- * drm_gpusvm_init() - initialize an instance
- * @gpusvm: the &struct drm_gpusvm to initialize
- * @name: name, for debugging
- * @drm: the DRM device; &drm_device.dev is used for DMA mapping
- * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini()
- * @device_private_page_owner: the device's owner group, handed to HMM
- * @mm_start: start of the VA to mirror
- * @mm_range: size of the VA to mirror
- * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
- * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
- * @chunk_sizes: range sizes, powers of two >= PAGE_SIZE, strictly
- *	decreasing, none above @notifier_size; end with PAGE_SIZE so that any
- *	faulting page can get a range
- * @num_chunks: number of @chunk_sizes
- *
- * Return: 0, or -EINVAL on a bad argument.
- */
-int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
-		    unsigned long mm_start, unsigned long mm_range,
-		    unsigned long notifier_size,
-		    const struct drm_gpusvm_ops *ops,
-		    const unsigned long *chunk_sizes, int num_chunks)
+/* The device-private page owner of an operation. */
+static void *drm_gpusvm_owner(const struct drm_gpusvm *gpusvm,
+			      const struct drm_gpusvm_ctx *ctx)
+{
+	return ctx->device_private_page_owner ?:
+		gpusvm->device_private_page_owner;
+}
+
+/* The instance, checked and set up, for drm_gpusvm_init{,_device}(). */
+static int __drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+			     struct drm_device *drm, struct mm_struct *mm,
+			     void *device_private_page_owner,
+			     unsigned long mm_start, unsigned long mm_range,
+			     unsigned long notifier_size,
+			     const struct drm_gpusvm_ops *ops,
+			     const unsigned long *chunk_sizes, int num_chunks)
 {
 	int i;
 
-	if (!drm || !drm->dev || !mm || !ops || !ops->invalidate ||
-	    !chunk_sizes || num_chunks <= 0)
+	if (!ops || !ops->invalidate || !chunk_sizes || num_chunks <= 0)
 		return -EINVAL;
 	if (!is_power_of_2(notifier_size) || notifier_size < PAGE_SIZE)
 		return -EINVAL;
@@ -376,6 +369,92 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 	might_lock(&gpusvm->notifier_lock);
 	fs_reclaim_release(GFP_KERNEL);
 
+	return 0;
+}
+
+/**
+ * drm_gpusvm_init_device() - initialize an instance for one device
+ * @gpusvm: the &struct drm_gpusvm to initialize
+ * @name: name, for debugging
+ * @drm: the DRM device; &drm_device.dev is used for DMA mapping of the
+ *	ranges' own pages (&drm_gpusvm_range.pages)
+ * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini()
+ * @device_private_page_owner: the device's owner group, handed to HMM where
+ *	a &struct drm_gpusvm_ctx gives none
+ * @mm_start: start of the VA to mirror
+ * @mm_range: size of the VA to mirror
+ * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
+ * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, powers of two >= PAGE_SIZE, strictly
+ *	decreasing, none above @notifier_size; end with PAGE_SIZE so that any
+ *	faulting page can get a range
+ * @num_chunks: number of @chunk_sizes
+ *
+ * A drm-msvm extension: drm_gpusvm_init() for a driver that uses the
+ * ranges' own pages (the drm_gpusvm_range_get_pages() family) and gives
+ * its device-private page owner once rather than in every
+ * &struct drm_gpusvm_ctx.
+ *
+ * Return: 0, or -EINVAL on a bad argument.
+ */
+int drm_gpusvm_init_device(struct drm_gpusvm *gpusvm, const char *name,
+			   struct drm_device *drm, struct mm_struct *mm,
+			   void *device_private_page_owner,
+			   unsigned long mm_start, unsigned long mm_range,
+			   unsigned long notifier_size,
+			   const struct drm_gpusvm_ops *ops,
+			   const unsigned long *chunk_sizes, int num_chunks)
+{
+	if (!drm || !drm->dev || !mm)
+		return -EINVAL;
+	return __drm_gpusvm_init(gpusvm, name, drm, mm,
+				 device_private_page_owner, mm_start, mm_range,
+				 notifier_size, ops, chunk_sizes, num_chunks);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_init_device);
+
+/**
+ * drm_gpusvm_init() - initialize an instance
+ * @gpusvm: the &struct drm_gpusvm to initialize
+ * @name: name, for debugging
+ * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini(). NULL
+ *	makes a stub instance with only its notifier lock, as upstream's for a
+ *	VM that does not fault: every other argument must then be 0 or NULL
+ * @mm_start: start of the VA to mirror
+ * @mm_range: size of the VA to mirror
+ * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
+ * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, as for drm_gpusvm_init_device()
+ * @num_chunks: number of @chunk_sizes
+ *
+ * The instance has no device: the driver maps pages into its own
+ * &struct drm_gpusvm_pages (drm_gpusvm_get_pages()), each initialized for
+ * its device, and gives the device-private page owner in each
+ * &struct drm_gpusvm_ctx.
+ *
+ * Return: 0, or -EINVAL on a bad argument.
+ */
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+		    struct mm_struct *mm,
+		    unsigned long mm_start, unsigned long mm_range,
+		    unsigned long notifier_size,
+		    const struct drm_gpusvm_ops *ops,
+		    const unsigned long *chunk_sizes, int num_chunks)
+{
+	if (mm)
+		return __drm_gpusvm_init(gpusvm, name, NULL, mm, NULL,
+					 mm_start, mm_range, notifier_size,
+					 ops, chunk_sizes, num_chunks);
+	if (mm_start || mm_range || notifier_size || ops || chunk_sizes ||
+	    num_chunks)
+		return -EINVAL;
+	memset(gpusvm, 0, sizeof(*gpusvm));
+	gpusvm->name = name;
+	init_rwsem(&gpusvm->notifier_lock);
+	gpusvm->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&gpusvm->notifier_list);
+	spin_lock_init(&gpusvm->gc_lock);
+	INIT_LIST_HEAD(&gpusvm->gc_list);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_init);
@@ -863,14 +942,54 @@ void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
 	}
 	WARN_ON(!list_empty(&gpusvm->gc_list));
 	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
-	mmdrop(gpusvm->mm);
+	if (gpusvm->mm)
+		mmdrop(gpusvm->mm);
 	gpusvm->mm = NULL;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_fini);
 
 /*
+ * Whether every page of [@start, @end) is present in the CPU page table (a
+ * snapshot: nothing is faulted); device pages of pagemaps of another owner
+ * than @owner count as missing. The mmap lock is held.
+ */
+static bool drm_gpusvm_check_pages(struct drm_gpusvm_notifier *notifier,
+				   unsigned long start, unsigned long end,
+				   void *owner)
+{
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT;
+	struct hmm_range hmm_range = {
+		.notifier = &notifier->notifier,
+		.start = start,
+		.end = end,
+		.dev_private_owner = owner,
+	};
+	unsigned long *pfns;
+	int err;
+
+	pfns = kvcalloc(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return false;
+	hmm_range.hmm_pfns = pfns;
+	do {
+		hmm_range.notifier_seq =
+			mmu_interval_read_begin(&notifier->notifier);
+		err = hmm_range_fault(&hmm_range);
+	} while (err == -EBUSY && time_before(jiffies, timeout));
+	for (i = 0; !err && i < npages; i++)
+		if (!(pfns[i] & HMM_PFN_VALID))
+			err = -EFAULT;
+	kvfree(pfns);
+	return !err;
+}
+
+/*
  * The largest chunk that holds @fault_addr, lies in the VMA, the GPU VA
- * window, the mirrored VA and the notifier, and overlaps no range.
+ * window, the mirrored VA and the notifier, and overlaps no range; a chunk
+ * of at most &drm_gpusvm_ctx.check_pages_threshold, unless the smallest,
+ * must have every CPU page present.
  */
 static unsigned long
 drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
@@ -878,7 +997,9 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
 			     struct vm_area_struct *vma,
 			     unsigned long fault_addr,
 			     unsigned long gpuva_start,
-			     unsigned long gpuva_end, unsigned long *size)
+			     unsigned long gpuva_end,
+			     const struct drm_gpusvm_ctx *ctx,
+			     unsigned long *size)
 {
 	unsigned long lo = max3(vma->vm_start, gpuva_start,
 				max(gpusvm->mm_start,
@@ -896,6 +1017,11 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
 			continue;
 		if (drm_gpusvm_range_find(notifier, start, start + sz))
 			continue;
+		if (i < gpusvm->num_chunks - 1 &&
+		    sz <= ctx->check_pages_threshold &&
+		    !drm_gpusvm_check_pages(notifier, start, start + sz,
+					    drm_gpusvm_owner(gpusvm, ctx)))
+			continue;
 		*size = sz;
 		return start;
 	}
@@ -909,7 +1035,10 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
  * @gpuva_start: start of the GPU VA window the range must fit in
  * @gpuva_end: end (exclusive) of that window
  * @ctx: &drm_gpusvm_ctx.read_only allows a read-only VMA;
- *	&drm_gpusvm_ctx.devmem_possible marks a new range migratable
+ *	&drm_gpusvm_ctx.devmem_possible marks a new range migratable;
+ *	&drm_gpusvm_ctx.check_pages_threshold and
+ *	&drm_gpusvm_ctx.device_private_page_owner choose smaller chunks where
+ *	CPU pages are missing
  *
  * Runs the garbage collector, then returns the range holding @fault_addr,
  * creating it (and its notifier) if needed: the largest chunk size, aligned
@@ -986,7 +1115,7 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 	}
 
 	start = drm_gpusvm_range_chunk_start(gpusvm, notifier, vma, fault_addr,
-					     gpuva_start, gpuva_end, &size);
+					     gpuva_start, gpuva_end, ctx, &size);
 	if (!size) {
 		err = -EINVAL;
 		goto err_unlock;
@@ -1395,6 +1524,28 @@ static bool drm_gpusvm_walk_expired(unsigned long timeout,
 	return ++*walks >= DRM_GPUSVM_MIN_WALKS && time_after(jiffies, timeout);
 }
 
+/*
+ * Call @fn once per run of consecutive pages of @pfns that belong to one
+ * device-memory allocation of a &struct drm_pagemap.
+ */
+static void drm_gpusvm_devmem_runs(const unsigned long *pfns,
+				   unsigned long npages,
+				   void (*fn)(struct drm_pagemap_devmem *devmem))
+{
+	struct drm_pagemap_devmem *last = NULL;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct drm_pagemap_devmem *devmem = NULL;
+
+		if (pfns[i] & HMM_PFN_VALID)
+			devmem = drm_pagemap_page_to_devmem(hmm_pfn_to_page(pfns[i]));
+		if (devmem && devmem != last)
+			fn(devmem);
+		last = devmem;
+	}
+}
+
 /* drm_gpusvm_get_pages() without marking the driver's pages in use. */
 static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 				  struct drm_gpusvm_pages *svm_pages,
@@ -1414,7 +1565,7 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 		.end = pages_end,
 		.default_flags = HMM_PFN_REQ_FAULT |
 			(ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
-		.dev_private_owner = gpusvm->device_private_page_owner,
+		.dev_private_owner = drm_gpusvm_owner(gpusvm, ctx),
 	};
 	struct drm_pagemap_addr **dma_addr;
 	unsigned int walks = 0, k;
@@ -1425,8 +1576,12 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 	drm_gpusvm_driver_lock_held(gpusvm);
 
 	if (!num_pages || !PAGE_ALIGNED(pages_start) ||
-	    !PAGE_ALIGNED(pages_end) || pages_start >= pages_end)
+	    !PAGE_ALIGNED(pages_end) || pages_start >= pages_end ||
+	    (ctx->no_dma_map && ctx->devmem_only))
 		return -EINVAL;
+	for (k = 0; !ctx->no_dma_map && k < num_pages; k++)
+		if (!svm_pages[k].drm)
+			return -EINVAL;
 
 	down_read(&gpusvm->notifier_lock);
 	for (k = 0; k < num_pages; k++) {
@@ -1437,7 +1592,8 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 		satisfied &= drm_gpusvm_pages_satisfy(&svm_pages[k], ctx);
 	}
 	up_read(&gpusvm->notifier_lock);
-	if (satisfied)
+	/* Without a mapping the CPU pages are faulted in each time. */
+	if (satisfied && !ctx->no_dma_map)
 		return 0;
 
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
@@ -1447,7 +1603,7 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 		goto out_free;
 	}
 	for (k = 0; k < num_pages; k++) {
-		if (svm_pages[k].dma_addr)
+		if (svm_pages[k].dma_addr || ctx->no_dma_map)
 			continue;
 		dma_addr[k] = kvcalloc(npages, sizeof(**dma_addr), GFP_KERNEL);
 		if (!dma_addr[k]) {
@@ -1491,13 +1647,14 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 			}
 			continue;
 		}
-		for (k = 0; k < num_pages && !err; k++) {
+		for (k = 0; k < num_pages; k++)
+			if (svm_pages[k].flags.unmapped)
+				err = -EFAULT;
+		if (!err && ctx->devmem_fn)
+			drm_gpusvm_devmem_runs(pfns, npages, ctx->devmem_fn);
+		for (k = 0; k < num_pages && !err && !ctx->no_dma_map; k++) {
 			struct drm_gpusvm_pages *p = &svm_pages[k];
 
-			if (p->flags.unmapped) {
-				err = -EFAULT;
-				break;
-			}
 			if (dma_addr[k]) {
 				p->dma_addr = dma_addr[k];
 				dma_addr[k] = NULL;
@@ -1534,10 +1691,14 @@ out_free:
  * @ctx: &drm_gpusvm_ctx.read_only: collect without write access (the pages
  *	are mapped DMA_TO_DEVICE); &drm_gpusvm_ctx.devmem_only: fail unless all
  *	pages are device pages of the owner group; &drm_gpusvm_ctx.allow_mixed:
- *	accept system pages together with the pages of one pagemap
+ *	accept system pages together with the pages of one pagemap;
+ *	&drm_gpusvm_ctx.no_dma_map: fault only, map and record nothing;
+ *	&drm_gpusvm_ctx.devmem_fn: called for each device-memory allocation
+ *	the pages are in, under the notifier lock
  *
- * Faults the VA range in with hmm_range_fault() and the instance's device
- * private page owner: device pages of that owner group come back as is,
+ * Faults the VA range in with hmm_range_fault() and the device private
+ * page owner of @ctx (or of the instance, see drm_gpusvm_init_device()):
+ * device pages of that owner group come back as is,
  * others are migrated to system memory by HMM. For each of @svm_pages,
  * system pages are DMA-mapped for its &drm_gpusvm_pages.drm; device pages
  * are mapped through their pagemap's &drm_pagemap_ops.device_map. The
@@ -1557,7 +1718,8 @@ out_free:
  * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
  * -EOPNOTSUPP if the pages would mix system and device pages without
  * allow_mixed, or hold pages of two pagemaps (evict them and retry); -EBUSY
- * on timeout; -EINVAL for no @svm_pages or a bad VA range; -ENOMEM; or
+ * on timeout; -EINVAL for no @svm_pages, a bad VA range, pages without a
+ * device to map for, or devmem_only with no_dma_map; -ENOMEM; or
  * another error of hmm_range_fault(). On an error, @svm_pages mapped before
  * the failing one stay valid.
  */

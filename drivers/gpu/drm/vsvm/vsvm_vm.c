@@ -449,11 +449,11 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 
 	err = vsvm_policy_vm_init(vm) ?:
 	      vsvm_replica_vm_init(vm) ?:
-	      drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
-			      vsvm_device_owner(vdev), 0, TASK_SIZE,
-			      VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
-			      vsvm_vm_chunk_sizes,
-			      ARRAY_SIZE(vsvm_vm_chunk_sizes));
+	      drm_gpusvm_init_device(&vm->svm, "vsvm", &vdev->drm, mm,
+				     vsvm_device_owner(vdev), 0, TASK_SIZE,
+				     VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
+				     vsvm_vm_chunk_sizes,
+				     ARRAY_SIZE(vsvm_vm_chunk_sizes));
 	if (err) {
 		vsvm_replica_vm_fini(vm);
 		vsvm_policy_vm_fini(vm);
