@@ -300,16 +300,17 @@ struct drm_gpusvm_ctx {
 
 /**
  * enum drm_gpusvm_scan_result - where the pages of a range are
- * @DRM_GPUSVM_SCAN_UNPOPULATED: no page is present (pages of pagemaps of
- *	another owner group count as not present)
+ * @DRM_GPUSVM_SCAN_UNPOPULATED: at least one page is not present (pages of
+ *	pagemaps of another owner group count as not present), or the scan
+ *	failed
  * @DRM_GPUSVM_SCAN_EQUAL: all pages present, all in the given pagemap
- * @DRM_GPUSVM_SCAN_OTHER: all pages present, all in one other pagemap
- * @DRM_GPUSVM_SCAN_SYSTEM: all present pages are system pages (some may be
- *	missing)
- * @DRM_GPUSVM_SCAN_MIXED_DEVICE: device pages of more than one pagemap, no
- *	system page
- * @DRM_GPUSVM_SCAN_MIXED: system and device pages, or device pages with
- *	holes
+ * @DRM_GPUSVM_SCAN_OTHER: all pages present, all in one other pagemap of
+ *	the owner group
+ * @DRM_GPUSVM_SCAN_SYSTEM: all pages present, all system pages
+ * @DRM_GPUSVM_SCAN_MIXED_DEVICE: all pages present, all device pages of the
+ *	owner group, of more than one pagemap
+ * @DRM_GPUSVM_SCAN_MIXED: all pages present, system and device pages (of
+ *	one pagemap or more of the owner group)
  */
 enum drm_gpusvm_scan_result {
 	DRM_GPUSVM_SCAN_UNPOPULATED,

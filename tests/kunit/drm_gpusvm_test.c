@@ -1403,6 +1403,7 @@ static void drm_gpusvm_test_scan_evict(struct kunit *test)
 	struct test_dev *d = &t->d[0];
 	unsigned long base = test_mmap(test, SZ_128K, PROT_READ | PROT_WRITE);
 	unsigned long a = ALIGN(base, SZ_64K);
+	struct drm_gpusvm_scan_counts counts;
 	struct drm_gpusvm_range *r;
 
 	if (a + SZ_64K > base + SZ_128K)
@@ -1411,9 +1412,19 @@ static void drm_gpusvm_test_scan_evict(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
 			DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* Any page missing: unpopulated, as upstream's. */
 	test_fill(test, a, a + SZ_8K);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
-			DRM_GPUSVM_SCAN_SYSTEM);
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* The counts tell the present pages apart. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm_counts(r, &test_owner, NULL,
+							&counts), 0);
+	KUNIT_EXPECT_EQ(test, counts.none, (SZ_64K - SZ_8K) / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.system, SZ_8K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.equal + counts.other, 0);
+	test_fill(test, a + SZ_8K, a + SZ_64K - SZ_4K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
 	test_fill(test, a, a + SZ_64K);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
 			DRM_GPUSVM_SCAN_SYSTEM);
@@ -1716,6 +1727,39 @@ static void drm_gpusvm_test_devmem_evict(struct kunit *test)
 	test_teardown_check(test);
 }
 
+/* Device pages with a hole: unpopulated, not mixed. */
+static void drm_gpusvm_test_scan_hole(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	struct test_pagemap *tpm = tpm_create(test, &test_owner);
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_scan_counts counts;
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a + SZ_32K, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a + SZ_32K, a + SZ_64K),
+			SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm_counts(r, &test_owner,
+							&tpm->pgmap, &counts),
+			0);
+	KUNIT_EXPECT_EQ(test, counts.none, SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.equal, SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.system + counts.other, 0);
+
+	/* Filled: half system, half device, mixed. */
+	test_fill(test, a, a + SZ_32K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_MIXED);
+	test_teardown_check(test);
+}
+
 /*
  * Exclusive access taken by the device's own owner group needs no zap of
  * its mappings (the pages stay); another group's device must let go; the
@@ -1789,6 +1833,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_scan_evict),
 	KUNIT_CASE(drm_gpusvm_test_devmem_other_owner),
 	KUNIT_CASE(drm_gpusvm_test_devmem_evict),
+	KUNIT_CASE(drm_gpusvm_test_scan_hole),
 	{}
 };
 

@@ -1843,10 +1843,12 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
  * Snapshots the CPU page table of the range without faulting anything in,
  * so that a driver can skip a migration that would change nothing (for
  * example a range already all in the target pagemap). The answer may be
- * stale as soon as it is returned; it is a hint.
+ * stale as soon as it is returned; it is a hint. A range with any page
+ * missing is %DRM_GPUSVM_SCAN_UNPOPULATED whatever the others are;
+ * drm_gpusvm_scan_mm_counts() tells more.
  *
- * Return: a &enum drm_gpusvm_scan_result; DRM_GPUSVM_SCAN_MIXED if the
- * snapshot failed.
+ * Return: a &enum drm_gpusvm_scan_result; DRM_GPUSVM_SCAN_UNPOPULATED if
+ * the snapshot failed.
  */
 enum drm_gpusvm_scan_result
 drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
@@ -1861,12 +1863,12 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
-		return DRM_GPUSVM_SCAN_MIXED;
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	err = drm_gpusvm_range_hmm(range->gpusvm, range, 0, dev_private_owner,
 				   pfns);
 	if (err) {
 		kvfree(pfns);
-		return DRM_GPUSVM_SCAN_MIXED;
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	}
 
 	for (i = 0; i < npages; i++) {
@@ -1890,11 +1892,11 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 	}
 	kvfree(pfns);
 
-	if (nnone == npages)
+	if (nnone)
 		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	if (!neq && !nother)
 		return DRM_GPUSVM_SCAN_SYSTEM;
-	if (nsys || nnone)
+	if (nsys)
 		return DRM_GPUSVM_SCAN_MIXED;
 	if (!nother)
 		return DRM_GPUSVM_SCAN_EQUAL;
