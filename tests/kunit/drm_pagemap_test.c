@@ -242,6 +242,12 @@ static const struct drm_pagemap_devmem_ops tdevmem_ops = {
 	.copy_to_ram = tdevmem_copy_to_ram,
 };
 
+/* An allocation without copy operations: it cannot migrate. */
+static const struct drm_pagemap_devmem_ops tdevmem_nocopy_ops = {
+	.devmem_release = tdevmem_release,
+	.populate_devmem_pfn = tdevmem_populate_pfn,
+};
+
 static struct tdevmem *__tdevmem_alloc(struct tpm *tpm, struct mm_struct *mm,
 				       unsigned long npages)
 {
@@ -1011,8 +1017,18 @@ static void tpm_errnos(struct kunit *test)
 	struct tdevmem *td;
 	unsigned long addr, shared;
 
+	/* Upstream's errnos: not anonymous private memory is busy. */
 	shared = tpm_user_map(test, n, n, 1, MAP_ANONYMOUS | MAP_SHARED);
 	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, shared, shared + n * PAGE_SIZE, 0),
+			-EBUSY);
+	/* No VMA at all. */
+	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, PAGE_SIZE, (n + 1) * PAGE_SIZE, 0),
+			-ENOENT);
+	/* An allocation that cannot copy. */
+	td = tdevmem_alloc(test, a, n);
+	td->devmem.ops = &tdevmem_nocopy_ops;
 	KUNIT_EXPECT_EQ(test, tpm_migrate(td, shared, shared + n * PAGE_SIZE, 0),
 			-EOPNOTSUPP);
 	addr = tpm_user_map(test, n, n, 2, ANON_PRIVATE);

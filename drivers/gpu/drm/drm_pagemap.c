@@ -865,10 +865,11 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @devmem_allocation is always consumed: once its pages are gone, or on
  * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
  *
- * Return: 0; -EINVAL for a bad range or an allocation of the wrong size;
- * -EOPNOTSUPP for a range that is not anonymous private memory; -ENODEV
- * if the pagemap was revoked; -EBUSY as above; -ENOMEM; or the error of a
- * devmem operation.
+ * Return: 0; -EOPNOTSUPP if @devmem_allocation lacks a populate or copy
+ * operation; -ENOENT if no VMA holds @start; -EINVAL for a range beyond
+ * that VMA, unaligned, or of another size than the allocation; -EBUSY for
+ * a range that is not anonymous private memory, and as above; -ENODEV if
+ * the pagemap was revoked; -ENOMEM; or the error of a devmem operation.
  */
 int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  struct mm_struct *mm,
@@ -896,18 +897,27 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 
 	mmap_assert_locked(mm);
 
+	if (!ops->populate_devmem_pfn || !ops->copy_to_devmem ||
+	    !ops->copy_to_ram) {
+		err = -EOPNOTSUPP;
+		goto out_release;
+	}
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end ||
 	    devmem_allocation->size != end - start) {
 		err = -EINVAL;
 		goto out_release;
 	}
 	vma = vma_lookup(mm, start);
-	if (!vma || end > vma->vm_end) {
+	if (!vma) {
+		err = -ENOENT;
+		goto out_release;
+	}
+	if (end > vma->vm_end) {
 		err = -EINVAL;
 		goto out_release;
 	}
 	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED)) {
-		err = -EOPNOTSUPP;
+		err = -EBUSY;
 		goto out_release;
 	}
 	migrate.vma = vma;

@@ -112,11 +112,23 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 	struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = timeslice_ms,
 	};
+	struct vm_area_struct *vma;
 	struct vsvm_devmem *vd;
 	int err;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end)
 		return -EINVAL;
+	/*
+	 * vsvm's errnos, which its ioctls rely on, rather than the
+	 * migration's (-ENOENT, -EBUSY): a range that is not one VMA is
+	 * -EINVAL, memory that cannot migrate -EOPNOTSUPP. The mmap lock is
+	 * held, so the VMA stays as checked.
+	 */
+	vma = vma_lookup(mm, start);
+	if (!vma || end > vma->vm_end)
+		return -EINVAL;
+	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
+		return -EOPNOTSUPP;
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);
