@@ -13,6 +13,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include <drm/drm_pagemap.h>
@@ -21,12 +22,6 @@ struct dev_pagemap;
 struct drm_device;
 struct drm_gpusvm;
 struct drm_gpusvm_notifier;
-/*
- * Upstream's per-device pages of a range. drm-msvm keeps the pages in the
- * range itself for now, so it only declares the type: see
- * drm_gpusvm_range_set_unmapped().
- */
-struct drm_gpusvm_pages;
 struct drm_gpusvm_range;
 struct mm_struct;
 struct page;
@@ -96,26 +91,84 @@ struct drm_gpusvm_notifier {
 };
 
 /**
+ * struct drm_gpusvm_pages_flags - state of a &struct drm_gpusvm_pages
+ * @unmapped: the CPU VA of the pages was unmapped: no more get_pages
+ * @has_devmem_pages: the pages hold device-private pages
+ * @has_dma_mapping: the pages hold DMA-mapped system pages
+ * @inline_dma_mapping: the one address is in &drm_gpusvm_pages.inline_addr
+ *	(drm-msvm never sets it: its addresses are always in the array)
+ * @read_only: the pages were collected without write access (a drm-msvm
+ *	extension)
+ * @__flags: all the flags as one u16, for READ_ONCE()
+ *
+ * Written under the notifier lock held for write; read under it, or with
+ * READ_ONCE() of @__flags as a hint.
+ */
+struct drm_gpusvm_pages_flags {
+	union {
+		struct {
+			u16 unmapped : 1;
+			u16 has_devmem_pages : 1;
+			u16 has_dma_mapping : 1;
+			u16 inline_dma_mapping : 1;
+			u16 read_only : 1;
+		};
+		u16 __flags;
+	};
+};
+
+/**
+ * struct drm_gpusvm_pages - the pages of a VA range, mapped for one device
+ * @drm: the device the pages are DMA-mapped for (&drm_device.dev)
+ * @dma_addr: one entry per page, filled at the index of the first page of
+ *	each mapped chunk of 1 << order pages (the others are zero); NULL until
+ *	the first get_pages
+ * @inline_addr: upstream's single-address form, unused by drm-msvm (see
+ *	drm_gpusvm_pages_first_dma())
+ * @dpagemap: the pagemap of the device pages in @dma_addr, or NULL
+ * @notifier_seq: notifier sequence of the last successful get_pages
+ * @flags: &struct drm_gpusvm_pages_flags
+ *
+ * Initialized with drm_gpusvm_init_pages(), filled by
+ * drm_gpusvm_get_pages(), dropped by drm_gpusvm_unmap_pages() and freed by
+ * drm_gpusvm_free_pages(). @dma_addr, @dpagemap, @notifier_seq and @flags
+ * change under the notifier lock held for write, so they are stable while
+ * it is held for read (drm_gpusvm_notifier_lock()). Upstream's IOVA state
+ * (@state, @state_offset) is absent: the kernels drm-msvm builds for have
+ * no IOVA DMA API.
+ */
+struct drm_gpusvm_pages {
+	struct drm_device *drm;
+	union {
+		struct drm_pagemap_addr *dma_addr;
+		struct drm_pagemap_addr inline_addr;
+	};
+	struct drm_pagemap *dpagemap;
+	unsigned long notifier_seq;
+	struct drm_gpusvm_pages_flags flags;
+};
+
+/**
  * struct drm_gpusvm_range_flags - state of a &struct drm_gpusvm_range
  * @migrate_devmem: the range may be migrated to device memory
  * @unmapped: the CPU VA of the range was (partly) unmapped; the range waits
  *	for the garbage collector (see drm_gpusvm_garbage_collect())
  * @partial_unmap: only part of the range was unmapped
- * @has_devmem_pages: @dma_addr holds device-private pages
- * @has_dma_mapping: @dma_addr holds DMA-mapped system pages
- * @read_only: the pages were collected without write access
- * @in_gc: the range is on &drm_gpusvm.gc_list
+ * @in_gc: the range is on &drm_gpusvm.gc_list (a drm-msvm extension)
+ * @__flags: all the flags as one u16, for READ_ONCE()
  *
  * Written under the notifier lock (write) once the range is in the tree.
  */
 struct drm_gpusvm_range_flags {
-	u16 migrate_devmem : 1;
-	u16 unmapped : 1;
-	u16 partial_unmap : 1;
-	u16 has_devmem_pages : 1;
-	u16 has_dma_mapping : 1;
-	u16 read_only : 1;
-	u16 in_gc : 1;
+	union {
+		struct {
+			u16 migrate_devmem : 1;
+			u16 unmapped : 1;
+			u16 partial_unmap : 1;
+			u16 in_gc : 1;
+		};
+		u16 __flags;
+	};
 };
 
 /**
@@ -126,12 +179,13 @@ struct drm_gpusvm_range_flags {
  * @itree: node in &drm_gpusvm_notifier.root (start and last, inclusive)
  * @entry: link in &drm_gpusvm_notifier.range_list
  * @gc_link: link in &drm_gpusvm.gc_list (under &drm_gpusvm.gc_lock)
- * @notifier_seq: notifier sequence of the last successful get_pages
- * @dma_addr: one entry per page, filled at the index of the first page of
- *	each mapped chunk of 1 << order pages (the others are zero); NULL until
- *	the first get_pages
- * @dpagemap: the pagemap of the device pages in @dma_addr, or NULL
  * @flags: &struct drm_gpusvm_range_flags
+ * @pages: the range's pages for the instance's device, used by the
+ *	drm_gpusvm_range_get_pages() family and dropped by drm_gpusvm itself
+ *	on invalidation (a drm-msvm extension: upstream's driver embeds its
+ *	&struct drm_gpusvm_pages next to the range). A driver may hold more
+ *	&struct drm_gpusvm_pages of the range, for other devices, and
+ *	handles those with drm_gpusvm_get_pages() and its family.
  */
 struct drm_gpusvm_range {
 	struct drm_gpusvm *gpusvm;
@@ -140,20 +194,20 @@ struct drm_gpusvm_range {
 	struct interval_tree_node itree;
 	struct list_head entry;
 	struct list_head gc_link;
-	unsigned long notifier_seq;
-	struct drm_pagemap_device_addr *dma_addr;
-	struct drm_pagemap *dpagemap;
 	struct drm_gpusvm_range_flags flags;
+	struct drm_gpusvm_pages pages;
 };
 
 /**
  * struct drm_gpusvm - one device's SVM mirror of one mm (a GPU VM)
  * @name: name, for debugging
- * @drm: the DRM device; its &drm_device.dev is the DMA device
+ * @drm: the DRM device of drm_gpusvm_init_device(), whose &drm_device.dev
+ *	the ranges' own &drm_gpusvm_range.pages are mapped for; NULL after
+ *	drm_gpusvm_init() (a drm-msvm extension)
  * @mm: the mirrored mm (grabbed, not pinned)
- * @device_private_page_owner: the owner handed to HMM; device-private pages
- *	of pagemaps with this owner are returned as is, others are migrated to
- *	system memory by hmm_range_fault()
+ * @device_private_page_owner: the owner of drm_gpusvm_init_device(), used
+ *	where a &struct drm_gpusvm_ctx gives none; NULL after
+ *	drm_gpusvm_init() (a drm-msvm extension)
  * @mm_start: start of the mirrored VA
  * @mm_range: size of the mirrored VA
  * @notifier_size: size (power of two) of the VA chunk of each notifier
@@ -161,9 +215,10 @@ struct drm_gpusvm_range {
  * @chunk_sizes: range sizes to try, in descending order, powers of two, the
  *	last one PAGE_SIZE, none larger than @notifier_size
  * @num_chunks: number of @chunk_sizes
- * @notifier_lock: rw_semaphore; protects the validity of range pages
- *	(&drm_gpusvm_range.flags, &drm_gpusvm_range.dma_addr,
- *	&drm_gpusvm_range.notifier_seq) against invalidation, and the trees
+ * @notifier_lock: rw_semaphore; protects the validity of pages
+ *	(&drm_gpusvm_pages.flags, &drm_gpusvm_pages.dma_addr,
+ *	&drm_gpusvm_pages.notifier_seq) and &drm_gpusvm_range.flags against
+ *	invalidation, and the trees
  *	and lists of notifiers and ranges together with the driver lock.
  *	Taken for write by the MMU notifier. Lock order: driver lock ->
  *	mmap_lock -> @notifier_lock -> @gc_lock.
@@ -171,6 +226,11 @@ struct drm_gpusvm_range {
  * @notifier_list: the notifiers in address order
  * @gc_lock: spinlock protecting @gc_list and &drm_gpusvm_range.gc_link
  * @gc_list: unmapped ranges waiting for the garbage collector
+ * @driver_pages: drm_gpusvm_get_pages() was called on pages the driver
+ *	holds: every invalidation of a range then calls the driver's
+ *	&drm_gpusvm_ops.invalidate, not only of ranges whose
+ *	&drm_gpusvm_range.pages are mapped. Set once, under the driver lock;
+ *	read with READ_ONCE() under the notifier lock.
  * @lock_dep_map: lockdep map of the driver lock (lockdep builds only), see
  *	drm_gpusvm_driver_set_lock()
  */
@@ -190,6 +250,7 @@ struct drm_gpusvm {
 	struct list_head notifier_list;
 	spinlock_t gc_lock; /* protects gc_list and the ranges' gc_link */
 	struct list_head gc_list;
+	bool driver_pages;
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map *lock_dep_map;
 #endif
@@ -197,8 +258,21 @@ struct drm_gpusvm {
 
 /**
  * struct drm_gpusvm_ctx - arguments of a gpusvm operation
+ * @device_private_page_owner: the device-private page owner handed to HMM
+ *	by get_pages and find_or_insert: device pages of pagemaps with this
+ *	owner come back as they are, others are migrated to system memory.
+ *	NULL: the instance's &drm_gpusvm.device_private_page_owner, which is
+ *	NULL too (every device page migrated) unless it was set with
+ *	drm_gpusvm_init_device()
+ * @check_pages_threshold: find_or_insert checks, for a chunk of this size
+ *	or smaller, that every CPU page of it is present, and takes a smaller
+ *	chunk if not; 0: no check
  * @timeslice_ms: how long a migration to device memory is kept before a CPU
  *	fault may undo it (handed to the pagemap)
+ * @devmem_fn: called by get_pages under the notifier lock once per run of
+ *	consecutive pages of one &struct drm_pagemap_devmem, also with
+ *	@no_dma_map; must not sleep, and may see an allocation more than once.
+ *	May be NULL
  * @in_notifier: the caller holds the notifier lock for write (invalidate)
  * @read_only: the device only reads: do not request write access
  * @devmem_possible: the range may be migrated to device memory
@@ -206,28 +280,37 @@ struct drm_gpusvm {
  *	page of the caller's owner group
  * @allow_mixed: a range may hold system pages and the pages of one
  *	pagemap; without it, a range is all system or all one pagemap
+ * @no_dma_map: get_pages faults the CPU pages in (and calls @devmem_fn) but
+ *	maps nothing and records nothing in the &struct drm_gpusvm_pages, so
+ *	drm_gpusvm_pages_valid() never says they are valid; @devmem_only is
+ *	refused with it (-EINVAL), and @allow_mixed has no effect
  */
 struct drm_gpusvm_ctx {
-	unsigned int timeslice_ms;
+	void *device_private_page_owner;
+	unsigned long check_pages_threshold;
+	unsigned long timeslice_ms;
+	void (*devmem_fn)(struct drm_pagemap_devmem *devmem);
 	unsigned int in_notifier : 1;
 	unsigned int read_only : 1;
 	unsigned int devmem_possible : 1;
 	unsigned int devmem_only : 1;
 	unsigned int allow_mixed : 1;
+	unsigned int no_dma_map : 1;
 };
 
 /**
  * enum drm_gpusvm_scan_result - where the pages of a range are
- * @DRM_GPUSVM_SCAN_UNPOPULATED: no page is present (pages of pagemaps of
- *	another owner group count as not present)
+ * @DRM_GPUSVM_SCAN_UNPOPULATED: at least one page is not present (pages of
+ *	pagemaps of another owner group count as not present), or the scan
+ *	failed
  * @DRM_GPUSVM_SCAN_EQUAL: all pages present, all in the given pagemap
- * @DRM_GPUSVM_SCAN_OTHER: all pages present, all in one other pagemap
- * @DRM_GPUSVM_SCAN_SYSTEM: all present pages are system pages (some may be
- *	missing)
- * @DRM_GPUSVM_SCAN_MIXED_DEVICE: device pages of more than one pagemap, no
- *	system page
- * @DRM_GPUSVM_SCAN_MIXED: system and device pages, or device pages with
- *	holes
+ * @DRM_GPUSVM_SCAN_OTHER: all pages present, all in one other pagemap of
+ *	the owner group
+ * @DRM_GPUSVM_SCAN_SYSTEM: all pages present, all system pages
+ * @DRM_GPUSVM_SCAN_MIXED_DEVICE: all pages present, all device pages of the
+ *	owner group, of more than one pagemap
+ * @DRM_GPUSVM_SCAN_MIXED: all pages present, system and device pages (of
+ *	one pagemap or more of the owner group)
  */
 enum drm_gpusvm_scan_result {
 	DRM_GPUSVM_SCAN_UNPOPULATED,
@@ -239,12 +322,19 @@ enum drm_gpusvm_scan_result {
 };
 
 int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
+		    struct mm_struct *mm,
 		    unsigned long mm_start, unsigned long mm_range,
 		    unsigned long notifier_size,
 		    const struct drm_gpusvm_ops *ops,
 		    const unsigned long *chunk_sizes, int num_chunks);
+/* drm-msvm extension: drm_gpusvm_init() with the device and its owner. */
+int drm_gpusvm_init_device(struct drm_gpusvm *gpusvm, const char *name,
+			   struct drm_device *drm, struct mm_struct *mm,
+			   void *device_private_page_owner,
+			   unsigned long mm_start, unsigned long mm_range,
+			   unsigned long notifier_size,
+			   const struct drm_gpusvm_ops *ops,
+			   const unsigned long *chunk_sizes, int num_chunks);
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
 
 unsigned long drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,
@@ -277,6 +367,23 @@ void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 				   unsigned int pages_count,
 				   const struct mmu_notifier_range *mmu_range);
 
+int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
+			 struct drm_gpusvm_pages *svm_pages,
+			 unsigned int num_pages, struct mm_struct *mm,
+			 struct mmu_interval_notifier *notifier,
+			 unsigned long pages_start, unsigned long pages_end,
+			 const struct drm_gpusvm_ctx *ctx);
+void drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages,
+			    unsigned long npages,
+			    const struct drm_gpusvm_ctx *ctx);
+void drm_gpusvm_free_pages(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_pages *svm_pages,
+			   unsigned long npages);
+bool drm_gpusvm_pages_valid(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages);
+
+/* drm-msvm extensions: the same on the range's own &drm_gpusvm_range.pages. */
 int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 			       struct drm_gpusvm_range *range,
 			       const struct drm_gpusvm_ctx *ctx);
@@ -285,6 +392,50 @@ void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
 				  const struct drm_gpusvm_ctx *ctx);
 bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
 				  struct drm_gpusvm_range *range);
+
+/**
+ * drm_gpusvm_init_pages() - initialize a &struct drm_gpusvm_pages
+ * @svm_pages: the pages, freshly allocated
+ * @drm: the device to map the pages for
+ *
+ * Called once before the first drm_gpusvm_get_pages() on @svm_pages.
+ */
+static inline void drm_gpusvm_init_pages(struct drm_gpusvm_pages *svm_pages,
+					 struct drm_device *drm)
+{
+	memset(svm_pages, 0, sizeof(*svm_pages));
+	svm_pages->drm = drm;
+	svm_pages->notifier_seq = LONG_MAX;
+}
+
+/**
+ * drm_gpusvm_pages_first_dma() - the address array of a &struct
+ * drm_gpusvm_pages
+ * @svm_pages: the pages
+ * @contiguous: out, or NULL: whether one entry covers the whole range
+ *	(upstream's inline form, never used by drm-msvm)
+ *
+ * The way to reach the addresses whatever form they are kept in. Read with
+ * the driver lock held (which keeps get_pages from replacing the array),
+ * and use the entries under the notifier lock after checking
+ * drm_gpusvm_pages_valid().
+ *
+ * Return: the first address, or NULL before the first get_pages.
+ */
+static inline const struct drm_pagemap_addr *
+drm_gpusvm_pages_first_dma(const struct drm_gpusvm_pages *svm_pages,
+			   bool *contiguous)
+{
+	struct drm_gpusvm_pages_flags flags = {
+		.__flags = READ_ONCE(svm_pages->flags.__flags),
+	};
+
+	if (contiguous)
+		*contiguous = flags.inline_dma_mapping;
+	if (flags.inline_dma_mapping)
+		return &svm_pages->inline_addr;
+	return READ_ONCE(svm_pages->dma_addr);
+}
 
 int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_range *range);

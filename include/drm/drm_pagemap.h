@@ -16,7 +16,14 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+/**
+ * NR_PAGES() - the number of pages of a page order
+ * @order: the order
+ */
+#define NR_PAGES(order) (1U << (order))
+
 struct device;
+struct dma_fence;
 struct drm_device;
 struct drm_pagemap;
 struct drm_pagemap_cache;
@@ -40,13 +47,13 @@ enum drm_interconnect_protocol {
 };
 
 /**
- * struct drm_pagemap_device_addr - a page's address as seen by one device
+ * struct drm_pagemap_addr - a page's address as seen by one device
  * @addr: the address
  * @proto: the &enum drm_interconnect_protocol of @addr
  * @order: the page order mapped at @addr
  * @dir: the &enum dma_data_direction of the mapping
  */
-struct drm_pagemap_device_addr {
+struct drm_pagemap_addr {
 	dma_addr_t addr;
 	u64 proto : 54;
 	u64 order : 8;
@@ -54,7 +61,7 @@ struct drm_pagemap_device_addr {
 };
 
 /**
- * drm_pagemap_device_addr_encode() - build a &struct drm_pagemap_device_addr
+ * drm_pagemap_addr_encode() - build a &struct drm_pagemap_addr
  * @addr: the address
  * @proto: the protocol of @addr
  * @order: the page order
@@ -62,12 +69,12 @@ struct drm_pagemap_device_addr {
  *
  * Return: the encoded address.
  */
-static inline struct drm_pagemap_device_addr
-drm_pagemap_device_addr_encode(dma_addr_t addr,
-			       enum drm_interconnect_protocol proto,
-			       unsigned int order, enum dma_data_direction dir)
+static inline struct drm_pagemap_addr
+drm_pagemap_addr_encode(dma_addr_t addr,
+			enum drm_interconnect_protocol proto,
+			unsigned int order, enum dma_data_direction dir)
 {
-	return (struct drm_pagemap_device_addr) {
+	return (struct drm_pagemap_addr) {
 		.addr = addr, .proto = proto, .order = order, .dir = dir,
 	};
 }
@@ -81,16 +88,16 @@ struct drm_pagemap_ops {
 	 * by @dev: the device's own VRAM address when @dev owns the pagemap,
 	 * a P2P bus address when @dev is a peer with an interconnect.
 	 */
-	struct drm_pagemap_device_addr (*device_map)(struct drm_pagemap *dpagemap,
-						     struct device *dev,
-						     struct page *page,
-						     unsigned int order,
-						     enum dma_data_direction dir);
+	struct drm_pagemap_addr (*device_map)(struct drm_pagemap *dpagemap,
+					      struct device *dev,
+					      struct page *page,
+					      unsigned int order,
+					      enum dma_data_direction dir);
 	/**
 	 * @device_unmap: undo @device_map.
 	 */
 	void (*device_unmap)(struct drm_pagemap *dpagemap, struct device *dev,
-			     struct drm_pagemap_device_addr addr);
+			     const struct drm_pagemap_addr *addr);
 	/**
 	 * @populate_mm: migrate [@start, @end) of @mm into this pagemap. Called
 	 * with @mm referenced and its mmap lock held for read.
@@ -176,18 +183,24 @@ struct drm_pagemap_devmem_ops {
 	 * of one call have the same protocol. A %DRM_INTERCONNECT_SYSTEM
 	 * source of address 0 is a page that was never populated: the device
 	 * page must be filled with zeroes, nothing is mapped to copy from.
+	 * When @pre_migrate_fence is not NULL, no data may be written to
+	 * @pages before it signals: the op waits for it, or queues the copy
+	 * behind it, and has done the copy when it returns.
 	 * Return 0 or a negative errno.
 	 */
 	int (*copy_to_devmem)(struct page **pages,
-			      struct drm_pagemap_device_addr *src,
-			      unsigned long npages);
+			      struct drm_pagemap_addr *src,
+			      unsigned long npages,
+			      struct dma_fence *pre_migrate_fence);
 	/**
 	 * @copy_to_ram: copy @npages device pages @pages to the system pages
-	 * at the DMA addresses @dst. Return 0 or a negative errno.
+	 * at the DMA addresses @dst, after @pre_migrate_fence (may be NULL)
+	 * signaled, as for @copy_to_devmem. Return 0 or a negative errno.
 	 */
 	int (*copy_to_ram)(struct page **pages,
-			   struct drm_pagemap_device_addr *dst,
-			   unsigned long npages);
+			   struct drm_pagemap_addr *dst,
+			   unsigned long npages,
+			   struct dma_fence *pre_migrate_fence);
 };
 
 /**
@@ -201,6 +214,12 @@ struct drm_pagemap_devmem_ops {
  *			  fault on the allocation backs off (drops the mmap
  *			  lock and has the fault retried) instead of
  *			  migrating it back (set at migration)
+ * @pre_migrate_fence: a fence the copies into the allocation wait for (the
+ *		       driver's clearing or eviction of the memory), or NULL.
+ *		       The allocation holds the reference it was given;
+ *		       drm_pagemap_migrate_to_devmem() drops it once the
+ *		       migration succeeded, else the driver's
+ *		       &drm_pagemap_devmem_ops.devmem_release does.
  */
 struct drm_pagemap_devmem {
 	struct device *dev;
@@ -209,6 +228,7 @@ struct drm_pagemap_devmem {
 	struct drm_pagemap *dpagemap;
 	size_t size;
 	u64 timeslice_expiration;
+	struct dma_fence *pre_migrate_fence;
 };
 
 /**
@@ -216,9 +236,16 @@ struct drm_pagemap_devmem {
  * @timeslice_ms: for how long after the migration the first attempt of a
  *		  CPU fault backs off before migrating the allocation back to
  *		  system memory; the fault's retry migrates, nothing sleeps
+ * @can_migrate_same_pagemap: the allocation's copy_to_devmem can copy from
+ *			      pages of its own pagemap, so pages already in
+ *			      the destination pagemap (but in another
+ *			      allocation) are migrated into the new
+ *			      allocation too; without it they stay where they
+ *			      are (see drm_pagemap_migrate_to_devmem())
  */
 struct drm_pagemap_migrate_details {
 	unsigned long timeslice_ms;
+	u32 can_migrate_same_pagemap : 1;
 };
 
 int drm_pagemap_init(struct drm_pagemap *dpagemap,
@@ -283,7 +310,8 @@ const struct dev_pagemap_ops *drm_pagemap_pagemap_ops_get(void);
 void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 			     struct device *dev, struct mm_struct *mm,
 			     const struct drm_pagemap_devmem_ops *ops,
-			     struct drm_pagemap *dpagemap, size_t size);
+			     struct drm_pagemap *dpagemap, size_t size,
+			     struct dma_fence *pre_migrate_fence);
 int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  struct mm_struct *mm,
 				  unsigned long start, unsigned long end,

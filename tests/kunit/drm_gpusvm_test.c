@@ -147,9 +147,9 @@ static int test_dev_init(struct kunit *test, struct test_dev *d,
 		return err;
 	d->drm.dev = dev;
 	mutex_init(&d->lock);
-	err = drm_gpusvm_init(&d->svm, name, &d->drm, current->mm,
-			      owner, 0, TASK_SIZE, SZ_2M, &test_ops,
-			      test_chunks, ARRAY_SIZE(test_chunks));
+	err = drm_gpusvm_init_device(&d->svm, name, &d->drm, current->mm,
+				     owner, 0, TASK_SIZE, SZ_2M, &test_ops,
+				     test_chunks, ARRAY_SIZE(test_chunks));
 	if (err)
 		return err;
 	drm_gpusvm_driver_set_lock(&d->svm, &d->lock);
@@ -292,7 +292,7 @@ enum test_expect {
 };
 
 struct test_obs {
-	struct drm_pagemap_device_addr entry;
+	struct drm_pagemap_addr entry;
 	phys_addr_t phys;	/* of the page, from its DMA address */
 	phys_addr_t cpu_phys;	/* of the page the CPU maps, 0 if none */
 	u64 data;
@@ -322,12 +322,12 @@ static void test_check_pages_delta(struct kunit *test, struct test_dev *d,
 
 	drm_gpusvm_notifier_lock(&d->svm);
 	valid = drm_gpusvm_range_pages_valid(&d->svm, range);
-	has_dma = range->flags.has_dma_mapping;
-	has_dev = range->flags.has_devmem_pages;
+	has_dma = range->pages.flags.has_dma_mapping;
+	has_dev = range->pages.flags.has_devmem_pages;
 	for (i = 0; valid && i < npages; i++) {
 		struct page *page;
 
-		obs[i].entry = range->dma_addr[i];
+		obs[i].entry = range->pages.dma_addr[i];
 		if (expect != EXPECT_ZERO_PAGE &&
 		    get_user_pages_fast_only(start + i * PAGE_SIZE, 1, 0,
 					     &page) == 1) {
@@ -415,27 +415,51 @@ static void drm_gpusvm_test_init_args(struct kunit *test)
 	struct mm_struct *mm = current->mm;
 	struct drm_device *drm = &t->d[0].drm;
 
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      bad_order, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      bad_size, 2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_1M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, 3 * SZ_2M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &no_inval,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      0, SZ_2M, &test_ops,
-					      test_chunks, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", drm, mm, NULL, 0,
-					      TASK_SIZE, SZ_2M, &test_ops,
-					      test_chunks, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     bad_order, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     bad_size, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_1M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, 3 * SZ_2M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &no_inval,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     0, SZ_2M, &test_ops,
+						     test_chunks, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", drm, mm, NULL, 0,
+						     TASK_SIZE, SZ_2M, &test_ops,
+						     test_chunks, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init_device(&svm, "x", NULL, mm, NULL,
+						     0, TASK_SIZE, SZ_2M,
+						     &test_ops, test_chunks, 3),
+			-EINVAL);
+
+	/* Upstream's form: no device, no owner. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", mm, 0, TASK_SIZE,
+					      SZ_2M, &no_inval, test_chunks, 3),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&svm, "x", mm, 0, TASK_SIZE,
+					      SZ_2M, &test_ops, test_chunks, 3),
+			0);
+	KUNIT_EXPECT_NULL(test, svm.drm);
+	KUNIT_EXPECT_NULL(test, svm.device_private_page_owner);
+	KUNIT_EXPECT_PTR_EQ(test, svm.mm, mm);
+	drm_gpusvm_fini(&svm);
+	/* A VM that does not fault: only the notifier lock. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_init(&svm, "x", NULL, 0, TASK_SIZE,
+					      0, NULL, NULL, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, drm_gpusvm_init(&svm, "x", NULL, 0, 0, 0, NULL,
+					      NULL, 0), 0);
+	drm_gpusvm_notifier_lock(&svm);
+	drm_gpusvm_notifier_unlock(&svm);
+	drm_gpusvm_fini(&svm);
 	test_teardown_check(test);
 }
 
@@ -632,7 +656,193 @@ static void drm_gpusvm_test_pages_2m(struct kunit *test)
 	expect_range(test, r, a, SZ_2M);
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
-	kunit_info(test, "first entry order %u\n", r->dma_addr[0].order);
+	kunit_info(test, "first entry order %u\n", r->pages.dma_addr[0].order);
+	test_teardown_check(test);
+}
+
+/*
+ * check_pages_threshold: a chunk of at most the threshold is only taken
+ * where every CPU page is present; the smallest one always is.
+ */
+static void drm_gpusvm_test_check_pages(struct kunit *test)
+{
+	struct drm_gpusvm_ctx ctx = { .check_pages_threshold = SZ_64K };
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	/* Mappings too small for a huge page: faults fill single pages. */
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	unsigned long b = test_mmap_aligned(test, SZ_64K);
+	unsigned long c = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_8K);
+	test_fill(test, b, b + SZ_8K);
+	test_fill(test, c, c + SZ_64K);
+	mutex_lock(&d->lock);
+	/* Pages missing: the smallest chunk. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, a, 0, TASK_SIZE, &ctx);
+	expect_range(test, r, a, SZ_4K);
+	/* Without the check, the largest chunk that fits. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, b, 0, TASK_SIZE, &no_ctx);
+	expect_range(test, r, b, SZ_64K);
+	/* Every page present: the largest. */
+	r = drm_gpusvm_range_find_or_insert(&d->svm, c + SZ_4K, 0, TASK_SIZE,
+					    &ctx);
+	expect_range(test, r, c, SZ_64K);
+	mutex_unlock(&d->lock);
+	test_teardown_check(test);
+}
+
+/* no_dma_map faults the CPU pages in and records no mapping. */
+static void drm_gpusvm_test_no_dma_map(struct kunit *test)
+{
+	struct drm_gpusvm_ctx ctx = { .no_dma_map = 1 };
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_pages pages;
+	struct drm_gpusvm_range *r;
+	struct page *page;
+	int err;
+
+	/* No device needed to map for. */
+	drm_gpusvm_init_pages(&pages, NULL);
+	r = test_insert(d, a, a, a + SZ_64K, false);
+	expect_range(test, r, a, SZ_64K);
+	mutex_lock(&d->lock);
+	err = drm_gpusvm_get_pages(&d->svm, &pages, 1, current->mm,
+				   &r->notifier->notifier, a, a + SZ_64K,
+				   &ctx);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	ctx.devmem_only = 1;
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, &pages, 1,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &ctx),
+			-EINVAL);
+	/* Pages without a device are refused when mapping. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, &pages, 1,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EINVAL);
+	mutex_unlock(&d->lock);
+	drm_gpusvm_notifier_lock(&d->svm);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_pages_valid(&d->svm, &pages));
+	drm_gpusvm_notifier_unlock(&d->svm);
+	KUNIT_EXPECT_NULL(test, pages.dma_addr);
+	KUNIT_EXPECT_EQ(test, pages.notifier_seq, LONG_MAX);
+	/* The write fault populated the CPU page table. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast_only(a + SZ_32K, 1, 0, &page),
+			1);
+	put_page(page);
+	test_teardown_check(test);
+}
+
+/*
+ * Upstream's pages API on pages a driver holds: one get_pages maps the
+ * pages of a range for two devices, each at its own DMA address of the
+ * same page; unmap, set_unmapped and free work on each.
+ */
+static void drm_gpusvm_test_pages_api(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0], *d1 = &t->d[1];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct mmu_notifier_range mmu_range = { .event = MMU_NOTIFY_UNMAP };
+	const unsigned long npages = SZ_64K >> PAGE_SHIFT;
+	const struct drm_pagemap_addr *dma0, *dma1;
+	struct drm_gpusvm_pages *pages;
+	struct drm_gpusvm_range *r;
+	bool valid0, valid1, contiguous = true;
+	unsigned long i;
+	int err;
+
+	pages = kunit_kcalloc(test, 2, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	drm_gpusvm_init_pages(&pages[0], &d->drm);
+	drm_gpusvm_init_pages(&pages[1], &d1->drm);
+	KUNIT_EXPECT_EQ(test, pages[0].notifier_seq, LONG_MAX);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_pages_first_dma(&pages[0], NULL));
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert(d, a, a, a + SZ_64K, false);
+	expect_range(test, r, a, SZ_64K);
+
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, pages, 0,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EINVAL);
+	err = drm_gpusvm_get_pages(&d->svm, pages, 2, current->mm,
+				   &r->notifier->notifier, a, a + SZ_64K,
+				   &no_ctx);
+	mutex_unlock(&d->lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	drm_gpusvm_notifier_lock(&d->svm);
+	valid0 = drm_gpusvm_pages_valid(&d->svm, &pages[0]);
+	valid1 = drm_gpusvm_pages_valid(&d->svm, &pages[1]);
+	dma0 = drm_gpusvm_pages_first_dma(&pages[0], &contiguous);
+	dma1 = drm_gpusvm_pages_first_dma(&pages[1], NULL);
+	KUNIT_EXPECT_TRUE(test, valid0);
+	KUNIT_EXPECT_TRUE(test, valid1);
+	KUNIT_EXPECT_FALSE(test, contiguous);
+	KUNIT_EXPECT_TRUE(test, pages[0].flags.has_dma_mapping);
+	KUNIT_EXPECT_FALSE(test, pages[1].flags.has_devmem_pages);
+	KUNIT_EXPECT_NE(test, pages[1].notifier_seq, LONG_MAX);
+	/* Each device maps every page, at the same page. */
+	for (i = 0; valid0 && valid1 && i < npages; i += 1ul << dma0[i].order) {
+		KUNIT_EXPECT_EQ(test, (unsigned int)dma0[i].order,
+				(unsigned int)dma1[i].order);
+		KUNIT_EXPECT_EQ(test, dma_to_phys(d->drm.dev, dma0[i].addr),
+				dma_to_phys(d1->drm.dev, dma1[i].addr));
+		KUNIT_EXPECT_EQ(test,
+				test_read_phys(dma_to_phys(d1->drm.dev,
+							   dma1[i].addr)),
+				test_pattern(a + i * PAGE_SIZE));
+	}
+	drm_gpusvm_notifier_unlock(&d->svm);
+	/* The range's own pages are not the driver's. */
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+	/* Invalidations now reach the driver whatever the range holds. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(d->svm.driver_pages));
+
+	/* Unmapped one by one; the arrays stay until freed. */
+	mutex_lock(&d->lock);
+	drm_gpusvm_unmap_pages(&d->svm, &pages[1], npages, &no_ctx);
+	drm_gpusvm_notifier_lock(&d->svm);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_pages_valid(&d->svm, &pages[0]));
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_pages_valid(&d->svm, &pages[1]));
+	drm_gpusvm_notifier_unlock(&d->svm);
+	KUNIT_EXPECT_NOT_NULL(test, pages[1].dma_addr);
+	drm_gpusvm_free_pages(&d->svm, &pages[0], npages);
+	drm_gpusvm_free_pages(&d->svm, &pages[1], npages);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_NULL(test, pages[0].dma_addr);
+	KUNIT_EXPECT_NULL(test, pages[1].dma_addr);
+	KUNIT_EXPECT_FALSE(test, pages[0].flags.has_dma_mapping);
+
+	/* set_unmapped marks the driver's pages: no more get_pages. */
+	mmu_range.start = a;
+	mmu_range.end = a + SZ_64K;
+	down_write(&d->svm.notifier_lock);
+	drm_gpusvm_range_set_unmapped(r, pages, 2, &mmu_range);
+	up_write(&d->svm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, pages[0].flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, pages[1].flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.unmapped);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_get_pages(&d->svm, pages, 2,
+						   current->mm,
+						   &r->notifier->notifier, a,
+						   a + SZ_64K, &no_ctx),
+			-EFAULT);
+	drm_gpusvm_free_pages(&d->svm, &pages[0], npages);
+	drm_gpusvm_free_pages(&d->svm, &pages[1], npages);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
+	mutex_unlock(&d->lock);
 	test_teardown_check(test);
 }
 
@@ -660,7 +870,7 @@ static void drm_gpusvm_test_read_only(struct kunit *test)
 	mutex_unlock(&d->lock);
 	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, true), 0);
-	KUNIT_EXPECT_TRUE(test, r->flags.read_only);
+	KUNIT_EXPECT_TRUE(test, r->pages.flags.read_only);
 	test_check_pages(test, d, r, EXPECT_ZERO_PAGE, DMA_TO_DEVICE);
 
 	/* Shared file pages written through a RW mapping, seen through a RO one. */
@@ -861,7 +1071,7 @@ static void drm_gpusvm_test_invalidate_wrprotect(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
 
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
-	KUNIT_EXPECT_FALSE(test, r->flags.read_only);
+	KUNIT_EXPECT_FALSE(test, r->pages.flags.read_only);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_teardown_check(test);
 }
@@ -1013,7 +1223,7 @@ static void drm_gpusvm_test_walks(struct kunit *test)
 	mmu_range.end = R + SZ_64K + SZ_4K;
 	mmu_range.event = MMU_NOTIFY_UNMAP;
 	down_write(&d->svm.notifier_lock);
-	drm_gpusvm_range_set_unmapped(r1, NULL, 0, &mmu_range);
+	drm_gpusvm_range_set_unmapped(r1, &r1->pages, 1, &mmu_range);
 	up_write(&d->svm.notifier_lock);
 	KUNIT_EXPECT_TRUE(test, r1->flags.unmapped);
 	KUNIT_EXPECT_TRUE(test, r1->flags.partial_unmap);
@@ -1074,8 +1284,8 @@ static void drm_gpusvm_test_two_instances(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, test_bind(d0, r0, false), 0);
 	test_check_pages(test, d0, r0, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_check_pages(test, d1, r1, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_EQ(test, dma_to_phys(d1->drm.dev, r1->dma_addr[0].addr),
-			dma_to_phys(d0->drm.dev, r0->dma_addr[1].addr));
+	KUNIT_EXPECT_EQ(test, dma_to_phys(d1->drm.dev, r1->pages.dma_addr[0].addr),
+			dma_to_phys(d0->drm.dev, r0->pages.dma_addr[1].addr));
 
 	/* An unmap marks both; each collects its own garbage. */
 	KUNIT_ASSERT_EQ(test, vm_munmap(b, SZ_64K), 0);
@@ -1161,7 +1371,7 @@ static void drm_gpusvm_test_two_instances_race(struct kunit *test)
 				if (drm_gpusvm_range_pages_valid(&d->svm,
 								 r[i])) {
 					u64 c = test_read_phys(dma_to_phys(d->drm.dev,
-						r[i]->dma_addr[0].addr));
+						r[i]->pages.dma_addr[0].addr));
 					u64 cur = atomic64_read(&w.cur);
 
 					checks++;
@@ -1193,6 +1403,7 @@ static void drm_gpusvm_test_scan_evict(struct kunit *test)
 	struct test_dev *d = &t->d[0];
 	unsigned long base = test_mmap(test, SZ_128K, PROT_READ | PROT_WRITE);
 	unsigned long a = ALIGN(base, SZ_64K);
+	struct drm_gpusvm_scan_counts counts;
 	struct drm_gpusvm_range *r;
 
 	if (a + SZ_64K > base + SZ_128K)
@@ -1201,9 +1412,19 @@ static void drm_gpusvm_test_scan_evict(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
 			DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* Any page missing: unpopulated, as upstream's. */
 	test_fill(test, a, a + SZ_8K);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
-			DRM_GPUSVM_SCAN_SYSTEM);
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	/* The counts tell the present pages apart. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm_counts(r, &test_owner, NULL,
+							&counts), 0);
+	KUNIT_EXPECT_EQ(test, counts.none, (SZ_64K - SZ_8K) / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.system, SZ_8K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.equal + counts.other, 0);
+	test_fill(test, a + SZ_8K, a + SZ_64K - SZ_4K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
 	test_fill(test, a, a + SZ_64K);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
 			DRM_GPUSVM_SCAN_SYSTEM);
@@ -1506,6 +1727,39 @@ static void drm_gpusvm_test_devmem_evict(struct kunit *test)
 	test_teardown_check(test);
 }
 
+/* Device pages with a hole: unpopulated, not mixed. */
+static void drm_gpusvm_test_scan_hole(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	struct test_pagemap *tpm = tpm_create(test, &test_owner);
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_scan_counts counts;
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a + SZ_32K, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(test, tpm, a + SZ_32K, a + SZ_64K),
+			SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, NULL),
+			DRM_GPUSVM_SCAN_UNPOPULATED);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm_counts(r, &test_owner,
+							&tpm->pgmap, &counts),
+			0);
+	KUNIT_EXPECT_EQ(test, counts.none, SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.equal, SZ_32K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, counts.system + counts.other, 0);
+
+	/* Filled: half system, half device, mixed. */
+	test_fill(test, a, a + SZ_32K);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_scan_mm(r, &test_owner, &tpm->pgmap),
+			DRM_GPUSVM_SCAN_MIXED);
+	test_teardown_check(test);
+}
+
 /*
  * Exclusive access taken by the device's own owner group needs no zap of
  * its mappings (the pages stay); another group's device must let go; the
@@ -1562,6 +1816,9 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_pages_populated),
 	KUNIT_CASE(drm_gpusvm_test_pages_unpopulated),
 	KUNIT_CASE(drm_gpusvm_test_pages_2m),
+	KUNIT_CASE(drm_gpusvm_test_pages_api),
+	KUNIT_CASE(drm_gpusvm_test_check_pages),
+	KUNIT_CASE(drm_gpusvm_test_no_dma_map),
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),
@@ -1576,6 +1833,7 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_scan_evict),
 	KUNIT_CASE(drm_gpusvm_test_devmem_other_owner),
 	KUNIT_CASE(drm_gpusvm_test_devmem_evict),
+	KUNIT_CASE(drm_gpusvm_test_scan_hole),
 	{}
 };
 

@@ -8,6 +8,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/hmm.h>
 #include <linux/ioport.h>
@@ -50,6 +51,8 @@ struct tpm {
 	atomic_t copies_after_revoke;
 	atomic_t copy_to_ram_calls;
 	atomic_t src_sys, src_zero, src_p2p, src_driver, mixed_calls;
+	/* copies handed a pre_migrate_fence, and ones not signaled yet */
+	atomic_t fenced_copies, unsignaled_copies;
 	atomic_t maps_live;
 	atomic_t *destroyed;
 };
@@ -88,7 +91,7 @@ static void *tpm_sys_mem(struct device *dev, dma_addr_t addr)
 	return phys_to_virt(dma_to_phys(dev, addr));
 }
 
-static struct drm_pagemap_device_addr
+static struct drm_pagemap_addr
 tpm_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	       struct page *page, unsigned int order,
 	       enum dma_data_direction dir)
@@ -98,13 +101,13 @@ tpm_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 		((page_to_pfn(page) - tpm->pfn_first) << PAGE_SHIFT);
 
 	atomic_inc(&tpm->maps_live);
-	return drm_pagemap_device_addr_encode(addr, dev == tpm->dev ?
+	return drm_pagemap_addr_encode(addr, dev == tpm->dev ?
 					      DRM_INTERCONNECT_DRIVER :
 					      DRM_INTERCONNECT_P2P, order, dir);
 }
 
 static void tpm_device_unmap(struct drm_pagemap *dpagemap, struct device *dev,
-			     struct drm_pagemap_device_addr addr)
+			     const struct drm_pagemap_addr *addr)
 {
 	struct tpm *tpm = container_of(dpagemap, struct tpm, dpagemap);
 
@@ -146,6 +149,8 @@ static void tdevmem_release(struct drm_pagemap_devmem *devmem)
 	spin_lock(&tpm->lock);
 	bitmap_clear(tpm->used, td->first, td->npages);
 	spin_unlock(&tpm->lock);
+	dma_fence_put(devmem->pre_migrate_fence);
+	devmem->pre_migrate_fence = NULL;
 	atomic_dec(&tpm->devmem_live);
 	kref_put(&td->ref, tdevmem_free);
 }
@@ -164,13 +169,19 @@ static int tdevmem_populate_pfn(struct drm_pagemap_devmem *devmem,
 }
 
 static int tdevmem_copy_to_devmem(struct page **pages,
-				  struct drm_pagemap_device_addr *src,
-				  unsigned long npages)
+				  struct drm_pagemap_addr *src,
+				  unsigned long npages,
+				  struct dma_fence *pre_migrate_fence)
 {
 	struct tpm *tpm = page_tpm(pages[0]);
 	unsigned long i;
 
 	atomic_inc(&tpm->copy_to_devmem_calls);
+	if (pre_migrate_fence) {
+		atomic_inc(&tpm->fenced_copies);
+		if (!dma_fence_is_signaled(pre_migrate_fence))
+			atomic_inc(&tpm->unsignaled_copies);
+	}
 	if (READ_ONCE(tpm->dpagemap.revoked))
 		atomic_inc(&tpm->copies_after_revoke);
 	for (i = 0; i < npages; i++) {
@@ -206,8 +217,9 @@ static int tdevmem_copy_to_devmem(struct page **pages,
 }
 
 static int tdevmem_copy_to_ram(struct page **pages,
-			       struct drm_pagemap_device_addr *dst,
-			       unsigned long npages)
+			       struct drm_pagemap_addr *dst,
+			       unsigned long npages,
+			       struct dma_fence *pre_migrate_fence)
 {
 	struct tpm *tpm = page_tpm(pages[0]);
 	unsigned long i;
@@ -228,6 +240,12 @@ static const struct drm_pagemap_devmem_ops tdevmem_ops = {
 	.populate_devmem_pfn = tdevmem_populate_pfn,
 	.copy_to_devmem = tdevmem_copy_to_devmem,
 	.copy_to_ram = tdevmem_copy_to_ram,
+};
+
+/* An allocation without copy operations: it cannot migrate. */
+static const struct drm_pagemap_devmem_ops tdevmem_nocopy_ops = {
+	.devmem_release = tdevmem_release,
+	.populate_devmem_pfn = tdevmem_populate_pfn,
 };
 
 static struct tdevmem *__tdevmem_alloc(struct tpm *tpm, struct mm_struct *mm,
@@ -252,7 +270,7 @@ static struct tdevmem *__tdevmem_alloc(struct tpm *tpm, struct mm_struct *mm,
 	td->npages = npages;
 	kref_init(&td->ref);
 	drm_pagemap_devmem_init(&td->devmem, tpm->dev, mm, &tdevmem_ops,
-				&tpm->dpagemap, npages << PAGE_SHIFT);
+				&tpm->dpagemap, npages << PAGE_SHIFT, NULL);
 	atomic_inc(&tpm->devmem_live);
 	return td;
 }
@@ -850,6 +868,115 @@ static void tpm_peer_direct(struct kunit *test)
 	tpm_expect_where(test, addr, 0, n, 0);
 }
 
+static const char *tpm_fence_name(struct dma_fence *fence)
+{
+	return "drm_pagemap_test";
+}
+
+static const struct dma_fence_ops tpm_fence_ops = {
+	.get_driver_name = tpm_fence_name,
+	.get_timeline_name = tpm_fence_name,
+};
+
+static DEFINE_SPINLOCK(tpm_fence_lock);
+
+/* A signaled fence with one reference. */
+static struct dma_fence *tpm_fence(struct kunit *test)
+{
+	struct dma_fence *fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fence);
+	dma_fence_init(fence, &tpm_fence_ops, &tpm_fence_lock,
+		       dma_fence_context_alloc(1), 1);
+	dma_fence_signal(fence);
+	return fence;
+}
+
+/*
+ * Every copy into the allocation is handed its pre_migrate_fence, and the
+ * allocation's reference is dropped by a successful migration, by the
+ * allocation's release after a failed one.
+ */
+static void tpm_pre_migrate_fence(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0], *b = ctx->tpm[1];
+	struct dma_fence *fence = tpm_fence(test);
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+
+	addr = tpm_user_map(test, n, n, 0xfe11ce, ANON_PRIVATE);
+	td = tdevmem_alloc(test, a, n / 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n / 2 * PAGE_SIZE,
+					  0), 0);
+
+	/* Two runs into B: peer pages of A, then system pages. */
+	td = tdevmem_alloc(test, b, n);
+	kref_get(&td->ref);
+	td->devmem.pre_migrate_fence = dma_fence_get(fence);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->unsignaled_copies), 0);
+	KUNIT_EXPECT_NULL(test, td->devmem.pre_migrate_fence);
+	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
+	tpm_expect_devmem_data(test, td, n, 0xfe11ce);
+	kref_put(&td->ref, tdevmem_free);
+
+	/* A failed migration: the release drops it. */
+	td = tdevmem_alloc(test, a, n);
+	td->devmem.pre_migrate_fence = dma_fence_get(fence);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, addr, addr + PAGE_SIZE, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fenced_copies), 0);
+	dma_fence_put(fence);
+
+	/* Copies out of device memory have no fence to wait for. */
+	tpm_expect_user_data(test, addr, n, n, 0xfe11ce);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 2);
+}
+
+/*
+ * With can_migrate_same_pagemap, pages already in the destination pagemap
+ * move into the new allocation, read at their device_map address; without
+ * it they stay (tpm_peer_direct).
+ */
+static void tpm_same_pagemap(struct kunit *test)
+{
+	struct drm_pagemap_migrate_details md = {
+		.can_migrate_same_pagemap = 1,
+	};
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct tdevmem *t1, *t2;
+	unsigned long addr;
+	int err;
+
+	addr = tpm_user_map(test, n, n, 0x5a3e, ANON_PRIVATE);
+	t1 = tdevmem_alloc(test, a, n);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(t1, addr, addr + n * PAGE_SIZE, 0), 0);
+
+	t2 = tdevmem_alloc(test, a, n);
+	kref_get(&t2->ref);
+	mmap_read_lock(current->mm);
+	err = drm_pagemap_migrate_to_devmem(&t2->devmem, current->mm, addr,
+					    addr + n * PAGE_SIZE, &md);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_driver), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
+	/* The first allocation lost its last page. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	tpm_expect_where(test, addr, 0, n, 1 + a->id);
+	tpm_expect_devmem_data(test, t2, n, 0x5a3e);
+	kref_put(&t2->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0x5a3e);
+}
+
 static void tpm_revoke(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -890,8 +1017,18 @@ static void tpm_errnos(struct kunit *test)
 	struct tdevmem *td;
 	unsigned long addr, shared;
 
+	/* Upstream's errnos: not anonymous private memory is busy. */
 	shared = tpm_user_map(test, n, n, 1, MAP_ANONYMOUS | MAP_SHARED);
 	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, shared, shared + n * PAGE_SIZE, 0),
+			-EBUSY);
+	/* No VMA at all. */
+	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, PAGE_SIZE, (n + 1) * PAGE_SIZE, 0),
+			-ENOENT);
+	/* An allocation that cannot copy. */
+	td = tdevmem_alloc(test, a, n);
+	td->devmem.ops = &tdevmem_nocopy_ops;
 	KUNIT_EXPECT_EQ(test, tpm_migrate(td, shared, shared + n * PAGE_SIZE, 0),
 			-EOPNOTSUPP);
 	addr = tpm_user_map(test, n, n, 2, ANON_PRIVATE);
@@ -1087,6 +1224,8 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_busy_pinned),
 	KUNIT_CASE(tpm_busy_foreign_owner),
 	KUNIT_CASE(tpm_peer_direct),
+	KUNIT_CASE(tpm_pre_migrate_fence),
+	KUNIT_CASE(tpm_same_pagemap),
 	KUNIT_CASE(tpm_revoke),
 	KUNIT_CASE(tpm_errnos),
 	KUNIT_CASE(tpm_timeslice),

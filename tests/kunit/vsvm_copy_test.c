@@ -40,21 +40,21 @@ static const struct vsvm_copy_engine_ops copy_test_ops = {
 	.vram_va = copy_test_vram_va,
 };
 
-static struct drm_pagemap_device_addr sys_addr(dma_addr_t a)
+static struct drm_pagemap_addr sys_addr(dma_addr_t a)
 {
-	return drm_pagemap_device_addr_encode(a, DRM_INTERCONNECT_SYSTEM, 0,
+	return drm_pagemap_addr_encode(a, DRM_INTERCONNECT_SYSTEM, 0,
 					      DMA_BIDIRECTIONAL);
 }
 
-static struct drm_pagemap_device_addr vram_addr(u64 off)
+static struct drm_pagemap_addr vram_addr(u64 off)
 {
-	return drm_pagemap_device_addr_encode(off, DRM_INTERCONNECT_DRIVER, 0,
+	return drm_pagemap_addr_encode(off, DRM_INTERCONNECT_DRIVER, 0,
 					      DMA_BIDIRECTIONAL);
 }
 
-static struct drm_pagemap_device_addr p2p_addr(u64 bus)
+static struct drm_pagemap_addr p2p_addr(u64 bus)
 {
-	return drm_pagemap_device_addr_encode(bus, DRM_INTERCONNECT_P2P, 0,
+	return drm_pagemap_addr_encode(bus, DRM_INTERCONNECT_P2P, 0,
 					      DMA_BIDIRECTIONAL);
 }
 

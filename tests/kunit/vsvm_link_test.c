@@ -53,7 +53,7 @@ static void link_ns_large(struct kunit *test)
 /* The device's own VRAM is not over the link; the rest is. */
 static void link_crossed(struct kunit *test)
 {
-	struct drm_pagemap_device_addr addr = {};
+	struct drm_pagemap_addr addr = {};
 
 	addr.proto = DRM_INTERCONNECT_DRIVER;
 	KUNIT_EXPECT_FALSE(test, vsvm_link_crossed(&addr));

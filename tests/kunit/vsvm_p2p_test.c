@@ -302,7 +302,7 @@ static void p2p_test_device_map(struct kunit *test)
 	unsigned long end = addr + P2P_NPAGES * PAGE_SIZE;
 	unsigned long *pfns = kunit_kcalloc(test, P2P_NPAGES, sizeof(*pfns),
 					    GFP_KERNEL);
-	struct drm_pagemap_device_addr da, local;
+	struct drm_pagemap_addr da, local;
 	struct vsvm_pagemap *vpm;
 	struct drm_pagemap *dp;
 	struct vsvm_copy copy;
@@ -329,7 +329,7 @@ static void p2p_test_device_map(struct kunit *test)
 	local = dp->ops->device_map(dp, a->dev, page, 0, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, (int)local.proto, DRM_INTERCONNECT_DRIVER);
 	KUNIT_EXPECT_EQ(test, local.addr, offset);
-	dp->ops->device_unmap(dp, a->dev, local);
+	dp->ops->device_unmap(dp, a->dev, &local);
 
 	da = dp->ops->device_map(dp, b->dev, page, 0, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_NE(test, da.addr, DMA_MAPPING_ERROR);
@@ -341,9 +341,9 @@ static void p2p_test_device_map(struct kunit *test)
 	bvram = vsvm_vram_vaddr(&b->vram, 7 * PAGE_SIZE);
 	memset(bvram, 0, PAGE_SIZE);
 	copy.src = da;
-	copy.dst = drm_pagemap_device_addr_encode(7 * PAGE_SIZE,
-						  DRM_INTERCONNECT_DRIVER, 0,
-						  DMA_BIDIRECTIONAL);
+	copy.dst = drm_pagemap_addr_encode(7 * PAGE_SIZE,
+					   DRM_INTERCONNECT_DRIVER, 0,
+					   DMA_BIDIRECTIONAL);
 	copy.len = PAGE_SIZE;
 	KUNIT_EXPECT_EQ(test, vsvm_copy_sync(&b->engine, &copy, 1), 0);
 	KUNIT_EXPECT_TRUE(test, p2p_check((u32 *)bvram, 3, 0x1234));
@@ -356,7 +356,7 @@ static void p2p_test_device_map(struct kunit *test)
 	avram = vsvm_vram_vaddr(&a->vram, offset);
 	KUNIT_EXPECT_EQ(test, avram[0], p2p_pattern(3, 0, 0x1234) ^ 0xffffffff);
 	KUNIT_EXPECT_EQ(test, avram[1], p2p_pattern(3, 1, 0x1234));
-	dp->ops->device_unmap(dp, b->dev, da);
+	dp->ops->device_unmap(dp, b->dev, &da);
 
 	/* C, of another group, and an unknown device get no address */
 	da = dp->ops->device_map(dp, t->d[C].dev, page, 0, DMA_TO_DEVICE);
@@ -484,9 +484,9 @@ static void p2p_test_unexport(struct kunit *test)
 	struct p2p_dev *a = &t->d[A], *b = &t->d[B];
 	u64 base = a->pd.p2p_base;
 	struct vsvm_copy copy = {
-		.src = drm_pagemap_device_addr_encode(base, DRM_INTERCONNECT_P2P,
+		.src = drm_pagemap_addr_encode(base, DRM_INTERCONNECT_P2P,
 						      0, DMA_TO_DEVICE),
-		.dst = drm_pagemap_device_addr_encode(0, DRM_INTERCONNECT_DRIVER,
+		.dst = drm_pagemap_addr_encode(0, DRM_INTERCONNECT_DRIVER,
 						      0, DMA_FROM_DEVICE),
 		.len = PAGE_SIZE,
 	};

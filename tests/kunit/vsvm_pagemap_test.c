@@ -15,6 +15,7 @@
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/completion.h>
 #include <linux/hmm.h>
@@ -307,7 +308,7 @@ static void pm_test_shrink(struct kunit *test)
 static void pm_test_device_map(struct kunit *test)
 {
 	struct pm_test *t = test->priv;
-	struct drm_pagemap_device_addr a;
+	struct drm_pagemap_addr a;
 	struct drm_pagemap *dp;
 	struct vsvm_pagemap *vpm;
 	struct device *other;
@@ -323,7 +324,7 @@ static void pm_test_device_map(struct kunit *test)
 	a = dp->ops->device_map(dp, t->dev, page, 0, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, a.addr, 5 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, (int)a.proto, DRM_INTERCONNECT_DRIVER);
-	dp->ops->device_unmap(dp, t->dev, a);
+	dp->ops->device_unmap(dp, t->dev, &a);
 
 	other = kunit_device_register(test, "vsvm-pagemap-test-peer");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
@@ -540,7 +541,7 @@ static void pm_test_evict_lru(struct kunit *test)
 	struct pm_test *t = test->priv;
 	unsigned long a, b, c, d;
 	struct vsvm_pagemap *vpm;
-	struct drm_pagemap_device_addr da;
+	struct drm_pagemap_addr da;
 	struct drm_pagemap *dp;
 	char *list;
 
@@ -576,7 +577,7 @@ static void pm_test_evict_lru(struct kunit *test)
 	/* a GPU binding a page of B makes B the most recently used */
 	da = dp->ops->device_map(dp, t->dev, pm_test_device_page(test, t, vpm, b),
 				 0, DMA_BIDIRECTIONAL);
-	dp->ops->device_unmap(dp, t->dev, da);
+	dp->ops->device_unmap(dp, t->dev, &da);
 	pm_test_populate(test, dp, d, HALF, 0);
 	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, vpm, b, HALF, HALF, 0xb),
 			HALF);
@@ -680,6 +681,82 @@ static void pm_test_evict_none(struct kunit *test)
 	/* now it fits */
 	pm_test_populate(test, dp, a, 1, 0);
 	pm_test_expect_user(test, a, 1, 1, 0x2a);
+	drm_pagemap_put(dp);
+}
+
+/* A fence that signals from a work item, some time after it was made. */
+struct pm_test_fence {
+	struct dma_fence base;
+	spinlock_t lock; /* the fence's lock */
+	struct delayed_work signal;
+};
+
+static const char *pm_test_fence_name(struct dma_fence *fence)
+{
+	return "vsvm_pagemap_test";
+}
+
+static const struct dma_fence_ops pm_test_fence_ops = {
+	.get_driver_name = pm_test_fence_name,
+	.get_timeline_name = pm_test_fence_name,
+};
+
+static void pm_test_fence_signal(struct work_struct *work)
+{
+	struct pm_test_fence *f = container_of(to_delayed_work(work),
+					       struct pm_test_fence, signal);
+
+	dma_fence_signal(&f->base);
+}
+
+/*
+ * A migration with a pre_migrate_fence (the driver's clearing of the
+ * memory, say) writes nothing into device memory before the fence
+ * signals: vsvm's copy waits for it.
+ */
+static void pm_test_pre_migrate_fence(struct kunit *test)
+{
+	struct drm_pagemap_migrate_details md = { .timeslice_ms = 0 };
+	const unsigned long npages = 4;
+	struct pm_test *t = test->priv;
+	struct pm_test_fence *f;
+	struct vsvm_devmem *vd;
+	struct drm_pagemap *dp;
+	unsigned long addr;
+	int err;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	spin_lock_init(&f->lock);
+	dma_fence_init(&f->base, &pm_test_fence_ops, &f->lock,
+		       dma_fence_context_alloc(1), 1);
+	INIT_DELAYED_WORK(&f->signal, pm_test_fence_signal);
+
+	addr = pm_test_map(test, npages, npages, 0xf3);
+	dp = vsvm_pagemap_get(&t->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	vd = vsvm_devmem_create(to_vsvm_pagemap(dp), current->mm,
+				npages * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vd));
+	vd->base.pre_migrate_fence = dma_fence_get(&f->base);
+
+	schedule_delayed_work(&f->signal, msecs_to_jiffies(50));
+	mmap_read_lock(current->mm);
+	err = drm_pagemap_migrate_to_devmem(&vd->base, current->mm, addr,
+					    addr + npages * PAGE_SIZE, &md);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(&f->base));
+	vsvm_devmem_filled(vd);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, pm_test_in_vram(test, t, to_vsvm_pagemap(dp),
+					      addr, npages, npages, 0xf3),
+			npages);
+	/* The migration dropped the allocation's reference. */
+	KUNIT_EXPECT_EQ(test, kref_read(&f->base.refcount), 1);
+	cancel_delayed_work_sync(&f->signal);
+	dma_fence_put(&f->base);
+
+	pm_test_expect_user(test, addr, npages, npages, 0xf3);
 	drm_pagemap_put(dp);
 }
 
@@ -866,6 +943,7 @@ static struct kunit_case pm_test_cases[] = {
 	KUNIT_CASE(pm_test_evict_lru),
 	KUNIT_CASE(pm_test_evict_busy),
 	KUNIT_CASE(pm_test_evict_none),
+	KUNIT_CASE(pm_test_pre_migrate_fence),
 	KUNIT_CASE_SLOW(pm_test_evict_working_set),
 	KUNIT_CASE_SLOW(pm_test_evict_concurrent),
 	{}

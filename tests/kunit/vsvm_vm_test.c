@@ -73,7 +73,7 @@ static void vm_test_fill(struct kunit *test, unsigned long addr,
 
 /* The word at the start of the page the GPU sees through @da. */
 static u32 vm_test_gpu_read(struct vm_test *t,
-			    const struct drm_pagemap_device_addr *da)
+			    const struct drm_pagemap_addr *da)
 {
 	struct page *page = pfn_to_page(PHYS_PFN(dma_to_phys(t->dev,
 							     da->addr)));
@@ -94,7 +94,7 @@ static unsigned long vm_test_check(struct kunit *test, struct vsvm_vm *vm,
 
 	drm_gpusvm_notifier_lock(&vm->svm);
 	for (off = 0; off < len; off += PAGE_SIZE) {
-		struct drm_pagemap_device_addr da;
+		struct drm_pagemap_addr da;
 		bool writable;
 
 		if (!vsvm_vm_pt_lookup(vm, addr + off, &da, &writable))

@@ -18,6 +18,8 @@
  * callback and a garbage collector.
  */
 #include <linux/device.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
@@ -35,6 +37,7 @@
 /* One device memory region. */
 struct xyz_vram {
 	struct drm_device *drm;
+	struct device *dev;
 	struct drm_pagemap dpagemap;
 	struct dev_pagemap pagemap;
 	struct drm_pagemap_peer peer;
@@ -55,6 +58,17 @@ struct xyz_vm {
 	struct mutex lock; /* the driver lock of @svm */
 	struct xyz_vram *vram;
 };
+
+/* One range, with its pages mapped for the VM's device. */
+struct xyz_range {
+	struct drm_gpusvm_range base;
+	struct drm_gpusvm_pages pages;
+};
+
+static struct xyz_range *to_xyz_range(struct drm_gpusvm_range *range)
+{
+	return container_of(range, struct xyz_range, base);
+}
 
 /* The driver-wide owner list; its mutex protects its peers. */
 static DRM_PAGEMAP_OWNER_LIST_DEFINE(xyz_owner_list);
@@ -77,8 +91,33 @@ static void xyz_owner_leave(struct xyz_vram *vram)
 	drm_pagemap_release_owner(&vram->peer);
 }
 
+/* A page of @dpagemap as @dev reaches it: a VRAM offset, or none. */
+static struct drm_pagemap_addr
+xyz_device_map(struct drm_pagemap *dpagemap, struct device *dev,
+	       struct page *page, unsigned int order,
+	       enum dma_data_direction dir)
+{
+	struct xyz_vram *vram = container_of(dpagemap->pagemap, struct xyz_vram,
+					     pagemap);
+	dma_addr_t addr = DMA_MAPPING_ERROR;
+
+	if (dev == vram->dev)
+		addr = (page_to_pfn(page) - vram->pfn_first) << PAGE_SHIFT;
+	return drm_pagemap_addr_encode(addr, DRM_INTERCONNECT_DRIVER, order,
+				       dir);
+}
+
+/* A VRAM offset holds nothing to undo. */
+static void xyz_device_unmap(struct drm_pagemap *dpagemap, struct device *dev,
+			     const struct drm_pagemap_addr *addr)
+{
+}
+
 /* Freed by drm_pagemap_destroy(): no destroy op. */
-static const struct drm_pagemap_ops xyz_pagemap_ops;
+static const struct drm_pagemap_ops xyz_pagemap_ops = {
+	.device_map = xyz_device_map,
+	.device_unmap = xyz_device_unmap,
+};
 
 /* A new pagemap of @vram, or an ERR_PTR(). */
 static struct drm_pagemap *xyz_pagemap_create(struct xyz_vram *vram)
@@ -131,6 +170,7 @@ static struct xyz_bo *to_xyz_bo(struct drm_pagemap_devmem *devmem)
 
 static void xyz_devmem_release(struct drm_pagemap_devmem *devmem)
 {
+	dma_fence_put(devmem->pre_migrate_fence);
 	kfree(to_xyz_bo(devmem));
 }
 
@@ -145,17 +185,65 @@ static int xyz_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
 	return 0;
 }
 
-/* copy_to_devmem and copy_to_ram: see MISSING. */
+/* The copy engine: wait for the fence, then copy synchronously. */
+static int xyz_copy(struct page **pages, struct drm_pagemap_addr *pagemap_addr,
+		    unsigned long npages, struct dma_fence *pre_migrate_fence)
+{
+	unsigned long i;
+
+	if (pre_migrate_fence)
+		dma_fence_wait(pre_migrate_fence, false);
+	for (i = 0; i < npages; i += NR_PAGES(pagemap_addr[i].order))
+		if (pages[i] && pagemap_addr[i].proto != DRM_INTERCONNECT_SYSTEM)
+			return -EOPNOTSUPP;
+	return 0;
+}
+
+static int xyz_copy_to_devmem(struct page **pages,
+			      struct drm_pagemap_addr *pagemap_addr,
+			      unsigned long npages,
+			      struct dma_fence *pre_migrate_fence)
+{
+	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence);
+}
+
+static int xyz_copy_to_ram(struct page **pages,
+			   struct drm_pagemap_addr *pagemap_addr,
+			   unsigned long npages,
+			   struct dma_fence *pre_migrate_fence)
+{
+	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence);
+}
+
 static const struct drm_pagemap_devmem_ops xyz_devmem_ops = {
 	.devmem_release = xyz_devmem_release,
 	.populate_devmem_pfn = xyz_populate_devmem_pfn,
+	.copy_to_devmem = xyz_copy_to_devmem,
+	.copy_to_ram = xyz_copy_to_ram,
 };
+
+/* A new allocation of @vram for [start, end) of @mm, after @clear. */
+static struct xyz_bo *xyz_bo_create(struct xyz_vram *vram,
+				    struct mm_struct *mm, unsigned long start,
+				    unsigned long end, struct dma_fence *clear)
+{
+	struct xyz_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+
+	if (!bo)
+		return NULL;
+	bo->vram = vram;
+	drm_pagemap_devmem_init(&bo->devmem, vram->dev, mm, &xyz_devmem_ops,
+				&vram->dpagemap, end - start,
+				dma_fence_get(clear));
+	return bo;
+}
 
 static int xyz_migrate(struct xyz_bo *bo, struct mm_struct *mm,
 		       unsigned long start, unsigned long end)
 {
 	struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = 5,
+		.can_migrate_same_pagemap = 1,
 	};
 
 	if (bo->devmem.ops != &xyz_devmem_ops)
@@ -258,25 +346,78 @@ static void xyz_invalidate(struct drm_gpusvm *gpusvm,
 	struct xyz_vm *vm = container_of(gpusvm, struct xyz_vm, svm);
 	struct drm_gpusvm_range *range = NULL;
 
+	struct drm_gpusvm_ctx ctx = { .in_notifier = 1, };
+
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
 				  mmu_range->end) {
 		xyz_zap(vm, drm_gpusvm_range_start(range),
 			drm_gpusvm_range_end(range));
+		drm_gpusvm_unmap_pages(gpusvm, &to_xyz_range(range)->pages,
+				       drm_gpusvm_range_size(range) >> PAGE_SHIFT,
+				       &ctx);
 		if (mmu_range->event == MMU_NOTIFY_UNMAP)
-			drm_gpusvm_range_set_unmapped(range, NULL, 0, mmu_range);
+			drm_gpusvm_range_set_unmapped(range,
+						      &to_xyz_range(range)->pages,
+						      1, mmu_range);
 	}
 }
 
 static struct drm_gpusvm_range *xyz_range_alloc(struct drm_gpusvm *gpusvm)
 {
-	struct drm_gpusvm_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
+	struct xyz_vm *vm = container_of(gpusvm, struct xyz_vm, svm);
+	struct xyz_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
 
-	return range;
+	if (!range)
+		return NULL;
+	drm_gpusvm_init_pages(&range->pages, vm->vram->drm);
+	return &range->base;
 }
 
 static void xyz_range_free(struct drm_gpusvm_range *range)
 {
-	kfree(range);
+	drm_gpusvm_free_pages(range->gpusvm, &to_xyz_range(range)->pages,
+			      drm_gpusvm_range_size(range) >> PAGE_SHIFT);
+	kfree(to_xyz_range(range));
+}
+
+/* Whether @range's pages are in device memory: a hint, without a lock. */
+static bool xyz_range_in_vram(struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_pages_flags flags = {
+		.__flags = READ_ONCE(to_xyz_range(range)->pages.flags.__flags),
+	};
+
+	return flags.has_devmem_pages;
+}
+
+/* Collect the pages of @range and bind them, as a GPU fault does. */
+static int xyz_range_bind(struct xyz_vm *vm, struct drm_gpusvm_range *range,
+			  const struct drm_gpusvm_ctx *ctx)
+{
+	struct xyz_range *xrange = to_xyz_range(range);
+	const struct drm_pagemap_addr *addr;
+	bool contiguous;
+	int err;
+
+	err = drm_gpusvm_get_pages(&vm->svm, &xrange->pages, 1, vm->svm.mm,
+				   &range->notifier->notifier,
+				   drm_gpusvm_range_start(range),
+				   drm_gpusvm_range_end(range), ctx);
+	if (err == -EOPNOTSUPP)
+		drm_gpusvm_range_evict(&vm->svm, range);
+	if (err)
+		return err;
+	drm_gpusvm_notifier_lock(&vm->svm);
+	if (!drm_gpusvm_pages_valid(&vm->svm, &xrange->pages)) {
+		err = -EAGAIN;
+	} else {
+		addr = drm_gpusvm_pages_first_dma(&xrange->pages, &contiguous);
+		if (!addr || (addr->proto != DRM_INTERCONNECT_SYSTEM &&
+			      xrange->pages.dpagemap != &vm->vram->dpagemap))
+			err = -EINVAL;
+	}
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	return err;
 }
 
 static const struct drm_gpusvm_ops xyz_gpusvm_ops = {
@@ -291,6 +432,8 @@ static const unsigned long xyz_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 {
 	struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = vm->vram->peer.owner,
+		.check_pages_threshold = SZ_64K,
 		.read_only = 0,
 		.devmem_possible = 1,
 		.devmem_only = 0,
@@ -309,6 +452,8 @@ static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 		goto out_unlock;
 	}
 	drm_gpusvm_range_get(range);
+	if (xyz_range_in_vram(range))
+		goto bind;
 	scan = drm_gpusvm_scan_mm(range, vm->vram->peer.owner,
 				  &vm->vram->pagemap);
 	switch (scan) {
@@ -326,10 +471,9 @@ static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 				   drm_gpusvm_range_end(range));
 		break;
 	}
-	drm_gpusvm_notifier_lock(&vm->svm);
-	if (!err && drm_gpusvm_range_size(range) < SZ_4K)
-		err = -EINVAL;
-	drm_gpusvm_notifier_unlock(&vm->svm);
+bind:
+	if (!err)
+		err = xyz_range_bind(vm, range, &ctx);
 	drm_gpusvm_range_put(range);
 out_unlock:
 	mutex_unlock(&vm->lock);
@@ -346,9 +490,14 @@ static void xyz_garbage_collect(struct xyz_vm *vm, unsigned long start,
 	lockdep_assert_held(&vm->lock);
 	drm_gpusvm_for_each_notifier_safe(notifier, next_notifier, &vm->svm,
 					  start, end) {
-		drm_gpusvm_for_each_range_safe(range, next, notifier, start, end)
-			if (range->flags.unmapped)
+		drm_gpusvm_for_each_range_safe(range, next, notifier, start, end) {
+			struct drm_gpusvm_range_flags flags = {
+				.__flags = READ_ONCE(range->flags.__flags),
+			};
+
+			if (flags.unmapped)
 				drm_gpusvm_range_remove(&vm->svm, range);
+		}
 	}
 	if (!drm_gpusvm_notifier_find(&vm->svm, start, end))
 		WARN_ON(drm_gpusvm_has_mapping(&vm->svm, start, end));
@@ -390,24 +539,56 @@ static unsigned long xyz_first_cpu_va(struct xyz_vm *vm, unsigned long start)
 	return drm_gpusvm_find_vma_start(&vm->svm, start, TASK_SIZE);
 }
 
+/* Move an allocation the range's pages are in to the LRU's tail. */
+static void xyz_devmem_bump(struct drm_pagemap_devmem *devmem)
+{
+}
+
+/* A valid range is not migrated again: bump its memory on the LRU. */
+static void xyz_range_bump(struct xyz_vm *vm, struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.device_private_page_owner = vm->vram->peer.owner,
+		.devmem_fn = xyz_devmem_bump,
+		.read_only = 1,
+		.no_dma_map = 1,
+	};
+
+	drm_gpusvm_get_pages(&vm->svm, &to_xyz_range(range)->pages, 1,
+			     vm->svm.mm, &range->notifier->notifier,
+			     drm_gpusvm_range_start(range),
+			     drm_gpusvm_range_end(range), &ctx);
+}
+
+static int xyz_vm_init(struct xyz_vm *vm, bool fault_mode)
+{
+	int err;
+
+	if (!fault_mode)
+		return drm_gpusvm_init(&vm->svm, "xyz (simple)", NULL, 0, 0, 0,
+				       NULL, NULL, 0);
+	err = drm_gpusvm_init(&vm->svm, "xyz", current->mm, 0, TASK_SIZE,
+			      SZ_512M, &xyz_gpusvm_ops, xyz_chunk_sizes,
+			      ARRAY_SIZE(xyz_chunk_sizes));
+	if (!err)
+		drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
+	return err;
+}
+
 static void xyz_vm_fini(struct xyz_vm *vm)
 {
 	drm_gpusvm_fini(&vm->svm);
 }
 
-static void xyz_set_lock(struct xyz_vm *vm)
-{
-	drm_gpusvm_driver_set_lock(&vm->svm, &vm->lock);
-}
-
 /* Keep every function above referenced: the file is compiled, never run. */
 static const void *const xyz_api_check_table[] __used = {
 	xyz_owner_join, xyz_owner_leave, xyz_pagemap_is_active, xyz_migrate,
+	xyz_bo_create,
 	xyz_evict, xyz_page_is_ours, xyz_pages_share_bo, xyz_pagemap_revive,
 	xyz_pagemap_destroy, xyz_vram_pagemap_init, xyz_vram_cache_init,
 	xyz_gpu_fault,
 	xyz_garbage_collect, xyz_count, xyz_first_cpu_va, xyz_vm_fini,
-	xyz_set_lock, &xyz_gpusvm_ops, xyz_chunk_sizes,
+	xyz_vm_init, xyz_range_bump,
 };
 
 MODULE_LICENSE("GPL");

@@ -38,10 +38,18 @@
  * device-private page owner, DMA-maps system pages and has device pages
  * mapped by their &struct drm_pagemap (&drm_pagemap_ops.device_map: a local
  * VRAM address, or a P2P address for a peer), and records one
- * &struct drm_pagemap_device_addr per mapped chunk. The driver then takes the
+ * &struct drm_pagemap_addr per mapped chunk. The driver then takes the
  * notifier lock for read, checks drm_gpusvm_range_pages_valid() and writes
  * its GPU page table; if the pages are no longer valid it calls get_pages
  * again.
+ *
+ * The mapped pages are a &struct drm_gpusvm_pages, as upstream's:
+ * drm_gpusvm_get_pages(), drm_gpusvm_unmap_pages(),
+ * drm_gpusvm_free_pages() and drm_gpusvm_pages_valid() work on any of them
+ * (a driver may keep one per device that maps the range). Each range holds
+ * one for the instance's device, &drm_gpusvm_range.pages, which the
+ * drm_gpusvm_range_get_pages() family (drm-msvm extensions) use, and which
+ * drm_gpusvm drops itself when the range is invalidated.
  *
  * A typical GPU fault handler, under the driver lock (see "Examples" for
  * one with its error handling)::
@@ -55,7 +63,7 @@
  *		drm_gpusvm_notifier_unlock(gpusvm);
  *		goto retry;
  *	}
- *	bind range->dma_addr into the GPU page table;
+ *	bind range->pages.dma_addr into the GPU page table;
  *	drm_gpusvm_notifier_unlock(gpusvm);
  */
 
@@ -71,7 +79,7 @@
  *   serializes all changes of the notifier and range trees.
  * - &drm_gpusvm.notifier_lock (rw_semaphore) is taken for write by the MMU
  *   notifier callback, and for write by gpusvm whenever it changes the trees
- *   or the pages of a range (&drm_gpusvm_range.dma_addr and the page flags).
+ *   or pages (&drm_gpusvm_pages.dma_addr and &drm_gpusvm_pages.flags).
  *   The driver takes it for read (drm_gpusvm_notifier_lock()) to check
  *   drm_gpusvm_range_pages_valid() and commit GPU mappings. Because the
  *   notifier may run from reclaim, nothing may allocate memory with reclaim
@@ -110,9 +118,12 @@
  * when no range in the invalidated interval has valid pages (the device
  * cannot map pages it was never given; this covers a migration the device
  * starts from its own fault handler on a range not yet mapped), and for
- * MMU_NOTIFY_EXCLUSIVE requested by this instance's owner group (the pages
- * stay in place). A migration of mapped pages is never skipped, since the
- * pages change under the GPU.
+ * MMU_NOTIFY_EXCLUSIVE requested by the owner group given to
+ * drm_gpusvm_init_device() (the pages stay in place). A migration of mapped
+ * pages is never skipped, since the pages change under the GPU. Only the
+ * ranges' own &drm_gpusvm_range.pages are known here: once the driver maps
+ * pages of its own (drm_gpusvm_get_pages()), the callback is called for
+ * every range the invalidation meets.
  */
 
 /**
@@ -203,7 +214,8 @@
  *			err = -EAGAIN;
  *			goto unlock;
  *		}
- *		// range->dma_addr: one entry per mapped chunk
+ *		// drm_gpusvm_pages_first_dma(&range->pages, NULL): one
+ *		// entry per mapped chunk
  *		driver_bind(vm, range);
  *		drm_gpusvm_notifier_unlock(gpusvm);
  *	unlock:
@@ -281,9 +293,15 @@ static void drm_gpusvm_driver_lock_held(struct drm_gpusvm *gpusvm)
 #endif
 }
 
+static bool drm_gpusvm_pages_have(const struct drm_gpusvm_pages *svm_pages)
+{
+	return svm_pages->flags.has_dma_mapping ||
+		svm_pages->flags.has_devmem_pages;
+}
+
 static bool drm_gpusvm_range_has_pages(struct drm_gpusvm_range *range)
 {
-	return range->flags.has_dma_mapping || range->flags.has_devmem_pages;
+	return drm_gpusvm_pages_have(&range->pages);
 }
 
 static unsigned long drm_gpusvm_range_npages(struct drm_gpusvm_range *range)
@@ -291,36 +309,26 @@ static unsigned long drm_gpusvm_range_npages(struct drm_gpusvm_range *range)
 	return drm_gpusvm_range_size(range) >> PAGE_SHIFT;
 }
 
-/**
- * drm_gpusvm_init() - initialize an instance
- * @gpusvm: the &struct drm_gpusvm to initialize
- * @name: name, for debugging
- * @drm: the DRM device; &drm_device.dev is used for DMA mapping
- * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini()
- * @device_private_page_owner: the device's owner group, handed to HMM
- * @mm_start: start of the VA to mirror
- * @mm_range: size of the VA to mirror
- * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
- * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
- * @chunk_sizes: range sizes, powers of two >= PAGE_SIZE, strictly
- *	decreasing, none above @notifier_size; end with PAGE_SIZE so that any
- *	faulting page can get a range
- * @num_chunks: number of @chunk_sizes
- *
- * Return: 0, or -EINVAL on a bad argument.
- */
-int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
-		    struct drm_device *drm, struct mm_struct *mm,
-		    void *device_private_page_owner,
-		    unsigned long mm_start, unsigned long mm_range,
-		    unsigned long notifier_size,
-		    const struct drm_gpusvm_ops *ops,
-		    const unsigned long *chunk_sizes, int num_chunks)
+/* The device-private page owner of an operation. */
+static void *drm_gpusvm_owner(const struct drm_gpusvm *gpusvm,
+			      const struct drm_gpusvm_ctx *ctx)
+{
+	return ctx->device_private_page_owner ?:
+		gpusvm->device_private_page_owner;
+}
+
+/* The instance, checked and set up, for drm_gpusvm_init{,_device}(). */
+static int __drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+			     struct drm_device *drm, struct mm_struct *mm,
+			     void *device_private_page_owner,
+			     unsigned long mm_start, unsigned long mm_range,
+			     unsigned long notifier_size,
+			     const struct drm_gpusvm_ops *ops,
+			     const unsigned long *chunk_sizes, int num_chunks)
 {
 	int i;
 
-	if (!drm || !drm->dev || !mm || !ops || !ops->invalidate ||
-	    !chunk_sizes || num_chunks <= 0)
+	if (!ops || !ops->invalidate || !chunk_sizes || num_chunks <= 0)
 		return -EINVAL;
 	if (!is_power_of_2(notifier_size) || notifier_size < PAGE_SIZE)
 		return -EINVAL;
@@ -350,6 +358,7 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 	INIT_LIST_HEAD(&gpusvm->notifier_list);
 	spin_lock_init(&gpusvm->gc_lock);
 	INIT_LIST_HEAD(&gpusvm->gc_list);
+	gpusvm->driver_pages = false;
 #ifdef CONFIG_LOCKDEP
 	gpusvm->lock_dep_map = NULL;
 #endif
@@ -360,6 +369,92 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 	might_lock(&gpusvm->notifier_lock);
 	fs_reclaim_release(GFP_KERNEL);
 
+	return 0;
+}
+
+/**
+ * drm_gpusvm_init_device() - initialize an instance for one device
+ * @gpusvm: the &struct drm_gpusvm to initialize
+ * @name: name, for debugging
+ * @drm: the DRM device; &drm_device.dev is used for DMA mapping of the
+ *	ranges' own pages (&drm_gpusvm_range.pages)
+ * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini()
+ * @device_private_page_owner: the device's owner group, handed to HMM where
+ *	a &struct drm_gpusvm_ctx gives none
+ * @mm_start: start of the VA to mirror
+ * @mm_range: size of the VA to mirror
+ * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
+ * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, powers of two >= PAGE_SIZE, strictly
+ *	decreasing, none above @notifier_size; end with PAGE_SIZE so that any
+ *	faulting page can get a range
+ * @num_chunks: number of @chunk_sizes
+ *
+ * A drm-msvm extension: drm_gpusvm_init() for a driver that uses the
+ * ranges' own pages (the drm_gpusvm_range_get_pages() family) and gives
+ * its device-private page owner once rather than in every
+ * &struct drm_gpusvm_ctx.
+ *
+ * Return: 0, or -EINVAL on a bad argument.
+ */
+int drm_gpusvm_init_device(struct drm_gpusvm *gpusvm, const char *name,
+			   struct drm_device *drm, struct mm_struct *mm,
+			   void *device_private_page_owner,
+			   unsigned long mm_start, unsigned long mm_range,
+			   unsigned long notifier_size,
+			   const struct drm_gpusvm_ops *ops,
+			   const unsigned long *chunk_sizes, int num_chunks)
+{
+	if (!drm || !drm->dev || !mm)
+		return -EINVAL;
+	return __drm_gpusvm_init(gpusvm, name, drm, mm,
+				 device_private_page_owner, mm_start, mm_range,
+				 notifier_size, ops, chunk_sizes, num_chunks);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_init_device);
+
+/**
+ * drm_gpusvm_init() - initialize an instance
+ * @gpusvm: the &struct drm_gpusvm to initialize
+ * @name: name, for debugging
+ * @mm: the mm to mirror; grabbed (mmgrab()) until drm_gpusvm_fini(). NULL
+ *	makes a stub instance with only its notifier lock, as upstream's for a
+ *	VM that does not fault: every other argument must then be 0 or NULL
+ * @mm_start: start of the VA to mirror
+ * @mm_range: size of the VA to mirror
+ * @notifier_size: VA size of each notifier, a power of two >= PAGE_SIZE
+ * @ops: driver callbacks; &drm_gpusvm_ops.invalidate is required
+ * @chunk_sizes: range sizes, as for drm_gpusvm_init_device()
+ * @num_chunks: number of @chunk_sizes
+ *
+ * The instance has no device: the driver maps pages into its own
+ * &struct drm_gpusvm_pages (drm_gpusvm_get_pages()), each initialized for
+ * its device, and gives the device-private page owner in each
+ * &struct drm_gpusvm_ctx.
+ *
+ * Return: 0, or -EINVAL on a bad argument.
+ */
+int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
+		    struct mm_struct *mm,
+		    unsigned long mm_start, unsigned long mm_range,
+		    unsigned long notifier_size,
+		    const struct drm_gpusvm_ops *ops,
+		    const unsigned long *chunk_sizes, int num_chunks)
+{
+	if (mm)
+		return __drm_gpusvm_init(gpusvm, name, NULL, mm, NULL,
+					 mm_start, mm_range, notifier_size,
+					 ops, chunk_sizes, num_chunks);
+	if (mm_start || mm_range || notifier_size || ops || chunk_sizes ||
+	    num_chunks)
+		return -EINVAL;
+	memset(gpusvm, 0, sizeof(*gpusvm));
+	gpusvm->name = name;
+	init_rwsem(&gpusvm->notifier_lock);
+	gpusvm->root = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&gpusvm->notifier_list);
+	spin_lock_init(&gpusvm->gc_lock);
+	INIT_LIST_HEAD(&gpusvm->gc_list);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_init);
@@ -489,57 +584,65 @@ bool drm_gpusvm_has_mapping(struct drm_gpusvm *gpusvm, unsigned long start,
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_has_mapping);
 
-/* Unmap the first @npages pages of @range; notifier lock held for write. */
+/* Unmap the first @npages pages of @svm_pages; notifier lock held (write). */
 static void drm_gpusvm_unmap_entries(struct drm_gpusvm *gpusvm,
-				     struct drm_gpusvm_range *range,
+				     struct drm_gpusvm_pages *svm_pages,
 				     unsigned long npages)
 {
-	struct device *dev = gpusvm->drm->dev;
+	struct device *dev = svm_pages->drm->dev;
 	unsigned long i;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 
-	if (!range->dma_addr)
+	if (!svm_pages->dma_addr)
 		return;
 	for (i = 0; i < npages;) {
-		struct drm_pagemap_device_addr *addr = &range->dma_addr[i];
+		struct drm_pagemap_addr *addr = &svm_pages->dma_addr[i];
 		unsigned int order = addr->order;
 
 		if (addr->proto == DRM_INTERCONNECT_SYSTEM)
 			dma_unmap_page(dev, addr->addr, PAGE_SIZE << order,
 				       addr->dir);
-		else if (!WARN_ON_ONCE(!range->dpagemap))
-			range->dpagemap->ops->device_unmap(range->dpagemap,
-							   dev, *addr);
+		else if (!WARN_ON_ONCE(!svm_pages->dpagemap))
+			svm_pages->dpagemap->ops->device_unmap(svm_pages->dpagemap,
+							       dev, addr);
 		memset(addr, 0, sizeof(*addr));
 		i += 1UL << order;
 	}
 }
 
-static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
-					   struct drm_gpusvm_range *range)
+static void __drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+				     struct drm_gpusvm_pages *svm_pages,
+				     unsigned long npages)
 {
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 
-	if (drm_gpusvm_range_has_pages(range))
-		drm_gpusvm_unmap_entries(gpusvm, range,
-					 drm_gpusvm_range_npages(range));
-	range->flags.has_dma_mapping = 0;
-	range->flags.has_devmem_pages = 0;
-	range->dpagemap = NULL;
+	if (drm_gpusvm_pages_have(svm_pages))
+		drm_gpusvm_unmap_entries(gpusvm, svm_pages, npages);
+	svm_pages->flags.has_dma_mapping = 0;
+	svm_pages->flags.has_devmem_pages = 0;
+	svm_pages->dpagemap = NULL;
+}
+
+static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
+					   struct drm_gpusvm_range *range)
+{
+	__drm_gpusvm_unmap_pages(gpusvm, &range->pages,
+				 drm_gpusvm_range_npages(range));
 }
 
 /**
  * drm_gpusvm_range_set_unmapped() - mark a range unmapped by the CPU
  * @range: the range
- * @pages: upstream's per-device pages of @range: must be NULL here, where a
- *	   range holds its own pages (they are marked with it)
- * @pages_count: the number of @pages: must be 0
+ * @pages: the driver's &struct drm_gpusvm_pages of @range, or NULL
+ * @pages_count: the number of @pages
  * @mmu_range: the MMU_NOTIFY_UNMAP (or MMU_NOTIFY_RELEASE) invalidation
  *
  * Sets &drm_gpusvm_range_flags.unmapped, and
  * &drm_gpusvm_range_flags.partial_unmap when @mmu_range does not cover the
- * whole range, and queues the range for drm_gpusvm_garbage_collect(). A
+ * whole range, sets &drm_gpusvm_pages_flags.unmapped of each of @pages and
+ * of the range's own &drm_gpusvm_range.pages (no more get_pages on them),
+ * and queues the range for drm_gpusvm_garbage_collect(). A
  * driver may call it from its &drm_gpusvm_ops.invalidate; drm_gpusvm marks
  * the ranges of an unmapped interval itself after the callback, so calling
  * it twice is harmless. Called with the notifier lock held for write.
@@ -550,10 +653,13 @@ void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 				   const struct mmu_notifier_range *mmu_range)
 {
 	struct drm_gpusvm *gpusvm = range->gpusvm;
+	unsigned int i;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
-	WARN_ON_ONCE(pages || pages_count);
 
+	for (i = 0; i < pages_count; i++)
+		pages[i].flags.unmapped = 1;
+	range->pages.flags.unmapped = 1;
 	range->flags.unmapped = 1;
 	if (mmu_range->start > drm_gpusvm_range_start(range) ||
 	    mmu_range->end < drm_gpusvm_range_end(range))
@@ -578,8 +684,10 @@ static bool drm_gpusvm_needs_zap(struct drm_gpusvm *gpusvm,
 	    mmu_range->owner == gpusvm->device_private_page_owner)
 		return false;
 
+	/* The driver's own pages of a range are not known here. */
 	drm_gpusvm_for_each_range(range, notifier, start, end)
-		if (drm_gpusvm_range_has_pages(range))
+		if (READ_ONCE(gpusvm->driver_pages) ||
+		    drm_gpusvm_range_has_pages(range))
 			return true;
 	return false;
 }
@@ -620,7 +728,8 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 	drm_gpusvm_for_each_range(range, notifier, start, end) {
 		__drm_gpusvm_range_unmap_pages(gpusvm, range);
 		if (unmap)
-			drm_gpusvm_range_set_unmapped(range, NULL, 0, mmu_range);
+			drm_gpusvm_range_set_unmapped(range, &range->pages, 1,
+						      mmu_range);
 	}
 out:
 	up_write(&gpusvm->notifier_lock);
@@ -718,9 +827,9 @@ drm_gpusvm_range_alloc(struct drm_gpusvm *gpusvm,
 	range->itree.last = start + size - 1;
 	INIT_LIST_HEAD(&range->entry);
 	INIT_LIST_HEAD(&range->gc_link);
-	range->notifier_seq = LONG_MAX;
-	range->dma_addr = NULL;
-	range->dpagemap = NULL;
+	/* A driver's range_alloc may have made them for another device. */
+	if (!range->pages.drm)
+		drm_gpusvm_init_pages(&range->pages, gpusvm->drm);
 	memset(&range->flags, 0, sizeof(range->flags));
 	range->flags.migrate_devmem = migrate_devmem;
 	return range;
@@ -833,14 +942,54 @@ void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
 	}
 	WARN_ON(!list_empty(&gpusvm->gc_list));
 	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
-	mmdrop(gpusvm->mm);
+	if (gpusvm->mm)
+		mmdrop(gpusvm->mm);
 	gpusvm->mm = NULL;
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_fini);
 
 /*
+ * Whether every page of [@start, @end) is present in the CPU page table (a
+ * snapshot: nothing is faulted); device pages of pagemaps of another owner
+ * than @owner count as missing. The mmap lock is held.
+ */
+static bool drm_gpusvm_check_pages(struct drm_gpusvm_notifier *notifier,
+				   unsigned long start, unsigned long end,
+				   void *owner)
+{
+	unsigned long timeout = jiffies +
+		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT;
+	struct hmm_range hmm_range = {
+		.notifier = &notifier->notifier,
+		.start = start,
+		.end = end,
+		.dev_private_owner = owner,
+	};
+	unsigned long *pfns;
+	int err;
+
+	pfns = kvcalloc(npages, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return false;
+	hmm_range.hmm_pfns = pfns;
+	do {
+		hmm_range.notifier_seq =
+			mmu_interval_read_begin(&notifier->notifier);
+		err = hmm_range_fault(&hmm_range);
+	} while (err == -EBUSY && time_before(jiffies, timeout));
+	for (i = 0; !err && i < npages; i++)
+		if (!(pfns[i] & HMM_PFN_VALID))
+			err = -EFAULT;
+	kvfree(pfns);
+	return !err;
+}
+
+/*
  * The largest chunk that holds @fault_addr, lies in the VMA, the GPU VA
- * window, the mirrored VA and the notifier, and overlaps no range.
+ * window, the mirrored VA and the notifier, and overlaps no range; a chunk
+ * of at most &drm_gpusvm_ctx.check_pages_threshold, unless the smallest,
+ * must have every CPU page present.
  */
 static unsigned long
 drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
@@ -848,7 +997,9 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
 			     struct vm_area_struct *vma,
 			     unsigned long fault_addr,
 			     unsigned long gpuva_start,
-			     unsigned long gpuva_end, unsigned long *size)
+			     unsigned long gpuva_end,
+			     const struct drm_gpusvm_ctx *ctx,
+			     unsigned long *size)
 {
 	unsigned long lo = max3(vma->vm_start, gpuva_start,
 				max(gpusvm->mm_start,
@@ -866,6 +1017,11 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
 			continue;
 		if (drm_gpusvm_range_find(notifier, start, start + sz))
 			continue;
+		if (i < gpusvm->num_chunks - 1 &&
+		    sz <= ctx->check_pages_threshold &&
+		    !drm_gpusvm_check_pages(notifier, start, start + sz,
+					    drm_gpusvm_owner(gpusvm, ctx)))
+			continue;
 		*size = sz;
 		return start;
 	}
@@ -879,7 +1035,10 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
  * @gpuva_start: start of the GPU VA window the range must fit in
  * @gpuva_end: end (exclusive) of that window
  * @ctx: &drm_gpusvm_ctx.read_only allows a read-only VMA;
- *	&drm_gpusvm_ctx.devmem_possible marks a new range migratable
+ *	&drm_gpusvm_ctx.devmem_possible marks a new range migratable;
+ *	&drm_gpusvm_ctx.check_pages_threshold and
+ *	&drm_gpusvm_ctx.device_private_page_owner choose smaller chunks where
+ *	CPU pages are missing
  *
  * Runs the garbage collector, then returns the range holding @fault_addr,
  * creating it (and its notifier) if needed: the largest chunk size, aligned
@@ -956,7 +1115,7 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 	}
 
 	start = drm_gpusvm_range_chunk_start(gpusvm, notifier, vma, fault_addr,
-					     gpuva_start, gpuva_end, &size);
+					     gpuva_start, gpuva_end, ctx, &size);
 	if (!size) {
 		err = -EINVAL;
 		goto err_unlock;
@@ -998,7 +1157,7 @@ static void drm_gpusvm_range_release(struct kref *kref)
 	struct drm_gpusvm *gpusvm = range->gpusvm;
 
 	WARN_ON(drm_gpusvm_range_has_pages(range));
-	kvfree(range->dma_addr);
+	kvfree(range->pages.dma_addr);
 	if (gpusvm->ops->range_free)
 		gpusvm->ops->range_free(range);
 	else
@@ -1032,46 +1191,103 @@ void drm_gpusvm_range_put(struct drm_gpusvm_range *range)
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_put);
 
 /**
- * drm_gpusvm_range_pages_valid() - whether a range's pages are still valid
+ * drm_gpusvm_pages_valid() - whether pages are still valid
  * @gpusvm: the instance
- * @range: the range
+ * @svm_pages: the pages
  *
  * Called with the notifier lock held (drm_gpusvm_notifier_lock()); while it
  * is held, valid pages stay valid.
  *
  * Return: true if the pages from the last get_pages were not invalidated.
  */
+bool drm_gpusvm_pages_valid(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages)
+{
+	lockdep_assert_held(&gpusvm->notifier_lock);
+	return drm_gpusvm_pages_have(svm_pages);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_pages_valid);
+
+/**
+ * drm_gpusvm_range_pages_valid() - whether a range's own pages are valid
+ * @gpusvm: the instance
+ * @range: the range
+ *
+ * A drm-msvm extension: drm_gpusvm_pages_valid() on &drm_gpusvm_range.pages.
+ *
+ * Return: true if the pages from the last get_pages were not invalidated.
+ */
 bool drm_gpusvm_range_pages_valid(struct drm_gpusvm *gpusvm,
 				  struct drm_gpusvm_range *range)
 {
-	lockdep_assert_held(&gpusvm->notifier_lock);
-	return drm_gpusvm_range_has_pages(range);
+	return drm_gpusvm_pages_valid(gpusvm, &range->pages);
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_pages_valid);
 
 /**
- * drm_gpusvm_range_unmap_pages() - drop a range's pages
+ * drm_gpusvm_unmap_pages() - drop the mappings of pages
  * @gpusvm: the instance
- * @range: the range
+ * @svm_pages: the pages
+ * @npages: the number of pages they cover
  * @ctx: &drm_gpusvm_ctx.in_notifier if the caller holds the notifier lock
  *	for write (from &drm_gpusvm_ops.invalidate)
  *
- * DMA-unmaps the system pages and device-unmaps the device pages of @range;
- * its pages are no longer valid. The driver must have stopped the GPU from
- * using them.
+ * DMA-unmaps the system pages and device-unmaps the device pages of
+ * @svm_pages; they are no longer valid. The address array stays, for the
+ * next get_pages. The driver must have stopped the GPU from using them.
+ */
+void drm_gpusvm_unmap_pages(struct drm_gpusvm *gpusvm,
+			    struct drm_gpusvm_pages *svm_pages,
+			    unsigned long npages,
+			    const struct drm_gpusvm_ctx *ctx)
+{
+	if (ctx->in_notifier) {
+		lockdep_assert_held_write(&gpusvm->notifier_lock);
+		__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
+		return;
+	}
+	down_write(&gpusvm->notifier_lock);
+	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
+	up_write(&gpusvm->notifier_lock);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_unmap_pages);
+
+/**
+ * drm_gpusvm_free_pages() - drop the mappings of pages and free their array
+ * @gpusvm: the instance
+ * @svm_pages: the pages
+ * @npages: the number of pages they cover
+ *
+ * drm_gpusvm_unmap_pages(), then frees the address array. The driver calls
+ * it before it frees the structure @svm_pages is in (its
+ * &drm_gpusvm_ops.range_free, typically). Takes the notifier lock.
+ */
+void drm_gpusvm_free_pages(struct drm_gpusvm *gpusvm,
+			   struct drm_gpusvm_pages *svm_pages,
+			   unsigned long npages)
+{
+	down_write(&gpusvm->notifier_lock);
+	__drm_gpusvm_unmap_pages(gpusvm, svm_pages, npages);
+	kvfree(svm_pages->dma_addr);
+	svm_pages->dma_addr = NULL;
+	up_write(&gpusvm->notifier_lock);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_free_pages);
+
+/**
+ * drm_gpusvm_range_unmap_pages() - drop a range's own pages
+ * @gpusvm: the instance
+ * @range: the range
+ * @ctx: as for drm_gpusvm_unmap_pages()
+ *
+ * A drm-msvm extension: drm_gpusvm_unmap_pages() on &drm_gpusvm_range.pages.
  */
 void drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
 				  struct drm_gpusvm_range *range,
 				  const struct drm_gpusvm_ctx *ctx)
 {
-	if (ctx->in_notifier) {
-		lockdep_assert_held_write(&gpusvm->notifier_lock);
-		__drm_gpusvm_range_unmap_pages(gpusvm, range);
-		return;
-	}
-	down_write(&gpusvm->notifier_lock);
-	__drm_gpusvm_range_unmap_pages(gpusvm, range);
-	up_write(&gpusvm->notifier_lock);
+	drm_gpusvm_unmap_pages(gpusvm, &range->pages,
+			       drm_gpusvm_range_npages(range), ctx);
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_unmap_pages);
 
@@ -1086,18 +1302,18 @@ static unsigned int drm_gpusvm_clamp_order(unsigned int order,
 }
 
 /*
- * Map the pages of @pfns into @range->dma_addr; notifier lock held for
- * write. On error everything mapped here is unmapped again.
+ * Map the @npages pages of @pfns into @svm_pages->dma_addr; notifier lock
+ * held for write. On error everything mapped here is unmapped again.
  */
 static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
-				struct drm_gpusvm_range *range,
+				struct drm_gpusvm_pages *svm_pages,
+				unsigned long npages,
 				const unsigned long *pfns,
 				const struct drm_gpusvm_ctx *ctx)
 {
 	enum dma_data_direction dir = ctx->read_only ? DMA_TO_DEVICE :
 		DMA_BIDIRECTIONAL;
-	unsigned long npages = drm_gpusvm_range_npages(range);
-	struct device *dev = gpusvm->drm->dev;
+	struct device *dev = svm_pages->drm->dev;
 	struct drm_pagemap *dpagemap = NULL;
 	unsigned long i, nsys = 0, ndev = 0;
 	bool writable = true;
@@ -1106,7 +1322,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 
 	for (i = 0; i < npages;) {
-		struct drm_pagemap_device_addr addr;
+		struct drm_pagemap_addr addr;
 		unsigned int order;
 		struct page *page;
 
@@ -1135,7 +1351,7 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			}
 			dpagemap = dp;
 			/* drm_gpusvm_unmap_entries() needs it on error. */
-			range->dpagemap = dpagemap;
+			svm_pages->dpagemap = dpagemap;
 			addr = dpagemap->ops->device_map(dpagemap, dev, page,
 							 order, dir);
 			if (dma_mapping_error(dev, addr.addr)) {
@@ -1160,24 +1376,24 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 				err = -ENOMEM;
 				goto err_unmap;
 			}
-			addr = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      order, dir);
+			addr = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       order, dir);
 			nsys++;
 		}
-		range->dma_addr[i] = addr;
+		svm_pages->dma_addr[i] = addr;
 		i += 1UL << order;
 	}
 
-	range->flags.has_dma_mapping = !!nsys;
-	range->flags.has_devmem_pages = !!ndev;
-	range->flags.read_only = ctx->read_only || !writable;
-	range->dpagemap = dpagemap;
+	svm_pages->flags.has_dma_mapping = !!nsys;
+	svm_pages->flags.has_devmem_pages = !!ndev;
+	svm_pages->flags.read_only = ctx->read_only || !writable;
+	svm_pages->dpagemap = dpagemap;
 	return 0;
 
 err_unmap:
-	drm_gpusvm_unmap_entries(gpusvm, range, i);
-	range->dpagemap = NULL;
+	drm_gpusvm_unmap_entries(gpusvm, svm_pages, i);
+	svm_pages->dpagemap = NULL;
 	return err;
 }
 
@@ -1233,14 +1449,14 @@ static int drm_gpusvm_break_cow(struct hmm_range *hmm_range,
 }
 
 /* Whether the pages already held satisfy @ctx. Notifier lock held. */
-static bool drm_gpusvm_pages_satisfy(struct drm_gpusvm_range *range,
+static bool drm_gpusvm_pages_satisfy(struct drm_gpusvm_pages *svm_pages,
 				     const struct drm_gpusvm_ctx *ctx)
 {
-	if (!drm_gpusvm_range_has_pages(range))
+	if (!drm_gpusvm_pages_have(svm_pages))
 		return false;
-	if (!ctx->read_only && range->flags.read_only)
+	if (!ctx->read_only && svm_pages->flags.read_only)
 		return false;
-	if (ctx->devmem_only && range->flags.has_dma_mapping)
+	if (ctx->devmem_only && svm_pages->flags.has_dma_mapping)
 		return false;
 	return true;
 }
@@ -1308,75 +1524,89 @@ static bool drm_gpusvm_walk_expired(unsigned long timeout,
 	return ++*walks >= DRM_GPUSVM_MIN_WALKS && time_after(jiffies, timeout);
 }
 
-/**
- * drm_gpusvm_range_get_pages() - collect and map the pages of a range
- * @gpusvm: the instance
- * @range: the range
- * @ctx: &drm_gpusvm_ctx.read_only: collect without write access (the pages
- *	are mapped DMA_TO_DEVICE); &drm_gpusvm_ctx.devmem_only: fail unless all
- *	pages are device pages of the owner group; &drm_gpusvm_ctx.allow_mixed:
- *	accept system pages together with the pages of one pagemap
- *
- * Faults the range in with hmm_range_fault() and the instance's device
- * private page owner: device pages of that owner group come back as is,
- * others are migrated to system memory by HMM. System pages are DMA-mapped
- * for &drm_device.dev; device pages are mapped through their pagemap's
- * &drm_pagemap_ops.device_map. The result is published under the notifier
- * lock only if no invalidation hit the range meanwhile; otherwise, and on
- * -EBUSY from HMM, it starts again, for HMM_RANGE_DEFAULT_TIMEOUT ms (and
- * at least %DRM_GPUSVM_MIN_WALKS times). If the range already holds valid
- * pages that satisfy @ctx, nothing is done; valid pages that do not
- * (read-only pages for a write, system pages for devmem_only) are unmapped
- * and replaced, so the driver must not have them bound then. Called with
- * the driver lock held.
- *
- * Return: 0; -EFAULT if the range was unmapped, the mm is gone, a page
- * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
- * -EOPNOTSUPP if the range would mix system and device pages without
- * allow_mixed, or hold pages of two pagemaps (evict it and retry); -EBUSY on
- * timeout; -ENOMEM; or another error of hmm_range_fault().
+/*
+ * Call @fn once per run of consecutive pages of @pfns that belong to one
+ * device-memory allocation of a &struct drm_pagemap.
  */
-int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
-			       struct drm_gpusvm_range *range,
-			       const struct drm_gpusvm_ctx *ctx)
+static void drm_gpusvm_devmem_runs(const unsigned long *pfns,
+				   unsigned long npages,
+				   void (*fn)(struct drm_pagemap_devmem *devmem))
 {
-	struct mmu_interval_notifier *mni = &range->notifier->notifier;
+	struct drm_pagemap_devmem *last = NULL;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct drm_pagemap_devmem *devmem = NULL;
+
+		if (pfns[i] & HMM_PFN_VALID)
+			devmem = drm_pagemap_page_to_devmem(hmm_pfn_to_page(pfns[i]));
+		if (devmem && devmem != last)
+			fn(devmem);
+		last = devmem;
+	}
+}
+
+/* drm_gpusvm_get_pages() without marking the driver's pages in use. */
+static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
+				  struct drm_gpusvm_pages *svm_pages,
+				  unsigned int num_pages, struct mm_struct *mm,
+				  struct mmu_interval_notifier *notifier,
+				  unsigned long pages_start,
+				  unsigned long pages_end,
+				  const struct drm_gpusvm_ctx *ctx)
+{
+	struct mmu_interval_notifier *mni = notifier;
 	unsigned long timeout = jiffies +
 		msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	unsigned long npages = drm_gpusvm_range_npages(range);
+	unsigned long npages = (pages_end - pages_start) >> PAGE_SHIFT;
 	struct hmm_range hmm_range = {
 		.notifier = mni,
-		.start = drm_gpusvm_range_start(range),
-		.end = drm_gpusvm_range_end(range),
+		.start = pages_start,
+		.end = pages_end,
 		.default_flags = HMM_PFN_REQ_FAULT |
 			(ctx->read_only ? 0 : HMM_PFN_REQ_WRITE),
-		.dev_private_owner = gpusvm->device_private_page_owner,
+		.dev_private_owner = drm_gpusvm_owner(gpusvm, ctx),
 	};
-	struct drm_pagemap_device_addr *dma_addr = NULL;
-	struct mm_struct *mm = gpusvm->mm;
-	unsigned int walks = 0;
+	struct drm_pagemap_addr **dma_addr;
+	unsigned int walks = 0, k;
 	unsigned long *pfns;
+	bool satisfied = true;
 	int err;
 
 	drm_gpusvm_driver_lock_held(gpusvm);
 
+	if (!num_pages || !PAGE_ALIGNED(pages_start) ||
+	    !PAGE_ALIGNED(pages_end) || pages_start >= pages_end ||
+	    (ctx->no_dma_map && ctx->devmem_only))
+		return -EINVAL;
+	for (k = 0; !ctx->no_dma_map && k < num_pages; k++)
+		if (!svm_pages[k].drm)
+			return -EINVAL;
+
 	down_read(&gpusvm->notifier_lock);
-	if (range->flags.unmapped) {
-		up_read(&gpusvm->notifier_lock);
-		return -EFAULT;
-	}
-	if (drm_gpusvm_pages_satisfy(range, ctx)) {
-		up_read(&gpusvm->notifier_lock);
-		return 0;
+	for (k = 0; k < num_pages; k++) {
+		if (svm_pages[k].flags.unmapped) {
+			up_read(&gpusvm->notifier_lock);
+			return -EFAULT;
+		}
+		satisfied &= drm_gpusvm_pages_satisfy(&svm_pages[k], ctx);
 	}
 	up_read(&gpusvm->notifier_lock);
+	/* Without a mapping the CPU pages are faulted in each time. */
+	if (satisfied && !ctx->no_dma_map)
+		return 0;
 
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
-	if (!pfns)
-		return -ENOMEM;
-	if (!range->dma_addr) {
-		dma_addr = kvcalloc(npages, sizeof(*dma_addr), GFP_KERNEL);
-		if (!dma_addr) {
+	dma_addr = kcalloc(num_pages, sizeof(*dma_addr), GFP_KERNEL);
+	if (!pfns || !dma_addr) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (k = 0; k < num_pages; k++) {
+		if (svm_pages[k].dma_addr || ctx->no_dma_map)
+			continue;
+		dma_addr[k] = kvcalloc(npages, sizeof(**dma_addr), GFP_KERNEL);
+		if (!dma_addr[k]) {
 			err = -ENOMEM;
 			goto out_free;
 		}
@@ -1417,17 +1647,22 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 			}
 			continue;
 		}
-		if (range->flags.unmapped) {
-			err = -EFAULT;
-		} else {
-			if (dma_addr) {
-				range->dma_addr = dma_addr;
-				dma_addr = NULL;
+		for (k = 0; k < num_pages; k++)
+			if (svm_pages[k].flags.unmapped)
+				err = -EFAULT;
+		if (!err && ctx->devmem_fn)
+			drm_gpusvm_devmem_runs(pfns, npages, ctx->devmem_fn);
+		for (k = 0; k < num_pages && !err && !ctx->no_dma_map; k++) {
+			struct drm_gpusvm_pages *p = &svm_pages[k];
+
+			if (dma_addr[k]) {
+				p->dma_addr = dma_addr[k];
+				dma_addr[k] = NULL;
 			}
-			__drm_gpusvm_range_unmap_pages(gpusvm, range);
-			err = drm_gpusvm_map_pages(gpusvm, range, pfns, ctx);
+			__drm_gpusvm_unmap_pages(gpusvm, p, npages);
+			err = drm_gpusvm_map_pages(gpusvm, p, npages, pfns, ctx);
 			if (!err)
-				range->notifier_seq = hmm_range.notifier_seq;
+				p->notifier_seq = hmm_range.notifier_seq;
 		}
 		up_write(&gpusvm->notifier_lock);
 		break;
@@ -1435,9 +1670,94 @@ int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
 	mmput(mm);
 
 out_free:
-	kvfree(dma_addr);
+	for (k = 0; dma_addr && k < num_pages; k++)
+		kvfree(dma_addr[k]);
+	kfree(dma_addr);
 	kvfree(pfns);
 	return err;
+}
+
+/**
+ * drm_gpusvm_get_pages() - collect and map the pages of a VA range
+ * @gpusvm: the instance
+ * @svm_pages: an array of @num_pages &struct drm_gpusvm_pages of the VA
+ *	range, one per device to map the pages for, each initialized with
+ *	drm_gpusvm_init_pages()
+ * @num_pages: the number of @svm_pages
+ * @mm: the mm (&drm_gpusvm.mm)
+ * @notifier: the MMU interval notifier covering the VA range
+ * @pages_start: start of the VA range, page aligned
+ * @pages_end: end (exclusive) of the VA range, page aligned
+ * @ctx: &drm_gpusvm_ctx.read_only: collect without write access (the pages
+ *	are mapped DMA_TO_DEVICE); &drm_gpusvm_ctx.devmem_only: fail unless all
+ *	pages are device pages of the owner group; &drm_gpusvm_ctx.allow_mixed:
+ *	accept system pages together with the pages of one pagemap;
+ *	&drm_gpusvm_ctx.no_dma_map: fault only, map and record nothing;
+ *	&drm_gpusvm_ctx.devmem_fn: called for each device-memory allocation
+ *	the pages are in, under the notifier lock
+ *
+ * Faults the VA range in with hmm_range_fault() and the device private
+ * page owner of @ctx (or of the instance, see drm_gpusvm_init_device()):
+ * device pages of that owner group come back as is,
+ * others are migrated to system memory by HMM. For each of @svm_pages,
+ * system pages are DMA-mapped for its &drm_gpusvm_pages.drm; device pages
+ * are mapped through their pagemap's &drm_pagemap_ops.device_map. The
+ * result is published under the notifier lock only if no invalidation hit
+ * the VA range meanwhile; otherwise, and on -EBUSY from HMM, it starts
+ * again, for HMM_RANGE_DEFAULT_TIMEOUT ms (and at least
+ * %DRM_GPUSVM_MIN_WALKS times). If every one of @svm_pages already holds
+ * valid pages that satisfy @ctx, nothing is done; valid pages that do not
+ * (read-only pages for a write, system pages for devmem_only) are unmapped
+ * and replaced, so the driver must not have them bound then. Called with
+ * the driver lock held. drm_gpusvm does not know the pages a driver holds,
+ * so from the first call on every invalidation of a range reaches the
+ * driver's &drm_gpusvm_ops.invalidate, which unmaps them
+ * (drm_gpusvm_unmap_pages()).
+ *
+ * Return: 0; -EFAULT if the pages were unmapped, the mm is gone, a page
+ * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
+ * -EOPNOTSUPP if the pages would mix system and device pages without
+ * allow_mixed, or hold pages of two pagemaps (evict them and retry); -EBUSY
+ * on timeout; -EINVAL for no @svm_pages, a bad VA range, pages without a
+ * device to map for, or devmem_only with no_dma_map; -ENOMEM; or
+ * another error of hmm_range_fault(). On an error, @svm_pages mapped before
+ * the failing one stay valid.
+ */
+int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
+			 struct drm_gpusvm_pages *svm_pages,
+			 unsigned int num_pages, struct mm_struct *mm,
+			 struct mmu_interval_notifier *notifier,
+			 unsigned long pages_start, unsigned long pages_end,
+			 const struct drm_gpusvm_ctx *ctx)
+{
+	drm_gpusvm_driver_lock_held(gpusvm);
+	if (!gpusvm->driver_pages)
+		WRITE_ONCE(gpusvm->driver_pages, true);
+	return __drm_gpusvm_get_pages(gpusvm, svm_pages, num_pages, mm,
+				      notifier, pages_start, pages_end, ctx);
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_get_pages);
+
+/**
+ * drm_gpusvm_range_get_pages() - collect and map the pages of a range
+ * @gpusvm: the instance
+ * @range: the range
+ * @ctx: as for drm_gpusvm_get_pages()
+ *
+ * A drm-msvm extension: drm_gpusvm_get_pages() on the range's own
+ * &drm_gpusvm_range.pages, over the whole range.
+ *
+ * Return: as drm_gpusvm_get_pages(); -EFAULT if the range was unmapped.
+ */
+int drm_gpusvm_range_get_pages(struct drm_gpusvm *gpusvm,
+			       struct drm_gpusvm_range *range,
+			       const struct drm_gpusvm_ctx *ctx)
+{
+	drm_gpusvm_driver_lock_held(gpusvm);
+	return __drm_gpusvm_get_pages(gpusvm, &range->pages, 1, gpusvm->mm,
+				      &range->notifier->notifier,
+				      drm_gpusvm_range_start(range),
+				      drm_gpusvm_range_end(range), ctx);
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_get_pages);
 
@@ -1523,10 +1843,12 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_evict);
  * Snapshots the CPU page table of the range without faulting anything in,
  * so that a driver can skip a migration that would change nothing (for
  * example a range already all in the target pagemap). The answer may be
- * stale as soon as it is returned; it is a hint.
+ * stale as soon as it is returned; it is a hint. A range with any page
+ * missing is %DRM_GPUSVM_SCAN_UNPOPULATED whatever the others are;
+ * drm_gpusvm_scan_mm_counts() tells more.
  *
- * Return: a &enum drm_gpusvm_scan_result; DRM_GPUSVM_SCAN_MIXED if the
- * snapshot failed.
+ * Return: a &enum drm_gpusvm_scan_result; DRM_GPUSVM_SCAN_UNPOPULATED if
+ * the snapshot failed.
  */
 enum drm_gpusvm_scan_result
 drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
@@ -1541,12 +1863,12 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 
 	pfns = kvmalloc_array(npages, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
-		return DRM_GPUSVM_SCAN_MIXED;
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	err = drm_gpusvm_range_hmm(range->gpusvm, range, 0, dev_private_owner,
 				   pfns);
 	if (err) {
 		kvfree(pfns);
-		return DRM_GPUSVM_SCAN_MIXED;
+		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	}
 
 	for (i = 0; i < npages; i++) {
@@ -1570,11 +1892,11 @@ drm_gpusvm_scan_mm(struct drm_gpusvm_range *range, void *dev_private_owner,
 	}
 	kvfree(pfns);
 
-	if (nnone == npages)
+	if (nnone)
 		return DRM_GPUSVM_SCAN_UNPOPULATED;
 	if (!neq && !nother)
 		return DRM_GPUSVM_SCAN_SYSTEM;
-	if (nsys || nnone)
+	if (nsys)
 		return DRM_GPUSVM_SCAN_MIXED;
 	if (!nother)
 		return DRM_GPUSVM_SCAN_EQUAL;

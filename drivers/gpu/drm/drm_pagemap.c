@@ -16,6 +16,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/delay.h>
+#include <linux/dma-fence.h>
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/migrate.h>
@@ -635,11 +636,15 @@ EXPORT_SYMBOL_GPL(drm_pagemap_page_to_devmem);
  * @ops: its operations
  * @dpagemap: the pagemap of its memory
  * @size: its size in bytes, a multiple of PAGE_SIZE
+ * @pre_migrate_fence: a fence the copies into the allocation must wait for,
+ *		       or NULL; the allocation takes over the caller's
+ *		       reference (see &drm_pagemap_devmem.pre_migrate_fence)
  */
 void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 			     struct device *dev, struct mm_struct *mm,
 			     const struct drm_pagemap_devmem_ops *ops,
-			     struct drm_pagemap *dpagemap, size_t size)
+			     struct drm_pagemap *dpagemap, size_t size,
+			     struct dma_fence *pre_migrate_fence)
 {
 	devmem_allocation->dev = dev;
 	devmem_allocation->mm = mm;
@@ -647,6 +652,7 @@ void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 	devmem_allocation->dpagemap = dpagemap;
 	devmem_allocation->size = size;
 	devmem_allocation->timeslice_expiration = 0;
+	devmem_allocation->pre_migrate_fence = pre_migrate_fence;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_devmem_init);
 
@@ -655,7 +661,7 @@ struct drm_pagemap_mbuf {
 	unsigned long *src;
 	unsigned long *dst;
 	struct page **pages;
-	struct drm_pagemap_device_addr *addr;
+	struct drm_pagemap_addr *addr;
 	/* to devmem: the source pagemap (NULL: system); to ram: the devmem */
 	void **owner;
 	bool *mapped;
@@ -665,7 +671,7 @@ static int drm_pagemap_mbuf_alloc(struct drm_pagemap_mbuf *buf,
 				  unsigned long npages)
 {
 	size_t each = 2 * sizeof(unsigned long) + sizeof(struct page *) +
-		sizeof(struct drm_pagemap_device_addr) + sizeof(void *) +
+		sizeof(struct drm_pagemap_addr) + sizeof(void *) +
 		sizeof(bool);
 	void *mem = kvcalloc(npages, each, GFP_KERNEL);
 
@@ -716,7 +722,7 @@ static void drm_pagemap_unmap_sources(struct drm_pagemap_mbuf *buf,
 			dma_unmap_page(dev, buf->addr[i].addr, PAGE_SIZE,
 				       DMA_TO_DEVICE);
 		else if (peer->ops->device_unmap)
-			peer->ops->device_unmap(peer, dev, buf->addr[i]);
+			peer->ops->device_unmap(peer, dev, &buf->addr[i]);
 		buf->mapped[i] = false;
 	}
 }
@@ -734,16 +740,16 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 
 	for (i = 0; i < npages; i++) {
 		struct page *spage = migrate_pfn_to_page(buf->src[i]);
-		struct drm_pagemap_device_addr addr;
+		struct drm_pagemap_addr addr;
 		struct drm_pagemap *peer = NULL;
 
 		/* A page already in the destination is not copied. */
 		if (!buf->pages[i])
 			continue;
 		if (!spage) {
-			buf->addr[i] = drm_pagemap_device_addr_encode(0,
-								      DRM_INTERCONNECT_SYSTEM,
-								      0, DMA_TO_DEVICE);
+			buf->addr[i] = drm_pagemap_addr_encode(0,
+							       DRM_INTERCONNECT_SYSTEM,
+							       0, DMA_TO_DEVICE);
 			buf->owner[i] = NULL;
 			continue;
 		}
@@ -761,9 +767,9 @@ static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
 
 			if (dma_mapping_error(dev, dma))
 				return -ENOMEM;
-			addr = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      0, DMA_TO_DEVICE);
+			addr = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       0, DMA_TO_DEVICE);
 		}
 		buf->addr[i] = addr;
 		buf->owner[i] = peer;
@@ -836,9 +842,13 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * with the same owner as the destination (peer pages are copied directly
  * from the address their pagemap's device_map gives the destination
  * device). One copy call is made per run of consecutive pages with the
- * same kind of source. Pages already
- * in the destination pagemap stay where they are, uncopied; their part of
- * @devmem_allocation goes unused until the allocation is released.
+ * same kind of source, each handed &drm_pagemap_devmem.pre_migrate_fence;
+ * the fence reference is dropped once every copy succeeded. Pages already
+ * in the destination pagemap are migrated into @devmem_allocation too when
+ * &drm_pagemap_migrate_details.can_migrate_same_pagemap is set (the copy
+ * reads them at their pagemap's device_map address); else they stay where
+ * they are, uncopied, and their part of @devmem_allocation goes unused
+ * until the allocation is released.
  *
  * All or nothing: if a page cannot be collected (pinned, locked, or in a
  * pagemap of another owner), nothing moves and -EBUSY is returned.
@@ -855,10 +865,11 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @devmem_allocation is always consumed: once its pages are gone, or on
  * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
  *
- * Return: 0; -EINVAL for a bad range or an allocation of the wrong size;
- * -EOPNOTSUPP for a range that is not anonymous private memory; -ENODEV
- * if the pagemap was revoked; -EBUSY as above; -ENOMEM; or the error of a
- * devmem operation.
+ * Return: 0; -EOPNOTSUPP if @devmem_allocation lacks a populate or copy
+ * operation; -ENOENT if no VMA holds @start; -EINVAL for a range beyond
+ * that VMA, unaligned, or of another size than the allocation; -EBUSY for
+ * a range that is not anonymous private memory, and as above; -ENODEV if
+ * the pagemap was revoked; -ENOMEM; or the error of a devmem operation.
  */
 int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  struct mm_struct *mm,
@@ -869,6 +880,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 	struct drm_pagemap *dpagemap = devmem_allocation->dpagemap;
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
 	unsigned long timeslice_ms = mdetails ? mdetails->timeslice_ms : 0;
+	bool same_pagemap = mdetails && mdetails->can_migrate_same_pagemap;
 	struct migrate_vma migrate = {
 		.start = start,
 		.end = end,
@@ -885,18 +897,27 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 
 	mmap_assert_locked(mm);
 
+	if (!ops->populate_devmem_pfn || !ops->copy_to_devmem ||
+	    !ops->copy_to_ram) {
+		err = -EOPNOTSUPP;
+		goto out_release;
+	}
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end ||
 	    devmem_allocation->size != end - start) {
 		err = -EINVAL;
 		goto out_release;
 	}
 	vma = vma_lookup(mm, start);
-	if (!vma || end > vma->vm_end) {
+	if (!vma) {
+		err = -ENOENT;
+		goto out_release;
+	}
+	if (end > vma->vm_end) {
 		err = -EINVAL;
 		goto out_release;
 	}
 	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED)) {
-		err = -EOPNOTSUPP;
+		err = -EBUSY;
 		goto out_release;
 	}
 	migrate.vma = vma;
@@ -957,7 +978,8 @@ again:
 			err = -EINVAL;
 			goto out_put_dst;
 		}
-		if (spage && spage->pgmap == dpagemap->pagemap) {
+		if (spage && spage->pgmap == dpagemap->pagemap &&
+		    !same_pagemap) {
 			/* Already there: migrate_vma leaves it (dst 0). */
 			buf.dst[i] = 0;
 			buf.pages[i] = NULL;
@@ -981,11 +1003,15 @@ again:
 		for (run = i + 1; run < npages; run++)
 			if (!buf.pages[run] || buf.owner[run] != buf.owner[i])
 				break;
-		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i);
+		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i,
+					  devmem_allocation->pre_migrate_fence);
 		if (err)
 			goto out_unmap;
 	}
 	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
+	/* Every copy waited for it: the allocation needs it no more. */
+	dma_fence_put(devmem_allocation->pre_migrate_fence);
+	devmem_allocation->pre_migrate_fence = NULL;
 
 	WRITE_ONCE(devmem_allocation->timeslice_expiration,
 		   get_jiffies_64() + msecs_to_jiffies(timeslice_ms));
@@ -1088,9 +1114,9 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 			err = -ENOMEM;
 			goto err_put;
 		}
-		buf->addr[i] = drm_pagemap_device_addr_encode(dma,
-							      DRM_INTERCONNECT_SYSTEM,
-							      0, DMA_FROM_DEVICE);
+		buf->addr[i] = drm_pagemap_addr_encode(dma,
+						       DRM_INTERCONNECT_SYSTEM,
+						       0, DMA_FROM_DEVICE);
 		buf->owner[i] = devmem;
 		buf->pages[i] = spage;
 		buf->mapped[i] = true;
@@ -1105,7 +1131,7 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 		if (!devmem)
 			continue;
 		err = devmem->ops->copy_to_ram(buf->pages + i, buf->addr + i,
-					       run - i);
+					       run - i, NULL);
 		if (err == -ENOMEM &&
 		    !drm_pagemap_run_holds(buf->pages + i, run - i,
 					   fault_page)) {

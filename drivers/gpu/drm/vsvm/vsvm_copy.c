@@ -97,7 +97,7 @@ static const struct dma_fence_ops vsvm_copy_fence_ops = {
  * Return: the kernel address, or NULL if @addr resolves to no memory.
  */
 void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
-			struct drm_pagemap_device_addr addr, u64 *avail)
+			struct drm_pagemap_addr addr, u64 *avail)
 {
 	struct vsvm_copy_window *w;
 	struct iommu_domain *domain;
@@ -153,7 +153,7 @@ void vsvm_copy_resolve_end(void)
 static int vsvm_copy_one(struct vsvm_copy_engine *engine,
 			 const struct vsvm_copy *copy)
 {
-	struct drm_pagemap_device_addr src = copy->src, dst = copy->dst;
+	struct drm_pagemap_addr src = copy->src, dst = copy->dst;
 	u64 left = copy->len;
 
 	while (left) {

@@ -25,15 +25,15 @@ struct device;
  * @len: bytes to copy
  * @flags: VSVM_COPY_*: %VSVM_COPY_ZERO makes it a fill of @dst
  *
- * Addresses are &struct drm_pagemap_device_addr: %DRM_INTERCONNECT_SYSTEM
+ * Addresses are &struct drm_pagemap_addr: %DRM_INTERCONNECT_SYSTEM
  * is a DMA address of system memory mapped for the engine's device,
  * %DRM_INTERCONNECT_DRIVER an offset in the engine's own VRAM, and
  * %DRM_INTERCONNECT_P2P a PCI bus address inside a registered peer window
  * (vsvm_copy_window_add()).
  */
 struct vsvm_copy {
-	struct drm_pagemap_device_addr src;
-	struct drm_pagemap_device_addr dst;
+	struct drm_pagemap_addr src;
+	struct drm_pagemap_addr dst;
 	u64 len;
 	u32 flags;
 };
@@ -87,7 +87,7 @@ int vsvm_copy_sync(struct vsvm_copy_engine *engine,
 		   const struct vsvm_copy *copies, unsigned int count);
 
 void *vsvm_copy_resolve(struct vsvm_copy_engine *engine,
-			struct drm_pagemap_device_addr addr, u64 *avail);
+			struct drm_pagemap_addr addr, u64 *avail);
 void vsvm_copy_resolve_begin(void);
 void vsvm_copy_resolve_end(void);
 

@@ -24,6 +24,7 @@
  * spinlock, irqsave: the release of an allocation may run in atomic
  * context) and never held with the registry lock.
  */
+#include <linux/dma-fence.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -166,6 +167,9 @@ static void vsvm_devmem_put(struct vsvm_devmem *vd)
 /* The pages' reference. May run in atomic context. */
 static void vsvm_devmem_release(struct drm_pagemap_devmem *devmem)
 {
+	/* Left by a failed migration; dropping it never sleeps. */
+	dma_fence_put(devmem->pre_migrate_fence);
+	devmem->pre_migrate_fence = NULL;
 	vsvm_devmem_put(to_vsvm_devmem(devmem));
 }
 
@@ -190,17 +194,27 @@ static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
 
 /*
  * Copy @npages between the device pages @pages and the addresses @addr
- * (both ways), one engine copy per run contiguous on both sides.
+ * (both ways), one engine copy per run contiguous on both sides, once
+ * @fence (may be NULL) signaled: the engine has no queue to order the copy
+ * behind it, so the caller waits.
  */
 static int vsvm_devmem_copy(struct page **pages,
-			    struct drm_pagemap_device_addr *addr,
-			    unsigned long npages, bool to_vram)
+			    struct drm_pagemap_addr *addr,
+			    unsigned long npages, bool to_vram,
+			    struct dma_fence *fence)
 {
 	struct vsvm_pagemap *vpm;
 	struct vsvm_copy *copies;
 	unsigned long i, n = 0;
 	int err;
 
+	if (fence) {
+		err = dma_fence_wait(fence, false);
+		if (!err)
+			err = fence->error;
+		if (err)
+			return err;
+	}
 	if (!npages)
 		return 0;
 	vpm = vsvm_pagemap_of_page(pages[0]);
@@ -209,12 +223,12 @@ static int vsvm_devmem_copy(struct page **pages,
 		return -ENOMEM;
 
 	for (i = 0; i < npages; i++) {
-		struct drm_pagemap_device_addr vram =
-			drm_pagemap_device_addr_encode(vsvm_pagemap_page_offset(vpm, pages[i]),
-						       DRM_INTERCONNECT_DRIVER,
-						       0, DMA_BIDIRECTIONAL);
-		struct drm_pagemap_device_addr *d = to_vram ? &vram : &addr[i];
-		struct drm_pagemap_device_addr *s = to_vram ? &addr[i] : &vram;
+		struct drm_pagemap_addr vram =
+			drm_pagemap_addr_encode(vsvm_pagemap_page_offset(vpm, pages[i]),
+						DRM_INTERCONNECT_DRIVER,
+						0, DMA_BIDIRECTIONAL);
+		struct drm_pagemap_addr *d = to_vram ? &vram : &addr[i];
+		struct drm_pagemap_addr *s = to_vram ? &addr[i] : &vram;
 		struct vsvm_copy *prev = n ? &copies[n - 1] : NULL;
 		/* A never-populated source page: zero-fill (copy_to_devmem). */
 		u32 flags = to_vram && !s->addr &&
@@ -245,17 +259,19 @@ static int vsvm_devmem_copy(struct page **pages,
 }
 
 static int vsvm_devmem_copy_to_devmem(struct page **pages,
-				      struct drm_pagemap_device_addr *src,
-				      unsigned long npages)
+				      struct drm_pagemap_addr *src,
+				      unsigned long npages,
+				      struct dma_fence *pre_migrate_fence)
 {
-	return vsvm_devmem_copy(pages, src, npages, true);
+	return vsvm_devmem_copy(pages, src, npages, true, pre_migrate_fence);
 }
 
 static int vsvm_devmem_copy_to_ram(struct page **pages,
-				   struct drm_pagemap_device_addr *dst,
-				   unsigned long npages)
+				   struct drm_pagemap_addr *dst,
+				   unsigned long npages,
+				   struct dma_fence *pre_migrate_fence)
 {
-	return vsvm_devmem_copy(pages, dst, npages, false);
+	return vsvm_devmem_copy(pages, dst, npages, false, pre_migrate_fence);
 }
 
 static const struct drm_pagemap_devmem_ops vsvm_devmem_ops = {
@@ -452,7 +468,7 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 	vd->last_use = vd->created;
 	atomic_inc(&pd->devmem_live);
 	drm_pagemap_devmem_init(&vd->base, pd->dev, mm, &vsvm_devmem_ops,
-				&vpm->dpagemap, size);
+				&vpm->dpagemap, size, NULL);
 
 	spin_lock_irqsave(&pd->lru_lock, flags);
 	list_add_tail(&vd->lru_link, &pd->lru);

@@ -178,7 +178,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_exec_check);
 static void *vsvm_exec_map(struct vsvm_exec *ex, unsigned long va, u64 n,
 			   enum vsvm_access access)
 {
-	struct drm_pagemap_device_addr addr;
+	struct drm_pagemap_addr addr;
 	unsigned int perms;
 	u64 avail;
 	void *p;

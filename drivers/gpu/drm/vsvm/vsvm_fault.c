@@ -198,33 +198,26 @@ static unsigned long vsvm_fault_npages(struct drm_gpusvm_range *range)
 	return drm_gpusvm_range_size(range) >> PAGE_SHIFT;
 }
 
-/* The device pages of the owner group in @range now, a snapshot. */
-static unsigned long vsvm_fault_count_devmem(struct vsvm_vm *vm,
-					     struct drm_gpusvm_range *range)
-{
-	struct drm_gpusvm_scan_counts counts;
-
-	drm_gpusvm_scan_mm_counts(range, vm->svm.device_private_page_owner,
-				  NULL, &counts);
-	return counts.other;
-}
-
-/* Migrate the device pages of @range to system memory. */
+/*
+ * Migrate the device pages of @range to system memory. The pages are
+ * counted, not summarized: a range with missing pages may hold device
+ * pages too.
+ */
 static int vsvm_fault_to_ram(struct vsvm_vm *vm,
 			     struct drm_gpusvm_range *range,
 			     struct vsvm_fault_stats *stats)
 {
-	enum drm_gpusvm_scan_result scan;
+	struct drm_gpusvm_scan_counts counts;
 	unsigned long npages;
 	int err;
 
-	scan = drm_gpusvm_scan_mm(range, vm->svm.device_private_page_owner,
-				  NULL);
-	if (scan == DRM_GPUSVM_SCAN_UNPOPULATED ||
-	    scan == DRM_GPUSVM_SCAN_SYSTEM)
+	/* Counts of a failed snapshot are zero: evict anyway. */
+	err = drm_gpusvm_scan_mm_counts(range,
+					vm->svm.device_private_page_owner,
+					NULL, &counts);
+	if (!err && !counts.other)
 		return 0;
-	npages = scan == DRM_GPUSVM_SCAN_MIXED ?
-		 vsvm_fault_count_devmem(vm, range) : vsvm_fault_npages(range);
+	npages = counts.other;
 	err = drm_gpusvm_range_evict(&vm->svm, range);
 	trace_vsvm_migrate_to_ram(vm->vdev->index, vm->id,
 				  drm_gpusvm_range_start(range),
@@ -248,7 +241,7 @@ static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 {
 	unsigned long start = drm_gpusvm_range_start(range);
 	unsigned long end = drm_gpusvm_range_end(range);
-	enum drm_gpusvm_scan_result scan;
+	struct drm_gpusvm_scan_counts counts;
 	int err;
 
 	switch (place->kind) {
@@ -260,14 +253,16 @@ static int vsvm_fault_place(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		break;
 	}
 
-	scan = drm_gpusvm_scan_mm(range, vm->svm.device_private_page_owner,
-				  place->dpagemap->pagemap);
-	if (scan == DRM_GPUSVM_SCAN_EQUAL)
+	err = drm_gpusvm_scan_mm_counts(range,
+					vm->svm.device_private_page_owner,
+					place->dpagemap->pagemap, &counts);
+	if (!err && counts.equal == vsvm_fault_npages(range))
 		return 0;
-	/* Pages in a peer's VRAM stay there; so do ranges mixing them. */
-	if (place->only_system && (scan == DRM_GPUSVM_SCAN_OTHER ||
-				   scan == DRM_GPUSVM_SCAN_MIXED_DEVICE ||
-				   scan == DRM_GPUSVM_SCAN_MIXED)) {
+	/*
+	 * Pages in a peer's VRAM stay there; so do ranges mixing them, with
+	 * holes or not, and ranges that could not be scanned.
+	 */
+	if (place->only_system && (err || counts.equal || counts.other)) {
 		place->kind = VSVM_PLACE_IN_PLACE;
 		return 0;
 	}
@@ -316,7 +311,7 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		/* get_pages replaces read-only pages: unbind them first. */
 		if (!ctx->read_only) {
 			drm_gpusvm_notifier_lock(&vm->svm);
-			if (range->flags.read_only)
+			if (range->pages.flags.read_only)
 				vsvm_vm_pt_zap(vm,
 					       drm_gpusvm_range_start(range),
 					       drm_gpusvm_range_end(range));

@@ -69,7 +69,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_link_ns);
  * Return: true for system memory and a peer's VRAM, false for the device's
  * own VRAM.
  */
-bool vsvm_link_crossed(const struct drm_pagemap_device_addr *addr)
+bool vsvm_link_crossed(const struct drm_pagemap_addr *addr)
 {
 	return addr->proto != DRM_INTERCONNECT_DRIVER;
 }

@@ -10,7 +10,7 @@
 #include <drm/drm_pagemap.h>
 
 u64 vsvm_link_ns(u64 bytes, unsigned int mib_per_s);
-bool vsvm_link_crossed(const struct drm_pagemap_device_addr *addr);
+bool vsvm_link_crossed(const struct drm_pagemap_addr *addr);
 void vsvm_link_transfer(u64 bytes);
 
 #endif

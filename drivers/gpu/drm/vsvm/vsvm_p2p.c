@@ -78,7 +78,7 @@ static DEFINE_IDA(vsvm_p2p_fabric_ida);
  * whose VRAM a page came from.
  */
 void vsvm_p2p_count_copy(struct vsvm_pagemap_dev *pd,
-			 const struct drm_pagemap_device_addr *addr,
+			 const struct drm_pagemap_addr *addr,
 			 unsigned long npages, bool to_vram)
 {
 	struct vsvm_pagemap_dev *src;

@@ -70,7 +70,7 @@ void *vsvm_pagemap_vram_va(void *vram, u64 offset, u64 *avail)
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_pagemap_vram_va);
 
-static struct drm_pagemap_device_addr
+static struct drm_pagemap_addr
 vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 			struct page *page, unsigned int order,
 			enum dma_data_direction dir)
@@ -82,7 +82,7 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 
 	vsvm_devmem_touch(pd, offset);
 	if (dev == vpm->dev)
-		return drm_pagemap_device_addr_encode(offset,
+		return drm_pagemap_addr_encode(offset,
 						      DRM_INTERCONNECT_DRIVER,
 						      order, dir);
 
@@ -90,13 +90,13 @@ vsvm_pagemap_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	    (PAGE_SIZE << order) <= pd->p2p_size - offset &&
 	    !device_iommu_mapped(dev) && vsvm_registry_is_peer(pd, dev))
 		addr = pd->p2p_base + offset;
-	return drm_pagemap_device_addr_encode(addr, DRM_INTERCONNECT_P2P,
+	return drm_pagemap_addr_encode(addr, DRM_INTERCONNECT_P2P,
 					      order, dir);
 }
 
 static void vsvm_pagemap_device_unmap(struct drm_pagemap *dpagemap,
 				      struct device *dev,
-				      struct drm_pagemap_device_addr addr)
+				      const struct drm_pagemap_addr *addr)
 {
 	/*
 	 * Neither a VRAM offset nor a peer address (a bus or fabric address,
@@ -112,11 +112,23 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 	struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = timeslice_ms,
 	};
+	struct vm_area_struct *vma;
 	struct vsvm_devmem *vd;
 	int err;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start >= end)
 		return -EINVAL;
+	/*
+	 * vsvm's errnos, which its ioctls rely on, rather than the
+	 * migration's (-ENOENT, -EBUSY): a range that is not one VMA is
+	 * -EINVAL, memory that cannot migrate -EOPNOTSUPP. The mmap lock is
+	 * held, so the VMA stays as checked.
+	 */
+	vma = vma_lookup(mm, start);
+	if (!vma || end > vma->vm_end)
+		return -EINVAL;
+	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
+		return -EOPNOTSUPP;
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);

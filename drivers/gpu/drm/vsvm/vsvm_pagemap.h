@@ -235,7 +235,7 @@ unsigned long vsvm_devmem_pages_in_vram(struct vsvm_devmem *vd);
 int vsvm_p2p_export(struct vsvm_pagemap_dev *pd);
 void vsvm_p2p_unexport(struct vsvm_pagemap_dev *pd);
 void vsvm_p2p_count_copy(struct vsvm_pagemap_dev *pd,
-			 const struct drm_pagemap_device_addr *addr,
+			 const struct drm_pagemap_addr *addr,
 			 unsigned long npages, bool to_vram);
 struct drm_pagemap_link vsvm_pagemap_link(struct vsvm_pagemap_dev *a,
 					  struct vsvm_pagemap_dev *b);

@@ -337,23 +337,25 @@ bool vsvm_replica_covers(struct vsvm_vm *vm, unsigned long start,
 static bool vsvm_replica_all_p2p(struct drm_gpusvm_range *range)
 {
 	unsigned long npages = drm_gpusvm_range_size(range) >> PAGE_SHIFT;
+	const struct drm_pagemap_addr *dma_addr =
+		drm_gpusvm_pages_first_dma(&range->pages, NULL);
 	unsigned long i;
 
-	for (i = 0; i < npages; i += 1ul << range->dma_addr[i].order)
-		if (range->dma_addr[i].proto != DRM_INTERCONNECT_P2P)
+	for (i = 0; i < npages; i += 1ul << dma_addr[i].order)
+		if (dma_addr[i].proto != DRM_INTERCONNECT_P2P)
 			return false;
 	return true;
 }
 
 /* Copy one page from @src to page @i of the VRAM at @offset. */
 static int vsvm_replica_copy_page(struct vsvm_device *vdev,
-				  struct drm_pagemap_device_addr src,
+				  struct drm_pagemap_addr src,
 				  u64 offset, unsigned long i)
 {
-	struct drm_pagemap_device_addr dst =
-		drm_pagemap_device_addr_encode(offset + (i << PAGE_SHIFT),
-					       DRM_INTERCONNECT_DRIVER, 0,
-					       DMA_BIDIRECTIONAL);
+	struct drm_pagemap_addr dst =
+		drm_pagemap_addr_encode(offset + (i << PAGE_SHIFT),
+					DRM_INTERCONNECT_DRIVER, 0,
+					DMA_BIDIRECTIONAL);
 	void *s, *d;
 	u64 avail;
 
@@ -370,15 +372,17 @@ static int vsvm_replica_copy(struct vsvm_device *vdev,
 			     struct drm_gpusvm_range *range, u64 offset)
 {
 	unsigned long npages = drm_gpusvm_range_size(range) >> PAGE_SHIFT;
-	struct drm_pagemap_device_addr src;
+	const struct drm_pagemap_addr *dma_addr =
+		drm_gpusvm_pages_first_dma(&range->pages, NULL);
+	struct drm_pagemap_addr src;
 	unsigned long i, j, n;
 	int err = 0;
 
 	vsvm_copy_resolve_begin();
 	for (i = 0; i < npages && !err; i += n) {
-		n = min(1ul << range->dma_addr[i].order, npages - i);
+		n = min(1ul << dma_addr[i].order, npages - i);
 		for (j = 0; j < n && !err; j++) {
-			src = range->dma_addr[i];
+			src = dma_addr[i];
 			src.addr += j << PAGE_SHIFT;
 			src.order = 0;
 			err = vsvm_replica_copy_page(vdev, src, offset, i + j);

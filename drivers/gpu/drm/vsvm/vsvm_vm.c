@@ -277,7 +277,10 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	unsigned long base = drm_gpusvm_range_start(range) >> PAGE_SHIFT;
 	unsigned long npages = vsvm_vm_pages(drm_gpusvm_range_start(range),
 					     drm_gpusvm_range_end(range));
-	unsigned long writable = range->flags.read_only ? 0 : VSVM_PTE_WRITABLE;
+	unsigned long writable = range->pages.flags.read_only ? 0 :
+		VSVM_PTE_WRITABLE;
+	const struct drm_pagemap_addr *dma_addr =
+		drm_gpusvm_pages_first_dma(&range->pages, NULL);
 	XA_STATE(xas, &vm->pt, base);
 	unsigned long i, j;
 	int err = 0;
@@ -297,8 +300,8 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	 */
 	xas_lock(&xas);
 	xas_load(&xas);
-	for (i = 0; i < npages && !err; i += 1ul << range->dma_addr[i].order) {
-		const struct drm_pagemap_device_addr *da = &range->dma_addr[i];
+	for (i = 0; i < npages && !err; i += 1ul << dma_addr[i].order) {
+		const struct drm_pagemap_addr *da = &dma_addr[i];
 		unsigned long flags = writable;
 
 		/* Atomics write: a read-only page takes none. */
@@ -340,7 +343,7 @@ int vsvm_vm_pt_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
  * Return: true if @va is mapped, false on a miss (a GPU fault).
  */
 bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
-		      struct drm_pagemap_device_addr *addr, unsigned int *perms)
+		      struct drm_pagemap_addr *addr, unsigned int *perms)
 {
 	void *entry;
 	unsigned long v;
@@ -351,11 +354,11 @@ bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
 	if (!xa_is_value(entry))
 		return false;
 	v = xa_to_value(entry);
-	*addr = drm_pagemap_device_addr_encode(v & PAGE_MASK,
-					       (v & VSVM_PTE_PROTO_MASK) >>
-					       VSVM_PTE_PROTO_SHIFT, 0,
-					       (v & VSVM_PTE_DIR_MASK) >>
-					       VSVM_PTE_DIR_SHIFT);
+	*addr = drm_pagemap_addr_encode(v & PAGE_MASK,
+					(v & VSVM_PTE_PROTO_MASK) >>
+					VSVM_PTE_PROTO_SHIFT, 0,
+					(v & VSVM_PTE_DIR_MASK) >>
+					VSVM_PTE_DIR_SHIFT);
 	*perms = ((v & VSVM_PTE_WRITABLE) ? VSVM_PT_WRITE : 0) |
 		 ((v & VSVM_PTE_ATOMIC) ? VSVM_PT_ATOMIC : 0);
 	return true;
@@ -374,7 +377,7 @@ EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_pt_entry);
  * Return: true if @va is mapped, false on a miss (a GPU fault).
  */
 bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
-		       struct drm_pagemap_device_addr *addr, bool *writable)
+		       struct drm_pagemap_addr *addr, bool *writable)
 {
 	unsigned int perms;
 
@@ -446,11 +449,11 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 
 	err = vsvm_policy_vm_init(vm) ?:
 	      vsvm_replica_vm_init(vm) ?:
-	      drm_gpusvm_init(&vm->svm, "vsvm", &vdev->drm, mm,
-			      vsvm_device_owner(vdev), 0, TASK_SIZE,
-			      VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
-			      vsvm_vm_chunk_sizes,
-			      ARRAY_SIZE(vsvm_vm_chunk_sizes));
+	      drm_gpusvm_init_device(&vm->svm, "vsvm", &vdev->drm, mm,
+				     vsvm_device_owner(vdev), 0, TASK_SIZE,
+				     VSVM_VM_NOTIFIER_SIZE, &vsvm_vm_svm_ops,
+				     vsvm_vm_chunk_sizes,
+				     ARRAY_SIZE(vsvm_vm_chunk_sizes));
 	if (err) {
 		vsvm_replica_vm_fini(vm);
 		vsvm_policy_vm_fini(vm);

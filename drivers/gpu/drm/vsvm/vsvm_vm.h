@@ -142,9 +142,9 @@ struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
 void vsvm_vm_put(struct vsvm_vm *vm);
 int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write);
 bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
-		       struct drm_pagemap_device_addr *addr, bool *writable);
+		       struct drm_pagemap_addr *addr, bool *writable);
 bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
-		      struct drm_pagemap_device_addr *addr, unsigned int *perms);
+		      struct drm_pagemap_addr *addr, unsigned int *perms);
 void vsvm_vm_pt_zap(struct vsvm_vm *vm, unsigned long start,
 		    unsigned long end);
 void vsvm_vm_pt_revoke_write(struct vsvm_vm *vm, unsigned long start,
