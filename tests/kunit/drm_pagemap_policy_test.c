@@ -901,6 +901,40 @@ static void pt_access_notify_thrashing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
 }
 
+/*
+ * A counter block larger than the policy's: the notification covers two
+ * policy blocks, and the second one's state must be obeyed too.
+ */
+static void pt_access_notify_blocks(struct kunit *test)
+{
+	struct pt_ctx *ctx = test->priv;
+	struct drm_pagemap_policy_request req;
+	struct drm_pagemap_policy_decision dec;
+
+	pt_make(test, ctx);
+	/* A and B thrash ADDR's block: throttled for A. */
+	pt_thrash(test, ctx, &ctx->a, &ctx->la, &ctx->b, &ctx->lb);
+	KUNIT_ASSERT_EQ(test, pt_stats(ctx).throttles, 1);
+
+	/* B's 4 MiB counter block: the block before ADDR's, and ADDR's. */
+	req = pt_request(&ctx->b, &ctx->lb);
+	req.cause = DRM_PAGEMAP_POLICY_ACCESS_COUNTER;
+	req.addr = ADDR - SZ_2M;
+	req.size = 2 * SZ_2M;
+	drm_pagemap_policy_access_notify(ctx->pol, &req, &dec);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MAP_REMOTE);
+	KUNIT_EXPECT_PTR_EQ(test, dec.dest.dpagemap, &vram_a);
+
+	/* The same from A, the holder: moved. */
+	req = pt_request(&ctx->a, &ctx->la);
+	req.cause = DRM_PAGEMAP_POLICY_ACCESS_COUNTER;
+	req.addr = ADDR - SZ_2M;
+	req.size = 2 * SZ_2M;
+	drm_pagemap_policy_access_notify(ctx->pol, &req, &dec);
+	KUNIT_EXPECT_EQ(test, dec.action, DRM_PAGEMAP_POLICY_MIGRATE);
+	KUNIT_EXPECT_PTR_EQ(test, dec.dest.dpagemap, &vram_a);
+}
+
 static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_detect_throttle),
 	KUNIT_CASE(pt_wait_no_path),
@@ -918,6 +952,7 @@ static struct kunit_case drm_pagemap_policy_tests[] = {
 	KUNIT_CASE(pt_access_counters_threshold),
 	KUNIT_CASE(pt_access_notify),
 	KUNIT_CASE(pt_access_notify_thrashing),
+	KUNIT_CASE(pt_access_notify_blocks),
 	{}
 };
 
