@@ -994,16 +994,19 @@ EXPORT_SYMBOL_GPL(drm_pagemap_policy_evicted);
  * See DOC: Access counters. The block stays where it is when the advice
  * names another preferred location, when it is pinned elsewhere, when it
  * is throttled for another processor or when another device's advice won
- * it; a request without a processor or a target in device memory is left
- * too. Nothing is recorded but the advice: once the driver has migrated
- * it calls drm_pagemap_policy_record(). Process context; takes the
- * policy's lock.
+ * it; a counted block larger than the policy's blocks stays where it is
+ * when any of the policy blocks it spans would. A request without a
+ * processor or a target in device memory is left too. Nothing is recorded
+ * but the advice: once the driver has migrated it calls
+ * drm_pagemap_policy_record() for each policy block it moved. Process
+ * context; takes the policy's lock.
  */
 void drm_pagemap_policy_access_notify(struct drm_pagemap_policy *policy,
 				      const struct drm_pagemap_policy_request *req,
 				      struct drm_pagemap_policy_decision *dec)
 {
 	struct drm_pagemap_policy_params p;
+	unsigned long bs, addr, next;
 	struct dpp_block *b;
 	u64 now;
 
@@ -1024,26 +1027,32 @@ void drm_pagemap_policy_access_notify(struct drm_pagemap_policy *policy,
 		goto migrate;
 
 	now = dpp_now(policy);
-	b = dpp_block(policy, &p, req->addr, now, true);
-	if (!b) {
-		policy->stats.untracked++;
-		goto migrate;
+	/* The counter's block may span several of the policy's: each counts. */
+	bs = 1ul << policy->block_shift;
+	for (addr = req->addr; ; addr = next) {
+		b = dpp_block(policy, &p, addr, now, true);
+		if (!b) {
+			policy->stats.untracked++;
+		} else {
+			b->last_touch = now;
+			dec->events |= dpp_expire(policy, b, &p, now);
+			dpp_advice(b, req, &p, now);
+			if (b->where_known)
+				dec->dest = b->where;
+			if (b->pinned) {
+				if (!dpp_loc_eq(&b->pin, &req->target))
+					goto left;
+			} else if ((b->has_pref && b->pref_proc != req->proc &&
+				    !dpp_loc_eq(&b->pref, &req->target)) ||
+				   (now < b->throttle_until &&
+				    b->holder != req->proc)) {
+				goto left;
+			}
+		}
+		next = round_down(addr, bs) + bs;
+		if (next <= addr || next - req->addr >= req->size)
+			break;
 	}
-	b->last_touch = now;
-	dec->events |= dpp_expire(policy, b, &p, now);
-	dpp_advice(b, req, &p, now);
-	if (b->where_known)
-		dec->dest = b->where;
-	if (b->pinned) {
-		if (dpp_loc_eq(&b->pin, &req->target))
-			goto migrate;
-		goto left;
-	}
-	if (b->has_pref && b->pref_proc != req->proc &&
-	    !dpp_loc_eq(&b->pref, &req->target))
-		goto left;
-	if (now < b->throttle_until && b->holder != req->proc)
-		goto left;
 migrate:
 	dec->action = DRM_PAGEMAP_POLICY_MIGRATE;
 	dec->dest = req->target;
