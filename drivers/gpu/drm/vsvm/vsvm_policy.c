@@ -327,7 +327,8 @@ bool vsvm_policy_access_notify(struct vsvm_vm *vm, unsigned long start,
  * @attr: the memory attributes of the block
  * @local: the pagemap of the device's VRAM, where the block went
  *
- * The move counts towards thrashing like a GPU fault's.
+ * The move counts towards thrashing like a GPU fault's, in each policy
+ * block it moved.
  */
 void vsvm_policy_access_migrated(struct vsvm_vm *vm, unsigned long start,
 				 unsigned long end,
@@ -335,11 +336,20 @@ void vsvm_policy_access_migrated(struct vsvm_vm *vm, unsigned long start,
 				 struct drm_pagemap *local)
 {
 	struct drm_pagemap_policy_request req;
+	unsigned long bs, addr, next;
 	u32 events;
 
-	if (!vm->policy)
+	if (!vm->policy || start >= end)
 		return;
-	vsvm_policy_access_req(&req, vm, start, end, attr, local);
-	events = drm_pagemap_policy_record(vm->policy, &req, &req.target);
-	vsvm_policy_count(vm->vdev, events, req.size);
+	/* A counter's block may span several of the policy's: each moved. */
+	bs = drm_pagemap_policy_block_size(vm->policy);
+	for (addr = start; addr < end; addr = next) {
+		next = min(round_down(addr, bs) + bs, end);
+		if (next <= addr)
+			break;
+		vsvm_policy_access_req(&req, vm, addr, next, attr, local);
+		events = drm_pagemap_policy_record(vm->policy, &req,
+						   &req.target);
+		vsvm_policy_count(vm->vdev, events, req.size);
+	}
 }
