@@ -50,6 +50,8 @@ struct pci_dev;
  * @replicas_dead: replicas unmapped by an invalidation whose VRAM is yet to
  *	be freed
  * @replica_reap: frees @replicas_dead, queued by the invalidations
+ * @nr_replicas: the replicas whose VRAM is not freed yet, wherever they
+ *	are (made, live, dead, or taken out by a collapse in progress)
  *
  * All fields but @vram's allocator state and the VM list are constant after
  * probe.
@@ -71,6 +73,7 @@ struct vsvm_device {
 	struct list_head replicas;
 	struct list_head replicas_dead;
 	struct work_struct replica_reap;
+	atomic_t nr_replicas;
 };
 
 /**

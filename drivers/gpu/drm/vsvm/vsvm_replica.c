@@ -45,6 +45,7 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include <drm/drm_gpusvm.h>
@@ -69,10 +70,14 @@ static struct vsvm_vm *vsvm_replica_user_vm(struct drm_pagemap_replica_user *u)
 	return container_of(u, struct vsvm_vm, replica_user);
 }
 
-static void vsvm_replica_free(struct vsvm_replica *vr)
+/* Not through @vr->vm: a dead replica may outlive its VM. */
+static void vsvm_replica_free(struct vsvm_device *vdev, struct vsvm_replica *vr)
 {
 	vsvm_vram_free(vr->alloc);
 	kfree(vr);
+	/* vsvm_replica_device_fini() waits for the last one. */
+	if (atomic_dec_and_test(&vdev->nr_replicas))
+		wake_up_var(&vdev->nr_replicas);
 }
 
 /* Free the replicas invalidations unmapped. */
@@ -86,7 +91,7 @@ static void vsvm_replica_reap(struct vsvm_device *vdev)
 	spin_unlock(&vdev->replica_lock);
 	list_for_each_entry_safe(vr, next, &dead, dev_link) {
 		list_del(&vr->dev_link);
-		vsvm_replica_free(vr);
+		vsvm_replica_free(vdev, vr);
 	}
 }
 
@@ -101,7 +106,7 @@ static void vsvm_replica_unmap_free(struct vsvm_replica *vr)
 	spin_lock(&vm->vdev->replica_lock);
 	list_del_init(&vr->dev_link);
 	spin_unlock(&vm->vdev->replica_lock);
-	vsvm_replica_free(vr);
+	vsvm_replica_free(vm->vdev, vr);
 }
 
 static void vsvm_replica_reap_work(struct work_struct *work)
@@ -144,6 +149,7 @@ void vsvm_replica_device_init(struct vsvm_device *vdev)
 	INIT_LIST_HEAD(&vdev->replicas);
 	INIT_LIST_HEAD(&vdev->replicas_dead);
 	INIT_WORK(&vdev->replica_reap, vsvm_replica_reap_work);
+	atomic_set(&vdev->nr_replicas, 0);
 }
 
 /* Take and free up to @size bytes of the device's live replicas. */
@@ -181,6 +187,10 @@ static u64 vsvm_replica_drop(struct vsvm_device *vdev, u64 size)
  * @vdev: the device, unplugged (no new replica can be made)
  *
  * Before the VRAM goes: the VMs that mapped them may outlive the device.
+ * A replica that a collapse or an invalidation took out of the set just
+ * before is freed by its taker (an invalidation's by the reap work it
+ * queues): wait for those too, so that none is freed into a VRAM that is
+ * gone.
  */
 void vsvm_replica_device_fini(struct vsvm_device *vdev)
 {
@@ -189,6 +199,8 @@ void vsvm_replica_device_fini(struct vsvm_device *vdev)
 	mutex_unlock(&vdev->replica_mutex);
 	flush_work(&vdev->replica_reap);
 	vsvm_replica_reap(vdev);
+	wait_var_event(&vdev->nr_replicas, !atomic_read(&vdev->nr_replicas));
+	flush_work(&vdev->replica_reap);
 }
 
 /**
@@ -260,7 +272,7 @@ void vsvm_replica_vm_fini(struct vsvm_vm *vm)
 		list_del_init(&vr->dev_link);
 		spin_unlock(&vdev->replica_lock);
 		atomic64_inc(&vdev->counters.replica_dropped);
-		vsvm_replica_free(vr);
+		vsvm_replica_free(vdev, vr);
 	}
 	mutex_unlock(&vdev->replica_mutex);
 	/* Waits for collapses that took one of ours to be done with it. */
@@ -450,13 +462,14 @@ int vsvm_replica_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		kfree(vr);
 		return err;
 	}
+	atomic_inc(&vdev->nr_replicas);
 	vr->offset = vsvm_replica_alloc_offset(vr->alloc);
 
 	err = drm_pagemap_replica_begin(vm->replicas, &vr->base,
 					&vm->replica_user, start, end);
 	if (err) {
 		/* Written a moment ago: the writer goes first. */
-		vsvm_replica_free(vr);
+		vsvm_replica_free(vdev, vr);
 		return err;
 	}
 	for (tries = 0; ; tries++) {
@@ -503,7 +516,7 @@ int vsvm_replica_fault(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 		drm_pagemap_replica_abort(vm->replicas, &vr->base);
 	drm_pagemap_replica_end(vm->replicas);
 	if (err)
-		vsvm_replica_free(vr);
+		vsvm_replica_free(vdev, vr);
 	return err;
 }
 
