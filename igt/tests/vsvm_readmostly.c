@@ -31,6 +31,7 @@
 #include "igt.h"
 #include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
+#include "vsvm_workload.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	16
@@ -526,6 +527,226 @@ static void test_race(void)
 	teardown(&s, true);
 }
 
+/* Every reader reads @seed's pattern, and the CPU too. */
+static void all_read(struct setup *s, __u8 seed, const char *what)
+{
+	int i;
+
+	for (i = 0; i < n_rd; i++)
+		rd_read(s, i, seed, what);
+	check(s->buf, seed, what, -1);
+}
+
+static void test_dontneed(void)
+{
+	struct setup s;
+	int i;
+
+	setup(&s, 11);
+	replicate(&s, 11);
+	/* The master's pages go: every reader reads zeros. */
+	igt_assert_eq(madvise(s.buf, BUF_SIZE, MADV_DONTNEED), 0);
+	expect_replicas(&s, 0, "after MADV_DONTNEED");
+	for (i = 0; i < n_rd; i++) {
+		size_t j;
+
+		memset(s.tmp, 0xff, BUF_SIZE);
+		igt_assert_eq(vsvm_exec_read(rd[i]->fd, s.vm[i], s.buf,
+					     BUF_SIZE, s.tmp, NULL), 0);
+		for (j = 0; j < BUF_SIZE; j++)
+			igt_assert_f(!s.tmp[j],
+				     "reader %d: byte %zu is 0x%x after MADV_DONTNEED\n",
+				     i, j, s.tmp[j]);
+	}
+	teardown(&s, true);
+}
+
+static void test_reader_gone(void)
+{
+	__u64 drop = ctr(rd[1], "replica_dropped");
+	struct setup s;
+	__u8 *src;
+	size_t j;
+
+	setup(&s, 12);
+	replicate(&s, 12);
+	/* Reader 1's VM goes with its replicas. */
+	igt_assert_eq(vsvm_vm_destroy(rd[1]->fd, s.vm[1]), 0);
+	igt_assert_lte_u64(1, ctr(rd[1], "replica_dropped") - drop);
+	expect_replicas(&s, replica_mask() & ~(1u << rd[1]->index),
+			"after reader 1's VM went");
+	/* The master's device writes; a new VM of reader 1 reads it. */
+	src = malloc(BUF_SIZE);
+	igt_assert(src);
+	for (j = 0; j < BUF_SIZE; j++)
+		src[j] = pat(j, 13);
+	igt_assert_eq(vsvm_exec_write(rd[0]->fd, s.vm[0], s.buf, BUF_SIZE,
+				      src, NULL), 0);
+	free(src);
+	igt_assert_eq(vsvm_vm_create(rd[1]->fd, &s.vm[1]), 0);
+	igt_assert_eq(vsvm_madvise(rd[1]->fd, s.vm[1],
+				   DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)s.buf, BUF_SIZE,
+				   DRM_VSVM_READ_MOSTLY_ON, 0), 0);
+	all_read(&s, 13, "after the reader's VM went");
+	teardown(&s, true);
+}
+
+static void test_master_moves(void)
+{
+	struct setup s;
+	size_t j;
+
+	setup(&s, 14);
+	replicate(&s, 14);
+	/* Reader 1 moves the master into its own VRAM. */
+	igt_assert_eq(vsvm_prefetch(rd[1]->fd, s.vm[1],
+				    DRM_VSVM_LOCATION_DEVICE, (uintptr_t)s.buf,
+				    BUF_SIZE, 0, NULL), 0);
+	expect_replicas(&s, 0, "after the master moved");
+	all_read(&s, 14, "after the master moved");
+	/* Then to system memory, which the CPU writes in place. */
+	replicate(&s, 14);
+	igt_assert_eq(vsvm_prefetch(rd[n_rd - 1]->fd, s.vm[n_rd - 1],
+				    DRM_VSVM_LOCATION_SYSTEM, (uintptr_t)s.buf,
+				    BUF_SIZE, 0, NULL), 0);
+	expect_replicas(&s, 0, "after the master went to system memory");
+	for (j = 0; j < BUF_SIZE; j++)
+		s.buf[j] = pat(j, 15);
+	all_read(&s, 15, "after the CPU wrote system memory");
+	teardown(&s, true);
+}
+
+static void test_atomic(void)
+{
+	struct setup s;
+	__u64 *w;
+	int i;
+
+	setup(&s, 16);
+	replicate(&s, 16);
+	/* The last reader increments the first word: a write. */
+	igt_assert_eq(vsvm_exec_atomic_inc(rd[n_rd - 1]->fd, s.vm[n_rd - 1],
+					   s.buf, 8, 8, 1, NULL), 0);
+	for (i = 0; i < n_rd; i++) {
+		memset(s.tmp, 0, BUF_SIZE);
+		igt_assert_eq(vsvm_exec_read(rd[i]->fd, s.vm[i], s.buf,
+					     BUF_SIZE, s.tmp, NULL), 0);
+		w = (__u64 *)s.tmp;
+		igt_assert_f(w[0] == ((__u64 *)s.buf)[0],
+			     "reader %d: 0x%llx, not the increment\n", i,
+			     (unsigned long long)w[0]);
+	}
+	teardown(&s, true);
+}
+
+/* The child reads replicas of what it shares with the parent. */
+static void test_fork_child_reads(void)
+{
+	int to_child[2], to_parent[2];
+	struct setup s;
+	pid_t pid;
+	int status;
+	char c;
+	size_t j;
+
+	setup(&s, 17);
+	replicate(&s, 17);
+	igt_assert_eq(pipe(to_child), 0);
+	igt_assert_eq(pipe(to_parent), 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		__u32 vm[MAX_READERS];
+		int i, bad = 0;
+
+		for (i = 0; i < n_rd; i++) {
+			if (vsvm_vm_create(rd[i]->fd, &vm[i]) ||
+			    vsvm_madvise(rd[i]->fd, vm[i],
+					 DRM_VSVM_MADVISE_READ_MOSTLY,
+					 (uintptr_t)s.buf, BUF_SIZE,
+					 DRM_VSVM_READ_MOSTLY_ON, 0))
+				_exit(2);
+			if (vsvm_exec_read(rd[i]->fd, vm[i], s.buf, BUF_SIZE,
+					   s.tmp, NULL))
+				_exit(3);
+		}
+		if (write(to_parent[1], "r", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(4);
+		/* The parent wrote its copy: ours is unchanged. */
+		for (i = 0; i < n_rd; i++) {
+			memset(s.tmp, 0, BUF_SIZE);
+			if (vsvm_exec_read(rd[i]->fd, vm[i], s.buf, BUF_SIZE,
+					   s.tmp, NULL))
+				_exit(5);
+			for (j = 0; j < BUF_SIZE; j++)
+				if (s.tmp[j] != pat(j, 17))
+					bad = 1;
+			vsvm_vm_destroy(rd[i]->fd, vm[i]);
+		}
+		for (j = 0; j < BUF_SIZE; j++)
+			if (s.buf[j] != pat(j, 17))
+				bad = 1;
+		_exit(bad ? 6 : 0);
+	}
+	igt_assert_eq(read(to_parent[0], &c, 1), 1);
+	for (j = 0; j < BUF_SIZE; j++)
+		s.buf[j] = pat(j, 18);
+	igt_assert_eq(write(to_child[1], "w", 1), 1);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "child: status 0x%x\n", status);
+	all_read(&s, 18, "the parent's copy");
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	teardown(&s, true);
+}
+
+static void test_evict_master(void)
+{
+	struct rdev *d = rd[0];
+	size_t big = d->vram, j;
+	struct setup s;
+	void *bmap;
+	__u8 *b;
+	__u32 bvm;
+
+	setup(&s, 19);
+	replicate(&s, 19);
+	/* The master's device fills its VRAM: the master is evicted. */
+	bmap = mmap(NULL, big, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(bmap != MAP_FAILED);
+	b = bmap;
+	for (j = 0; j < big; j += PAGE_SZ)
+		b[j] = (__u8)(j >> 12);
+	igt_assert_eq(vsvm_vm_create(d->fd, &bvm), 0);
+	vsvm_prefetch(d->fd, bvm, DRM_VSVM_LOCATION_DEVICE, (uintptr_t)b,
+		      big, 0, NULL);
+	for (j = 0; j < BUF_SIZE; j++)
+		s.buf[j] = pat(j, 20);
+	all_read(&s, 20, "after the master was evicted and written");
+	igt_assert_eq(vsvm_vm_destroy(d->fd, bvm), 0);
+	igt_assert_eq(munmap(bmap, big), 0);
+	teardown(&s, true);
+}
+
+static void test_race_no_hold(void)
+{
+	__u64 hold = 10000;
+
+	igt_assert_eq(vsvm_module_param_get("drm_msvm",
+					    "replica_write_hold_us", &hold), 0);
+	igt_assert_eq(vsvm_module_param_set("drm_msvm",
+					    "replica_write_hold_us", 0), 0);
+	test_race();
+	igt_assert_eq(vsvm_module_param_set("drm_msvm",
+					    "replica_write_hold_us", hold), 0);
+}
+
 int igt_main()
 {
 	int i;
@@ -579,6 +800,48 @@ int igt_main()
 	igt_subtest("vram-pressure") {
 		igt_require_f(n_rd >= 2, "no two linked devices\n");
 		test_pressure();
+	}
+
+	igt_describe("MADV_DONTNEED collapses them; all read zeros.");
+	igt_subtest("dontneed") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_dontneed();
+	}
+
+	igt_describe("A reader's VM goes: its replicas go, the rest is exact.");
+	igt_subtest("reader-gone") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_reader_gone();
+	}
+
+	igt_describe("The master moves to a reader, then to system memory.");
+	igt_subtest("master-moves") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_master_moves();
+	}
+
+	igt_describe("A GPU atomic of a reader collapses them.");
+	igt_subtest("atomic") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_atomic();
+	}
+
+	igt_describe("A child's replicas of shared memory keep the child's data.");
+	igt_subtest("fork-child-reads") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_fork_child_reads();
+	}
+
+	igt_describe("The master's device evicts it; the CPU writes it.");
+	igt_subtest("evict-master") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_evict_master();
+	}
+
+	igt_describe("Readers racing a writer without the write hold.");
+	igt_subtest("race-no-hold") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_race_no_hold();
 	}
 
 	igt_fixture() {
