@@ -29,6 +29,7 @@
 #include <xf86drm.h>
 
 #include "igt.h"
+#include "vsvm_bind_lib.h"
 #include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include "vsvm_workload.h"
@@ -747,6 +748,109 @@ static void test_race_no_hold(void)
 					    "replica_write_hold_us", hold), 0);
 }
 
+struct churn {
+	struct setup *s;
+	int who;
+	atomic_int *stop;
+	int err;
+	unsigned long n;
+};
+
+/* Reader @who keeps reading (making replicas) until told or its device goes. */
+static void *churn_reader(void *arg)
+{
+	struct churn *c = arg;
+	__u8 *tmp = malloc(BUF_SIZE);
+
+	if (!tmp)
+		return NULL;
+	while (!atomic_load(c->stop)) {
+		c->err = vsvm_exec_read(rd[c->who]->fd, c->s->vm[c->who],
+					c->s->buf, BUF_SIZE, tmp, NULL);
+		if (c->err)
+			break;
+		c->n++;
+	}
+	free(tmp);
+	return NULL;
+}
+
+/* The master's device keeps writing (collapsing replicas) until told. */
+static void *churn_writer(void *arg)
+{
+	struct churn *c = arg;
+	__u64 v = 1;
+
+	while (!atomic_load(c->stop)) {
+		c->err = vsvm_exec_fill(rd[0]->fd, c->s->vm[0], c->s->buf,
+					BUF_SIZE, 8, v++, NULL);
+		if (c->err)
+			break;
+		c->n++;
+	}
+	return NULL;
+}
+
+/*
+ * A reader's device is unbound while it makes replicas and the master's
+ * device collapses them: its replicas go with its VRAM, the others read
+ * what was written last, and the device works again once bound.
+ */
+static void test_unbind_reader(void)
+{
+	struct rdev *d = rd[n_rd - 1];
+	struct churn cr, cw;
+	atomic_int stop = 0;
+	struct vsvm_bus_dev bd;
+	pthread_t tr, tw;
+	struct setup s;
+	int fd, minor, i;
+	size_t j;
+
+	igt_require(vsvm_node_bus_dev(d->minor, &bd) == 0);
+	setup(&s, 21);
+	replicate(&s, 21);
+	cr = (struct churn){ .s = &s, .who = n_rd - 1, .stop = &stop };
+	cw = (struct churn){ .s = &s, .who = 0, .stop = &stop };
+	igt_assert_eq(pthread_create(&tr, NULL, churn_reader, &cr), 0);
+	igt_assert_eq(pthread_create(&tw, NULL, churn_writer, &cw), 0);
+	usleep(300000);
+	vsvm_bus_unbind(&bd);
+	usleep(100000);
+	atomic_store(&stop, 1);
+	igt_assert_eq(pthread_join(tr, NULL), 0);
+	igt_assert_eq(pthread_join(tw, NULL), 0);
+	igt_info("reads %lu (then %d), writes %lu (then %d)\n", cr.n, cr.err,
+		 cw.n, cw.err);
+	igt_assert_eq(cr.err, -ENODEV);
+	igt_assert_eq(cw.err, 0);
+	igt_assert_eq(vsvm_exec_read(d->fd, s.vm[n_rd - 1], s.buf, PAGE_SZ,
+				     s.tmp, NULL), -ENODEV);
+	expect_replicas(&s, 0, "after the writes and the unbind");
+
+	/* The CPU writes; the readers left read it. */
+	for (j = 0; j < BUF_SIZE; j++)
+		s.buf[j] = pat(j, 22);
+	for (i = 0; i < n_rd - 1; i++)
+		rd_read(&s, i, 22, "after the unbind");
+
+	/* Bound again: a new VM of the device reads it too. */
+	close(d->fd);
+	vsvm_bus_bind(&bd);
+	fd = vsvm_bus_open_render(&bd, &minor);
+	igt_assert_f(fd >= 0, "%s: no render node after the bind\n", bd.name);
+	d->fd = fd;
+	d->minor = minor;
+	query(d);
+	igt_assert_eq(vsvm_vm_create(d->fd, &s.vm[n_rd - 1]), 0);
+	igt_assert_eq(vsvm_madvise(d->fd, s.vm[n_rd - 1],
+				   DRM_VSVM_MADVISE_READ_MOSTLY,
+				   (uintptr_t)s.buf, BUF_SIZE,
+				   DRM_VSVM_READ_MOSTLY_ON, 0), 0);
+	all_read(&s, 22, "after the bind");
+	teardown(&s, true);
+}
+
 int igt_main()
 {
 	int i;
@@ -842,6 +946,12 @@ int igt_main()
 	igt_subtest("race-no-hold") {
 		igt_require_f(n_rd >= 2, "no two linked devices\n");
 		test_race_no_hold();
+	}
+
+	igt_describe("A reader's device is unbound while replicas churn.");
+	igt_subtest("unbind-reader") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_unbind_reader();
 	}
 
 	igt_fixture() {
