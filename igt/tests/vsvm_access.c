@@ -363,6 +363,74 @@ static void test_link_time(void)
 	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
 }
 
+/* B reads @npages of @buf (in A's VRAM) once, in place. */
+static void remote_read_once(__u32 vb, __u8 *buf, size_t npages, __u8 *tmp)
+{
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, npages * PAGE_SZ, tmp,
+				     NULL), 0);
+}
+
+/* A buffer in A's VRAM, that B reads in place with the counters on. */
+static void remote_setup(__u32 va, __u32 vb, __u8 *buf)
+{
+	igt_assert_eq(vsvm_prefetch(pa->fd, va, DRM_VSVM_LOCATION_DEVICE,
+				    (uintptr_t)buf, BUF_SIZE, 0, NULL), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_MIGRATION_POLICY,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, 0), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, BUF_SIZE,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 0), 0);
+}
+
+/*
+ * The counts of memory that was unmapped are forgotten: a new buffer at
+ * the same address needs the whole threshold of accesses of its own.
+ */
+static void test_unmap_forgets(void)
+{
+	const size_t block_pages = BLOCK / PAGE_SZ;
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u8 *buf, *buf2, *tmp;
+	void *map, *map2;
+	__u32 va, vb;
+
+	/* A block read once in full stays under the threshold. */
+	param_set("access_counter_threshold", block_pages + block_pages / 2);
+	buf = buf_map(&map, 11);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	remote_setup(va, vb, buf);
+	remote_read_once(vb, buf, NPAGES, tmp);
+	check(tmp, 11, "B's read");
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+
+	/* A new buffer in its place, read up to less than the threshold. */
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(map2 == map);
+	buf2 = buf;
+	memset(buf2, 0x3c, BUF_SIZE);
+	remote_setup(va, vb, buf2);
+	remote_read_once(vb, buf2, block_pages / 2 + 1, tmp);
+	igt_assert_eq(tmp[0], 0x3c);
+	igt_assert_f(ctr(pb, "access_migrations") == mig0,
+		     "the counts of the unmapped buffer moved the new one\n");
+	all_at(pb, vb, buf2, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+	       "left in A's VRAM");
+
+	param_set("access_counter_threshold", 256);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+}
+
 int igt_main()
 {
 	unsigned int i;
@@ -412,6 +480,12 @@ int igt_main()
 	igt_subtest("link-time") {
 		igt_require_f(pa, "no P2P pair\n");
 		test_link_time();
+	}
+
+	igt_describe("Unmapped memory's counts do not carry over to new memory.");
+	igt_subtest("unmap-forgets") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_unmap_forgets();
 	}
 
 	igt_fixture() {
