@@ -28,14 +28,22 @@
  * Counters: dri/<device>/counters (access_*); tracepoint
  * vsvm:vsvm_access_counter.
  *
+ * The counts of unmapped memory are forgotten: the invalidate callback
+ * notes the span of what munmap() (or the mm's exit) took away
+ * (vsvm_access_unmapped()), and the counts of the blocks it touches are
+ * cleared before anything is added again, so that new memory mapped there
+ * starts from zero.
+ *
  * Locking: the VM's counters (&vsvm_vm.access) are protected by
  * &vsvm_vm.lock, held by the executor around each chunk; migrations are
- * made under it as a GPU fault's are (&vsvm_vm.lock -> mmap_lock).
+ * made under it as a GPU fault's are (&vsvm_vm.lock -> mmap_lock). The
+ * unmapped span is under the notifier lock (see &vsvm_vm.access_gone_start).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 
+#include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_policy.h>
 #include <drm/vsvm_drm.h>
@@ -62,6 +70,44 @@ static unsigned int access_counter_threshold = 256;
 module_param(access_counter_threshold, uint, 0644);
 MODULE_PARM_DESC(access_counter_threshold,
 		 "In-place page accesses to a block that notify the migration policy, at least 1 (default 256)");
+
+/**
+ * vsvm_access_unmapped() - addresses of a VM's mm were unmapped
+ * @vm: the VM, its notifier lock held for write (its invalidate callback)
+ * @start: the first address unmapped
+ * @end: the address after them
+ *
+ * Their counts are forgotten by the next vsvm_access_flush().
+ */
+void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
+			  unsigned long end)
+{
+	lockdep_assert_held_write(&vm->svm.notifier_lock);
+	if (start >= end)
+		return;
+	if (vm->access_gone_start >= vm->access_gone_end) {
+		vm->access_gone_start = start;
+		vm->access_gone_end = end;
+		return;
+	}
+	vm->access_gone_start = min(vm->access_gone_start, start);
+	vm->access_gone_end = max(vm->access_gone_end, end);
+}
+
+/* Forget the counts of what was unmapped since the last time. */
+static void vsvm_access_forget_unmapped(struct vsvm_vm *vm)
+{
+	unsigned long start, end;
+
+	drm_gpusvm_notifier_lock(&vm->svm);
+	start = vm->access_gone_start;
+	end = vm->access_gone_end;
+	vm->access_gone_start = 0;
+	vm->access_gone_end = 0;
+	drm_gpusvm_notifier_unlock(&vm->svm);
+	if (start < end)
+		drm_pagemap_access_counters_clear(&vm->access, start, end);
+}
 
 /**
  * vsvm_access_begin() - start a batch of counted accesses
@@ -179,6 +225,7 @@ void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
+	vsvm_access_forget_unmapped(vm);
 	for (i = 0; i < b->nr; i++) {
 		atomic64_add(b->ent[i].n, &vm->vdev->counters.access_counted);
 		ret = drm_pagemap_access_counters_add(&vm->access,

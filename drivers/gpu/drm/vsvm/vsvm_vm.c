@@ -47,6 +47,7 @@
 
 #include <kunit/visibility.h>
 
+#include "vsvm_access.h"
 #include "vsvm_drv.h"
 #include "vsvm_policy.h"
 #include "vsvm_replica.h"
@@ -181,6 +182,10 @@ static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 		vsvm_replica_invalidate(vm, drm_gpusvm_range_start(range),
 					drm_gpusvm_range_end(range));
 	}
+	/* Unmapped memory is gone: so are its access counts. */
+	if (mmu_range->event == MMU_NOTIFY_UNMAP ||
+	    mmu_range->event == MMU_NOTIFY_RELEASE)
+		vsvm_access_unmapped(vm, mmu_range->start, mmu_range->end);
 	atomic64_inc(&vm->vdev->counters.invalidations);
 	trace_vsvm_invalidate(vm->vdev->index, vm->id, mmu_range->start,
 			      mmu_range->end, mmu_range->event);

@@ -60,6 +60,12 @@ struct seq_file;
  * @access_advised: MADVISE set %DRM_VSVM_ACCESS_COUNTERS_ON on some range
  *	of the VM: the executor counts (set once, read and written with
  *	READ_ONCE()/WRITE_ONCE())
+ * @access_gone_start: with @access_gone_end, the span of the addresses
+ *	unmapped since @access last forgot the counts of unmapped memory
+ *	(empty when not below @access_gone_end): widened by the invalidate
+ *	callback under the notifier lock held for write, emptied by
+ *	vsvm_access_flush() under @lock and the notifier lock held for read
+ * @access_gone_end: see @access_gone_start
  * @replicas: the read replicas of @mm (vsvm_replica.c), shared with every
  *	VM of every device mirroring it, referenced
  * @replica_user: the VM as a user of @replicas
@@ -78,6 +84,8 @@ struct vsvm_vm {
 	struct drm_pagemap_policy_proc policy_proc;
 	struct drm_pagemap_access_counters access;
 	bool access_advised;
+	unsigned long access_gone_start;
+	unsigned long access_gone_end;
 	struct drm_pagemap_replica_set *replicas;
 	struct drm_pagemap_replica_user replica_user;
 };
