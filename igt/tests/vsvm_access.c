@@ -8,8 +8,10 @@
  * access_counters=1 and no advice) B's counters move the buffer into B's
  * VRAM once each 2 MiB block reaches the threshold; with them off it stays
  * in A's VRAM however often B reads it; with advice for system memory a
- * buffer B reads in place in system memory stays there. Every read is
- * checked byte for byte.
+ * buffer B reads in place in system memory stays there; neither do
+ * counts of unmapped memory carry over to new memory at the same address,
+ * nor does a counter block of two policy blocks move against the advice
+ * of one. Every read is checked byte for byte.
  *
  * The emulated link (vsvm.link_mib_per_s) that makes remote reads cost
  * what they cost a real GPU is checked here too: bytes read in place over
@@ -431,6 +433,81 @@ static void test_unmap_forgets(void)
 	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
 }
 
+/*
+ * A counter block of two policy blocks (4 MiB counters, 2 MiB policy
+ * blocks), the second of which A's advice won: B's counters leave the
+ * whole counted block in A's VRAM.
+ */
+static void test_wide_block_advice(void)
+{
+	const size_t wide = 2 * BLOCK;
+	__u64 left0 = ctr(pb, "access_left");
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u64 epoch = 2000;
+	__u32 where[2 * BLOCK / PAGE_SZ];
+	__u8 *buf, *tmp;
+	__u32 va, vb;
+	void *map;
+	size_t i;
+
+	igt_assert_eq(vsvm_module_param_get("drm_msvm", "thrashing_epoch",
+					    &epoch), 0);
+	/* A's advice must not lapse while B reads. */
+	igt_assert_eq(vsvm_module_param_set("drm_msvm", "thrashing_epoch",
+					    1000000), 0);
+	param_set("access_counter_granularity_kb", wide >> 10);
+	map = mmap(NULL, 2 * wide, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(map != MAP_FAILED);
+	buf = (__u8 *)(((uintptr_t)map + wide - 1) & ~(wide - 1));
+	memset(buf, 0x6b, wide);
+	tmp = malloc(wide);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+
+	/* A prefers its VRAM for the second half and reads it all. */
+	igt_assert_eq(vsvm_madvise(pa->fd, va, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)buf + BLOCK, BLOCK,
+				   DRM_VSVM_LOCATION_DEVICE, 0), 0);
+	igt_assert_eq(vsvm_exec_read(pa->fd, va, buf, wide, tmp, NULL), 0);
+	igt_assert_eq(vsvm_residency(pa->fd, va, (uintptr_t)buf,
+				     wide / PAGE_SZ, where), 0);
+	for (i = 0; i < wide / PAGE_SZ; i++)
+		igt_assert_eq_u32(where[i],
+				  DRM_VSVM_RESIDENCY_DEVICE(pa->index));
+
+	/* B reads it in place with its counters on. */
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_MIGRATION_POLICY,
+				   (uintptr_t)buf, wide,
+				   DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, 0), 0);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb,
+				   DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+				   (uintptr_t)buf, wide,
+				   DRM_VSVM_ACCESS_COUNTERS_ON, 0), 0);
+	memset(tmp, 0, wide);
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf, wide, tmp, NULL), 0);
+	for (i = 0; i < wide; i++)
+		igt_assert_eq(tmp[i], 0x6b);
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	igt_assert_lte_u64(1, ctr(pb, "access_left") - left0);
+	igt_assert_eq(vsvm_residency(pb->fd, vb, (uintptr_t)buf,
+				     wide / PAGE_SZ, where), 0);
+	for (i = 0; i < wide / PAGE_SZ; i++)
+		igt_assert_f(where[i] == DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+			     "page %zu moved to 0x%x against A's advice\n", i,
+			     where[i]);
+
+	param_set("access_counter_granularity_kb", 2048);
+	igt_assert_eq(vsvm_module_param_set("drm_msvm", "thrashing_epoch",
+					    epoch), 0);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map, 2 * wide), 0);
+}
+
 int igt_main()
 {
 	unsigned int i;
@@ -486,6 +563,12 @@ int igt_main()
 	igt_subtest("unmap-forgets") {
 		igt_require_f(pa, "no P2P pair\n");
 		test_unmap_forgets();
+	}
+
+	igt_describe("A counter block of two policy blocks obeys both.");
+	igt_subtest("wide-block-advice") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_wide_block_advice();
 	}
 
 	igt_fixture() {
