@@ -15,6 +15,7 @@
 #include <linux/mm_types.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 /**
  * NR_PAGES() - the number of pages of a page order
@@ -134,6 +135,10 @@ struct drm_pagemap_ops {
  *		read-held by migrations into this pagemap
  * @revoked: set once by drm_pagemap_revoke(): no migration into the
  *	     pagemap is accepted any longer (-ENODEV)
+ * @populating: drm_pagemap_populate_mm() calls in flight, which
+ *		drm_pagemap_revoke() waits for: their populate_mm op may
+ *		allocate device memory before its migration sees @revoked
+ * @populate_wq: where drm_pagemap_revoke() waits for @populating to be 0
  * @dev_hold: the references on @drm and the provider module of an active
  *	      pagemap, NULL while it is inactive (see drm_pagemap_init()).
  *	      Private to drm_msvm; for a cached pagemap changed under its
@@ -150,6 +155,8 @@ struct drm_pagemap {
 	struct llist_node destroy_link;
 	struct rw_semaphore revoke_sem;
 	bool revoked;
+	atomic_t populating;
+	wait_queue_head_t populate_wq;
 	struct drm_pagemap_dev_hold *dev_hold;
 };
 

@@ -55,6 +55,8 @@ struct tpm {
 	atomic_t fenced_copies, unsignaled_copies;
 	atomic_t maps_live;
 	atomic_t *destroyed;
+	/* if set, populate_mm signals @populate_entered, waits @populate_go */
+	struct completion *populate_entered, *populate_go;
 };
 
 struct tpm_ctx {
@@ -294,6 +296,10 @@ static int tpm_populate_mm(struct drm_pagemap *dpagemap, unsigned long start,
 	struct tdevmem *td;
 
 	mmap_assert_locked(mm);
+	if (tpm->populate_entered) {
+		complete(tpm->populate_entered);
+		wait_for_completion(tpm->populate_go);
+	}
 	td = __tdevmem_alloc(tpm, mm, (end - start) >> PAGE_SHIFT);
 	if (!td)
 		return -ENOMEM;
@@ -1009,6 +1015,92 @@ static void tpm_revoke(struct kunit *test)
 	tpm_expect_user_data(test, addr, 2 * n, 2 * n, 0xdead);
 }
 
+struct tpm_revoke_race {
+	struct tpm *tpm;
+	struct mm_struct *mm;
+	unsigned long addr, end;
+	int populate_err, revoke_err;
+	struct completion populated, revoked;
+};
+
+static int tpm_race_populate_fn(void *arg)
+{
+	struct tpm_revoke_race *r = arg;
+
+	r->populate_err = drm_pagemap_populate_mm(&r->tpm->dpagemap, r->addr,
+						  r->end, r->mm, 0);
+	complete(&r->populated);
+	return 0;
+}
+
+static int tpm_race_revoke_fn(void *arg)
+{
+	struct tpm_revoke_race *r = arg;
+
+	r->revoke_err = drm_pagemap_revoke(&r->tpm->dpagemap);
+	complete(&r->revoked);
+	return 0;
+}
+
+/*
+ * A revoke that begins while a populate_mm op is on its way to allocate
+ * device memory waits for it: the driver tears its device memory down once
+ * the revoke returns, and the op's allocation must not come after that.
+ */
+static void tpm_revoke_populate_race(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct completion entered, go;
+	struct tpm_revoke_race r = { .tpm = a };
+	struct task_struct *task;
+	bool early;
+
+	r.addr = tpm_user_map(test, n, n, 0xbeef, ANON_PRIVATE);
+	r.end = r.addr + n * PAGE_SIZE;
+	/* The test's mm exists once it mapped something. */
+	r.mm = current->mm;
+	init_completion(&entered);
+	init_completion(&go);
+	init_completion(&r.populated);
+	init_completion(&r.revoked);
+	a->populate_entered = &entered;
+	a->populate_go = &go;
+	mmget(r.mm);
+
+	task = kthread_run(tpm_race_populate_fn, &r, "tpm-populate");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&entered);
+	task = kthread_run(tpm_race_revoke_fn, &r, "tpm-revoke");
+	if (IS_ERR(task)) {
+		complete(&go);
+		wait_for_completion(&r.populated);
+		mmput(r.mm);
+		KUNIT_FAIL(test, "no revoke thread");
+		return;
+	}
+	/* The op is held before its allocation: the revoke must wait. */
+	early = wait_for_completion_timeout(&r.revoked,
+					    msecs_to_jiffies(200)) != 0;
+	complete(&go);
+	wait_for_completion(&r.populated);
+	wait_for_completion(&r.revoked);
+	mmput(r.mm);
+	a->populate_entered = NULL;
+	a->populate_go = NULL;
+
+	KUNIT_EXPECT_FALSE_MSG(test, early,
+			       "revoke returned under a populate_mm in flight");
+	KUNIT_EXPECT_EQ(test, r.revoke_err, 0);
+	/* The op's migration saw the revoke: nothing moved, nothing kept. */
+	KUNIT_EXPECT_EQ(test, r.populate_err, -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copies_after_revoke), 0);
+	tpm_expect_where(test, r.addr, 0, n, 0);
+	tpm_expect_user_data(test, r.addr, n, n, 0xbeef);
+}
+
 static void tpm_errnos(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -1227,6 +1319,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_pre_migrate_fence),
 	KUNIT_CASE(tpm_same_pagemap),
 	KUNIT_CASE(tpm_revoke),
+	KUNIT_CASE(tpm_revoke_populate_race),
 	KUNIT_CASE(tpm_errnos),
 	KUNIT_CASE(tpm_timeslice),
 	KUNIT_CASE_SLOW(tpm_stress),

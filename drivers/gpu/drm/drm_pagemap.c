@@ -10,7 +10,9 @@
  *       folio locks of the migrating pages (migrate_vma_*)
  *         drm_pagemap_shrinker.lock (spinlock, last reference drop)
  *           drm_pagemap_cache.lock (spinlock)
- * drm_pagemap_revoke() takes revoke_sem for writing without any of them.
+ * drm_pagemap_revoke() takes revoke_sem for writing without any of them,
+ * then waits for drm_pagemap_populate_mm() calls in flight (a count, not a
+ * lock: their migrations take revoke_sem for reading once more).
  * Pagemap destruction never runs under any of these locks: from a put in
  * atomic or reclaim context it is deferred to drm_msvm_wq.
  */
@@ -328,6 +330,7 @@ static int __drm_pagemap_init(struct drm_pagemap *dpagemap,
 	dpagemap->pagemap = pagemap;
 	INIT_LIST_HEAD(&dpagemap->shrink_link);
 	init_rwsem(&dpagemap->revoke_sem);
+	init_waitqueue_head(&dpagemap->populate_wq);
 	dpagemap->dev_hold = hold;
 	atomic64_inc(&drm_pagemap_counters.active);
 	return 0;
@@ -1344,7 +1347,9 @@ EXPORT_SYMBOL_GPL(drm_pagemap_migrate_range_to_ram);
  * @dpagemap: the pagemap; the caller holds a reference
  *
  * Blocks new migrations into @dpagemap (they fail with -ENODEV) once the
- * ones in flight are done, lets its cache forget it (the last put destroys
+ * ones in flight are done, and waits for drm_pagemap_populate_mm() calls in
+ * flight, so that no device memory is allocated for @dpagemap once it
+ * returns; lets its cache forget it (the last put destroys
  * it instead of keeping it inactive), and migrates every page it still
  * holds to system memory, whatever mm maps it, without losing data.
  *
@@ -1361,6 +1366,14 @@ int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
 	down_write(&dpagemap->revoke_sem);
 	dpagemap->revoked = true;
 	up_write(&dpagemap->revoke_sem);
+	/*
+	 * A populate_mm op that began before may be allocating device memory
+	 * still, which must not outlive this call (the driver tears that
+	 * memory down next). Pairs with the barrier in
+	 * drm_pagemap_populate_mm(): it sees @revoked, or is counted here.
+	 */
+	smp_mb();
+	wait_event(dpagemap->populate_wq, !atomic_read(&dpagemap->populating));
 
 	cache = READ_ONCE(dpagemap->cache);
 	if (cache)
@@ -1509,16 +1522,25 @@ int drm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 		return -ENODEV;
 	if (!dpagemap->ops->populate_mm)
 		return -EOPNOTSUPP;
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
-	mmap_read_lock(mm);
-	if (READ_ONCE(dpagemap->revoked))
+	atomic_inc(&dpagemap->populating);
+	/* Counted before @revoked is read: see drm_pagemap_revoke(). */
+	smp_mb__after_atomic();
+	if (READ_ONCE(dpagemap->revoked)) {
 		err = -ENODEV;
-	else
-		err = dpagemap->ops->populate_mm(dpagemap, start, end, mm,
-						 timeslice_ms);
+		goto out;
+	}
+	if (!mmget_not_zero(mm)) {
+		err = -EFAULT;
+		goto out;
+	}
+	mmap_read_lock(mm);
+	err = dpagemap->ops->populate_mm(dpagemap, start, end, mm,
+					 timeslice_ms);
 	mmap_read_unlock(mm);
 	mmput(mm);
+out:
+	if (atomic_dec_and_test(&dpagemap->populating))
+		wake_up_all(&dpagemap->populate_wq);
 	return err;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_populate_mm);
