@@ -1209,6 +1209,7 @@ static void test_bad_input(void)
 	struct drm_vsvm_exec good, arg;
 	__u8 *snap = malloc(size), *buf = malloc(size);
 	struct mem m, ro, hole;
+	__u32 where;
 	int ret;
 
 	mem_alloc(&m, MEM_ANON, size);
@@ -1345,6 +1346,14 @@ static void test_bad_input(void)
 	arg.ptr = (uintptr_t)buf;
 	expect_fail(&arg, EFAULT, false, m.ptr, snap, size,
 		    "READ of PROT_NONE memory");
+	/* Refused before anything moved: no page went to device memory. */
+	igt_assert_eq(mprotect(ro.ptr, SZ_4K, PROT_READ), 0);
+	igt_assert_eq(vsvm_residency(dev->fd, vm, (uintptr_t)ro.ptr, 1,
+				     &where), 0);
+	igt_assert_f(where < DRM_VSVM_RESIDENCY_DEVICE(0),
+		     "a refused READ of PROT_NONE memory moved it: 0x%x\n",
+		     where);
+	assert_filled(ro.ptr, 0, SZ_4K, "PROT_NONE memory");
 
 	/* A bad argument pointer. */
 	errno = 0;

@@ -174,7 +174,8 @@ static struct drm_pagemap *vsvm_fault_local_pagemap(struct vsvm_device *vdev,
 /*
  * Whether the VMA holding @va still holds all of @range (an mprotect or
  * madvise may have split it since the range was made), and whether that
- * VMA is anonymous private memory, which may migrate.
+ * VMA is anonymous private memory the process may read, which may
+ * migrate.
  */
 static bool vsvm_fault_range_fits(struct vsvm_vm *vm,
 				  struct drm_gpusvm_range *range,
@@ -187,8 +188,13 @@ static bool vsvm_fault_range_fits(struct vsvm_vm *vm,
 	vma = vma_lookup(vm->mm, va);
 	fits = vma && vma->vm_start <= drm_gpusvm_range_start(range) &&
 	       drm_gpusvm_range_end(range) <= vma->vm_end;
+	/*
+	 * Memory the process may not read (PROT_NONE) is refused when its
+	 * pages are collected; it must not move into VRAM before that.
+	 */
 	*migratable = fits && vma_is_anonymous(vma) &&
-		      !(vma->vm_flags & VM_SHARED);
+		      !(vma->vm_flags & VM_SHARED) &&
+		      (vma->vm_flags & VM_READ);
 	mmap_read_unlock(vm->mm);
 	return fits;
 }
