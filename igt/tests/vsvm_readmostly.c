@@ -422,34 +422,55 @@ static void test_fork(void)
 	teardown(&s, true);
 }
 
+/* A buffer of @size bytes, each page tagged, for a VM of its own on @d. */
+struct filler {
+	void *map;
+	size_t size;
+	__u32 vm;
+};
+
+static __u8 *filler_map(struct filler *f, const struct rdev *d, size_t size)
+{
+	__u8 *b;
+	size_t j;
+
+	f->size = size;
+	f->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	igt_assert(f->map != MAP_FAILED);
+	b = f->map;
+	for (j = 0; j < size; j += PAGE_SZ)
+		b[j] = (__u8)(j >> 12);
+	igt_assert_eq(vsvm_vm_create(d->fd, &f->vm), 0);
+	return b;
+}
+
+static void filler_free(struct filler *f, const struct rdev *d)
+{
+	igt_assert_eq(vsvm_vm_destroy(d->fd, f->vm), 0);
+	igt_assert_eq(munmap(f->map, f->size), 0);
+}
+
 static void test_pressure(void)
 {
 	struct rdev *d = rd[n_rd - 1];
 	__u64 drop = ctr(d, "replica_dropped");
 	size_t big = d->vram - BLOCK, j;
+	struct filler f;
 	struct setup s;
-	void *bmap;
 	__u8 *b;
-	__u32 bvm;
 
 	setup(&s, 9);
 	replicate(&s, 9);
 	/* The last reader fills its VRAM: its replicas go first, no copy. */
-	bmap = mmap(NULL, big, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(bmap != MAP_FAILED);
-	b = bmap;
-	for (j = 0; j < big; j += PAGE_SZ)
-		b[j] = (__u8)(j >> 12);
-	igt_assert_eq(vsvm_vm_create(d->fd, &bvm), 0);
-	igt_assert_eq(vsvm_prefetch(d->fd, bvm, DRM_VSVM_LOCATION_DEVICE,
+	b = filler_map(&f, d, big);
+	igt_assert_eq(vsvm_prefetch(d->fd, f.vm, DRM_VSVM_LOCATION_DEVICE,
 				    (uintptr_t)b, big, 0, NULL), 0);
 	igt_assert_lte_u64(1, ctr(d, "replica_dropped") - drop);
 	rd_read(&s, n_rd - 1, 9, "after its replicas were dropped");
 	for (j = 0; j < big; j += PAGE_SZ)
 		igt_assert_eq(b[j], (__u8)(j >> 12));
-	igt_assert_eq(vsvm_vm_destroy(d->fd, bvm), 0);
-	igt_assert_eq(munmap(bmap, big), 0);
+	filler_free(&f, d);
 	teardown(&s, true);
 }
 
@@ -710,28 +731,20 @@ static void test_evict_master(void)
 {
 	struct rdev *d = rd[0];
 	size_t big = d->vram, j;
+	struct filler f;
 	struct setup s;
-	void *bmap;
 	__u8 *b;
-	__u32 bvm;
 
 	setup(&s, 19);
 	replicate(&s, 19);
 	/* The master's device fills its VRAM: the master is evicted. */
-	bmap = mmap(NULL, big, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	igt_assert(bmap != MAP_FAILED);
-	b = bmap;
-	for (j = 0; j < big; j += PAGE_SZ)
-		b[j] = (__u8)(j >> 12);
-	igt_assert_eq(vsvm_vm_create(d->fd, &bvm), 0);
-	vsvm_prefetch(d->fd, bvm, DRM_VSVM_LOCATION_DEVICE, (uintptr_t)b,
+	b = filler_map(&f, d, big);
+	vsvm_prefetch(d->fd, f.vm, DRM_VSVM_LOCATION_DEVICE, (uintptr_t)b,
 		      big, 0, NULL);
 	for (j = 0; j < BUF_SIZE; j++)
 		s.buf[j] = pat(j, 20);
 	all_read(&s, 20, "after the master was evicted and written");
-	igt_assert_eq(vsvm_vm_destroy(d->fd, bvm), 0);
-	igt_assert_eq(munmap(bmap, big), 0);
+	filler_free(&f, d);
 	teardown(&s, true);
 }
 
