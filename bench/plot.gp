@@ -20,6 +20,9 @@ set key top left
 set rmargin 8
 
 nz(x) = x > 0 ? x : 1/0
+# gnuplot does not count a data set without data lines: with no
+# throughput lines the latencies are the first index.
+ilat = ntp > 0 ? 1 : 0
 
 if (ntp > 0) {
 	set title "throughput, best of the samples (MiB/s, log scale)"
@@ -32,9 +35,9 @@ if (ntp > 0) {
 if (nlat > 0) {
 	set title "single-fault latency (us, log scale): p50 and p99"
 	set ylabel "us"
-	plot datafile index 1 using (nz($3)):xtic(sprintf("%s %sK", strcol(1), strcol(2))) title "vsvm p50", \
-	     '' index 1 using (nz($4)) title "vsvm p99", \
-	     '' index 1 using (nz($5)) title "test_hmm p50", \
-	     '' index 1 using (nz($6)) title "test_hmm p99"
+	plot datafile index ilat using (nz($3)):xtic(sprintf("%s %sK", strcol(1), strcol(2))) title "vsvm p50", \
+	     '' index ilat using (nz($4)) title "vsvm p99", \
+	     '' index ilat using (nz($5)) title "test_hmm p50", \
+	     '' index ilat using (nz($6)) title "test_hmm p99"
 }
 unset multiplot
