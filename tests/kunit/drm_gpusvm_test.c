@@ -45,7 +45,9 @@ struct test_dev {
 	struct drm_gpusvm svm;
 	struct mutex lock;	/* the driver lock: serializes svm calls */
 	bool live;
+	void *owner;		/* its device-private page owner */
 	int invalidates;	/* calls of ops->invalidate */
+	int zaps;		/* of those, the ones that zapped */
 	enum mmu_notifier_event last_event;
 };
 
@@ -89,20 +91,37 @@ static void test_notifier_free(struct drm_gpusvm_notifier *notifier)
 	kfree(notifier);
 }
 
-/* The "GPU zap": unbind every range of the interval. */
+/*
+ * A driver's callback, upstream's contract: exclusive access for its own
+ * owner group leaves everything in place; otherwise the "GPU zap" unbinds
+ * every range of the interval, the pages are unmapped and an unmap marks
+ * the ranges for the garbage collector (drm_gpusvm's list,
+ * drm_gpusvm_garbage_collect()).
+ */
 static void test_invalidate(struct drm_gpusvm *gpusvm,
 			    struct drm_gpusvm_notifier *notifier,
 			    const struct mmu_notifier_range *mmu_range)
 {
 	struct test_dev *d = container_of(gpusvm, struct test_dev, svm);
+	struct drm_gpusvm_ctx ctx = { .in_notifier = 1 };
 	struct drm_gpusvm_range *range = NULL;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 	d->invalidates++;
 	d->last_event = mmu_range->event;
+	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_range->owner == d->owner)
+		return;
+	d->zaps++;
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
-				  mmu_range->end)
+				  mmu_range->end) {
 		to_trange(range)->bound = false;
+		drm_gpusvm_range_unmap_pages(gpusvm, range, &ctx);
+		if (mmu_range->event == MMU_NOTIFY_UNMAP ||
+		    mmu_range->event == MMU_NOTIFY_RELEASE)
+			drm_gpusvm_range_set_unmapped(range, NULL, 0,
+						      mmu_range);
+	}
 }
 
 static const struct drm_gpusvm_ops test_ops = {
@@ -146,6 +165,7 @@ static int test_dev_init(struct kunit *test, struct test_dev *d,
 	if (err)
 		return err;
 	d->drm.dev = dev;
+	d->owner = owner;
 	mutex_init(&d->lock);
 	err = drm_gpusvm_init_device(&d->svm, name, &d->drm, current->mm,
 				     owner, 0, TASK_SIZE, SZ_2M, &test_ops,
