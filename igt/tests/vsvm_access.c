@@ -389,9 +389,12 @@ static void remote_setup(__u32 va, __u32 vb, __u8 *buf)
 
 /*
  * The counts of memory that was unmapped are forgotten: a new buffer at
- * the same address needs the whole threshold of accesses of its own.
+ * the same address needs the whole threshold of accesses of its own. With
+ * @invalidated, an mprotect() took B's mapping of the buffer before the
+ * munmap, so that B holds no pages of it when it is unmapped: the unmap
+ * still reaches B and its counts go.
  */
-static void test_unmap_forgets(void)
+static void test_unmap_forgets(bool invalidated)
 {
 	const size_t block_pages = BLOCK / PAGE_SZ;
 	__u64 mig0 = ctr(pb, "access_migrations");
@@ -410,6 +413,8 @@ static void test_unmap_forgets(void)
 	remote_read_once(vb, buf, NPAGES, tmp);
 	check(tmp, 11, "B's read");
 	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	if (invalidated)
+		igt_assert_eq(mprotect(map, BUF_SIZE + BLOCK, PROT_READ), 0);
 
 	/* A new buffer in its place, read up to less than the threshold. */
 	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
@@ -562,7 +567,13 @@ int igt_main()
 	igt_describe("Unmapped memory's counts do not carry over to new memory.");
 	igt_subtest("unmap-forgets") {
 		igt_require_f(pa, "no P2P pair\n");
-		test_unmap_forgets();
+		test_unmap_forgets(false);
+	}
+
+	igt_describe("Unmapped memory's counts go even if no GPU mapped it then.");
+	igt_subtest("unmap-forgets-unbound") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_unmap_forgets(true);
 	}
 
 	igt_describe("A counter block of two policy blocks obeys both.");

@@ -51,12 +51,16 @@ struct drm_gpusvm_ops {
 	/**
 	 * @invalidate: stop the device from using any page of [@mmu_range->start,
 	 * @mmu_range->end) in @notifier (required). Called from the MMU
-	 * notifier with the notifier lock held for write: zap the GPU page
-	 * table entries and wait for the GPU to stop using them before
-	 * returning. Must not take the driver lock, nor allocate memory with
-	 * reclaim (GFP_KERNEL), nor fault. The DMA mappings of the ranges are
-	 * dropped by drm_gpusvm after this returns. May sleep: it is only
-	 * called for blockable invalidations (drm_gpusvm refuses the others).
+	 * notifier with the notifier lock held for write, for every blockable
+	 * invalidation that meets @notifier (drm_gpusvm refuses the others),
+	 * whatever the ranges hold. As upstream's, the driver does all of it:
+	 * zap the GPU page table entries of every range the interval meets,
+	 * even partly, wait for the GPU to stop using them, unmap their pages
+	 * (drm_gpusvm_unmap_pages() or drm_gpusvm_range_unmap_pages() with
+	 * &drm_gpusvm_ctx.in_notifier), and on MMU_NOTIFY_UNMAP mark them
+	 * (drm_gpusvm_range_set_unmapped()) for its garbage collector; drm_gpusvm
+	 * unmaps nothing after it returns. Must not take the driver lock, nor
+	 * allocate memory with reclaim (GFP_KERNEL), nor fault. May sleep.
 	 */
 	void (*invalidate)(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_notifier *notifier,
@@ -151,8 +155,9 @@ struct drm_gpusvm_pages {
 /**
  * struct drm_gpusvm_range_flags - state of a &struct drm_gpusvm_range
  * @migrate_devmem: the range may be migrated to device memory
- * @unmapped: the CPU VA of the range was (partly) unmapped; the range waits
- *	for the garbage collector (see drm_gpusvm_garbage_collect())
+ * @unmapped: the CPU VA of the range was (partly) unmapped
+ *	(drm_gpusvm_range_set_unmapped()); the range waits for the driver's
+ *	garbage collector
  * @partial_unmap: only part of the range was unmapped
  * @in_gc: the range is on &drm_gpusvm.gc_list (a drm-msvm extension)
  * @__flags: all the flags as one u16, for READ_ONCE()
@@ -181,11 +186,13 @@ struct drm_gpusvm_range_flags {
  * @gc_link: link in &drm_gpusvm.gc_list (under &drm_gpusvm.gc_lock)
  * @flags: &struct drm_gpusvm_range_flags
  * @pages: the range's pages for the instance's device, used by the
- *	drm_gpusvm_range_get_pages() family and dropped by drm_gpusvm itself
- *	on invalidation (a drm-msvm extension: upstream's driver embeds its
- *	&struct drm_gpusvm_pages next to the range). A driver may hold more
- *	&struct drm_gpusvm_pages of the range, for other devices, and
- *	handles those with drm_gpusvm_get_pages() and its family.
+ *	drm_gpusvm_range_get_pages() family (a drm-msvm extension: upstream's
+ *	driver embeds its &struct drm_gpusvm_pages next to the range). The
+ *	driver unmaps them in its &drm_gpusvm_ops.invalidate
+ *	(drm_gpusvm_range_unmap_pages()) and before drm_gpusvm_range_remove();
+ *	drm_gpusvm unmaps what is left when the range is freed. A driver may
+ *	hold more &struct drm_gpusvm_pages of the range, for other devices,
+ *	and handles those with drm_gpusvm_get_pages() and its family.
  */
 struct drm_gpusvm_range {
 	struct drm_gpusvm *gpusvm;
@@ -224,13 +231,11 @@ struct drm_gpusvm_range {
  *	mmap_lock -> @notifier_lock -> @gc_lock.
  * @root: interval tree of the notifiers
  * @notifier_list: the notifiers in address order
- * @gc_lock: spinlock protecting @gc_list and &drm_gpusvm_range.gc_link
- * @gc_list: unmapped ranges waiting for the garbage collector
- * @driver_pages: drm_gpusvm_get_pages() was called on pages the driver
- *	holds: every invalidation of a range then calls the driver's
- *	&drm_gpusvm_ops.invalidate, not only of ranges whose
- *	&drm_gpusvm_range.pages are mapped. Set once, under the driver lock;
- *	read with READ_ONCE() under the notifier lock.
+ * @gc_lock: spinlock protecting @gc_list and &drm_gpusvm_range.gc_link;
+ *	taken under @notifier_lock or alone
+ * @gc_list: the ranges drm_gpusvm_range_set_unmapped() marked, for
+ *	drm_gpusvm_garbage_collect() (a drm-msvm extension a driver opts
+ *	into by calling it; drm_gpusvm_range_remove() takes a range off it)
  * @lock_dep_map: lockdep map of the driver lock (lockdep builds only), see
  *	drm_gpusvm_driver_set_lock()
  */
@@ -250,7 +255,6 @@ struct drm_gpusvm {
 	struct list_head notifier_list;
 	spinlock_t gc_lock; /* protects gc_list and the ranges' gc_link */
 	struct list_head gc_list;
-	bool driver_pages;
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map *lock_dep_map;
 #endif

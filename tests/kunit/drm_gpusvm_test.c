@@ -31,6 +31,8 @@
 /* Live objects, counted by the alloc/free ops: every test ends at zero. */
 static atomic_t ranges_live;
 static atomic_t notifiers_live;
+/* Ranges that reached &drm_gpusvm_ops.range_free with pages still mapped. */
+static atomic_t ranges_freed_mapped;
 /* The device-private page owners of the two test devices. */
 static int test_owner;
 static int test_owner1;
@@ -45,7 +47,10 @@ struct test_dev {
 	struct drm_gpusvm svm;
 	struct mutex lock;	/* the driver lock: serializes svm calls */
 	bool live;
+	void *owner;		/* its device-private page owner */
+	bool keep_pages;	/* the callback "forgets" to unmap the pages */
 	int invalidates;	/* calls of ops->invalidate */
+	int zaps;		/* of those, the ones that zapped */
 	enum mmu_notifier_event last_event;
 };
 
@@ -70,6 +75,9 @@ static struct drm_gpusvm_range *test_range_alloc(struct drm_gpusvm *gpusvm)
 
 static void test_range_free(struct drm_gpusvm_range *range)
 {
+	if (range->pages.flags.has_dma_mapping ||
+	    range->pages.flags.has_devmem_pages)
+		atomic_inc(&ranges_freed_mapped);
 	atomic_dec(&ranges_live);
 	kfree(to_trange(range));
 }
@@ -89,20 +97,38 @@ static void test_notifier_free(struct drm_gpusvm_notifier *notifier)
 	kfree(notifier);
 }
 
-/* The "GPU zap": unbind every range of the interval. */
+/*
+ * A driver's callback, upstream's contract: exclusive access for its own
+ * owner group leaves everything in place; otherwise the "GPU zap" unbinds
+ * every range of the interval, the pages are unmapped (unless the test
+ * makes it forget) and an unmap marks the ranges for the garbage
+ * collector (drm_gpusvm's list, drm_gpusvm_garbage_collect()).
+ */
 static void test_invalidate(struct drm_gpusvm *gpusvm,
 			    struct drm_gpusvm_notifier *notifier,
 			    const struct mmu_notifier_range *mmu_range)
 {
 	struct test_dev *d = container_of(gpusvm, struct test_dev, svm);
+	struct drm_gpusvm_ctx ctx = { .in_notifier = 1 };
 	struct drm_gpusvm_range *range = NULL;
 
 	lockdep_assert_held_write(&gpusvm->notifier_lock);
 	d->invalidates++;
 	d->last_event = mmu_range->event;
+	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_range->owner == d->owner)
+		return;
+	d->zaps++;
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
-				  mmu_range->end)
+				  mmu_range->end) {
 		to_trange(range)->bound = false;
+		if (!d->keep_pages)
+			drm_gpusvm_range_unmap_pages(gpusvm, range, &ctx);
+		if (mmu_range->event == MMU_NOTIFY_UNMAP ||
+		    mmu_range->event == MMU_NOTIFY_RELEASE)
+			drm_gpusvm_range_set_unmapped(range, NULL, 0,
+						      mmu_range);
+	}
 }
 
 static const struct drm_gpusvm_ops test_ops = {
@@ -146,6 +172,7 @@ static int test_dev_init(struct kunit *test, struct test_dev *d,
 	if (err)
 		return err;
 	d->drm.dev = dev;
+	d->owner = owner;
 	mutex_init(&d->lock);
 	err = drm_gpusvm_init_device(&d->svm, name, &d->drm, current->mm,
 				     owner, 0, TASK_SIZE, SZ_2M, &test_ops,
@@ -177,6 +204,7 @@ static int drm_gpusvm_test_init(struct kunit *test)
 	test->priv = t;
 	atomic_set(&ranges_live, 0);
 	atomic_set(&notifiers_live, 0);
+	atomic_set(&ranges_freed_mapped, 0);
 	/* Attaches an mm to the test thread. */
 	test_mmap(test, PAGE_SIZE, PROT_READ);
 	err = test_dev_init(test, &t->d[0], "gpusvm-test0", &test_owner);
@@ -806,8 +834,6 @@ static void drm_gpusvm_test_pages_api(struct kunit *test)
 	drm_gpusvm_notifier_unlock(&d->svm);
 	/* The range's own pages are not the driver's. */
 	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
-	/* Invalidations now reach the driver whatever the range holds. */
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(d->svm.driver_pages));
 
 	/* Unmapped one by one; the arrays stay until freed. */
 	mutex_lock(&d->lock);
@@ -954,15 +980,46 @@ static void drm_gpusvm_test_invalidate_zap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 	KUNIT_EXPECT_FALSE(test, r->flags.unmapped);
 
-	/* A zap of nothing the device holds calls no driver invalidate. */
+	/* A zap of nothing the device holds still calls the driver. */
 	test_zap(test, a, SZ_64K);
-	KUNIT_EXPECT_EQ(test, d->invalidates, before + 1);
+	KUNIT_EXPECT_EQ(test, d->invalidates, before + 2);
 
 	/* Faulted again: all pages fresh zero pages. */
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_ZERO, DMA_BIDIRECTIONAL);
 	mutex_lock(&d->lock);
 	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 0);
+	mutex_unlock(&d->lock);
+	test_teardown_check(test);
+}
+
+/*
+ * Upstream's contract: every blockable invalidation reaches the driver,
+ * even where no range holds pages; an munmap of such a range too, and the
+ * driver marks it.
+ */
+static void drm_gpusvm_test_invalidate_no_pages(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+
+	test_zap(test, a, SZ_4K);
+	KUNIT_EXPECT_EQ(test, d->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d->last_event, MMU_NOTIFY_CLEAR);
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(a, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, d->invalidates, 2);
+	KUNIT_EXPECT_EQ(test, d->last_event, MMU_NOTIFY_UNMAP);
+	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
 	mutex_unlock(&d->lock);
 	test_teardown_check(test);
 }
@@ -1021,6 +1078,44 @@ static void drm_gpusvm_test_invalidate_nonblock(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 
 	/* And the range is usable again. */
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	test_teardown_check(test);
+}
+
+/*
+ * The driver unmaps the pages, drm_gpusvm does not: a callback that leaves
+ * them mapped finds them still valid after the invalidation, until it
+ * unmaps them itself.
+ */
+static void drm_gpusvm_test_invalidate_driver_unmaps(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+
+	d->keep_pages = true;
+	KUNIT_EXPECT_TRUE(test, test_run_notifier(r, true));
+	KUNIT_EXPECT_EQ(test, d->invalidates, 1);
+	KUNIT_EXPECT_FALSE(test, to_trange(r)->bound);
+	KUNIT_EXPECT_TRUE(test, test_valid(d, r));
+
+	mutex_lock(&d->lock);
+	drm_gpusvm_range_unmap_pages(&d->svm, r, &no_ctx);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
+
+	/* The callback that unmaps: the pages are invalid when it returns. */
+	d->keep_pages = false;
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	KUNIT_EXPECT_TRUE(test, test_run_notifier(r, true));
+	KUNIT_EXPECT_FALSE(test, test_valid(d, r));
 	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	test_teardown_check(test);
@@ -1095,8 +1190,17 @@ static void drm_gpusvm_test_invalidate_remap(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
 	KUNIT_EXPECT_FALSE(test, to_trange(r)->bound);
 
-	/* find_or_insert collects the garbage and fits the new VMA. */
+	/* find_or_insert returns the unmapped range as it is, ... */
 	test_fill(test, a, a + SZ_64K);
+	drm_gpusvm_range_get(r);
+	KUNIT_EXPECT_PTR_EQ(test, test_insert_any(d, a), r);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_get_pages(&d->svm, r, &no_ctx),
+			-EFAULT);
+	/* ... and after the garbage collector, a range for the new VMA. */
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
+	mutex_unlock(&d->lock);
+	drm_gpusvm_range_put(r);
 	r2 = test_insert_any(d, a);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r2));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 1);
@@ -1148,6 +1252,89 @@ static void drm_gpusvm_test_partial_unmap(struct kunit *test)
 	test_check_pages(test, d, r, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(test_insert_any(d, a + SZ_64K + SZ_16K)),
 			-ENOENT);
+	test_teardown_check(test);
+}
+
+/*
+ * find_or_insert collects no garbage: on an address still mapped in a
+ * range a partial munmap marked, it returns that range, still in the tree,
+ * whose get_pages fails; the garbage collector then lets a new one fit.
+ */
+static void drm_gpusvm_test_find_unmapped(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r, *r2;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	expect_range(test, r, a, SZ_64K);
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(a + SZ_16K, SZ_4K), 0);
+	KUNIT_EXPECT_TRUE(test, r->flags.unmapped);
+	KUNIT_EXPECT_TRUE(test, r->flags.partial_unmap);
+
+	/* A reference, so that the range outlives a removal behind our back. */
+	drm_gpusvm_range_get(r);
+	r2 = test_insert_any(d, a + SZ_4K);
+	KUNIT_EXPECT_PTR_EQ(test, r2, r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 1);
+	mutex_lock(&d->lock);
+	KUNIT_EXPECT_TRUE(test, drm_gpusvm_has_mapping(&d->svm, a, a + 1));
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_range_get_pages(&d->svm, r, &no_ctx),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, drm_gpusvm_garbage_collect(&d->svm), 1);
+	mutex_unlock(&d->lock);
+	drm_gpusvm_range_put(r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 0);
+
+	r2 = test_insert_any(d, a + SZ_4K);
+	expect_range(test, r2, a + SZ_4K, SZ_4K);
+	KUNIT_ASSERT_EQ(test, test_bind(d, r2, false), 0);
+	test_check_pages(test, d, r2, EXPECT_PATTERN, DMA_BIDIRECTIONAL);
+	test_teardown_check(test);
+}
+
+/*
+ * drm_gpusvm_range_remove() leaves the pages to the driver: a range it
+ * removed while a reference holds it keeps them; the last reference
+ * unmaps them before &drm_gpusvm_ops.range_free.
+ */
+static void drm_gpusvm_test_remove_keeps_pages(struct kunit *test)
+{
+	struct test_ctx *t = test->priv;
+	struct test_dev *d = &t->d[0];
+	unsigned long a = test_mmap_aligned(test, SZ_64K);
+	struct drm_gpusvm_range *r;
+
+	test_fill(test, a, a + SZ_64K);
+	r = test_insert_any(d, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+
+	mutex_lock(&d->lock);
+	drm_gpusvm_range_get(r);
+	drm_gpusvm_range_remove(&d->svm, r);
+	KUNIT_EXPECT_NULL(test, drm_gpusvm_notifier_find(&d->svm, a, a + 1));
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&notifiers_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 1);
+	KUNIT_EXPECT_TRUE(test, test_valid(d, r));
+
+	drm_gpusvm_range_put(r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_freed_mapped), 0);
+
+	/* Removed without another reference: freed at once, unmapped. */
+	r = test_insert_any(d, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, test_bind(d, r, false), 0);
+	mutex_lock(&d->lock);
+	drm_gpusvm_range_remove(&d->svm, r);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ranges_freed_mapped), 0);
 	test_teardown_check(test);
 }
 
@@ -1792,7 +1979,10 @@ static void drm_gpusvm_test_exclusive(struct kunit *test)
 	unlock_page(page);
 	put_page(page);
 
-	KUNIT_EXPECT_EQ(test, d0->invalidates, 0);
+	/* Called, and the driver leaves its own group's pages mapped. */
+	KUNIT_EXPECT_EQ(test, d0->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d0->zaps, 0);
+	KUNIT_EXPECT_EQ(test, d0->last_event, MMU_NOTIFY_EXCLUSIVE);
 	KUNIT_EXPECT_TRUE(test, test_valid(d0, r0));
 	KUNIT_EXPECT_TRUE(test, to_trange(r0)->bound);
 	KUNIT_EXPECT_EQ(test, d1->invalidates, 1);
@@ -1804,7 +1994,8 @@ static void drm_gpusvm_test_exclusive(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, copy_from_user(&v, (void __user *)a, sizeof(v)),
 			0);
 	KUNIT_EXPECT_EQ(test, v, test_pattern(a));
-	KUNIT_EXPECT_EQ(test, d0->invalidates, 1);
+	KUNIT_EXPECT_EQ(test, d0->invalidates, 2);
+	KUNIT_EXPECT_EQ(test, d0->zaps, 1);
 	KUNIT_EXPECT_FALSE(test, test_valid(d0, r0));
 	KUNIT_EXPECT_FALSE(test, to_trange(r0)->bound);
 	test_teardown_check(test);
@@ -1822,10 +2013,14 @@ static struct kunit_case drm_gpusvm_test_cases[] = {
 	KUNIT_CASE(drm_gpusvm_test_read_only),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_munmap),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_zap),
+	KUNIT_CASE(drm_gpusvm_test_invalidate_no_pages),
+	KUNIT_CASE(drm_gpusvm_test_invalidate_driver_unmaps),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_nonblock),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_wrprotect),
 	KUNIT_CASE(drm_gpusvm_test_invalidate_remap),
 	KUNIT_CASE(drm_gpusvm_test_partial_unmap),
+	KUNIT_CASE(drm_gpusvm_test_find_unmapped),
+	KUNIT_CASE(drm_gpusvm_test_remove_keeps_pages),
 	KUNIT_CASE(drm_gpusvm_test_walks),
 	KUNIT_CASE(drm_gpusvm_test_two_instances),
 	KUNIT_CASE(drm_gpusvm_test_exclusive),

@@ -339,6 +339,11 @@ static void xyz_zap(struct xyz_vm *vm, unsigned long start, unsigned long end)
 {
 }
 
+/*
+ * Upstream's contract: drm_gpusvm calls this for every blockable
+ * invalidation, under the notifier lock held for write, and does nothing
+ * else; the driver zaps, unmaps the pages and marks unmapped ranges.
+ */
 static void xyz_invalidate(struct drm_gpusvm *gpusvm,
 			   struct drm_gpusvm_notifier *notifier,
 			   const struct mmu_notifier_range *mmu_range)
@@ -480,11 +485,16 @@ out_unlock:
 	return err;
 }
 
-/* The garbage collector: remove the unmapped ranges in [start, end). */
+/*
+ * The garbage collector: remove the unmapped ranges in [start, end). The
+ * callback unmapped their pages already; drm_gpusvm_range_remove() leaves
+ * pages to the driver, so whatever is left is unmapped first.
+ */
 static void xyz_garbage_collect(struct xyz_vm *vm, unsigned long start,
 				unsigned long end)
 {
 	struct drm_gpusvm_notifier *notifier, *next_notifier;
+	struct drm_gpusvm_ctx ctx = {};
 	struct drm_gpusvm_range *range, *next;
 
 	lockdep_assert_held(&vm->lock);
@@ -495,8 +505,13 @@ static void xyz_garbage_collect(struct xyz_vm *vm, unsigned long start,
 				.__flags = READ_ONCE(range->flags.__flags),
 			};
 
-			if (flags.unmapped)
-				drm_gpusvm_range_remove(&vm->svm, range);
+			if (!flags.unmapped)
+				continue;
+			drm_gpusvm_unmap_pages(&vm->svm,
+					       &to_xyz_range(range)->pages,
+					       drm_gpusvm_range_size(range) >>
+					       PAGE_SHIFT, &ctx);
+			drm_gpusvm_range_remove(&vm->svm, range);
 		}
 	}
 	if (!drm_gpusvm_notifier_find(&vm->svm, start, end))

@@ -48,8 +48,9 @@
  * drm_gpusvm_free_pages() and drm_gpusvm_pages_valid() work on any of them
  * (a driver may keep one per device that maps the range). Each range holds
  * one for the instance's device, &drm_gpusvm_range.pages, which the
- * drm_gpusvm_range_get_pages() family (drm-msvm extensions) use, and which
- * drm_gpusvm drops itself when the range is invalidated.
+ * drm_gpusvm_range_get_pages() family (drm-msvm extensions) use. Whichever
+ * pages a driver uses, its &drm_gpusvm_ops.invalidate unmaps them, as
+ * upstream's: drm_gpusvm only tells it (see "Multi-device guarantee").
  *
  * A typical GPU fault handler, under the driver lock (see "Examples" for
  * one with its error handling)::
@@ -75,18 +76,25 @@
  *
  * - The driver lock (for example the VM lock), named with
  *   drm_gpusvm_driver_set_lock(), is held around find_or_insert, remove,
- *   get_pages, evict and the garbage collector; lockdep checks it. It
- *   serializes all changes of the notifier and range trees.
+ *   get_pages, evict, the garbage collector and fini; lockdep checks it.
+ *   It serializes all changes of the notifier and range trees.
  * - &drm_gpusvm.notifier_lock (rw_semaphore) is taken for write by the MMU
- *   notifier callback, and for write by gpusvm whenever it changes the trees
- *   or pages (&drm_gpusvm_pages.dma_addr and &drm_gpusvm_pages.flags).
- *   The driver takes it for read (drm_gpusvm_notifier_lock()) to check
- *   drm_gpusvm_range_pages_valid() and commit GPU mappings. Because the
- *   notifier may run from reclaim, nothing may allocate memory with reclaim
- *   while holding it; lockdep is primed with that at init. The driver's
- *   &drm_gpusvm_ops.invalidate runs under it and so must not take the driver
- *   lock.
- * - &drm_gpusvm.gc_lock (spinlock) protects the garbage list.
+ *   notifier callback around the driver's &drm_gpusvm_ops.invalidate, and
+ *   for write by gpusvm whenever it changes the trees or pages
+ *   (&drm_gpusvm_pages.dma_addr and &drm_gpusvm_pages.flags) and the
+ *   range flags. The driver takes it for read (drm_gpusvm_notifier_lock())
+ *   to check drm_gpusvm_range_pages_valid() and commit GPU mappings.
+ *   Because the notifier may run from reclaim, nothing may allocate memory
+ *   with reclaim while holding it; lockdep is primed with that at init.
+ *   The invalidate callback runs under it and so must not take the driver
+ *   lock; it calls the in_notifier forms (drm_gpusvm_unmap_pages() with
+ *   &drm_gpusvm_ctx.in_notifier, drm_gpusvm_range_set_unmapped()), never
+ *   the ones that take the notifier lock. drm_gpusvm_free_pages() and the
+ *   last drm_gpusvm_range_put() of a range still holding pages take it.
+ * - &drm_gpusvm.gc_lock (spinlock) protects the instance's garbage list
+ *   (&drm_gpusvm.gc_list, &drm_gpusvm_range.gc_link): taken under the
+ *   notifier lock by drm_gpusvm_range_set_unmapped(), and alone or under
+ *   it by the garbage collector and range removal.
  *
  * Trees may be walked with either the driver lock or the notifier lock held.
  */
@@ -100,10 +108,21 @@
  * change of the CPU page table, and the freeing or migration of the pages)
  * does not proceed until every one of those callbacks has returned. Each
  * instance's callback takes its notifier lock for write, bumps the notifier
- * sequence, calls the driver's &drm_gpusvm_ops.invalidate (which zaps the
- * GPU mappings and waits for the GPU) and then drops the DMA mappings of the
- * ranges and marks their pages invalid. Hence an invalidation cannot complete
- * until every instance has dropped its mappings.
+ * sequence and calls the driver's &drm_gpusvm_ops.invalidate, for every
+ * blockable invalidation, as upstream's: nothing is skipped, whatever the
+ * ranges hold and whatever the event. The driver's callback zaps its GPU
+ * mappings of every range the interval meets, even partly, waits for the
+ * GPU, and unmaps the ranges' pages (drm_gpusvm_unmap_pages() or
+ * drm_gpusvm_range_unmap_pages(), with &drm_gpusvm_ctx.in_notifier), which
+ * marks them invalid. Hence an invalidation cannot complete until every
+ * instance has dropped its mappings; drm_gpusvm does none of that for the
+ * driver, which is the one that knows which pages and GPU mappings it
+ * holds. A driver may decide cheaply that nothing is to be done: no range
+ * of the interval holds valid pages (it cannot map pages it was never
+ * given), or an MMU_NOTIFY_EXCLUSIVE invalidation whose
+ * &mmu_notifier_range.owner is its own device-private page owner (the
+ * pages stay in place); it must never skip a migration or an unmap of
+ * pages it holds.
  *
  * get_pages reads the notifier sequence with mmu_interval_read_begin()
  * (which waits for an invalidation in progress) before hmm_range_fault(),
@@ -113,35 +132,36 @@
  * instance can publish or use pages collected before an invalidation that
  * has started on the range, whichever instance's device (or the CPU) caused
  * it.
- *
- * The driver's invalidate callback is skipped when it needs no GPU action:
- * when no range in the invalidated interval has valid pages (the device
- * cannot map pages it was never given; this covers a migration the device
- * starts from its own fault handler on a range not yet mapped), and for
- * MMU_NOTIFY_EXCLUSIVE requested by the owner group given to
- * drm_gpusvm_init_device() (the pages stay in place). A migration of mapped
- * pages is never skipped, since the pages change under the GPU. Only the
- * ranges' own &drm_gpusvm_range.pages are known here: once the driver maps
- * pages of its own (drm_gpusvm_get_pages()), the callback is called for
- * every range the invalidation meets.
  */
 
 /**
  * DOC: Garbage collection
  *
- * On MMU_NOTIFY_UNMAP (munmap, a MAP_FIXED mapping over the range, mremap)
- * and MMU_NOTIFY_RELEASE, every range overlapping the unmapped interval,
- * even partly, loses its pages, is marked &drm_gpusvm_range_flags.unmapped
- * (and &drm_gpusvm_range_flags.partial_unmap if only part of it went) and is
- * put on the instance's garbage list. It cannot be removed inside the
- * notifier (removing a notifier waits for the invalidation to finish), so
- * drm_gpusvm_garbage_collect() removes the listed ranges, and their
- * notifiers when empty, outside it, under the driver lock. The driver calls
- * it from its own worker (its invalidate callback sees the MMU_NOTIFY_UNMAP
- * event and may queue one) or before handling a fault;
- * drm_gpusvm_range_find_or_insert() calls it first, so that a fault on a
- * re-mapped address gets a fresh range fitted to the new VMA. get_pages on
- * an unmapped range fails with -EFAULT.
+ * On MMU_NOTIFY_UNMAP (munmap, a MAP_FIXED mapping over the range, mremap;
+ * and MMU_NOTIFY_RELEASE at exit, for a driver that wants its ranges gone
+ * then) the driver's invalidate callback, having unmapped the pages of
+ * every range the interval meets, even partly, marks each with
+ * drm_gpusvm_range_set_unmapped() (&drm_gpusvm_range_flags.unmapped, and
+ * &drm_gpusvm_range_flags.partial_unmap if only part of it went) and puts
+ * it on its garbage list. A range cannot be removed inside the notifier
+ * (removing a notifier waits for the invalidation to finish), so the
+ * driver's garbage collector removes the listed ranges, and their
+ * notifiers when empty, outside it, under the driver lock: it unmaps any
+ * pages left and calls drm_gpusvm_range_remove(). get_pages on an
+ * unmapped range fails with -EFAULT.
+ *
+ * drm_gpusvm_range_find_or_insert() collects no garbage and returns an
+ * unmapped range as any other: the driver runs its garbage collector
+ * before it, so that a fault on a re-mapped address gets a fresh range
+ * fitted to the new VMA, and again if the range it gets was unmapped in
+ * between.
+ *
+ * A drm-msvm extension spares a driver the list: drm_gpusvm_range_set_unmapped()
+ * also queues the range on the instance's own list, and
+ * drm_gpusvm_garbage_collect() unmaps the ranges' own pages and removes
+ * them. It is opt-in: a driver with its own list never calls it, and
+ * drm_gpusvm_range_remove() and drm_gpusvm_fini() take a range off the
+ * instance's list whoever removes it.
  */
 
 /**
@@ -177,8 +197,10 @@
  *
  *		mutex_lock(&vm->lock);
  *	retry:
- *		// Collects the garbage first, so a re-mapped address gets a
- *		// range fitted to its new VMA.
+ *		// The garbage first, so that a re-mapped address gets a
+ *		// range fitted to its new VMA: find_or_insert returns an
+ *		// unmapped range as it is.
+ *		driver_garbage_collect(vm);
  *		range = drm_gpusvm_range_find_or_insert(gpusvm, addr,
  *							vm->va_start,
  *							vm->va_end, &ctx);
@@ -225,13 +247,15 @@
  *
  * 2) Notifier callback
  *
- * Called with the notifier lock held for write: it must not take the
- * driver lock nor allocate memory with reclaim. drm_gpusvm drops the DMA
- * mappings of every range overlapping the interval, even partly, once it
- * returns, so it zaps whole ranges and waits for the GPU before returning.
- * drm_gpusvm also marks the ranges of an unmapped interval for the garbage
- * collector; calling drm_gpusvm_range_set_unmapped() here as upstream
- * drivers do is harmless.
+ * Called for every blockable invalidation that meets one of the instance's
+ * notifiers, with the notifier lock held for write: it must not take the
+ * driver lock nor allocate memory with reclaim. drm_gpusvm does nothing
+ * else: the callback zaps the GPU mappings of every range overlapping the
+ * interval, even partly (whole ranges: their pages are unmapped whole),
+ * waits for the GPU, then unmaps the pages; on an unmap it marks the
+ * ranges and hands them to its garbage collector. The early return is the
+ * only shortcut it may take: pages made exclusive to its own owner group
+ * stay where they are, mapped.
  *
  * .. code-block:: c
  *
@@ -241,17 +265,29 @@
  *	{
  *		struct driver_vm *vm = container_of(gpusvm, struct driver_vm,
  *						    gpusvm);
+ *		struct drm_gpusvm_ctx ctx = { .in_notifier = 1 };
  *		struct drm_gpusvm_range *range = NULL;
  *
+ *		if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+ *		    mmu_range->owner == vm->owner)
+ *			return;
+ *
  *		drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
- *					  mmu_range->end) {
+ *					  mmu_range->end)
  *			driver_zap(vm, drm_gpusvm_range_start(range),
  *				   drm_gpusvm_range_end(range));
- *			if (mmu_range->event == MMU_NOTIFY_UNMAP)
- *				drm_gpusvm_range_set_unmapped(range, NULL, 0,
- *							      mmu_range);
- *		}
  *		driver_wait_gpu_idle(vm);
+ *
+ *		range = NULL;
+ *		drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+ *					  mmu_range->end) {
+ *			drm_gpusvm_range_unmap_pages(gpusvm, range, &ctx);
+ *			if (mmu_range->event != MMU_NOTIFY_UNMAP)
+ *				continue;
+ *			drm_gpusvm_range_set_unmapped(range, NULL, 0,
+ *						      mmu_range);
+ *			driver_gc_add(vm, range);	// a list under a spinlock
+ *		}
  *		if (mmu_range->event == MMU_NOTIFY_UNMAP)
  *			queue_work(vm->wq, &vm->gc_work);
  *	}
@@ -259,12 +295,28 @@
  * 3) Garbage collector
  *
  * Runs outside the notifier (removing a notifier waits for the
- * invalidations in progress), under the driver lock. The callback above
- * already unbound the ranges; what is left is to take them out of the
- * trees. drm_gpusvm_fini() removes the remaining ranges, unmapped or not,
- * when the VM goes.
+ * invalidations in progress), under the driver lock, from the driver's
+ * worker and before each find_or_insert. The callback above already zapped
+ * and unmapped the ranges; unmapping again is harmless and covers pages a
+ * path outside the callback may have left. drm_gpusvm_range_remove() then
+ * takes each range out of the trees; it does not unmap pages itself.
+ * drm_gpusvm_fini() removes the remaining ranges, unmapped or not, when
+ * the VM goes. (A driver may instead call drm_gpusvm_garbage_collect(), a
+ * drm-msvm extension that does this loop on the instance's own list.)
  *
  * .. code-block:: c
+ *
+ *	void driver_garbage_collect(struct driver_vm *vm)
+ *	{
+ *		struct drm_gpusvm_ctx ctx = {};
+ *		struct drm_gpusvm_range *range;
+ *
+ *		lockdep_assert_held(&vm->lock);
+ *		while ((range = driver_gc_pop(vm))) {	// under its spinlock
+ *			drm_gpusvm_range_unmap_pages(&vm->gpusvm, range, &ctx);
+ *			drm_gpusvm_range_remove(&vm->gpusvm, range);
+ *		}
+ *	}
  *
  *	void driver_gc_work(struct work_struct *work)
  *	{
@@ -272,7 +324,7 @@
  *						    gc_work);
  *
  *		mutex_lock(&vm->lock);
- *		drm_gpusvm_garbage_collect(&vm->gpusvm);
+ *		driver_garbage_collect(vm);
  *		mutex_unlock(&vm->lock);
  *	}
  *
@@ -280,6 +332,7 @@
  *	{
  *		cancel_work_sync(&vm->gc_work);
  *		mutex_lock(&vm->lock);
+ *		driver_gc_clear(vm);	// empty the list: fini removes all
  *		drm_gpusvm_fini(&vm->gpusvm);
  *		mutex_unlock(&vm->lock);
  *	}
@@ -358,7 +411,6 @@ static int __drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 	INIT_LIST_HEAD(&gpusvm->notifier_list);
 	spin_lock_init(&gpusvm->gc_lock);
 	INIT_LIST_HEAD(&gpusvm->gc_list);
-	gpusvm->driver_pages = false;
 #ifdef CONFIG_LOCKDEP
 	gpusvm->lock_dep_map = NULL;
 #endif
@@ -638,14 +690,24 @@ static void __drm_gpusvm_range_unmap_pages(struct drm_gpusvm *gpusvm,
  * @pages_count: the number of @pages
  * @mmu_range: the MMU_NOTIFY_UNMAP (or MMU_NOTIFY_RELEASE) invalidation
  *
- * Sets &drm_gpusvm_range_flags.unmapped, and
+ * Called by the driver's &drm_gpusvm_ops.invalidate, with the notifier
+ * lock held for write, for each range an MMU_NOTIFY_UNMAP (or, for a
+ * driver that also lets the ranges go at exit, MMU_NOTIFY_RELEASE)
+ * invalidation meets. Sets &drm_gpusvm_range_flags.unmapped, and
  * &drm_gpusvm_range_flags.partial_unmap when @mmu_range does not cover the
- * whole range, sets &drm_gpusvm_pages_flags.unmapped of each of @pages and
- * of the range's own &drm_gpusvm_range.pages (no more get_pages on them),
- * and queues the range for drm_gpusvm_garbage_collect(). A
- * driver may call it from its &drm_gpusvm_ops.invalidate; drm_gpusvm marks
- * the ranges of an unmapped interval itself after the callback, so calling
- * it twice is harmless. Called with the notifier lock held for write.
+ * whole range, and sets &drm_gpusvm_pages_flags.unmapped of each of @pages
+ * and of the range's own &drm_gpusvm_range.pages: get_pages on them fails
+ * with -EFAULT from now on. It neither unmaps pages nor removes the range:
+ * the driver unmaps the pages (drm_gpusvm_unmap_pages(), with
+ * &drm_gpusvm_ctx.in_notifier) and puts the range on its garbage list, and
+ * its garbage collector removes it (drm_gpusvm_range_remove()) outside the
+ * notifier.
+ *
+ * A drm-msvm extension: the range is also queued on the instance's own
+ * garbage list, for a driver that lets drm_gpusvm_garbage_collect() remove
+ * its unmapped ranges. A driver with a list of its own ignores that:
+ * drm_gpusvm_range_remove() takes the range off it, and nothing else
+ * removes it behind the driver's back. Calling it twice is harmless.
  */
 void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 				   struct drm_gpusvm_pages *pages,
@@ -672,26 +734,13 @@ void drm_gpusvm_range_set_unmapped(struct drm_gpusvm_range *range,
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_set_unmapped);
 
-/* Whether the driver must zap GPU mappings in [start, end) of @notifier. */
-static bool drm_gpusvm_needs_zap(struct drm_gpusvm *gpusvm,
-				 struct drm_gpusvm_notifier *notifier,
-				 const struct mmu_notifier_range *mmu_range,
-				 unsigned long start, unsigned long end)
-{
-	struct drm_gpusvm_range *range = NULL;
-
-	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
-	    mmu_range->owner == gpusvm->device_private_page_owner)
-		return false;
-
-	/* The driver's own pages of a range are not known here. */
-	drm_gpusvm_for_each_range(range, notifier, start, end)
-		if (READ_ONCE(gpusvm->driver_pages) ||
-		    drm_gpusvm_range_has_pages(range))
-			return true;
-	return false;
-}
-
+/*
+ * The MMU interval notifier of every &struct drm_gpusvm_notifier, as
+ * upstream's: the sequence is bumped and the driver is called, under the
+ * notifier lock held for write, for every blockable invalidation that
+ * meets the notifier. Everything else (zapping, unmapping the pages,
+ * marking ranges unmapped) is the driver's &drm_gpusvm_ops.invalidate.
+ */
 static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 					   const struct mmu_notifier_range *mmu_range,
 					   unsigned long cur_seq)
@@ -699,9 +748,6 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 	struct drm_gpusvm_notifier *notifier =
 		container_of(mni, struct drm_gpusvm_notifier, notifier);
 	struct drm_gpusvm *gpusvm = notifier->gpusvm;
-	struct drm_gpusvm_range *range = NULL;
-	unsigned long start, end;
-	bool unmap;
 
 	/*
 	 * The driver's invalidate may sleep (it waits for the GPU), and so
@@ -713,25 +759,8 @@ static bool drm_gpusvm_notifier_invalidate(struct mmu_interval_notifier *mni,
 		return false;
 
 	down_write(&gpusvm->notifier_lock);
-
 	mmu_interval_set_seq(mni, cur_seq);
-
-	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
-	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
-	if (drm_gpusvm_needs_zap(gpusvm, notifier, mmu_range, start, end))
-		gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
-	else if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE)
-		goto out;	/* the pages stay: nothing to drop */
-
-	unmap = mmu_range->event == MMU_NOTIFY_UNMAP ||
-		mmu_range->event == MMU_NOTIFY_RELEASE;
-	drm_gpusvm_for_each_range(range, notifier, start, end) {
-		__drm_gpusvm_range_unmap_pages(gpusvm, range);
-		if (unmap)
-			drm_gpusvm_range_set_unmapped(range, &range->pages, 1,
-						      mmu_range);
-	}
-out:
+	gpusvm->ops->invalidate(gpusvm, notifier, mmu_range);
 	up_write(&gpusvm->notifier_lock);
 	return true;
 }
@@ -835,15 +864,22 @@ drm_gpusvm_range_alloc(struct drm_gpusvm *gpusvm,
 	return range;
 }
 
-/* Remove @range from its notifier, and the notifier if now empty. */
+/*
+ * Remove @range from its notifier, and the notifier if now empty. With
+ * @unmap, the range's own pages are unmapped first, under the same hold of
+ * the notifier lock (the garbage collector's way); without, they are left
+ * to the driver and, at the last reference, to drm_gpusvm_range_release().
+ */
 static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
-				      struct drm_gpusvm_range *range)
+				      struct drm_gpusvm_range *range,
+				      bool unmap)
 {
 	struct drm_gpusvm_notifier *notifier = range->notifier;
 	bool remove_notifier = false;
 
 	down_write(&gpusvm->notifier_lock);
-	__drm_gpusvm_range_unmap_pages(gpusvm, range);
+	if (unmap)
+		__drm_gpusvm_range_unmap_pages(gpusvm, range);
 	interval_tree_remove(&range->itree, &notifier->root);
 	list_del_init(&range->entry);
 	spin_lock(&gpusvm->gc_lock);
@@ -870,10 +906,17 @@ static void __drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
  * @gpusvm: the instance
  * @range: the range
  *
- * Drops the range's pages, takes it out of its notifier (removing the
- * notifier if it was the last range) and drops the tree's reference. The
- * driver must have removed its GPU mappings of the range. Called with the
- * driver lock held, never from the invalidate callback.
+ * Takes the range out of its notifier (removing the notifier if it was the
+ * last range; that waits for an invalidation in progress), off the
+ * instance's garbage list, and drops the tree's reference. As upstream's,
+ * it neither unmaps nor frees pages: the driver has removed its GPU
+ * mappings of the range and unmapped its pages (drm_gpusvm_unmap_pages(),
+ * drm_gpusvm_range_unmap_pages()) before, since once out of the tree the
+ * range no longer sees invalidations. The range's own
+ * &drm_gpusvm_range.pages that are still mapped are unmapped when its last
+ * reference goes (drm_gpusvm_range_put()), a safety net as upstream's
+ * &drm_gpusvm_ops.range_free calling drm_gpusvm_free_pages(). Called with
+ * the driver lock held, never from the invalidate callback.
  */
 void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
 			     struct drm_gpusvm_range *range)
@@ -883,7 +926,7 @@ void drm_gpusvm_range_remove(struct drm_gpusvm *gpusvm,
 
 	if (WARN_ON(list_empty(&range->entry)))
 		return;
-	__drm_gpusvm_range_remove(gpusvm, range);
+	__drm_gpusvm_range_remove(gpusvm, range, false);
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
 
@@ -891,8 +934,14 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_remove);
  * drm_gpusvm_garbage_collect() - remove the ranges that were unmapped
  * @gpusvm: the instance
  *
- * Removes every range the MMU notifier marked unmapped (see the
- * "Garbage collection" section), with the driver lock held.
+ * A drm-msvm extension, for a driver that keeps no garbage list of its own:
+ * removes every range drm_gpusvm_range_set_unmapped() queued on the
+ * instance's list (see the "Garbage collection" section), unmapping its
+ * own &drm_gpusvm_range.pages first (its invalidate callback normally did
+ * already). Pages the driver holds itself it unmaps in its callback, or
+ * frees in its &drm_gpusvm_ops.range_free. The driver has zapped its GPU
+ * mappings of the ranges (its callback did). Called with the driver lock
+ * held, never from the invalidate callback.
  *
  * Return: the number of ranges removed.
  */
@@ -913,7 +962,7 @@ unsigned int drm_gpusvm_garbage_collect(struct drm_gpusvm *gpusvm)
 		spin_unlock(&gpusvm->gc_lock);
 		if (!range)
 			break;
-		__drm_gpusvm_range_remove(gpusvm, range);
+		__drm_gpusvm_range_remove(gpusvm, range, true);
 		count++;
 	}
 	return count;
@@ -925,7 +974,11 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_garbage_collect);
  * @gpusvm: the instance
  *
  * Removes every range (live or unmapped) and notifier and drops the mm. The
- * driver has stopped using the instance and holds no range reference.
+ * driver has stopped using the instance, zapped its GPU mappings and holds
+ * no range reference. As with drm_gpusvm_range_remove(), the driver's own
+ * pages are its business (its &drm_gpusvm_ops.range_free); the ranges'
+ * own &drm_gpusvm_range.pages are unmapped as each range is removed.
+ * Called with the driver lock held, if one was set.
  */
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
 {
@@ -938,7 +991,8 @@ void drm_gpusvm_fini(struct drm_gpusvm *gpusvm)
 			list_first_entry(&notifier->range_list,
 					 struct drm_gpusvm_range, entry);
 
-		__drm_gpusvm_range_remove(gpusvm, range);
+		/* Nobody uses the pages any more: they go with the range. */
+		__drm_gpusvm_range_remove(gpusvm, range, true);
 	}
 	WARN_ON(!list_empty(&gpusvm->gc_list));
 	WARN_ON(!RB_EMPTY_ROOT(&gpusvm->root.rb_root));
@@ -1040,12 +1094,16 @@ drm_gpusvm_range_chunk_start(struct drm_gpusvm *gpusvm,
  *	&drm_gpusvm_ctx.device_private_page_owner choose smaller chunks where
  *	CPU pages are missing
  *
- * Runs the garbage collector, then returns the range holding @fault_addr,
- * creating it (and its notifier) if needed: the largest chunk size, aligned
- * to itself, that fits the CPU VMA, the GPU VA window and the mirrored VA
- * and overlaps no existing range. The driver lock must be held; the range
- * stays valid while it is (take a reference with drm_gpusvm_range_get() to
- * keep it longer).
+ * Returns the range holding @fault_addr, creating it (and its notifier) if
+ * needed: the largest chunk size, aligned to itself, that fits the CPU VMA,
+ * the GPU VA window and the mirrored VA and overlaps no existing range. As
+ * upstream's, it collects no garbage: an existing range is returned even if
+ * it is marked &drm_gpusvm_range_flags.unmapped (get_pages on it fails with
+ * -EFAULT), so the driver runs its garbage collector first, and again when
+ * it gets such a range, for an address that was unmapped and mapped again
+ * to get a range fitted to the new VMA. The driver lock must be held; the
+ * range stays valid while it is (take a reference with
+ * drm_gpusvm_range_get() to keep it longer).
  *
  * Return: the range, or an ERR_PTR(): -EINVAL if @fault_addr is outside the
  * window or the mirrored VA, or no chunk size fits; -EFAULT if the mm is
@@ -1073,8 +1131,6 @@ drm_gpusvm_range_find_or_insert(struct drm_gpusvm *gpusvm,
 	    fault_addr - gpusvm->mm_start >= gpusvm->mm_range ||
 	    fault_addr < gpuva_start || fault_addr >= gpuva_end)
 		return ERR_PTR(-EINVAL);
-
-	drm_gpusvm_garbage_collect(gpusvm);
 
 	if (!mmget_not_zero(mm))
 		return ERR_PTR(-EFAULT);
@@ -1156,7 +1212,14 @@ static void drm_gpusvm_range_release(struct kref *kref)
 		container_of(kref, struct drm_gpusvm_range, refcount);
 	struct drm_gpusvm *gpusvm = range->gpusvm;
 
-	WARN_ON(drm_gpusvm_range_has_pages(range));
+	/*
+	 * Out of the tree: no invalidation reaches the range any more, so
+	 * pages the driver left mapped are unmapped now (the safety net of
+	 * drm_gpusvm_range_remove()), then the address array goes.
+	 */
+	if (drm_gpusvm_range_has_pages(range))
+		drm_gpusvm_free_pages(gpusvm, &range->pages,
+				      drm_gpusvm_range_npages(range));
 	kvfree(range->pages.dma_addr);
 	if (gpusvm->ops->range_free)
 		gpusvm->ops->range_free(range);
@@ -1181,7 +1244,10 @@ EXPORT_SYMBOL_GPL(drm_gpusvm_range_get);
  * drm_gpusvm_range_put() - drop a reference on a range
  * @range: the range
  *
- * The last reference frees the range. All references must be dropped before
+ * The last reference frees the range, unmapping its own
+ * &drm_gpusvm_range.pages if the driver left them mapped (that takes the
+ * notifier lock: never drop the last reference with it held), then calls
+ * &drm_gpusvm_ops.range_free. All references must be dropped before
  * drm_gpusvm_fini() of its instance returns.
  */
 void drm_gpusvm_range_put(struct drm_gpusvm_range *range)
@@ -1546,7 +1612,7 @@ static void drm_gpusvm_devmem_runs(const unsigned long *pfns,
 	}
 }
 
-/* drm_gpusvm_get_pages() without marking the driver's pages in use. */
+/* drm_gpusvm_get_pages() and drm_gpusvm_range_get_pages(). */
 static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 				  struct drm_gpusvm_pages *svm_pages,
 				  unsigned int num_pages, struct mm_struct *mm,
@@ -1709,10 +1775,9 @@ out_free:
  * valid pages that satisfy @ctx, nothing is done; valid pages that do not
  * (read-only pages for a write, system pages for devmem_only) are unmapped
  * and replaced, so the driver must not have them bound then. Called with
- * the driver lock held. drm_gpusvm does not know the pages a driver holds,
- * so from the first call on every invalidation of a range reaches the
- * driver's &drm_gpusvm_ops.invalidate, which unmaps them
- * (drm_gpusvm_unmap_pages()).
+ * the driver lock held. The driver's &drm_gpusvm_ops.invalidate unmaps
+ * them (drm_gpusvm_unmap_pages() with &drm_gpusvm_ctx.in_notifier) when an
+ * invalidation meets their VA range.
  *
  * Return: 0; -EFAULT if the pages were unmapped, the mm is gone, a page
  * cannot be faulted or mapped, or (devmem_only) a page is in system memory;
@@ -1731,8 +1796,6 @@ int drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 			 const struct drm_gpusvm_ctx *ctx)
 {
 	drm_gpusvm_driver_lock_held(gpusvm);
-	if (!gpusvm->driver_pages)
-		WRITE_ONCE(gpusvm->driver_pages, true);
 	return __drm_gpusvm_get_pages(gpusvm, svm_pages, num_pages, mm,
 				      notifier, pages_start, pages_end, ctx);
 }

@@ -6,8 +6,9 @@
  * to a page bound read-only, or an atomic on a page that atomics may not
  * use where it is, is a GPU fault, handled here under &vsvm_vm.lock:
  *
- * 1. find or insert the &struct drm_gpusvm_range holding the address,
- *    inside the interval of equal memory attributes (vsvm_vm_attr_get());
+ * 1. collect the garbage (vsvm_vm_gc()), then find or insert the
+ *    &struct drm_gpusvm_range holding the address, inside the interval of
+ *    equal memory attributes (vsvm_vm_attr_get());
  * 2. decide where the range goes (vsvm_fault_placement()): by default
  *    anonymous private memory migrates to the device's VRAM and
  *    file-backed or shared memory is used in place in system memory;
@@ -346,10 +347,16 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	return err;
 }
 
-/* Unbind and remove @range, so that a fault makes a new one. */
+/*
+ * Unbind and remove @range, so that a fault makes a new one: the entries
+ * go first, then the pages (drm_gpusvm_range_remove() leaves them to the
+ * driver, and out of the tree no invalidation would reach them).
+ */
 static void vsvm_fault_drop_range(struct vsvm_vm *vm,
 				  struct drm_gpusvm_range *range)
 {
+	static const struct drm_gpusvm_ctx ctx;
+
 	drm_gpusvm_notifier_lock(&vm->svm);
 	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
 		       drm_gpusvm_range_end(range));
@@ -357,7 +364,40 @@ static void vsvm_fault_drop_range(struct vsvm_vm *vm,
 	vsvm_replica_invalidate(vm, drm_gpusvm_range_start(range),
 				drm_gpusvm_range_end(range));
 	drm_gpusvm_notifier_unlock(&vm->svm);
+	drm_gpusvm_range_unmap_pages(&vm->svm, range, &ctx);
 	drm_gpusvm_range_remove(&vm->svm, range);
+}
+
+/* Whether @range was marked unmapped (a hint: it only ever gets set). */
+static bool vsvm_fault_range_unmapped(struct drm_gpusvm_range *range)
+{
+	struct drm_gpusvm_range_flags flags = {
+		.__flags = READ_ONCE(range->flags.__flags),
+	};
+
+	return flags.unmapped;
+}
+
+/*
+ * drm_gpusvm_range_find_or_insert() after the garbage collector: it returns
+ * a range marked unmapped as it is, and one may be marked between the two
+ * (an munmap needs no VM lock), so such a range sends it round again.
+ */
+static struct drm_gpusvm_range *
+vsvm_fault_find_or_insert(struct vsvm_vm *vm, unsigned long va,
+			  unsigned long start, unsigned long end,
+			  const struct drm_gpusvm_ctx *ctx)
+{
+	struct drm_gpusvm_range *range;
+	unsigned int tries = 0;
+
+	do {
+		vsvm_vm_gc(vm);
+		range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start,
+							end, ctx);
+	} while (!IS_ERR(range) && vsvm_fault_range_unmapped(range) &&
+		 ++tries < VSVM_FAULT_TRIES);
+	return range;
 }
 
 /* Whether the VMA holding @va is writable now. */
@@ -385,7 +425,7 @@ vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
 {
 	struct drm_gpusvm_range *range;
 
-	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+	range = vsvm_fault_find_or_insert(vm, va, start, end, ctx);
 	if (IS_ERR(range))
 		return range;
 	if (drm_gpusvm_range_start(range) >= start &&
@@ -394,7 +434,7 @@ vsvm_fault_find_range(struct vsvm_vm *vm, unsigned long va,
 		return range;
 
 	vsvm_fault_drop_range(vm, range);
-	range = drm_gpusvm_range_find_or_insert(&vm->svm, va, start, end, ctx);
+	range = vsvm_fault_find_or_insert(vm, va, start, end, ctx);
 	if (!IS_ERR(range) && !vsvm_fault_range_fits(vm, range, va, migratable))
 		*migratable = false;
 	return range;
@@ -456,7 +496,7 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 	struct drm_pagemap *local;
 	enum vsvm_pt_atomic atomic;
 	unsigned long start, end;
-	unsigned int eperm_tries = 0;
+	unsigned int eperm_tries = 0, unmapped_tries = 0;
 	struct vsvm_attr attr;
 	bool migratable;
 	int err;
@@ -542,6 +582,15 @@ again:
 						      locked);
 		}
 	}
+	/*
+	 * -EFAULT from a range an munmap() marked meanwhile, maybe of another
+	 * part of it: the garbage collector takes it, and a range fitted to
+	 * what is still mapped (if @va is) replaces it, a bounded number of
+	 * times.
+	 */
+	if (err == -EFAULT && vsvm_fault_range_unmapped(range) &&
+	    ++unmapped_tries < VSVM_FAULT_SPLIT_TRIES)
+		goto again;
 	/*
 	 * -EPERM for a write to writable memory: an mprotect() made part of
 	 * the range read-only after it was found to fit its VMA. Make a range

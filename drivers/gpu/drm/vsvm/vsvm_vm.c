@@ -8,7 +8,9 @@
  * held for read; a miss is a GPU fault, handled by vsvm_vm_fault() under the
  * VM lock (vsvm_fault.c): find or insert the range, place it, collect its
  * pages, and bind them if no invalidation came in between. The invalidate
- * callback zaps the table.
+ * callback zaps the table and unmaps the pages; on an unmap it marks the
+ * ranges for the garbage collector (vsvm_vm_gc()), which the fault path
+ * runs first.
  *
  * VMs belong to a DRM file (&struct vsvm_file) and may only be used from
  * the mm that created them: any other caller, such as a forked child
@@ -160,36 +162,95 @@ int vsvm_vm_pt_bind_replica(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 	return 0;
 }
 
+/*
+ * Whether an invalidation takes anything from the device: pages exclusive
+ * to its own owner group stay where they are, mapped (the device asked for
+ * them, for its atomics); otherwise only a range of the interval holding
+ * valid pages can have GPU page table entries (entries only exist inside
+ * such ranges, read replicas included, see vsvm_replica_fault()).
+ */
+static bool vsvm_vm_invalidate_needs_zap(struct vsvm_vm *vm,
+					 struct drm_gpusvm_notifier *notifier,
+					 const struct mmu_notifier_range *mmu_range)
+{
+	struct drm_gpusvm_range *range = NULL;
+
+	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_range->owner == vsvm_device_owner(vm->vdev))
+		return false;
+	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
+				  mmu_range->end)
+		if (drm_gpusvm_range_pages_valid(&vm->svm, range))
+			return true;
+	return false;
+}
+
+/*
+ * The invalidate callback, upstream's contract: drm_gpusvm only calls it,
+ * with the notifier lock held for write, and this does the rest. The GPU
+ * walks the page table with the notifier lock held for read, so once the
+ * entries are gone it no longer uses the pages (that is the wait for the
+ * GPU); then the pages of every range the interval meets, even partly, are
+ * unmapped, whole; an unmap marks the ranges for the garbage collector
+ * (drm_gpusvm's list, collected by vsvm_vm_gc()).
+ */
 static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 			       struct drm_gpusvm_notifier *notifier,
 			       const struct mmu_notifier_range *mmu_range)
 {
 	struct vsvm_vm *vm = container_of(svm, struct vsvm_vm, svm);
+	struct drm_gpusvm_ctx ctx = { .in_notifier = 1 };
+	bool unmap = mmu_range->event == MMU_NOTIFY_UNMAP ||
+		     mmu_range->event == MMU_NOTIFY_RELEASE;
 	struct drm_gpusvm_range *range = NULL;
+	bool zap;
 
-	/*
-	 * drm_gpusvm drops the pages of every range overlapping the
-	 * interval, even partly, so the whole of each such range goes.
-	 * Entries only exist inside ranges. The GPU walks the table with the
-	 * notifier lock held for read, so once the entries are gone it no
-	 * longer uses the pages.
-	 */
+	if (mmu_range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_range->owner == vsvm_device_owner(vm->vdev))
+		return;
+
+	zap = vsvm_vm_invalidate_needs_zap(vm, notifier, mmu_range);
 	drm_gpusvm_for_each_range(range, notifier, mmu_range->start,
 				  mmu_range->end) {
-		vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
-			       drm_gpusvm_range_end(range));
-		/* The master may change: the read replicas of it go too. */
-		vsvm_replica_invalidate(vm, drm_gpusvm_range_start(range),
-					drm_gpusvm_range_end(range));
+		unsigned long start = drm_gpusvm_range_start(range);
+		unsigned long end = drm_gpusvm_range_end(range);
+
+		if (zap) {
+			vsvm_vm_pt_zap(vm, start, end);
+			/* The master may change: its read replicas go too. */
+			vsvm_replica_invalidate(vm, start, end);
+		}
+		drm_gpusvm_range_unmap_pages(svm, range, &ctx);
+		if (unmap)
+			drm_gpusvm_range_set_unmapped(range, NULL, 0,
+						      mmu_range);
 	}
 	/* Unmapped memory is gone: so are its access counts. */
-	if (mmu_range->event == MMU_NOTIFY_UNMAP ||
-	    mmu_range->event == MMU_NOTIFY_RELEASE)
+	if (unmap)
 		vsvm_access_unmapped(vm, mmu_range->start, mmu_range->end);
+	if (!zap)
+		return;
 	atomic64_inc(&vm->vdev->counters.invalidations);
 	trace_vsvm_invalidate(vm->vdev->index, vm->id, mmu_range->start,
 			      mmu_range->end, mmu_range->event);
 }
+
+/**
+ * vsvm_vm_gc() - remove the ranges the invalidate callback marked unmapped
+ * @vm: the VM, its lock held
+ *
+ * The callback zapped their entries and unmapped their pages; what is left
+ * is taking them out of the trees, outside the notifier. Called before a
+ * GPU fault looks its range up (drm_gpusvm_range_find_or_insert() returns
+ * an unmapped range as it is), so that an address unmapped and mapped
+ * again gets a range fitted to its new VMA.
+ */
+void vsvm_vm_gc(struct vsvm_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+	drm_gpusvm_garbage_collect(&vm->svm);
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_vm_gc);
 
 static const struct drm_gpusvm_ops vsvm_vm_svm_ops = {
 	.invalidate = vsvm_vm_invalidate,

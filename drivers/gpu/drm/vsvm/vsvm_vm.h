@@ -149,6 +149,7 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev);
 struct vsvm_vm *vsvm_vm_get(struct vsvm_vm *vm);
 void vsvm_vm_put(struct vsvm_vm *vm);
 int vsvm_vm_fault(struct vsvm_vm *vm, unsigned long va, bool write);
+void vsvm_vm_gc(struct vsvm_vm *vm);
 bool vsvm_vm_pt_lookup(struct vsvm_vm *vm, unsigned long va,
 		       struct drm_pagemap_addr *addr, bool *writable);
 bool vsvm_vm_pt_entry(struct vsvm_vm *vm, unsigned long va,
