@@ -159,7 +159,6 @@ struct drm_gpusvm_pages {
  *	(drm_gpusvm_range_set_unmapped()); the range waits for the driver's
  *	garbage collector
  * @partial_unmap: only part of the range was unmapped
- * @in_gc: the range is on &drm_gpusvm.gc_list (a drm-msvm extension)
  * @__flags: all the flags as one u16, for READ_ONCE()
  *
  * Written under the notifier lock (write) once the range is in the tree.
@@ -170,7 +169,6 @@ struct drm_gpusvm_range_flags {
 			u16 migrate_devmem : 1;
 			u16 unmapped : 1;
 			u16 partial_unmap : 1;
-			u16 in_gc : 1;
 		};
 		u16 __flags;
 	};
