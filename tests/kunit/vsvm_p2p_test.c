@@ -6,7 +6,8 @@
  * other, the third (C) on none. Checks that A's device_map gives B an
  * address B's copy engine resolves to the right bytes of A's VRAM (both
  * ways), and nothing to C; that a migration from A's VRAM to B's goes
- * directly over the peer path (the path counters) and keeps the data; and
+ * directly over the peer path (the path counters), copied by A's engine
+ * (the source's copy_to_ram, as upstream), and keeps the data; and
  * that without a group the data goes through system memory instead.
  */
 #include <kunit/device.h>
@@ -377,6 +378,7 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	unsigned long addr = p2p_map(test, P2P_NPAGES, 0xabcd);
 	unsigned long end = addr + P2P_NPAGES * PAGE_SIZE;
 	struct drm_pagemap *dpa, *dpb;
+	s64 bytes_a, bytes_b;
 
 	dpa = vsvm_pagemap_get(&a->pd);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dpa));
@@ -388,6 +390,8 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.sys_to_vram), P2P_NPAGES);
+	bytes_a = p2p_ctr(&a->engine.bytes);
+	bytes_b = p2p_ctr(&b->engine.bytes);
 
 	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpb, addr, end,
 						      current->mm, 0), 0);
@@ -395,6 +399,10 @@ static void p2p_test_migrate_direct(struct kunit *test)
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), 0);
+	/* the source copies (upstream since 7.2): A's engine, not B's */
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->engine.bytes) - bytes_a,
+			(s64)(P2P_NPAGES * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->engine.bytes), bytes_b);
 	/* the peer path, and no other */
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_in), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_out), P2P_NPAGES);
@@ -403,9 +411,11 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_out), 0);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_in), 0);
 
-	/* and back: B to A, directly again */
+	/* and back: B to A, directly again, by B's engine */
+	bytes_a = p2p_ctr(&a->engine.bytes);
 	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpa, addr, end,
 						      current->mm, 0), 0);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->engine.bytes), bytes_a);
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_in), P2P_NPAGES);

@@ -52,14 +52,20 @@ static DEFINE_IDA(vsvm_p2p_fabric_ida);
  * a device whose VRAM is not exported get %DMA_MAPPING_ERROR.
  *
  * A migration from the VRAM of device A to that of device B, in one owner
- * group, is copied by B's engine, reading A's VRAM at its peer address and
- * writing B's own VRAM: drm_pagemap_migrate_to_devmem() runs on behalf of
- * the destination (its allocation, its revoke lock, its copy_to_devmem),
- * the source only has to stay mapped, which the migration's folio locks
- * guarantee, and the source device may be on its way out (revoked), when
- * it must not be asked to do work. One engine, one fence, one copy: never
- * through system memory. The path is counted per device: p2p_in on B,
- * p2p_out on A (debugfs "pagemap").
+ * group, is copied by A's engine, as upstream since Linux 7.2:
+ * drm_pagemap_migrate_to_devmem() runs on behalf of B (B's allocation,
+ * B's revoke lock held for read, so B's VRAM and its window stay), has
+ * B's device_map give A the peer address of each of B's new pages, and
+ * calls the copy_to_ram of A's allocation, which reads A's own VRAM and
+ * writes B's at that address, after B's pre_migrate_fence. A's pages are
+ * locked by the migration meanwhile: a revoke of A (device unbind) waits
+ * for them, so A's engine and VRAM outlive the copy. One engine, one
+ * copy: never through system memory; the emulated link charges A's engine
+ * for the bytes it writes outside its VRAM. The path is counted per
+ * device, whichever engine copied: pages_in and p2p_in on B, p2p_out on A
+ * (debugfs "pagemap"). Pages already in B (a new allocation of B takes
+ * them, vsvm's populate_mm passes can_migrate_same_pagemap) are copied
+ * the same way by B's engine within its VRAM (local_in).
  *
  * Devices of different owner groups never see each other's device pages:
  * HMM faults them back to system memory (migrate_to_ram, counted as
