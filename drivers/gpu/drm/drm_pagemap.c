@@ -928,6 +928,13 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @devmem_allocation is always consumed: once its pages are gone, or on
  * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
  *
+ * Context: process context, @mm's mmap lock held for read. The copy
+ * operations (the destination's copy_to_devmem, a source allocation's
+ * copy_to_ram) and the destination pagemap's device_map / device_unmap
+ * are called with the destination's &drm_pagemap.revoke_sem held for read
+ * and the migrating pages locked: the destination's revoke waits for the
+ * migration, a source's revoke retries the locked pages until it is done.
+ *
  * Return: 0; -EOPNOTSUPP if @devmem_allocation lacks a populate or copy
  * operation; -ENOENT if no VMA holds @start; -EINVAL for a range beyond
  * that VMA, unaligned, or of another size than the allocation; -EBUSY for
