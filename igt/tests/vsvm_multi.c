@@ -792,7 +792,8 @@ static void prefetch(const struct vsvm_dev *d, __u32 vm, __u32 location,
  * PREFETCH moves a buffer system -> @a (pagemap fd of @a) -> @b (pagemap
  * fd of @b, or @b's own VRAM from @b's VM without @direct) -> system, all
  * from @a's VM where it can, RESIDENCY checked at each step. Within one
- * group @a to @b is a P2P copy by @b's engine; without, via system memory.
+ * group @a to @b is a P2P copy by @a's engine (the source's); without,
+ * via system memory.
  */
 static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 				    bool direct)

@@ -183,16 +183,15 @@ struct drm_pagemap_devmem_ops {
 				   unsigned long npages, unsigned long *pfn);
 	/**
 	 * @copy_to_devmem: copy @npages pages into the device pages @pages
-	 * from the sources @src: DMA addresses of system pages
-	 * (%DRM_INTERCONNECT_SYSTEM), or addresses of pages of another pagemap
-	 * of the same owner group as returned by its @device_map for this
-	 * device (%DRM_INTERCONNECT_P2P or %DRM_INTERCONNECT_DRIVER). All @src
-	 * of one call have the same protocol. A %DRM_INTERCONNECT_SYSTEM
-	 * source of address 0 is a page that was never populated: the device
-	 * page must be filled with zeroes, nothing is mapped to copy from.
-	 * When @pre_migrate_fence is not NULL, no data may be written to
-	 * @pages before it signals: the op waits for it, or queues the copy
-	 * behind it, and has done the copy when it returns.
+	 * (of this allocation) from the sources @src: DMA addresses of system
+	 * pages for this allocation's device (%DRM_INTERCONNECT_SYSTEM).
+	 * drm_pagemap_migrate_to_devmem() never hands it device pages: a
+	 * peer's are copied by the peer's @copy_to_ram. A source of address 0
+	 * is a page that was never populated: the device page must be filled
+	 * with zeroes, nothing is mapped to copy from. When
+	 * @pre_migrate_fence is not NULL, no data may be written to @pages
+	 * before it signals: the op waits for it, or queues the copy behind
+	 * it, and has done the copy when it returns.
 	 * Return 0 or a negative errno.
 	 */
 	int (*copy_to_devmem)(struct page **pages,
@@ -200,9 +199,18 @@ struct drm_pagemap_devmem_ops {
 			      unsigned long npages,
 			      struct dma_fence *pre_migrate_fence);
 	/**
-	 * @copy_to_ram: copy @npages device pages @pages to the system pages
-	 * at the DMA addresses @dst, after @pre_migrate_fence (may be NULL)
-	 * signaled, as for @copy_to_devmem. Return 0 or a negative errno.
+	 * @copy_to_ram: copy @npages device pages @pages (of this allocation's
+	 * pagemap) out to @dst: the DMA addresses of system pages for this
+	 * allocation's device (%DRM_INTERCONNECT_SYSTEM), or, when
+	 * drm_pagemap_migrate_to_devmem() migrates them into another
+	 * allocation (of a peer pagemap of the same owner, or of this one
+	 * with &drm_pagemap_migrate_details.can_migrate_same_pagemap), the
+	 * destination pages' addresses as the destination pagemap's
+	 * @device_map gives them to this allocation's device (a peer address,
+	 * or this device's own). All @dst of one call have the same protocol.
+	 * No data may be written to @dst before @pre_migrate_fence (the
+	 * destination allocation's, may be NULL) signaled, as for
+	 * @copy_to_devmem. Return 0 or a negative errno.
 	 */
 	int (*copy_to_ram)(struct page **pages,
 			   struct drm_pagemap_addr *dst,
@@ -243,12 +251,13 @@ struct drm_pagemap_devmem {
  * @timeslice_ms: for how long after the migration the first attempt of a
  *		  CPU fault backs off before migrating the allocation back to
  *		  system memory; the fault's retry migrates, nothing sleeps
- * @can_migrate_same_pagemap: the allocation's copy_to_devmem can copy from
- *			      pages of its own pagemap, so pages already in
- *			      the destination pagemap (but in another
- *			      allocation) are migrated into the new
- *			      allocation too; without it they stay where they
- *			      are (see drm_pagemap_migrate_to_devmem())
+ * @can_migrate_same_pagemap: the copy_to_ram of the destination pagemap's
+ *			      allocations can copy within that pagemap, so
+ *			      pages already in the destination pagemap (in
+ *			      another allocation) are migrated into the new
+ *			      allocation with the others; without it a range
+ *			      only partly there is refused with -EBUSY (see
+ *			      drm_pagemap_migrate_to_devmem())
  */
 struct drm_pagemap_migrate_details {
 	unsigned long timeslice_ms;

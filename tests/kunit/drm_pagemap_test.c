@@ -51,9 +51,18 @@ struct tpm {
 	atomic_t copies_after_revoke;
 	atomic_t copy_to_ram_calls;
 	atomic_t src_sys, src_zero, src_p2p, src_driver, mixed_calls;
+	/* copy_to_ram: pages by destination (system, a peer, own memory) */
+	atomic_t dst_sys, dst_p2p, dst_driver;
+	/* copy_to_ram calls to let succeed before failing one, -1: never */
+	atomic_t ram_copies_to_fail_after;
+	/* device_map calls to let succeed before failing one, -1: never */
+	atomic_t maps_to_fail_after;
 	/* copies handed a pre_migrate_fence, and ones not signaled yet */
 	atomic_t fenced_copies, unsignaled_copies;
 	atomic_t maps_live;
+	/* device_map calls made, and the device the last one was for */
+	atomic_t maps_made;
+	struct device *last_map_dev;
 	atomic_t *destroyed;
 	/* if set, populate_mm signals @populate_entered, waits @populate_go */
 	struct completion *populate_entered, *populate_go;
@@ -102,7 +111,13 @@ tpm_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	u64 addr = ((u64)(tpm->id + 1) << TPM_ADDR_SHIFT) |
 		((page_to_pfn(page) - tpm->pfn_first) << PAGE_SHIFT);
 
+	if (atomic_read(&tpm->maps_to_fail_after) >= 0 &&
+	    atomic_dec_return(&tpm->maps_to_fail_after) < 0)
+		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
+					       DRM_INTERCONNECT_P2P, order, dir);
 	atomic_inc(&tpm->maps_live);
+	atomic_inc(&tpm->maps_made);
+	WRITE_ONCE(tpm->last_map_dev, dev);
 	return drm_pagemap_addr_encode(addr, dev == tpm->dev ?
 					      DRM_INTERCONNECT_DRIVER :
 					      DRM_INTERCONNECT_P2P, order, dir);
@@ -218,6 +233,25 @@ static int tdevmem_copy_to_devmem(struct page **pages,
 	return 0;
 }
 
+static bool tpm_same(const struct tpm *a, const struct tpm *b)
+{
+	return a == b;
+}
+
+/* The test pagemap a peer or own address of tpm_device_map() is in. */
+static struct tpm *tpm_of_addr(dma_addr_t addr)
+{
+	int id = (addr >> TPM_ADDR_SHIFT) - 1;
+
+	return id >= 0 && id < TPM_MAX ? tpm_by_id[id] : NULL;
+}
+
+/*
+ * Out of @pages, this pagemap's: to system memory (eviction, CPU faults)
+ * or, for a migration into another pagemap (a peer, or this one with
+ * can_migrate_same_pagemap), to the destination page at the address its
+ * device_map gave this device.
+ */
 static int tdevmem_copy_to_ram(struct page **pages,
 			       struct drm_pagemap_addr *dst,
 			       unsigned long npages,
@@ -227,12 +261,44 @@ static int tdevmem_copy_to_ram(struct page **pages,
 	unsigned long i;
 
 	atomic_inc(&tpm->copy_to_ram_calls);
+	if (pre_migrate_fence) {
+		atomic_inc(&tpm->fenced_copies);
+		if (!dma_fence_is_signaled(pre_migrate_fence))
+			atomic_inc(&tpm->unsignaled_copies);
+	}
+	if (atomic_read(&tpm->ram_copies_to_fail_after) >= 0 &&
+	    atomic_dec_return(&tpm->ram_copies_to_fail_after) < 0)
+		return -EIO;
 	for (i = 0; i < npages; i++) {
-		if (page_tpm(pages[i]) != tpm ||
-		    dst[i].proto != DRM_INTERCONNECT_SYSTEM)
+		struct tpm *to;
+		void *mem;
+		bool own;
+
+		if (page_tpm(pages[i]) != tpm || dst[i].proto != dst[0].proto)
 			return -EINVAL;
-		memcpy(tpm_sys_mem(tpm->dev, dst[i].addr),
-		       tpm_page_mem(pages[i]), PAGE_SIZE);
+		switch (dst[i].proto) {
+		case DRM_INTERCONNECT_SYSTEM:
+			mem = tpm_sys_mem(tpm->dev, dst[i].addr);
+			atomic_inc(&tpm->dst_sys);
+			break;
+		case DRM_INTERCONNECT_P2P:
+		case DRM_INTERCONNECT_DRIVER:
+			to = tpm_of_addr(dst[i].addr);
+			mem = tpm_peer_mem(dst[i].addr);
+			if (!to || !mem)
+				return -EIO;
+			/* Own memory only at its own address, peers' at theirs. */
+			own = dst[i].proto == DRM_INTERCONNECT_DRIVER;
+			if (own != tpm_same(to, tpm))
+				return -EINVAL;
+			if (READ_ONCE(to->dpagemap.revoked))
+				atomic_inc(&to->copies_after_revoke);
+			atomic_inc(to == tpm ? &tpm->dst_driver : &tpm->dst_p2p);
+			break;
+		default:
+			return -EINVAL;
+		}
+		memcpy(mem, tpm_page_mem(pages[i]), PAGE_SIZE);
 	}
 	return 0;
 }
@@ -325,6 +391,8 @@ static struct tpm *tpm_create(struct kunit *test, struct tpm_ctx *ctx, int id,
 	KUNIT_ASSERT_NOT_NULL(test, tpm);
 	tpm->id = id;
 	tpm->destroyed = &ctx->destroyed;
+	atomic_set(&tpm->ram_copies_to_fail_after, -1);
+	atomic_set(&tpm->maps_to_fail_after, -1);
 	spin_lock_init(&tpm->lock);
 	tpm->backing = vzalloc(TPM_NPAGES * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, tpm->backing);
@@ -847,13 +915,24 @@ static void tpm_peer_direct(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tpm_migrate(tb, addr, addr + n * PAGE_SIZE, 0), 0);
 	tpm_expect_where(test, addr, 0, n, 1 + b->id);
 	tpm_expect_devmem_data(test, tb, n, 0xc0ffee);
-	/* A's pages came over P2P, never bounced: one call per run. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_p2p), 4);
+	/*
+	 * As upstream since 7.2, the source copies its pages: A's
+	 * copy_to_ram wrote them, once, at the peer addresses B's device_map
+	 * gave A's device for B's new pages; never bounced through system
+	 * memory. B's copy_to_devmem copied the system pages only.
+	 */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_p2p), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_sys), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->maps_made), 4);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(b->last_map_dev), a->dev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_made), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_p2p), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_sys), 4);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->mixed_calls), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->maps_live), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
 
 	/*
@@ -864,7 +943,8 @@ static void tpm_peer_direct(struct kunit *test)
 	ta = tdevmem_alloc(test, b, n);
 	KUNIT_ASSERT_EQ(test, tpm_migrate(ta, addr, addr + n * PAGE_SIZE, 0), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->src_driver), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
 	tpm_expect_where(test, addr, 0, n, 1 + b->id);
 	tpm_expect_devmem_data(test, tb, n, 0xc0ffee);
@@ -917,14 +997,20 @@ static void tpm_pre_migrate_fence(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n / 2 * PAGE_SIZE,
 					  0), 0);
 
-	/* Two runs into B: peer pages of A, then system pages. */
+	/*
+	 * Two runs into B: peer pages of A, copied by A, then system pages,
+	 * copied by B: both copies write B's memory and wait for its fence.
+	 */
 	td = tdevmem_alloc(test, b, n);
 	kref_get(&td->ref);
 	td->devmem.pre_migrate_fence = dma_fence_get(fence);
 	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fenced_copies), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->unsignaled_copies), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->unsignaled_copies), 0);
 	KUNIT_EXPECT_NULL(test, td->devmem.pre_migrate_fence);
 	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
 	tpm_expect_devmem_data(test, td, n, 0xfe11ce);
@@ -936,51 +1022,211 @@ static void tpm_pre_migrate_fence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tpm_migrate(td, addr, addr + PAGE_SIZE, 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->fenced_copies), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fenced_copies), 1);
 	dma_fence_put(fence);
 
-	/* Copies out of device memory have no fence to wait for. */
+	/* Copies out of device memory to system memory have no fence. */
 	tpm_expect_user_data(test, addr, n, n, 0xfe11ce);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->fenced_copies), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fenced_copies), 1);
 }
 
-/*
- * With can_migrate_same_pagemap, pages already in the destination pagemap
- * move into the new allocation, read at their device_map address; without
- * it they stay (tpm_peer_direct).
- */
-static void tpm_same_pagemap(struct kunit *test)
+/* Migrate [start, end) into @td with can_migrate_same_pagemap. */
+static int tpm_migrate_same(struct tdevmem *td, unsigned long start,
+			    unsigned long end)
 {
 	struct drm_pagemap_migrate_details md = {
 		.can_migrate_same_pagemap = 1,
 	};
+	struct mm_struct *mm = current->mm;
+	int err;
+
+	mmap_read_lock(mm);
+	err = drm_pagemap_migrate_to_devmem(&td->devmem, mm, start, end, &md);
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/*
+ * With can_migrate_same_pagemap, pages already in the destination pagemap
+ * (another allocation) move into the new allocation with the others,
+ * copied by their own allocation's copy_to_ram to the destination pages at
+ * the address device_map gives their own device; a range wholly there
+ * already is left alone, whatever the flag (tpm_peer_direct).
+ */
+static void tpm_same_pagemap(struct kunit *test)
+{
 	struct tpm_ctx *ctx = test->priv;
 	struct tpm *a = ctx->tpm[0];
 	const unsigned long n = 8;
-	struct tdevmem *t1, *t2;
+	struct tdevmem *t1, *t2, *t3;
 	unsigned long addr;
-	int err;
 
 	addr = tpm_user_map(test, n, n, 0x5a3e, ANON_PRIVATE);
-	t1 = tdevmem_alloc(test, a, n);
-	KUNIT_ASSERT_EQ(test, tpm_migrate(t1, addr, addr + n * PAGE_SIZE, 0), 0);
+	t1 = tdevmem_alloc(test, a, n / 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(t1, addr, addr + n / 2 * PAGE_SIZE,
+					  0), 0);
 
 	t2 = tdevmem_alloc(test, a, n);
 	kref_get(&t2->ref);
-	mmap_read_lock(current->mm);
-	err = drm_pagemap_migrate_to_devmem(&t2->devmem, current->mm, addr,
-					    addr + n * PAGE_SIZE, &md);
-	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_driver), n);
+	KUNIT_ASSERT_EQ(test, tpm_migrate_same(t2, addr, addr + n * PAGE_SIZE),
+			0);
+	/* A's own pages: one copy_to_ram, at A's own addresses. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_driver), n / 2);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(a->last_map_dev), a->dev);
+	/* The system pages: A's copy_to_devmem, as always. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_sys), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->src_driver), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
 	/* The first allocation lost its last page. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
 	tpm_expect_where(test, addr, 0, n, 1 + a->id);
 	tpm_expect_devmem_data(test, t2, n, 0x5a3e);
+
+	/* All there already: nothing to do, the new allocation is released. */
+	t3 = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate_same(t3, addr, addr + n * PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	tpm_expect_devmem_data(test, t2, n, 0x5a3e);
 	kref_put(&t2->ref, tdevmem_free);
 	tpm_expect_user_data(test, addr, n, n, 0x5a3e);
+}
+
+/*
+ * Without can_migrate_same_pagemap, a range only partly in the destination
+ * pagemap is refused with -EBUSY, as upstream: nothing moves, nothing is
+ * copied, the new allocation is released; the caller evicts or passes the
+ * flag. Also when the rest of the range is in a peer.
+ */
+static void tpm_same_pagemap_busy(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0], *b = ctx->tpm[1];
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+
+	addr = tpm_user_map(test, n, n, 0xb5b5, ANON_PRIVATE);
+	td = tdevmem_alloc(test, a, n / 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n / 2 * PAGE_SIZE,
+					  0), 0);
+
+	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0),
+			-EBUSY);
+	tpm_expect_where(test, addr, 0, n / 2, 1 + a->id);
+	tpm_expect_where(test, addr, n / 2, n / 2, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_devmem_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
+
+	/* Half in peer B, half in A: into A is busy as well. */
+	td = tdevmem_alloc(test, b, n / 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr + n / 2 * PAGE_SIZE,
+					  addr + n * PAGE_SIZE, 0), 0);
+	td = tdevmem_alloc(test, a, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0),
+			-EBUSY);
+	tpm_expect_where(test, addr, 0, n / 2, 1 + a->id);
+	tpm_expect_where(test, addr, n / 2, n / 2, 1 + b->id);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->maps_made), 0);
+
+	/* The flag lets it through: A's and B's pages end in one allocation. */
+	td = tdevmem_alloc(test, a, n);
+	kref_get(&td->ref);
+	KUNIT_EXPECT_EQ(test, tpm_migrate_same(td, addr, addr + n * PAGE_SIZE),
+			0);
+	tpm_expect_where(test, addr, 0, n, 1 + a->id);
+	tpm_expect_devmem_data(test, td, n, 0xb5b5);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->dst_p2p), n / 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_driver), n / 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0xb5b5);
+}
+
+/*
+ * A range of pages of two allocations of A, system pages and B's own,
+ * into B: a failing copy by the source (A's second run, after the runs
+ * before it were copied) fails the whole migration with its error, and
+ * leaves every page where it was, with its data: no destination page, no
+ * mapping, no allocation is left. Then it goes through.
+ */
+static void tpm_peer_copy_fails(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0], *b = ctx->tpm[1];
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+
+	addr = tpm_user_map(test, n, n, 0xfa11, ANON_PRIVATE);
+	/* [0, 2) A, [2, 4) system, [4, 6) B, [6, 8) A (another allocation) */
+	td = tdevmem_alloc(test, a, 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + 2 * PAGE_SIZE, 0), 0);
+	td = tdevmem_alloc(test, b, 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr + 4 * PAGE_SIZE,
+					  addr + 6 * PAGE_SIZE, 0), 0);
+	td = tdevmem_alloc(test, a, 2);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr + 6 * PAGE_SIZE,
+					  addr + n * PAGE_SIZE, 0), 0);
+
+	atomic_set(&a->ram_copies_to_fail_after, 1);
+	td = tdevmem_alloc(test, b, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate_same(td, addr, addr + n * PAGE_SIZE),
+			-EIO);
+	/* Copied in address order up to the failure: A, system, B, A. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_p2p), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_devmem_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->copy_to_ram_calls), 1);
+	tpm_expect_where(test, addr, 0, 2, 1 + a->id);
+	tpm_expect_where(test, addr, 2, 2, 0);
+	tpm_expect_where(test, addr, 4, 2, 1 + b->id);
+	tpm_expect_where(test, addr, 6, 2, 1 + a->id);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->maps_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->maps_live), 0);
+
+	/* A destination page B cannot map for A: -EFAULT, all unwound. */
+	atomic_set(&a->ram_copies_to_fail_after, -1);
+	atomic_set(&b->maps_to_fail_after, 1);
+	td = tdevmem_alloc(test, b, n);
+	KUNIT_EXPECT_EQ(test, tpm_migrate_same(td, addr, addr + n * PAGE_SIZE),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 2);
+	tpm_expect_where(test, addr, 0, 2, 1 + a->id);
+	tpm_expect_where(test, addr, 2, 2, 0);
+	tpm_expect_where(test, addr, 4, 2, 1 + b->id);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->maps_live), 0);
+	atomic_set(&b->maps_to_fail_after, -1);
+
+	td = tdevmem_alloc(test, b, n);
+	kref_get(&td->ref);
+	KUNIT_EXPECT_EQ(test, tpm_migrate_same(td, addr, addr + n * PAGE_SIZE),
+			0);
+	tpm_expect_where(test, addr, 0, n, 1 + b->id);
+	tpm_expect_devmem_data(test, td, n, 0xfa11);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->dst_p2p), 2 + 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->dst_driver), 2 + 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->devmem_live), 1);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0xfa11);
 }
 
 static void tpm_revoke(struct kunit *test)
@@ -1318,6 +1564,8 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_peer_direct),
 	KUNIT_CASE(tpm_pre_migrate_fence),
 	KUNIT_CASE(tpm_same_pagemap),
+	KUNIT_CASE(tpm_same_pagemap_busy),
+	KUNIT_CASE(tpm_peer_copy_fails),
 	KUNIT_CASE(tpm_revoke),
 	KUNIT_CASE(tpm_revoke_populate_race),
 	KUNIT_CASE(tpm_errnos),

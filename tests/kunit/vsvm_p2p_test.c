@@ -6,7 +6,8 @@
  * other, the third (C) on none. Checks that A's device_map gives B an
  * address B's copy engine resolves to the right bytes of A's VRAM (both
  * ways), and nothing to C; that a migration from A's VRAM to B's goes
- * directly over the peer path (the path counters) and keeps the data; and
+ * directly over the peer path (the path counters), copied by A's engine
+ * (the source's copy_to_ram, as upstream), and keeps the data; and
  * that without a group the data goes through system memory instead.
  */
 #include <kunit/device.h>
@@ -377,6 +378,7 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	unsigned long addr = p2p_map(test, P2P_NPAGES, 0xabcd);
 	unsigned long end = addr + P2P_NPAGES * PAGE_SIZE;
 	struct drm_pagemap *dpa, *dpb;
+	s64 bytes_a, bytes_b;
 
 	dpa = vsvm_pagemap_get(&a->pd);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dpa));
@@ -388,6 +390,8 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.sys_to_vram), P2P_NPAGES);
+	bytes_a = p2p_ctr(&a->engine.bytes);
+	bytes_b = p2p_ctr(&b->engine.bytes);
 
 	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpb, addr, end,
 						      current->mm, 0), 0);
@@ -395,6 +399,10 @@ static void p2p_test_migrate_direct(struct kunit *test)
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), 0);
+	/* the source copies (upstream since 7.2): A's engine, not B's */
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->engine.bytes) - bytes_a,
+			(s64)(P2P_NPAGES * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->engine.bytes), bytes_b);
 	/* the peer path, and no other */
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_in), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_out), P2P_NPAGES);
@@ -403,9 +411,11 @@ static void p2p_test_migrate_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_out), 0);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_in), 0);
 
-	/* and back: B to A, directly again */
+	/* and back: B to A, directly again, by B's engine */
+	bytes_a = p2p_ctr(&a->engine.bytes);
 	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpa, addr, end,
 						      current->mm, 0), 0);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->engine.bytes), bytes_a);
 	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
 					  0xabcd), P2P_NPAGES);
 	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_in), P2P_NPAGES);
@@ -478,6 +488,83 @@ static void p2p_test_no_group(struct kunit *test)
 }
 
 /* A device's teardown takes its windows: its aperture resolves no more. */
+/* Take @d's VRAM windows from the copy engines (@on false) or put them back. */
+static void p2p_windows(struct kunit *test, struct p2p_dev *d, bool on)
+{
+	u64 off;
+
+	for (off = 0; off < d->pd.p2p_size; off += d->pd.p2p_window_size) {
+		if (!on) {
+			vsvm_copy_window_remove(d->pd.p2p_base + off);
+			continue;
+		}
+		KUNIT_ASSERT_EQ(test,
+				vsvm_copy_window_add(d->pd.p2p_base + off,
+						     min(d->pd.p2p_window_size,
+							 d->pd.p2p_size - off),
+						     vsvm_vram_vaddr(&d->vram, off)),
+				0);
+	}
+}
+
+/*
+ * A's pages into B, copied by A's engine: when that copy fails (B's VRAM
+ * window gone: the engine resolves no memory there) or B's device_map
+ * cannot give A an address (B's VRAM not exported), the migration fails
+ * with -EIO and every page stays in A's VRAM with its data; nothing is
+ * counted, no allocation of B is left. Then it goes through.
+ */
+static void p2p_test_migrate_unwind(struct kunit *test)
+{
+	struct p2p_test *t = test->priv;
+	struct p2p_dev *a = &t->d[A], *b = &t->d[B];
+	unsigned long addr = p2p_map(test, P2P_NPAGES, 0x5eed);
+	unsigned long end = addr + P2P_NPAGES * PAGE_SIZE;
+	struct drm_pagemap *dpa, *dpb;
+	u64 size;
+
+	dpa = vsvm_pagemap_get(&a->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dpa));
+	dpb = vsvm_pagemap_get(&b->pd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dpb));
+	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpa, addr, end,
+						      current->mm, 0), 0);
+
+	p2p_windows(test, b, false);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_populate_mm(dpb, addr, end,
+						      current->mm, 0), -EIO);
+	p2p_windows(test, b, true);
+	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
+					  0x5eed), P2P_NPAGES);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->engine.errors), 1);
+
+	size = b->pd.p2p_size;
+	b->pd.p2p_size = 0;
+	KUNIT_EXPECT_EQ(test, drm_pagemap_populate_mm(dpb, addr, end,
+						      current->mm, 0), -EIO);
+	b->pd.p2p_size = size;
+	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, a, dpa, addr, P2P_NPAGES,
+					  0x5eed), P2P_NPAGES);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_in), 0);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_out), 0);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.pages_in), 0);
+	vsvm_devmem_reap(&b->pd);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->pd.devmem_live), 0);
+
+	KUNIT_ASSERT_EQ(test, drm_pagemap_populate_mm(dpb, addr, end,
+						      current->mm, 0), 0);
+	KUNIT_EXPECT_EQ(test, p2p_in_vram(test, b, dpb, addr, P2P_NPAGES,
+					  0x5eed), P2P_NPAGES);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&b->pd.p2p_in), P2P_NPAGES);
+	KUNIT_EXPECT_EQ(test, p2p_ctr(&a->pd.p2p_out), P2P_NPAGES);
+
+	p2p_expect_user(test, addr, P2P_NPAGES, 0x5eed);
+	vsvm_devmem_reap(&a->pd);
+	vsvm_devmem_reap(&b->pd);
+	drm_pagemap_put(dpb);
+	drm_pagemap_put(dpa);
+}
+
 static void p2p_test_unexport(struct kunit *test)
 {
 	struct p2p_test *t = test->priv;
@@ -506,6 +593,7 @@ static struct kunit_case vsvm_p2p_cases[] = {
 	KUNIT_CASE(p2p_test_groups),
 	KUNIT_CASE(p2p_test_device_map),
 	KUNIT_CASE(p2p_test_migrate_direct),
+	KUNIT_CASE(p2p_test_migrate_unwind),
 	KUNIT_CASE(p2p_test_no_group),
 	KUNIT_CASE(p2p_test_unexport),
 	{}

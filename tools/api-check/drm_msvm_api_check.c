@@ -185,16 +185,24 @@ static int xyz_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
 	return 0;
 }
 
-/* The copy engine: wait for the fence, then copy synchronously. */
+/*
+ * The copy engine: wait for the fence, then copy synchronously. Into
+ * device memory the sources are system pages only: a peer's pages are
+ * copied by the peer (its copy_to_ram), so out of device memory the
+ * destination is a system page or, for a migration into a peer, the
+ * address the peer's device_map gave this device.
+ */
 static int xyz_copy(struct page **pages, struct drm_pagemap_addr *pagemap_addr,
-		    unsigned long npages, struct dma_fence *pre_migrate_fence)
+		    unsigned long npages, struct dma_fence *pre_migrate_fence,
+		    bool to_devmem)
 {
 	unsigned long i;
 
 	if (pre_migrate_fence)
 		dma_fence_wait(pre_migrate_fence, false);
 	for (i = 0; i < npages; i += NR_PAGES(pagemap_addr[i].order))
-		if (pages[i] && pagemap_addr[i].proto != DRM_INTERCONNECT_SYSTEM)
+		if (to_devmem && pages[i] &&
+		    pagemap_addr[i].proto != DRM_INTERCONNECT_SYSTEM)
 			return -EOPNOTSUPP;
 	return 0;
 }
@@ -204,7 +212,7 @@ static int xyz_copy_to_devmem(struct page **pages,
 			      unsigned long npages,
 			      struct dma_fence *pre_migrate_fence)
 {
-	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence);
+	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence, true);
 }
 
 static int xyz_copy_to_ram(struct page **pages,
@@ -212,7 +220,7 @@ static int xyz_copy_to_ram(struct page **pages,
 			   unsigned long npages,
 			   struct dma_fence *pre_migrate_fence)
 {
-	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence);
+	return xyz_copy(pages, pagemap_addr, npages, pre_migrate_fence, false);
 }
 
 static const struct drm_pagemap_devmem_ops xyz_devmem_ops = {
@@ -241,9 +249,12 @@ static struct xyz_bo *xyz_bo_create(struct xyz_vram *vram,
 static int xyz_migrate(struct xyz_bo *bo, struct mm_struct *mm,
 		       unsigned long start, unsigned long end)
 {
+	/*
+	 * As xe: without can_migrate_same_pagemap, a range partly in this
+	 * pagemap already is -EBUSY, and the fault handler evicts it first.
+	 */
 	struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = 5,
-		.can_migrate_same_pagemap = 1,
 	};
 
 	if (bo->devmem.ops != &xyz_devmem_ops)
@@ -472,6 +483,16 @@ static int xyz_gpu_fault(struct xyz_vm *vm, unsigned long addr)
 	case DRM_GPUSVM_SCAN_SYSTEM:
 	case DRM_GPUSVM_SCAN_MIXED:
 		err = xyz_prefetch(vm->vram, vm->svm.mm,
+				   drm_gpusvm_range_start(range),
+				   drm_gpusvm_range_end(range));
+		if (err != -EBUSY)
+			break;
+		/*
+		 * Some pages are here already (or raced): as xe, evict the
+		 * range to system memory and migrate it whole once more.
+		 */
+		err = drm_gpusvm_range_evict(&vm->svm, range) ?:
+		      xyz_prefetch(vm->vram, vm->svm.mm,
 				   drm_gpusvm_range_start(range),
 				   drm_gpusvm_range_end(range));
 		break;

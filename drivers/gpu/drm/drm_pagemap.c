@@ -59,8 +59,10 @@
  * per-allocation object (the zdd) that references the allocation and the
  * pagemap; the allocation is released (&drm_pagemap_devmem_ops.devmem_release)
  * when its last page is freed. Pages of another pagemap of the same owner
- * are copied directly from the address that pagemap's device_map gives the
- * destination device.
+ * are copied by their own allocation's copy_to_ram, directly into the
+ * destination pages at the address the destination pagemap's device_map
+ * gives the source device (as upstream since Linux 7.2); system pages by
+ * the destination's copy_to_devmem.
  *
  * Device pages go back to system memory on a CPU fault (the migrate_to_ram
  * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
@@ -665,7 +667,10 @@ struct drm_pagemap_mbuf {
 	unsigned long *dst;
 	struct page **pages;
 	struct drm_pagemap_addr *addr;
-	/* to devmem: the source pagemap (NULL: system); to ram: the devmem */
+	/*
+	 * to devmem: the allocation whose copy_to_ram copies the page (NULL:
+	 * system, the destination copies); to ram: the source devmem
+	 */
 	void **owner;
 	bool *mapped;
 };
@@ -710,75 +715,118 @@ static void drm_pagemap_unlock_put_dst(unsigned long *dst, unsigned long npages)
 	}
 }
 
-/* Undo the source mappings of a migration to device memory. */
-static void drm_pagemap_unmap_sources(struct drm_pagemap_mbuf *buf,
-				      struct device *dev, unsigned long npages)
+/*
+ * The allocation a collected source page belongs to: NULL for a system
+ * page or a hole (copied by the destination), else the device allocation
+ * whose copy_to_ram copies it. Set once the sources are checked.
+ */
+static struct drm_pagemap_devmem *
+drm_pagemap_src_devmem(const struct drm_pagemap_mbuf *buf, unsigned long i)
 {
-	unsigned long i;
+	return buf->owner[i];
+}
 
-	for (i = 0; i < npages; i++) {
-		struct drm_pagemap *peer = buf->owner[i];
-
-		if (!buf->mapped[i])
-			continue;
-		if (!peer)
-			dma_unmap_page(dev, buf->addr[i].addr, PAGE_SIZE,
-				       DMA_TO_DEVICE);
-		else if (peer->ops->device_unmap)
-			peer->ops->device_unmap(peer, dev, &buf->addr[i]);
-		buf->mapped[i] = false;
-	}
+/* Whether the copies of @a's and @b's pages are done by the same call. */
+static bool drm_pagemap_same_copier(const struct drm_pagemap_devmem *a,
+				    const struct drm_pagemap_devmem *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->dpagemap == b->dpagemap && a->ops == b->ops &&
+	       a->dev == b->dev;
 }
 
 /*
- * Give every source an address @dev can read: the DMA address of a system
- * page, or the peer pagemap's device_map address of a device page, never a
- * system-memory bounce. A never-populated page has no source: its address
- * is 0 (%DRM_INTERCONNECT_SYSTEM) and the destination zero-fills it.
+ * Copy the run [@first, @first + @n) of system pages (and never-populated
+ * holes) into @devmem with its copy_to_devmem: each system page is
+ * DMA-mapped for the destination device, a hole gets the address 0
+ * (%DRM_INTERCONNECT_SYSTEM) and is zero-filled by the destination.
+ * Every mapping is undone before returning.
  */
-static int drm_pagemap_map_sources(struct drm_pagemap_mbuf *buf,
-				   struct device *dev, unsigned long npages)
+static int drm_pagemap_copy_run_from_sys(struct drm_pagemap_mbuf *buf,
+					 struct drm_pagemap_devmem *devmem,
+					 unsigned long first, unsigned long n)
 {
-	unsigned long i;
+	struct device *dev = devmem->dev;
+	unsigned long i, end = first + n;
+	int err = 0;
 
-	for (i = 0; i < npages; i++) {
+	for (i = first; i < end; i++) {
 		struct page *spage = migrate_pfn_to_page(buf->src[i]);
-		struct drm_pagemap_addr addr;
-		struct drm_pagemap *peer = NULL;
+		dma_addr_t dma;
 
-		/* A page already in the destination is not copied. */
-		if (!buf->pages[i])
-			continue;
+		buf->mapped[i] = false;
 		if (!spage) {
 			buf->addr[i] = drm_pagemap_addr_encode(0,
 							       DRM_INTERCONNECT_SYSTEM,
 							       0, DMA_TO_DEVICE);
-			buf->owner[i] = NULL;
 			continue;
 		}
-		if (is_device_private_page(spage)) {
-			peer = drm_pagemap_page_to_dpagemap(spage);
-			if (!peer)
-				return -EBUSY;
-			addr = peer->ops->device_map(peer, dev, spage, 0,
-						     DMA_TO_DEVICE);
-			if (addr.addr == DMA_MAPPING_ERROR)
-				return -EIO;
-		} else {
-			dma_addr_t dma = dma_map_page(dev, spage, 0, PAGE_SIZE,
-						      DMA_TO_DEVICE);
-
-			if (dma_mapping_error(dev, dma))
-				return -ENOMEM;
-			addr = drm_pagemap_addr_encode(dma,
+		dma = dma_map_page(dev, spage, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma)) {
+			err = -ENOMEM;
+			goto out_unmap;
+		}
+		buf->addr[i] = drm_pagemap_addr_encode(dma,
 						       DRM_INTERCONNECT_SYSTEM,
 						       0, DMA_TO_DEVICE);
-		}
-		buf->addr[i] = addr;
-		buf->owner[i] = peer;
 		buf->mapped[i] = true;
 	}
-	return 0;
+	err = devmem->ops->copy_to_devmem(buf->pages + first, buf->addr + first,
+					  n, devmem->pre_migrate_fence);
+out_unmap:
+	for (i = first; i < end; i++) {
+		if (buf->mapped[i])
+			dma_unmap_page(dev, buf->addr[i].addr, PAGE_SIZE,
+				       DMA_TO_DEVICE);
+		buf->mapped[i] = false;
+	}
+	return err;
+}
+
+/*
+ * Copy the run [@first, @first + @n) of device pages of @src (a peer
+ * pagemap's allocation, or one of the destination pagemap's own when
+ * can_migrate_same_pagemap) into @devmem with the source's copy_to_ram:
+ * each destination page is mapped by the destination pagemap's device_map
+ * for the source's device (a peer address, or the device's own address
+ * of its memory), and the source device writes it directly, over the
+ * interconnect, never through system memory. Every mapping is undone
+ * before returning.
+ */
+static int drm_pagemap_copy_run_from_peer(struct drm_pagemap_mbuf *buf,
+					  struct drm_pagemap_devmem *devmem,
+					  struct drm_pagemap_devmem *src,
+					  unsigned long first, unsigned long n)
+{
+	struct drm_pagemap *dpagemap = devmem->dpagemap;
+	unsigned long i, end = first + n;
+	int err = 0;
+
+	for (i = first; i < end; i++) {
+		struct page *dpage = migrate_pfn_to_page(buf->dst[i]);
+
+		buf->mapped[i] = false;
+		buf->addr[i] = dpagemap->ops->device_map(dpagemap, src->dev,
+							 dpage, 0,
+							 DMA_FROM_DEVICE);
+		if (buf->addr[i].addr == DMA_MAPPING_ERROR) {
+			/* Not reachable from the source device. */
+			err = -EFAULT;
+			goto out_unmap;
+		}
+		buf->mapped[i] = true;
+	}
+	err = src->ops->copy_to_ram(buf->pages + first, buf->addr + first, n,
+				    devmem->pre_migrate_fence);
+out_unmap:
+	for (i = first; i < end; i++) {
+		if (buf->mapped[i] && dpagemap->ops->device_unmap)
+			dpagemap->ops->device_unmap(dpagemap, src->dev,
+						    &buf->addr[i]);
+		buf->mapped[i] = false;
+	}
+	return err;
 }
 
 /*
@@ -839,22 +887,34 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @mdetails: options, or NULL
  *
  * Migrates every page of [@start, @end) of an anonymous private mapping
- * into @devmem_allocation: system pages (never-populated ones are
- * zero-filled by the destination without a copy, see
- * &drm_pagemap_devmem_ops.copy_to_devmem) and device pages of any pagemap
- * with the same owner as the destination (peer pages are copied directly
- * from the address their pagemap's device_map gives the destination
- * device). One copy call is made per run of consecutive pages with the
- * same kind of source, each handed &drm_pagemap_devmem.pre_migrate_fence;
- * the fence reference is dropped once every copy succeeded. Pages already
- * in the destination pagemap are migrated into @devmem_allocation too when
- * &drm_pagemap_migrate_details.can_migrate_same_pagemap is set (the copy
- * reads them at their pagemap's device_map address); else they stay where
- * they are, uncopied, and their part of @devmem_allocation goes unused
- * until the allocation is released.
+ * into @devmem_allocation, in address order, one copy call per run of
+ * consecutive pages with the same copier, each handed
+ * &drm_pagemap_devmem.pre_migrate_fence (the fence reference is dropped
+ * once every copy succeeded):
+ *
+ * - system pages are DMA-mapped for &drm_pagemap_devmem.dev and copied by
+ *   the destination's &drm_pagemap_devmem_ops.copy_to_devmem
+ *   (never-populated pages are zero-filled by it without a copy);
+ * - device pages of another pagemap with the destination's owner (a peer)
+ *   are copied by the *source*: the destination pagemap's device_map maps
+ *   the destination pages for the source allocation's device, and the
+ *   source allocation's &drm_pagemap_devmem_ops.copy_to_ram writes them
+ *   there, directly over the interconnect; the mappings are undone after
+ *   the run. One run spans pages of one source pagemap and ops.
+ *
+ * Pages already in the destination pagemap: if all of them are there,
+ * nothing is done and 0 is returned. If only some are, the migration is
+ * refused with -EBUSY unless
+ * &drm_pagemap_migrate_details.can_migrate_same_pagemap is set: then they
+ * move into @devmem_allocation too, copied as peer pages are (their
+ * allocation's copy_to_ram, to the destination pages as device_map gives
+ * them to their own device).
  *
  * All or nothing: if a page cannot be collected (pinned, locked, or in a
- * pagemap of another owner), nothing moves and -EBUSY is returned.
+ * pagemap of another owner), or any mapping or copy fails, nothing moves
+ * (every source page stays, with its data, and no destination page is
+ * kept) and the error is returned: -EBUSY for the former, -EFAULT for a
+ * destination page that device_map cannot map for a source device.
  *
  * Only this process's own memory moves. In a writable mapping, a page
  * mapped read-only may be shared copy-on-write with another process (after
@@ -868,11 +928,19 @@ static int drm_pagemap_break_cow(struct mm_struct *mm, unsigned long start,
  * @devmem_allocation is always consumed: once its pages are gone, or on
  * any error, &drm_pagemap_devmem_ops.devmem_release is called for it.
  *
+ * Context: process context, @mm's mmap lock held for read. The copy
+ * operations (the destination's copy_to_devmem, a source allocation's
+ * copy_to_ram) and the destination pagemap's device_map / device_unmap
+ * are called with the destination's &drm_pagemap.revoke_sem held for read
+ * and the migrating pages locked: the destination's revoke waits for the
+ * migration, a source's revoke retries the locked pages until it is done.
+ *
  * Return: 0; -EOPNOTSUPP if @devmem_allocation lacks a populate or copy
  * operation; -ENOENT if no VMA holds @start; -EINVAL for a range beyond
  * that VMA, unaligned, or of another size than the allocation; -EBUSY for
- * a range that is not anonymous private memory, and as above; -ENODEV if
- * the pagemap was revoked; -ENOMEM; or the error of a devmem operation.
+ * a range that is not anonymous private memory, and as above; -EFAULT as
+ * above; -ENODEV if the pagemap was revoked; -ENOMEM; or the error of a
+ * devmem operation.
  */
 int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  struct mm_struct *mm,
@@ -894,7 +962,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 	struct drm_pagemap_mbuf buf;
 	struct drm_pagemap_zdd *zdd;
 	struct vm_area_struct *vma;
-	unsigned long i, run;
+	unsigned long i, run, own = 0;
 	int cow_tries = 0;
 	int err;
 
@@ -967,6 +1035,38 @@ again:
 		goto again;
 	}
 
+	/*
+	 * Who copies each page: the destination for system pages and holes,
+	 * the allocation of a device page for that page. Pages already in
+	 * the destination pagemap move only with can_migrate_same_pagemap,
+	 * and only if not all of them are there.
+	 */
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(buf.src[i]);
+		struct drm_pagemap_devmem *sdevmem = NULL;
+
+		if (spage && is_device_private_page(spage)) {
+			sdevmem = drm_pagemap_page_to_devmem(spage);
+			if (!sdevmem) {
+				/* Not a drm_pagemap page in use. */
+				err = -EBUSY;
+				goto out_finalize;
+			}
+			if (spage->pgmap == dpagemap->pagemap)
+				own++;
+		}
+		buf.owner[i] = sdevmem;
+	}
+	if (own == npages) {
+		/* Everything is there already: nothing to do. */
+		err = 0;
+		goto out_finalize;
+	}
+	if (own && !same_pagemap) {
+		err = -EBUSY;
+		goto out_finalize;
+	}
+
 	err = ops->populate_devmem_pfn(devmem_allocation, npages, buf.dst);
 	if (err) {
 		memset(buf.dst, 0, npages * sizeof(*buf.dst));
@@ -981,37 +1081,32 @@ again:
 			err = -EINVAL;
 			goto out_put_dst;
 		}
-		if (spage && spage->pgmap == dpagemap->pagemap &&
-		    !same_pagemap) {
-			/* Already there: migrate_vma leaves it (dst 0). */
-			buf.dst[i] = 0;
-			buf.pages[i] = NULL;
-			continue;
-		}
 		zone_device_page_init(page);
 		page->zone_device_data = drm_pagemap_zdd_get(zdd);
 		buf.dst[i] = migrate_pfn(buf.dst[i]);
-		buf.pages[i] = page;
+		/* What the copier is handed: its own pages. */
+		buf.pages[i] = buf.owner[i] ? spage : page;
 	}
-
-	err = drm_pagemap_map_sources(&buf, devmem_allocation->dev, npages);
-	if (err)
-		goto out_unmap;
 
 	for (i = 0; i < npages; i = run) {
-		if (!buf.pages[i]) {
-			run = i + 1;
-			continue;
-		}
+		struct drm_pagemap_devmem *sdevmem = drm_pagemap_src_devmem(&buf, i);
+
 		for (run = i + 1; run < npages; run++)
-			if (!buf.pages[run] || buf.owner[run] != buf.owner[i])
+			if (!drm_pagemap_same_copier(sdevmem,
+						     drm_pagemap_src_devmem(&buf, run)))
 				break;
-		err = ops->copy_to_devmem(buf.pages + i, buf.addr + i, run - i,
-					  devmem_allocation->pre_migrate_fence);
+		if (sdevmem)
+			err = drm_pagemap_copy_run_from_peer(&buf,
+							     devmem_allocation,
+							     sdevmem, i,
+							     run - i);
+		else
+			err = drm_pagemap_copy_run_from_sys(&buf,
+							    devmem_allocation,
+							    i, run - i);
 		if (err)
-			goto out_unmap;
+			goto out_put_dst;
 	}
-	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
 	/* Every copy waited for it: the allocation needs it no more. */
 	dma_fence_put(devmem_allocation->pre_migrate_fence);
 	devmem_allocation->pre_migrate_fence = NULL;
@@ -1020,13 +1115,11 @@ again:
 		   get_jiffies_64() + msecs_to_jiffies(timeslice_ms));
 	migrate_vma_pages(&migrate);
 	for (i = 0; i < npages; i++)
-		if (buf.pages[i] && !(buf.src[i] & MIGRATE_PFN_MIGRATE))
+		if (buf.dst[i] && !(buf.src[i] & MIGRATE_PFN_MIGRATE))
 			err = -EBUSY;
 	migrate_vma_finalize(&migrate);
 	goto out_unlock;
 
-out_unmap:
-	drm_pagemap_unmap_sources(&buf, devmem_allocation->dev, npages);
 out_put_dst:
 	drm_pagemap_unlock_put_dst(buf.dst, npages);
 out_finalize:

@@ -194,9 +194,12 @@ static int vsvm_devmem_populate_pfn(struct drm_pagemap_devmem *devmem,
 
 /*
  * Copy @npages between the device pages @pages and the addresses @addr
- * (both ways), one engine copy per run contiguous on both sides, once
- * @fence (may be NULL) signaled: the engine has no queue to order the copy
- * behind it, so the caller waits.
+ * (both ways), on the engine of the device of @pages, one engine copy per
+ * run contiguous on both sides, once @fence (may be NULL) signaled: the
+ * engine has no queue to order the copy behind it, so the caller waits.
+ * Out of the VRAM (copy_to_ram) @addr is where the migration goes: system
+ * pages, the VRAM of a peer that the migration fills (its peer address,
+ * from its device_map), or this VRAM (a move between two allocations).
  */
 static int vsvm_devmem_copy(struct page **pages,
 			    struct drm_pagemap_addr *addr,
@@ -250,11 +253,8 @@ static int vsvm_devmem_copy(struct page **pages,
 	}
 	err = vsvm_copy_sync(vpm->pd->engine, copies, n);
 	kvfree(copies);
-	if (!err) {
-		atomic64_add(npages, to_vram ? &vpm->pd->pages_in :
-					       &vpm->pd->pages_out);
+	if (!err)
 		vsvm_p2p_count_copy(vpm->pd, addr, npages, to_vram);
-	}
 	return err;
 }
 

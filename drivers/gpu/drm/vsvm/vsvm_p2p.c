@@ -52,14 +52,20 @@ static DEFINE_IDA(vsvm_p2p_fabric_ida);
  * a device whose VRAM is not exported get %DMA_MAPPING_ERROR.
  *
  * A migration from the VRAM of device A to that of device B, in one owner
- * group, is copied by B's engine, reading A's VRAM at its peer address and
- * writing B's own VRAM: drm_pagemap_migrate_to_devmem() runs on behalf of
- * the destination (its allocation, its revoke lock, its copy_to_devmem),
- * the source only has to stay mapped, which the migration's folio locks
- * guarantee, and the source device may be on its way out (revoked), when
- * it must not be asked to do work. One engine, one fence, one copy: never
- * through system memory. The path is counted per device: p2p_in on B,
- * p2p_out on A (debugfs "pagemap").
+ * group, is copied by A's engine, as upstream since Linux 7.2:
+ * drm_pagemap_migrate_to_devmem() runs on behalf of B (B's allocation,
+ * B's revoke lock held for read, so B's VRAM and its window stay), has
+ * B's device_map give A the peer address of each of B's new pages, and
+ * calls the copy_to_ram of A's allocation, which reads A's own VRAM and
+ * writes B's at that address, after B's pre_migrate_fence. A's pages are
+ * locked by the migration meanwhile: a revoke of A (device unbind) waits
+ * for them, so A's engine and VRAM outlive the copy. One engine, one
+ * copy: never through system memory; the emulated link charges A's engine
+ * for the bytes it writes outside its VRAM. The path is counted per
+ * device, whichever engine copied: pages_in and p2p_in on B, p2p_out on A
+ * (debugfs "pagemap"). Pages already in B (a new allocation of B takes
+ * them, vsvm's populate_mm passes can_migrate_same_pagemap) are copied
+ * the same way by B's engine within its VRAM (local_in).
  *
  * Devices of different owner groups never see each other's device pages:
  * HMM faults them back to system memory (migrate_to_ram, counted as
@@ -67,55 +73,81 @@ static DEFINE_IDA(vsvm_p2p_fabric_ida);
  * (sys_to_vram on the destination).
  */
 
+/* Add @n to the counters of the peers whose VRAM holds each of @addr. */
+static void vsvm_p2p_count_peers(const struct drm_pagemap_addr *addr,
+				 unsigned long n, bool peer_in)
+{
+	struct vsvm_pagemap_dev *peer = NULL;
+	unsigned long i;
+
+	/* The peer whose window holds each page, looked up once a run. */
+	vsvm_registry_lock();
+	for (i = 0; i < n; i++) {
+		if (!peer || addr[i].addr < peer->p2p_base ||
+		    addr[i].addr - peer->p2p_base >= peer->p2p_size)
+			peer = vsvm_registry_find_p2p_locked(addr[i].addr);
+		if (!peer)
+			continue;
+		if (peer_in) {
+			atomic64_inc(&peer->pages_in);
+			atomic64_inc(&peer->p2p_in);
+		} else {
+			atomic64_inc(&peer->p2p_out);
+		}
+	}
+	vsvm_registry_unlock();
+}
+
 /**
  * vsvm_p2p_count_copy() - count the pages of a devmem copy by their path
  * @pd: the device whose copy engine copied
  * @addr: the addresses of the other side of the copy, one per page
  * @npages: the number of pages
- * @to_vram: the copy went into @pd's VRAM
+ * @to_vram: the copy went into @pd's VRAM (copy_to_devmem), else out of
+ *	it (copy_to_ram)
  *
- * Adds to @pd's path counters, and to the p2p_out counter of each peer
- * whose VRAM a page came from.
+ * The counters tell where pages went, whichever engine moved them. Into
+ * @pd's VRAM: pages_in and, by source, sys_to_vram, local_in or p2p_in
+ * (with p2p_out on the peer the page came from). Out of it, by
+ * destination: system memory (pages_out, vram_to_sys), @pd's own VRAM (a
+ * migration between two allocations: pages_in, local_in), or a peer's
+ * VRAM, written directly by @pd's engine on behalf of the migration into
+ * the peer (p2p_out on @pd, pages_in and p2p_in on the peer).
  */
 void vsvm_p2p_count_copy(struct vsvm_pagemap_dev *pd,
 			 const struct drm_pagemap_addr *addr,
 			 unsigned long npages, bool to_vram)
 {
-	struct vsvm_pagemap_dev *src;
-	unsigned long i, run;
+	unsigned long i, run, n;
 
-	if (!to_vram) {
-		atomic64_add(npages, &pd->vram_to_sys);
-		return;
-	}
 	/* A copy call has one protocol: count by runs, not by pages. */
 	for (i = 0; i < npages; i = run) {
 		for (run = i + 1; run < npages; run++)
 			if (addr[run].proto != addr[i].proto)
 				break;
+		n = run - i;
 		switch (addr[i].proto) {
 		case DRM_INTERCONNECT_SYSTEM:
-			atomic64_add(run - i, &pd->sys_to_vram);
-			continue;
+			atomic64_add(n, to_vram ? &pd->pages_in : &pd->pages_out);
+			atomic64_add(n, to_vram ? &pd->sys_to_vram :
+						  &pd->vram_to_sys);
+			break;
 		case DRM_INTERCONNECT_DRIVER:
-			atomic64_add(run - i, &pd->local_in);
-			continue;
+			atomic64_add(n, &pd->pages_in);
+			atomic64_add(n, &pd->local_in);
+			break;
 		case DRM_INTERCONNECT_P2P:
+			if (to_vram) {
+				atomic64_add(n, &pd->pages_in);
+				atomic64_add(n, &pd->p2p_in);
+			} else {
+				atomic64_add(n, &pd->p2p_out);
+			}
+			vsvm_p2p_count_peers(addr + i, n, !to_vram);
 			break;
 		default:
-			continue;
+			break;
 		}
-		atomic64_add(run - i, &pd->p2p_in);
-		/* The peer whose window holds each page, found once a run. */
-		vsvm_registry_lock();
-		for (src = NULL; i < run; i++) {
-			if (!src || addr[i].addr < src->p2p_base ||
-			    addr[i].addr - src->p2p_base >= src->p2p_size)
-				src = vsvm_registry_find_p2p_locked(addr[i].addr);
-			if (src)
-				atomic64_inc(&src->p2p_out);
-		}
-		vsvm_registry_unlock();
 	}
 }
 

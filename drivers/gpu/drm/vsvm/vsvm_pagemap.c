@@ -109,8 +109,16 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 				    struct mm_struct *mm,
 				    unsigned long timeslice_ms)
 {
+	/*
+	 * vsvm's copy_to_ram moves pages within its own VRAM too: pages
+	 * already in this pagemap (another allocation) move into the new
+	 * one with the others, instead of failing the migration with -EBUSY,
+	 * so that a GPU fault or prefetch places its whole range here as it
+	 * asked.
+	 */
 	struct drm_pagemap_migrate_details mdetails = {
 		.timeslice_ms = timeslice_ms,
+		.can_migrate_same_pagemap = 1,
 	};
 	struct vm_area_struct *vma;
 	struct vsvm_devmem *vd;
@@ -136,7 +144,12 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 	err = drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
 					    &mdetails);
 	vsvm_devmem_filled(vd);
-	return err;
+	/*
+	 * -EFAULT: a peer of the owner group cannot reach this VRAM to copy
+	 * its pages here; vsvm's ioctls keep -EFAULT for a bad address, and
+	 * a failed peer copy has always been -EIO.
+	 */
+	return err == -EFAULT ? -EIO : err;
 }
 
 static void vsvm_pagemap_destroy(struct drm_pagemap *dpagemap,

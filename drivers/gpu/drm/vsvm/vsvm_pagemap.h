@@ -56,7 +56,8 @@ struct vsvm_vram_alloc;
  * @evict_seq: numbers the eviction passes (one per allocation that had to
  *	evict), so that a pass tries each victim once
  * @devmem_live: devmem allocations not freed yet
- * @pages_in: pages migrated into the VRAM through the devmem ops
+ * @pages_in: pages migrated into the VRAM through the devmem ops, by any
+ *	device's engine (a peer's copies them in, see vsvm_p2p_count_copy())
  * @pages_out: pages copied back to system memory
  * @created: pagemaps created for the device
  * @evictions: allocations evicted to system memory to make room
@@ -77,8 +78,10 @@ struct vsvm_vram_alloc;
  * @fabric_slot: the device's slot in the fabric address space, or -1
  * @sys_to_vram: pages copied from system memory into the VRAM
  * @vram_to_sys: pages copied from the VRAM to system memory
- * @p2p_in: pages copied into the VRAM from a peer's VRAM, directly
- * @p2p_out: pages of the VRAM copied directly into a peer's VRAM
+ * @p2p_in: pages copied into the VRAM from a peer's VRAM, directly (by
+ *	the peer's engine)
+ * @p2p_out: pages of the VRAM copied directly into a peer's VRAM (by this
+ *	device's engine)
  * @local_in: pages copied from the VRAM into the VRAM (a re-migration)
  * @pfn_first: the first pfn of the pagemap created last (the one of
  *	@cache, if it holds one), for debugfs
