@@ -530,6 +530,8 @@ static void vsvm_shrink(void)
  * regions share a block).
  */
 #define VSVM_VMEMMAP_BLOCK_KB	2048
+/* Extra measures of the control when one is noisy. */
+#define VSVM_CONTROL_TRIES	3
 
 static void vsvm_test_reclaim(void)
 {
@@ -553,11 +555,24 @@ static void vsvm_test_reclaim(void)
 	expect_kb = pages * VSVM_STRUCT_PAGE_SIZE / 1024;
 	igt_assert_lt_s64(0, expect_kb);
 
+	/*
+	 * The control: pressure with every pagemap active frees nothing of
+	 * theirs. Memory an earlier test left to deferred work (RCU, lazy
+	 * vfree) may come back during one measure, so a control is taken
+	 * again, a few times, until one is quiet.
+	 */
 	vsvm_shrink();
 	vsvm_read_stats(&s0);
-	m0 = vsvm_memfree_kb();
-	vsvm_shrink();
-	m1 = vsvm_memfree_kb();
+	for (tries = 0;; tries++) {
+		m0 = vsvm_memfree_kb();
+		vsvm_shrink();
+		m1 = vsvm_memfree_kb();
+		if (m1 - m0 < expect_kb / 4 || tries == VSVM_CONTROL_TRIES)
+			break;
+		igt_info("control: MemFree %+lld kB, measuring again\n",
+			 m1 - m0);
+		usleep(200 * 1000);
+	}
 	vsvm_read_stats(&s1);
 	igt_assert_eq_s64(s1.destroyed, s0.destroyed);
 	for (i = 0; i < n_devs; i++) {
