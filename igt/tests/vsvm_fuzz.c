@@ -1119,7 +1119,8 @@ static bool gen_exec(struct fcall *c, int nf)
 			add_desc(c, " bad-va");
 			/*
 			 * Moving a COPY's source or destination may undo an
-			 * earlier overlap: the bad VA then faults.
+			 * earlier overlap: the bad VA then faults (classified
+			 * with the rest below).
 			 */
 			if (overlapped)
 				allow(c, EFAULT, true);
@@ -1165,6 +1166,17 @@ static bool gen_exec(struct fcall *c, int nf)
 	add_desc(c, " op=%u w=%u va=%#llx size=%#llx src=%#llx", e->op,
 		 e->width, (unsigned long long)e->va,
 		 (unsigned long long)e->size, (unsigned long long)e->src_va);
+	/*
+	 * An overlap that a later bad-va undid no longer makes the call
+	 * invalid: unless another field does, it reaches the memory, which
+	 * may answer for itself (-EPERM for a write to read-only memory).
+	 */
+	if (c->invalid && overlapped && e->size &&
+	    e->size <= ARENA_SZ + 16 * PAGE_SZ &&
+	    (e->src_va >= e->va + e->size || e->va >= e->src_va + e->size) &&
+	    (!classify(c, e->va, e->size, write) ||
+	     !classify(c, e->src_va, e->size, false)))
+		return false;
 	if (c->invalid)
 		return true;
 	if (e->size > ARENA_SZ + 16 * PAGE_SZ)
