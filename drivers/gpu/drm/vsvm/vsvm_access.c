@@ -29,10 +29,12 @@
  * vsvm:vsvm_access_counter.
  *
  * The counts of unmapped memory are forgotten: the invalidate callback
- * notes the span of what munmap() (or the mm's exit) took away
- * (vsvm_access_unmapped()), and the counts of the blocks it touches are
- * cleared before anything is added again, so that new memory mapped there
- * starts from zero.
+ * notes the span of what munmap() (or the mm's exit) took away, with the
+ * whole of every range it meets (vsvm_access_unmapped()), and the counts
+ * of the blocks it touches are cleared before anything is added again, so
+ * that new memory mapped there starts from zero. The whole ranges: counts
+ * are only taken inside ranges, and once the garbage collector removed
+ * the last range of a notifier, no callback sees the rest go.
  *
  * Locking: the VM's counters (&vsvm_vm.access) are protected by
  * &vsvm_vm.lock, held by the executor around each chunk; migrations are
