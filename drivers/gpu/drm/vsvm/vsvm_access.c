@@ -45,6 +45,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 
+#include <kunit/visibility.h>
+
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 #include <drm/drm_pagemap_policy.h>
@@ -95,6 +97,7 @@ void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
 	vm->access_gone_start = min(vm->access_gone_start, start);
 	vm->access_gone_end = max(vm->access_gone_end, end);
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_unmapped);
 
 /* Forget the counts of what was unmapped since the last time. */
 static void vsvm_access_forget_unmapped(struct vsvm_vm *vm)
@@ -125,6 +128,7 @@ void vsvm_access_begin(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 	b->on = READ_ONCE(access_counters) || READ_ONCE(vm->access_advised);
 	b->shift = ilog2(kb) + 10;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_begin);
 
 static bool vsvm_access_enabled(const struct vsvm_attr *attr)
 {
@@ -239,3 +243,4 @@ void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 	}
 	b->nr = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_flush);
