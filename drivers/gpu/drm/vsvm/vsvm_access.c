@@ -99,19 +99,22 @@ void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_access_unmapped);
 
-/* Forget the counts of what was unmapped since the last time. */
-static void vsvm_access_forget_unmapped(struct vsvm_vm *vm)
+/*
+ * Forget the counts of what was unmapped since the last time, and return
+ * that span in [*@start, *@end) (empty if nothing was).
+ */
+static void vsvm_access_forget_unmapped(struct vsvm_vm *vm,
+					unsigned long *start,
+					unsigned long *end)
 {
-	unsigned long start, end;
-
 	drm_gpusvm_notifier_lock(&vm->svm);
-	start = vm->access_gone_start;
-	end = vm->access_gone_end;
+	*start = vm->access_gone_start;
+	*end = vm->access_gone_end;
 	vm->access_gone_start = 0;
 	vm->access_gone_end = 0;
 	drm_gpusvm_notifier_unlock(&vm->svm);
-	if (start < end)
-		drm_pagemap_access_counters_clear(&vm->access, start, end);
+	if (*start < *end)
+		drm_pagemap_access_counters_clear(&vm->access, *start, *end);
 }
 
 /**
@@ -227,12 +230,25 @@ out:
 void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 {
 	u32 threshold = READ_ONCE(access_counter_threshold);
+	unsigned long gone_start, gone_end;
 	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
-	vsvm_access_forget_unmapped(vm);
+	vsvm_access_forget_unmapped(vm, &gone_start, &gone_end);
 	for (i = 0; i < b->nr; i++) {
+		unsigned long block = b->ent[i].addr >> b->shift;
+
+		/*
+		 * Noted before an munmap() that came in since (the batch
+		 * is flushed after the notifier lock was dropped): the
+		 * memory is gone, and so are its accesses; an unmap after
+		 * this read is forgotten by the next flush.
+		 */
+		if (gone_start < gone_end &&
+		    block >= gone_start >> b->shift &&
+		    block <= (gone_end - 1) >> b->shift)
+			continue;
 		atomic64_add(b->ent[i].n, &vm->vdev->counters.access_counted);
 		ret = drm_pagemap_access_counters_add(&vm->access,
 						      b->ent[i].addr,
