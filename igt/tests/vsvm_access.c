@@ -439,6 +439,97 @@ static void test_unmap_forgets(bool invalidated)
 }
 
 /*
+ * GPU work on memory in another notifier chunk of B's VM (512 MiB away):
+ * its fault collects B's unmapped ranges, and with the last of them the
+ * notifier of the chunk @near is in goes.
+ */
+static void fault_far_away(__u32 vb, const void *near)
+{
+	const uintptr_t chunk = 512ul << 20;
+	uintptr_t base = ((uintptr_t)near & ~(chunk - 1));
+	__u8 out[PAGE_SZ];
+	void *far = MAP_FAILED;
+	int i;
+
+	for (i = 2; i < 16 && far == MAP_FAILED; i++) {
+		far = mmap((void *)(base + i * chunk), PAGE_SZ,
+			   PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			   -1, 0);
+		if (far != MAP_FAILED && far != (void *)(base + i * chunk)) {
+			munmap(far, PAGE_SZ);
+			far = MAP_FAILED;
+		}
+	}
+	igt_assert(far != MAP_FAILED);
+	memset(far, 0x5a, PAGE_SZ);
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, far, PAGE_SZ, out, NULL), 0);
+	igt_assert_eq(out[0], 0x5a);
+	igt_assert_eq(munmap(far, PAGE_SZ), 0);
+}
+
+/*
+ * As unmap-forgets, but the buffer goes in two steps with GPU work in
+ * between: first one page of each of B's ranges of it (each range is
+ * marked unmapped), then GPU work elsewhere collects those ranges, and
+ * with them the notifier, so that the munmap of the rest reaches no
+ * callback of B. The counts of the rest (64 KiB counter blocks, those of
+ * the first step's pages forgotten) must not carry over to a new buffer
+ * at the same address either: its first two counter blocks, read once,
+ * stay under the threshold.
+ */
+static void test_unmap_forgets_collected(void)
+{
+	const size_t cblock_pages = 16;
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u8 *buf, *tmp;
+	void *map, *map2;
+	__u32 va, vb;
+
+	param_set("access_counter_granularity_kb", cblock_pages * PAGE_SZ >> 10);
+	/* A full read counts 16 a block, under the threshold. */
+	param_set("access_counter_threshold", cblock_pages + cblock_pages / 2);
+	buf = buf_map(&map, 13);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	remote_setup(va, vb, buf);
+	remote_read_once(vb, buf, NPAGES, tmp);
+	check(tmp, 13, "B's read");
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+
+	/*
+	 * The last page of B's first 2 MiB range and the first of its
+	 * second, then a fault elsewhere.
+	 */
+	igt_assert_eq(munmap(buf + BLOCK - PAGE_SZ, 2 * PAGE_SZ), 0);
+	fault_far_away(vb, buf);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+
+	/* A new buffer in its place: two counter blocks read once. */
+	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(map2 == map);
+	memset(buf, 0x3d, BUF_SIZE);
+	remote_setup(va, vb, buf);
+	remote_read_once(vb, buf, 2 * cblock_pages, tmp);
+	igt_assert_eq(tmp[0], 0x3d);
+	igt_assert_eq(tmp[2 * cblock_pages * PAGE_SZ - 1], 0x3d);
+	igt_assert_f(ctr(pb, "access_migrations") == mig0,
+		     "the counts of the collected ranges moved the new buffer\n");
+	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+	       "left in A's VRAM");
+
+	param_set("access_counter_threshold", 256);
+	param_set("access_counter_granularity_kb", 2048);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+}
+
+/*
  * A counter block of two policy blocks (4 MiB counters, 2 MiB policy
  * blocks), the second of which A's advice won: B's counters leave the
  * whole counted block in A's VRAM.
@@ -574,6 +665,12 @@ int igt_main()
 	igt_subtest("unmap-forgets-unbound") {
 		igt_require_f(pa, "no P2P pair\n");
 		test_unmap_forgets(true);
+	}
+
+	igt_describe("Unmapped memory's counts go even once its ranges were collected.");
+	igt_subtest("unmap-forgets-collected") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_unmap_forgets_collected();
 	}
 
 	igt_describe("A counter block of two policy blocks obeys both.");

@@ -20,6 +20,7 @@
 #include <drm/drm_msvm_compat.h>
 #include <drm/drm_file.h>
 
+#include "vsvm_access.h"
 #include "vsvm_drv.h"
 #include "vsvm_vm.h"
 
@@ -392,6 +393,42 @@ static void vsvm_vm_test_file(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->vdev->vm_list));
 }
 
+/*
+ * Accesses the executor noted while the memory was mapped, flushed after
+ * an munmap() of it came in (between the executor's notifier unlock and
+ * its flush): they count for memory that is gone, and a new mapping at
+ * the same address would inherit them. They are not counted.
+ */
+static void vsvm_vm_test_access_unmapped_batch(struct kunit *test)
+{
+	struct vm_test *t = test->priv;
+	unsigned long addr = ALIGN(vm_test_mmap(test, SZ_128K,
+						PROT_READ | PROT_WRITE),
+				   SZ_64K);
+	struct vsvm_access_batch b;
+	struct vsvm_vm *vm;
+	unsigned int i;
+
+	vm_test_fill(test, addr, SZ_64K, 0x5000);
+	vm = vsvm_vm_create(t->vdev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vm));
+	/* A range, so that the munmap reaches the VM's callback. */
+	KUNIT_ASSERT_EQ(test, vm_test_fault(vm, addr, false), 0);
+
+	vsvm_access_begin(vm, &b);
+	for (i = 0; i < 4; i++)
+		vsvm_access_note(&b, addr + i * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SZ_64K), 0);
+
+	mutex_lock(&vm->lock);
+	vsvm_access_flush(vm, &b);
+	KUNIT_EXPECT_EQ(test, vm->access.nr_blocks, 0ul);
+	KUNIT_EXPECT_NULL(test, xa_load(&vm->access.counts,
+					addr >> vm->access.shift));
+	mutex_unlock(&vm->lock);
+	vsvm_vm_put(vm);
+}
+
 static struct kunit_case vsvm_vm_test_cases[] = {
 	KUNIT_CASE(vsvm_vm_test_fault_read),
 	KUNIT_CASE(vsvm_vm_test_invalidate),
@@ -400,6 +437,7 @@ static struct kunit_case vsvm_vm_test_cases[] = {
 	KUNIT_CASE(vsvm_vm_test_teardown),
 	KUNIT_CASE(vsvm_vm_test_cow),
 	KUNIT_CASE(vsvm_vm_test_file),
+	KUNIT_CASE(vsvm_vm_test_access_unmapped_batch),
 	{}
 };
 

@@ -29,10 +29,12 @@
  * vsvm:vsvm_access_counter.
  *
  * The counts of unmapped memory are forgotten: the invalidate callback
- * notes the span of what munmap() (or the mm's exit) took away
- * (vsvm_access_unmapped()), and the counts of the blocks it touches are
- * cleared before anything is added again, so that new memory mapped there
- * starts from zero.
+ * notes the span of what munmap() (or the mm's exit) took away, with the
+ * whole of every range it meets (vsvm_access_unmapped()), and the counts
+ * of the blocks it touches are cleared before anything is added again, so
+ * that new memory mapped there starts from zero. The whole ranges: counts
+ * are only taken inside ranges, and once the garbage collector removed
+ * the last range of a notifier, no callback sees the rest go.
  *
  * Locking: the VM's counters (&vsvm_vm.access) are protected by
  * &vsvm_vm.lock, held by the executor around each chunk; migrations are
@@ -42,6 +44,8 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+
+#include <kunit/visibility.h>
 
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
@@ -93,20 +97,24 @@ void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
 	vm->access_gone_start = min(vm->access_gone_start, start);
 	vm->access_gone_end = max(vm->access_gone_end, end);
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_unmapped);
 
-/* Forget the counts of what was unmapped since the last time. */
-static void vsvm_access_forget_unmapped(struct vsvm_vm *vm)
+/*
+ * Forget the counts of what was unmapped since the last time, and return
+ * that span in [*@start, *@end) (empty if nothing was).
+ */
+static void vsvm_access_forget_unmapped(struct vsvm_vm *vm,
+					unsigned long *start,
+					unsigned long *end)
 {
-	unsigned long start, end;
-
 	drm_gpusvm_notifier_lock(&vm->svm);
-	start = vm->access_gone_start;
-	end = vm->access_gone_end;
+	*start = vm->access_gone_start;
+	*end = vm->access_gone_end;
 	vm->access_gone_start = 0;
 	vm->access_gone_end = 0;
 	drm_gpusvm_notifier_unlock(&vm->svm);
-	if (start < end)
-		drm_pagemap_access_counters_clear(&vm->access, start, end);
+	if (*start < *end)
+		drm_pagemap_access_counters_clear(&vm->access, *start, *end);
 }
 
 /**
@@ -123,6 +131,7 @@ void vsvm_access_begin(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 	b->on = READ_ONCE(access_counters) || READ_ONCE(vm->access_advised);
 	b->shift = ilog2(kb) + 10;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_begin);
 
 static bool vsvm_access_enabled(const struct vsvm_attr *attr)
 {
@@ -221,12 +230,25 @@ out:
 void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 {
 	u32 threshold = READ_ONCE(access_counter_threshold);
+	unsigned long gone_start, gone_end;
 	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
-	vsvm_access_forget_unmapped(vm);
+	vsvm_access_forget_unmapped(vm, &gone_start, &gone_end);
 	for (i = 0; i < b->nr; i++) {
+		unsigned long block = b->ent[i].addr >> b->shift;
+
+		/*
+		 * Noted before an munmap() that came in since (the batch
+		 * is flushed after the notifier lock was dropped): the
+		 * memory is gone, and so are its accesses; an unmap after
+		 * this read is forgotten by the next flush.
+		 */
+		if (gone_start < gone_end &&
+		    block >= gone_start >> b->shift &&
+		    block <= (gone_end - 1) >> b->shift)
+			continue;
 		atomic64_add(b->ent[i].n, &vm->vdev->counters.access_counted);
 		ret = drm_pagemap_access_counters_add(&vm->access,
 						      b->ent[i].addr,
@@ -237,3 +259,4 @@ void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b)
 	}
 	b->nr = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vsvm_access_flush);

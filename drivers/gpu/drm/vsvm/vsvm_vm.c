@@ -221,9 +221,18 @@ static void vsvm_vm_invalidate(struct drm_gpusvm *svm,
 			vsvm_replica_invalidate(vm, start, end);
 		}
 		drm_gpusvm_range_unmap_pages(svm, range, &ctx);
-		if (unmap)
+		if (unmap) {
 			drm_gpusvm_range_set_unmapped(range, NULL, 0,
 						      mmu_range);
+			/*
+			 * Its counts go with it, also those of what is still
+			 * mapped: once the garbage collector removed the
+			 * last range of the notifier, no callback would see
+			 * the rest unmapped, and a new mapping there would
+			 * inherit them.
+			 */
+			vsvm_access_unmapped(vm, start, end);
+		}
 	}
 	/* Unmapped memory is gone: so are its access counts. */
 	if (unmap)
