@@ -400,17 +400,20 @@ vsvm_fault_find_or_insert(struct vsvm_vm *vm, unsigned long va,
 	return range;
 }
 
-/* Whether the VMA holding @va is writable now. */
-static bool vsvm_fault_va_writable(struct vsvm_vm *vm, unsigned long va)
+/*
+ * Whether a VMA holds @va now and, if so, whether it is writable (in
+ * *@writable).
+ */
+static bool vsvm_fault_va_mapped(struct vsvm_vm *vm, unsigned long va,
+				 bool *writable)
 {
 	struct vm_area_struct *vma;
-	bool writable;
 
 	mmap_read_lock(vm->mm);
 	vma = vma_lookup(vm->mm, va);
-	writable = vma && (vma->vm_flags & VM_WRITE);
+	*writable = vma && (vma->vm_flags & VM_WRITE);
 	mmap_read_unlock(vm->mm);
-	return writable;
+	return vma;
 }
 
 /*
@@ -498,7 +501,7 @@ int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 	unsigned long start, end;
 	unsigned int eperm_tries = 0, unmapped_tries = 0;
 	struct vsvm_attr attr;
-	bool migratable;
+	bool migratable, writable;
 	int err;
 
 	lockdep_assert_held(&vm->lock);
@@ -588,15 +591,20 @@ again:
 	 * what is still mapped (if @va is) replaces it, a bounded number of
 	 * times.
 	 */
-	if (err == -EFAULT && vsvm_fault_range_unmapped(range) &&
-	    ++unmapped_tries < VSVM_FAULT_SPLIT_TRIES)
-		goto again;
+	if (err == -EFAULT && vsvm_fault_range_unmapped(range)) {
+		if (++unmapped_tries < VSVM_FAULT_SPLIT_TRIES)
+			goto again;
+		/* Still mapped: munmaps of its neighbours kept racing. */
+		if (vsvm_fault_va_mapped(vm, va, &writable))
+			err = -EAGAIN;
+	}
 	/*
 	 * -EPERM for a write to writable memory: an mprotect() made part of
 	 * the range read-only after it was found to fit its VMA. Make a range
 	 * that fits the VMA as it is now, a bounded number of times.
 	 */
-	if (err == -EPERM && !ctx.read_only && vsvm_fault_va_writable(vm, va)) {
+	if (err == -EPERM && !ctx.read_only &&
+	    vsvm_fault_va_mapped(vm, va, &writable) && writable) {
 		if (++eperm_tries < VSVM_FAULT_SPLIT_TRIES) {
 			vsvm_fault_drop_range(vm, range);
 			goto again;
