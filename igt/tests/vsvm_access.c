@@ -388,6 +388,28 @@ static void remote_setup(__u32 va, __u32 vb, __u8 *buf)
 }
 
 /*
+ * A buffer filled from @seed, in A's VRAM, that B reads in full once, in
+ * place, with the counters on: no migration yet (the caller set the
+ * threshold above one read). Returns the buffer; its mapping in *@map,
+ * a buffer of BUF_SIZE bytes for reads in *@tmp, the VMs in *@va, *@vb.
+ */
+static __u8 *remote_read_under_threshold(__u8 seed, __u64 mig0, void **map,
+					 __u8 **tmp, __u32 *va, __u32 *vb)
+{
+	__u8 *buf = buf_map(map, seed);
+
+	*tmp = malloc(BUF_SIZE);
+	igt_assert(*tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, vb), 0);
+	remote_setup(*va, *vb, buf);
+	remote_read_once(*vb, buf, NPAGES, *tmp);
+	check(*tmp, seed, "B's read");
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	return buf;
+}
+
+/*
  * The counts of memory that was unmapped are forgotten: a new buffer at
  * the same address needs the whole threshold of accesses of its own. With
  * @invalidated, an mprotect() took B's mapping of the buffer before the
@@ -404,15 +426,7 @@ static void test_unmap_forgets(bool invalidated)
 
 	/* A block read once in full stays under the threshold. */
 	param_set("access_counter_threshold", block_pages + block_pages / 2);
-	buf = buf_map(&map, 11);
-	tmp = malloc(BUF_SIZE);
-	igt_assert(tmp);
-	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
-	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
-	remote_setup(va, vb, buf);
-	remote_read_once(vb, buf, NPAGES, tmp);
-	check(tmp, 11, "B's read");
-	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	buf = remote_read_under_threshold(11, mig0, &map, &tmp, &va, &vb);
 	if (invalidated)
 		igt_assert_eq(mprotect(map, BUF_SIZE + BLOCK, PROT_READ), 0);
 
@@ -489,15 +503,7 @@ static void test_unmap_forgets_collected(void)
 	param_set("access_counter_granularity_kb", cblock_pages * PAGE_SZ >> 10);
 	/* A full read counts 16 a block, under the threshold. */
 	param_set("access_counter_threshold", cblock_pages + cblock_pages / 2);
-	buf = buf_map(&map, 13);
-	tmp = malloc(BUF_SIZE);
-	igt_assert(tmp);
-	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
-	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
-	remote_setup(va, vb, buf);
-	remote_read_once(vb, buf, NPAGES, tmp);
-	check(tmp, 13, "B's read");
-	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+	buf = remote_read_under_threshold(13, mig0, &map, &tmp, &va, &vb);
 
 	/*
 	 * The last page of B's first 2 MiB range and the first of its
