@@ -315,9 +315,10 @@ enum drm_vsvm_exec_op {
  * (never -EFAULT then); -EINTR on a fatal signal; -ENODEV once the device
  * is gone; -EBUSY when invalidations (migrations, mprotect() or munmap() by
  * other threads) kept racing the GPU faults of one page more times than
- * the call retries them (call again). Work before a failing page has been
- * done: after an error the user buffer of a READ may hold part of the
- * result.
+ * the call retries them (call again); -EIO when a page bound for the GPU
+ * resolves to no memory (its device's memory went away under the work).
+ * Work before a failing page has been done: after an error the user buffer
+ * of a READ may hold part of the result.
  */
 struct drm_vsvm_exec {
 	/** @vm_id: the VM */
@@ -573,8 +574,11 @@ struct drm_vsvm_query_range_attrs {
  * range even after eviction, or when memory runs out (never -EFAULT then);
  * -EBUSY when pages stayed busy (another migration, GPU work or an
  * mprotect() racing the call on the same pages, retried inside the call
- * for a while: call again); -EINTR on a fatal signal; -ENOENT, -EACCES,
- * -ENODEV as for MADVISE.
+ * for a while: call again); -EIO when a copy failed because a device's
+ * memory could not be reached (a device being unbound, a peer that cannot
+ * reach the target's VRAM); the pages of that chunk keep their data where
+ * they were; -EINTR on a fatal signal; -ENOENT, -EACCES, -ENODEV as for
+ * MADVISE.
  */
 struct drm_vsvm_prefetch {
 	/** @vm_id: the VM */

@@ -467,7 +467,8 @@ static int vsvm_exec_run(struct vsvm_exec *ex)
  * once the device is gone; -ENOENT for an unknown VM; -EACCES from another
  * process than the VM's; -EFAULT for VA the process has not mapped or a bad
  * @ptr; -EPERM for a write to read-only memory; -EINTR on a fatal signal;
- * -ENOMEM; -EBUSY if invalidations kept racing the faults of a page.
+ * -ENOMEM; -EBUSY if invalidations kept racing the faults of a page; -EIO
+ * for a bound page that resolves to no memory.
  */
 int vsvm_exec_ioctl(struct drm_device *drm, void *data, struct drm_file *file)
 {

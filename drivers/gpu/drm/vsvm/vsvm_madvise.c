@@ -451,7 +451,8 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
  * a nonzero @fd without %DRM_VSVM_LOCATION_PAGEMAP_FD, a bad range or an fd
  * that is not a pagemap fd; -EBADF, -ENOLINK as for MADVISE; -EFAULT for
  * VA not mapped; -ENOMEM when the VRAM cannot hold the range; -ENOENT,
- * -EACCES, -ENODEV, -EINTR, -EBUSY when the pages kept being busy.
+ * -EACCES, -ENODEV, -EINTR, -EBUSY when the pages kept being busy; -EIO
+ * when a copy could not reach a device's memory.
  */
 int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file)
