@@ -9,9 +9,10 @@
  * VRAM once each 2 MiB block reaches the threshold; with them off it stays
  * in A's VRAM however often B reads it; with advice for system memory a
  * buffer B reads in place in system memory stays there; neither do
- * counts of unmapped memory carry over to new memory at the same address,
- * nor does a counter block of two policy blocks move against the advice
- * of one. Every read is checked byte for byte.
+ * counts of unmapped memory carry over to new memory at the same address
+ * (also once B's ranges of it were collected, or dropped by a fault after
+ * a split), nor does a counter block of two policy blocks move against
+ * the advice of one. Every read is checked byte for byte.
  *
  * The emulated link (vsvm.link_mib_per_s) that makes remote reads cost
  * what they cost a real GPU is checked here too: bytes read in place over
@@ -455,7 +456,11 @@ static void test_unmap_forgets(bool invalidated)
 /*
  * GPU work on memory in another notifier chunk of B's VM (512 MiB away):
  * its fault collects B's unmapped ranges, and with the last of them the
- * notifier of the chunk @near is in goes.
+ * notifier of the chunk @near is in goes. It reads in place in system
+ * memory, counted, so that its flush forgets what was unmapped until then:
+ * the span of unmapped memory a flush forgets is one interval, and left
+ * pending until the munmap of this page, it would stretch over all the
+ * memory between, B's counts of it forgotten by the next flush.
  */
 static void fault_far_away(__u32 vb, const void *near)
 {
@@ -463,6 +468,7 @@ static void fault_far_away(__u32 vb, const void *near)
 	uintptr_t base = ((uintptr_t)near & ~(chunk - 1));
 	__u8 out[PAGE_SZ];
 	void *far = MAP_FAILED;
+	__u64 cnt0;
 	int i;
 
 	for (i = 2; i < 16 && far == MAP_FAILED; i++) {
@@ -477,8 +483,13 @@ static void fault_far_away(__u32 vb, const void *near)
 	}
 	igt_assert(far != MAP_FAILED);
 	memset(far, 0x5a, PAGE_SZ);
+	igt_assert_eq(vsvm_madvise(pb->fd, vb, DRM_VSVM_MADVISE_PREFERRED_LOC,
+				   (uintptr_t)far, PAGE_SZ,
+				   DRM_VSVM_LOCATION_SYSTEM, 0), 0);
+	cnt0 = ctr(pb, "access_counted");
 	igt_assert_eq(vsvm_exec_read(pb->fd, vb, far, PAGE_SZ, out, NULL), 0);
 	igt_assert_eq(out[0], 0x5a);
+	igt_assert_eq_u64(ctr(pb, "access_counted") - cnt0, 1);
 	igt_assert_eq(munmap(far, PAGE_SZ), 0);
 }
 
@@ -524,6 +535,91 @@ static void test_unmap_forgets_collected(void)
 	igt_assert_eq(tmp[2 * cblock_pages * PAGE_SZ - 1], 0x3d);
 	igt_assert_f(ctr(pb, "access_migrations") == mig0,
 		     "the counts of the collected ranges moved the new buffer\n");
+	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
+	       "left in A's VRAM");
+
+	param_set("access_counter_threshold", 256);
+	param_set("access_counter_granularity_kb", 2048);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+}
+
+/*
+ * As unmap-forgets-collected, but B's range does not go by an munmap: B
+ * reads the first 2 MiB of the buffer in place once (one range, 64 KiB
+ * counter blocks, under the threshold), then a fault finds the range no
+ * longer fits (an mprotect() split its VMA, with @attrs a MADVISE split
+ * its attributes instead) and replaces it by one of the first counter
+ * block alone. That one is unmapped and collected, and with it the
+ * notifier, so the munmap of the rest reaches no callback of B. A new
+ * buffer at the same address, two counter blocks of that rest read once,
+ * must stay in A's VRAM.
+ */
+static void test_drop_forgets(bool attrs)
+{
+	const size_t cblock_pages = 16;
+	const size_t cblock = cblock_pages * PAGE_SZ;
+	__u64 mig0 = ctr(pb, "access_migrations");
+	__u64 mig;
+	__u8 *buf, *tmp;
+	void *map, *map2;
+	__u32 va, vb;
+	size_t i;
+
+	param_set("access_counter_granularity_kb", cblock >> 10);
+	/* A full read counts 16 a block, under the threshold. */
+	param_set("access_counter_threshold", cblock_pages + cblock_pages / 2);
+	buf = buf_map(&map, 17);
+	tmp = malloc(BUF_SIZE);
+	igt_assert(tmp);
+	igt_assert_eq(vsvm_vm_create(pa->fd, &va), 0);
+	igt_assert_eq(vsvm_vm_create(pb->fd, &vb), 0);
+	remote_setup(va, vb, buf);
+	remote_read_once(vb, buf, BLOCK / PAGE_SZ, tmp);
+	for (i = 0; i < BLOCK; i++)
+		igt_assert_f(tmp[i] == (__u8)(i * 7 + 17 + (i >> 12)),
+			     "B's read: byte %zu is 0x%x\n", i, tmp[i]);
+	igt_assert_eq_u64(ctr(pb, "access_migrations"), mig0);
+
+	/*
+	 * Split what B's range has to fit; both ways it loses its GPU
+	 * mapping, so that the next read faults and drops it.
+	 */
+	if (attrs) {
+		igt_assert_eq(vsvm_madvise(pb->fd, vb, DRM_VSVM_MADVISE_ATOMIC,
+					   (uintptr_t)buf, cblock,
+					   DRM_VSVM_ATOMIC_GLOBAL, 0), 0);
+		igt_assert_eq(mprotect(map, BUF_SIZE + BLOCK, PROT_READ), 0);
+	} else {
+		igt_assert_eq(mprotect(buf, cblock, PROT_READ), 0);
+	}
+	memset(tmp, 0, PAGE_SZ);
+	remote_read_once(vb, buf, 1, tmp);
+	for (i = 0; i < PAGE_SZ; i++)
+		igt_assert_eq(tmp[i], (__u8)(i * 7 + 17));
+
+	/* The replacement goes, collected with the notifier. */
+	igt_assert_eq(munmap(buf, cblock), 0);
+	fault_far_away(vb, buf);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+
+	/* A new buffer in its place: two counter blocks of the rest. */
+	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(map2 == map);
+	memset(buf, 0x3e, BUF_SIZE);
+	remote_setup(va, vb, buf);
+	memset(tmp, 0, 2 * cblock);
+	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf + cblock, 2 * cblock,
+				     tmp, NULL), 0);
+	for (i = 0; i < 2 * cblock; i++)
+		igt_assert_eq(tmp[i], 0x3e);
+	mig = ctr(pb, "access_migrations");
+	igt_assert_f(mig == mig0,
+		     "the counts of the dropped range moved the new buffer (access_migrations %llu -> %llu)\n",
+		     (unsigned long long)mig0, (unsigned long long)mig);
 	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
 	       "left in A's VRAM");
 
@@ -677,6 +773,18 @@ int igt_main()
 	igt_subtest("unmap-forgets-collected") {
 		igt_require_f(pa, "no P2P pair\n");
 		test_unmap_forgets_collected();
+	}
+
+	igt_describe("A range a fault dropped after an mprotect() split leaves no counts.");
+	igt_subtest("drop-forgets-vma-split") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_drop_forgets(false);
+	}
+
+	igt_describe("A range a fault dropped after a MADVISE split leaves no counts.");
+	igt_subtest("drop-forgets-attr-split") {
+		igt_require_f(pa, "no P2P pair\n");
+		test_drop_forgets(true);
 	}
 
 	igt_describe("A counter block of two policy blocks obeys both.");

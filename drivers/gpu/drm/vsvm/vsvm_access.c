@@ -34,12 +34,19 @@
  * of the blocks it touches are cleared before anything is added again, so
  * that new memory mapped there starts from zero. The whole ranges: counts
  * are only taken inside ranges, and once the garbage collector removed
- * the last range of a notifier, no callback sees the rest go.
+ * the last range of a notifier, no callback sees the rest go. For the
+ * same reason a range a GPU fault drops without an unmap (it no longer
+ * fits its VMA or its attributes, vsvm_fault_drop_range()) takes its
+ * counts with it at once (vsvm_access_forget()): its replacement may be
+ * smaller, and what only it covered may go later unseen.
  *
  * Locking: the VM's counters (&vsvm_vm.access) are protected by
- * &vsvm_vm.lock, held by the executor around each chunk; migrations are
- * made under it as a GPU fault's are (&vsvm_vm.lock -> mmap_lock). The
- * unmapped span is under the notifier lock (see &vsvm_vm.access_gone_start).
+ * &vsvm_vm.lock, held by the executor around each chunk (its batch is
+ * flushed before it faults, so that no count noted under the notifier
+ * lock is pending while a fault holds &vsvm_vm.lock) and by a fault that
+ * drops a range; migrations are made under it as a GPU fault's are
+ * (&vsvm_vm.lock -> mmap_lock). The unmapped span is under the notifier
+ * lock (see &vsvm_vm.access_gone_start).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -98,6 +105,24 @@ void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
 	vm->access_gone_end = max(vm->access_gone_end, end);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_access_unmapped);
+
+/**
+ * vsvm_access_forget() - forget the counts of a span of a VM now
+ * @vm: the VM, its lock held, no batch of it pending
+ * @start: the first address
+ * @end: the address after them
+ *
+ * Every counter block [@start, @end) touches starts again from zero: for a
+ * range taken out of the tree without an unmap, which no invalidate
+ * callback would see go if what only it covered were unmapped later.
+ * Forgetting is always safe: it only delays a migration.
+ */
+void vsvm_access_forget(struct vsvm_vm *vm, unsigned long start,
+			unsigned long end)
+{
+	lockdep_assert_held(&vm->lock);
+	drm_pagemap_access_counters_clear(&vm->access, start, end);
+}
 
 /*
  * Forget the counts of what was unmapped since the last time, and return

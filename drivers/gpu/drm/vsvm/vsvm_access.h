@@ -64,6 +64,8 @@ static inline void vsvm_access_note(struct vsvm_access_batch *b,
 
 void vsvm_access_unmapped(struct vsvm_vm *vm, unsigned long start,
 			  unsigned long end);
+void vsvm_access_forget(struct vsvm_vm *vm, unsigned long start,
+			unsigned long end);
 void vsvm_access_begin(struct vsvm_vm *vm, struct vsvm_access_batch *b);
 void vsvm_access_flush(struct vsvm_vm *vm, struct vsvm_access_batch *b);
 

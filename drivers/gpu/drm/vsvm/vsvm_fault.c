@@ -48,6 +48,7 @@
 #include <drm/drm_pagemap_util.h>
 #include <drm/vsvm_drm.h>
 
+#include "vsvm_access.h"
 #include "vsvm_attr.h"
 #include "vsvm_drv.h"
 #include "vsvm_fault.h"
@@ -350,13 +351,19 @@ static int vsvm_fault_bind(struct vsvm_vm *vm, struct drm_gpusvm_range *range,
 /*
  * Unbind and remove @range, so that a fault makes a new one: the entries
  * go first, then the pages (drm_gpusvm_range_remove() leaves them to the
- * driver, and out of the tree no invalidation would reach them).
+ * driver, and out of the tree no invalidation would reach them), and the
+ * access counts of the whole range: no unmap marked it, and the new range
+ * may cover less of it; once that one went too and the garbage collector
+ * took the notifier with it, an munmap of the rest would reach no callback
+ * and a new mapping there would inherit the counts (vsvm_access.c).
  */
 static void vsvm_fault_drop_range(struct vsvm_vm *vm,
 				  struct drm_gpusvm_range *range)
 {
 	static const struct drm_gpusvm_ctx ctx;
 
+	vsvm_access_forget(vm, drm_gpusvm_range_start(range),
+			   drm_gpusvm_range_end(range));
 	drm_gpusvm_notifier_lock(&vm->svm);
 	vsvm_vm_pt_zap(vm, drm_gpusvm_range_start(range),
 		       drm_gpusvm_range_end(range));

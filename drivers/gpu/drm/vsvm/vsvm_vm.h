@@ -56,7 +56,8 @@ struct seq_file;
  * @policy_proc: the VM as a processor of @policy: owner, the device's
  *	interconnect owner group
  * @access: the device's access counters over @mm (vsvm_access.c),
- *	protected by @lock
+ *	protected by @lock: added to and cleared by the executor's flush,
+ *	cleared over a range a GPU fault drops (vsvm_access_forget())
  * @access_advised: MADVISE set %DRM_VSVM_ACCESS_COUNTERS_ON on some range
  *	of the VM: the executor counts (set once, read and written with
  *	READ_ONCE()/WRITE_ONCE())
