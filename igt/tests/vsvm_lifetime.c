@@ -50,6 +50,12 @@
  * reach (-EACCES: another mm), a new VM works and the kept pagemap fd
  * names its device's VRAM as the new VM's preferred location.
  *
+ * fork-during-gpu-writes: a thread fills a buffer and increments a counter
+ * with the GPU, over and over, in VRAM or system memory, while the main
+ * thread forks: each child's copy, read twice 30 ms apart, never changes
+ * (no GPU write of the parent lands in memory the fork shared), and the
+ * parent ends with its last fill and every increment.
+ *
  * pagemap-fd-unbind: a PCI device is unbound while its pagemap fd is open
  * and is a peer VM's preferred location, with that VM's memory in its
  * VRAM, while it holds read replicas of memory in the peer's VRAM and
@@ -1598,6 +1604,113 @@ static void lt_test_exec(void)
 		     lt_live_vms(b->minor), live0);
 }
 
+/* ---- fork-during-gpu-writes ---- */
+
+struct lt_writer {
+	int fd;
+	__u32 vm;
+	__u64 *buf, *ctr;
+	size_t bytes;
+	int stop;
+	__u64 last;	/* the value of the last FILL that succeeded */
+	__u64 incs;
+	int err;
+};
+
+static void *lt_writer_fn(void *arg)
+{
+	struct lt_writer *w = arg;
+	int err = 0;
+	__u64 v;
+
+	for (v = 1; !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE); v++) {
+		err = vsvm_exec_fill(w->fd, w->vm, w->buf, w->bytes, 8, v,
+				     NULL);
+		if (!err)
+			w->last = v;
+		else if (err != -EBUSY)
+			break;
+		err = vsvm_exec_atomic_inc(w->fd, w->vm, w->ctr, 8, 8, 1,
+					   NULL);
+		if (!err)
+			w->incs++;
+		else if (err != -EBUSY)
+			break;
+	}
+	w->err = __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) ? 0 : err;
+	return NULL;
+}
+
+static void lt_test_fork_during_writes(void)
+{
+	struct lt_writer w;
+	struct vsvm_stress st;
+	struct lt_dev *d;
+	pthread_t t;
+	__u64 state;
+	int round;
+	unsigned long i;
+
+	vsvm_stress_init(&st, "vsvm_lifetime", 4);
+	state = vsvm_stress_subseed(&st, 5);
+	d = &devs[vsvm_rand_below(&state, n_devs)];
+	igt_info("device renderD%d\n", d->minor);
+	memset(&w, 0, sizeof(w));
+	w.fd = d->fd;
+	w.vm = lt_vm(d->fd);
+	w.bytes = 16 * page_size;
+	w.buf = lt_map(w.bytes);
+	w.ctr = lt_map(page_size);
+	memset(w.buf, 0, w.bytes);
+	memset(w.ctr, 0, page_size);
+	igt_assert_eq(pthread_create(&t, NULL, lt_writer_fn, &w), 0);
+
+	for (round = 0; vsvm_stress_running(&st); round++) {
+		int where = vsvm_rand_below(&state, 3);
+		__u64 pause = vsvm_rand_below(&state, 20000);
+
+		/* in VRAM, in system memory, or wherever the writer left it */
+		if (where < 2)
+			vsvm_prefetch(d->fd, w.vm,
+				      where ? DRM_VSVM_LOCATION_DEVICE :
+					      DRM_VSVM_LOCATION_SYSTEM,
+				      (uintptr_t)w.buf, w.bytes, 0, NULL);
+		usleep(pause);
+		igt_fork(child, 1) {
+			__u64 *s1 = malloc(w.bytes), *s2 = malloc(w.bytes);
+			__u64 c1, c2;
+
+			/* the memory as of the fork is the child's, fixed */
+			memcpy(s1, w.buf, w.bytes);
+			c1 = *w.ctr;
+			usleep(30000);
+			memcpy(s2, w.buf, w.bytes);
+			c2 = *w.ctr;
+			for (i = 0; i < w.bytes / 8; i++)
+				igt_assert_f(s1[i] == s2[i],
+					     "round %d: the parent's GPU wrote the child's word %lu: %llu then %llu\n",
+					     round, i,
+					     (unsigned long long)s1[i],
+					     (unsigned long long)s2[i]);
+			igt_assert_f(c1 == c2,
+				     "round %d: the parent's GPU incremented the child's counter: %llu then %llu\n",
+				     round, (unsigned long long)c1,
+				     (unsigned long long)c2);
+		}
+		igt_waitchildren();
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	igt_info("%d forks, last fill %llu, %llu increments\n", round,
+		 (unsigned long long)w.last, (unsigned long long)w.incs);
+	igt_assert_f(!w.err, "writer: %s\n", strerror(-w.err));
+	igt_assert_lt(0, (int)w.last);
+	for (i = 0; i < w.bytes / 8; i++)
+		igt_assert_eq_u64(w.buf[i], w.last);
+	igt_assert_eq_u64(*w.ctr, w.incs);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, w.vm), 0);
+}
+
 /* ---- pagemap-fd-unbind ---- */
 
 struct lt_unbind_race {
@@ -1922,6 +2035,10 @@ int igt_main()
 	igt_describe("exec() with the DRM file and a pagemap fd kept open.");
 	igt_subtest("exec-keeps-files")
 		lt_test_exec();
+
+	igt_describe("fork() while the parent's GPU writes: the child's memory stays as forked.");
+	igt_subtest("fork-during-gpu-writes")
+		lt_test_fork_during_writes();
 
 	igt_describe("Unbind a device whose pagemap fd is open and advised.");
 	igt_subtest("pagemap-fd-unbind")
