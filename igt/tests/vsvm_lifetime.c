@@ -19,9 +19,11 @@
  * with the GPU: only 0, -EBADF, -EINVAL or -EBUSY, the data intact, no fd
  * and no active pagemap left behind.
  *
- * drm-fd-close-race: a DRM file is closed while a thread runs GPU work on a
- * VM of it: the work ends with -EBADF, the memory keeps every byte, the
- * VM goes and so does its VRAM.
+ * drm-fd-close-race: a DRM file is closed while a thread makes random calls
+ * on it (GPU work, PREFETCH to its device's pagemap fd, MADVISE with it,
+ * RESIDENCY, QUERY_RANGE_ATTRS, DEVMEM_OPEN, VM create and destroy): the
+ * calls end with -EBADF, the memory keeps every increment, the VMs go and
+ * so does their VRAM.
  *
  * parent-exit-child-holds-fd: a process places memory in VRAM through a VM
  * of a DRM file, forks and exits; its child, holding the file, gets
@@ -56,6 +58,13 @@
  * (no GPU write of the parent lands in memory the fork shared), and the
  * parent ends with its last fill and every increment.
  *
+ * evict-other-process: a process puts half a device's VRAM of its memory
+ * there, then the test process prefetches a VRAM's worth of its own to the
+ * device, evicting the other's; at a seeded point the other process is
+ * killed, or else it checks afterwards that its evicted memory reads back
+ * right by its GPU and its CPU. Every byte of the evictor's is right and
+ * the VRAM is all free again at the end of each round.
+ *
  * pagemap-fd-unbind: a PCI device is unbound while its pagemap fd is open
  * and is a peer VM's preferred location, with that VM's memory in its
  * VRAM, while it holds read replicas of memory in the peer's VRAM and
@@ -64,9 +73,10 @@
  * in other threads: the memory comes back to system memory intact (the
  * child's copy and the parent's too), the replicas go, the peer's GPU work
  * falls back to system memory, MADVISE and PREFETCH with the fd fail with
- * -ENODEV (-ENOLINK from a device outside the group) and change nothing,
- * closing the fd destroys the revoked pagemap, and the device bound again
- * works with a new fd.
+ * -ENODEV and change nothing, whether the device asked is in the removed
+ * device's group, outside it, or the device bound again; closing the fd
+ * destroys the revoked pagemap, and the device bound again works with a
+ * new fd.
  *
  * The randomised subtests print their seed (VSVM_SEED replays it).
  */
@@ -772,28 +782,77 @@ static void lt_test_pagemap_close_race(void)
 
 struct lt_closer {
 	int fd;
+	int pfd;	/* a pagemap fd of the device: a file of its own */
 	__u32 vm;
 	__u64 *buf;
 	size_t bytes;
-	unsigned long incs;
-	int err;
+	__u64 seed;
+	unsigned long incs, calls;
+	int err, op;
 };
+
+/* One call on the file of @c, by @op; returns its errno (0 or negative). */
+static int lt_closer_call(struct lt_closer *c, int op)
+{
+	struct drm_vsvm_range_attr attrs[4];
+	struct drm_vsvm_devmem_open o = { .fd = -1 };
+	__u32 n = 4, vm, loc[4];
+	int err;
+
+	switch (op) {
+	case 0:
+		err = vsvm_exec_atomic_inc(c->fd, c->vm, c->buf, c->bytes, 8,
+					   1, NULL);
+		if (!err)
+			c->incs++;
+		return err;
+	case 1:
+		return vsvm_prefetch(c->fd, c->vm, c->calls % 2 ?
+				     DRM_VSVM_LOCATION_PAGEMAP_FD :
+				     DRM_VSVM_LOCATION_SYSTEM,
+				     (uintptr_t)c->buf, c->bytes,
+				     c->calls % 2 ? c->pfd : 0, NULL);
+	case 2:
+		return vsvm_madvise(c->fd, c->vm,
+				    DRM_VSVM_MADVISE_PREFERRED_LOC,
+				    (uintptr_t)c->buf, c->bytes,
+				    DRM_VSVM_LOCATION_PAGEMAP_FD, c->pfd);
+	case 3:
+		return vsvm_residency(c->fd, c->vm, (uintptr_t)c->buf, 4, loc);
+	case 4:
+		return vsvm_query_range_attrs(c->fd, c->vm, (uintptr_t)c->buf,
+					      c->bytes, attrs, &n);
+	case 5:
+		err = drmIoctl(c->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &o) ? -errno
+								      : 0;
+		if (!err)
+			close(o.fd);
+		return err;
+	default:
+		err = vsvm_vm_create(c->fd, &vm);
+		if (err)
+			return err;
+		err = vsvm_exec_read(c->fd, vm, c->buf, 8, loc, NULL);
+		if (err)
+			return err;
+		return vsvm_vm_destroy(c->fd, vm);
+	}
+}
 
 static void *lt_closer_work(void *arg)
 {
 	struct lt_closer *c = arg;
-	int err;
+	__u64 state = c->seed;
+	int err, op;
 
-	for (;;) {
-		err = vsvm_exec_atomic_inc(c->fd, c->vm, c->buf, c->bytes, 8, 1,
-					   NULL);
-		if (err == -EBUSY)
-			continue;
-		if (err)
+	for (;; c->calls++) {
+		op = vsvm_rand_below(&state, 7);
+		err = lt_closer_call(c, op);
+		if (err && err != -EBUSY)
 			break;
-		c->incs++;
 	}
 	c->err = err;
+	c->op = op;
 	return NULL;
 }
 
@@ -821,6 +880,8 @@ static void lt_test_drm_fd_close_race(void)
 		c.fd = vsvm_open_minor(d->minor);
 		igt_assert_lte(0, c.fd);
 		c.vm = lt_vm(c.fd);
+		c.pfd = lt_devmem_open(c.fd);
+		c.seed = vsvm_rand(&state);
 		igt_assert_eq(lt_live_vms(d->minor), live0 + 1);
 
 		igt_assert_eq(pthread_create(&t, NULL, lt_closer_work, &c), 0);
@@ -828,8 +889,10 @@ static void lt_test_drm_fd_close_race(void)
 		igt_assert_eq(close(c.fd), 0);
 		pthread_join(t, NULL);
 
-		igt_assert_f(c.err == -EBADF, "round %d, renderD%d: %s\n",
-			     round, d->minor, strerror(-c.err));
+		igt_assert_f(c.err == -EBADF,
+			     "round %d, renderD%d, call %lu (op %d): %s\n",
+			     round, d->minor, c.calls, c.op, strerror(-c.err));
+		igt_assert_eq(close(c.pfd), 0);
 		for (i = 0; i < c.bytes / 8; i++)
 			igt_assert_f(c.buf[i] == c.incs,
 				     "round %d: word %lu is %llu after %lu increments\n",
@@ -1711,7 +1774,163 @@ static void lt_test_fork_during_writes(void)
 	igt_assert_eq(vsvm_vm_destroy(d->fd, w.vm), 0);
 }
 
+/* ---- evict-other-process ---- */
+
+/*
+ * The victim: its buffer in the device's VRAM, then it waits for a byte on
+ * @go: 'v' verifies the data (exit 0 if right) or it is killed meanwhile.
+ */
+static void lt_evict_victim(const struct lt_dev *d, size_t bytes, int ready,
+			    int go)
+{
+	__u64 *buf, *copy;
+	__u32 vm;
+	int fd;
+	char c;
+
+	fd = vsvm_open_minor(d->minor);
+	lt_child_check(fd >= 0);
+	lt_child_check(!vsvm_vm_create(fd, &vm));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	copy = malloc(bytes);
+	lt_child_check(buf != MAP_FAILED && copy);
+	lt_fill_pattern(buf, bytes, 0xeeee);
+	lt_child_check(!vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_DEVICE,
+				      (uintptr_t)buf, bytes, 0, NULL));
+	lt_child_check(write(ready, "r", 1) == 1);
+	lt_child_check(read(go, &c, 1) == 1 && c == 'v');
+	/* evicted or not, by the GPU and by the CPU, every byte is there */
+	lt_child_check(!vsvm_exec_read(fd, vm, buf, bytes, copy, NULL));
+	lt_child_check(lt_check_pattern(copy, bytes, 0xeeee) < 0);
+	lt_child_check(lt_check_pattern(buf, bytes, 0xeeee) < 0);
+	_exit(0);
+}
+
+static void lt_test_evict_other_process(void)
+{
+	struct drm_vsvm_query_device info;
+	struct lt_dev *d = NULL;
+	struct vsvm_stress st;
+	__u64 state, free0 = 0;
+	int i, round;
+
+	/* the device with the least VRAM: the parent evicts quickly */
+	for (i = 0; i < n_devs; i++) {
+		vsvm_device_info(devs[i].fd, &info);
+		if (!d || info.vram_size < free0) {
+			d = &devs[i];
+			free0 = info.vram_size;
+		}
+	}
+	igt_require_f(free0 <= (64ull << 20),
+		      "no device with 64 MiB of VRAM or less\n");
+	vsvm_stress_init(&st, "vsvm_lifetime", 4);
+	state = vsvm_stress_subseed(&st, 6);
+	igt_info("renderD%d, %llu MiB of VRAM\n", d->minor,
+		 (unsigned long long)(free0 >> 20));
+	free0 = lt_vram_free(d->fd);
+
+	for (round = 0; vsvm_stress_running(&st); round++) {
+		size_t vbytes, pbytes, chunk = 1 << 20, off, kill_at;
+		bool kill_it = vsvm_rand_below(&state, 2);
+		int ready[2], go[2], status, err;
+		__u64 *buf;
+		pid_t pid;
+		__u32 vm;
+		char c;
+
+		vsvm_device_info(d->fd, &info);
+		vbytes = info.vram_size / 2;
+		pbytes = info.vram_size;
+		kill_at = vsvm_rand_below(&state, pbytes / chunk) * chunk;
+		igt_assert_eq(pipe(ready), 0);
+		igt_assert_eq(pipe(go), 0);
+		pid = fork();
+		igt_assert_lte(0, pid);
+		if (!pid) {
+			close(ready[0]);
+			close(go[1]);
+			lt_evict_victim(d, vbytes, ready[1], go[0]);
+		}
+		close(ready[1]);
+		close(go[0]);
+		igt_assert_f(read(ready[0], &c, 1) == 1,
+			     "round %d: victim set-up failed\n", round);
+		close(ready[0]);
+
+		/* a VRAM's worth of ours, a chunk at a time: theirs goes */
+		buf = lt_map(pbytes);
+		lt_fill_pattern(buf, pbytes, 0xffff);
+		vm = lt_vm(d->fd);
+		for (off = 0; off < pbytes; off += chunk) {
+			if (kill_it && off == kill_at)
+				igt_assert_eq(kill(pid, SIGKILL), 0);
+			err = vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_DEVICE,
+					    (uintptr_t)buf + off, chunk, 0,
+					    NULL);
+			igt_assert_f(!err || err == -EBUSY,
+				     "round %d: prefetch at %zu: %s\n", round,
+				     off, strerror(-err));
+		}
+		if (!kill_it)
+			igt_assert_eq(write(go[1], "v", 1), 1);
+		close(go[1]);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		if (kill_it)
+			igt_assert_f(WIFSIGNALED(status) &&
+				     WTERMSIG(status) == SIGKILL,
+				     "round %d: victim status %#x\n", round,
+				     status);
+		else
+			igt_assert_f(WIFEXITED(status) &&
+				     !WEXITSTATUS(status),
+				     "round %d: the evicted victim's data is wrong (status %#x)\n",
+				     round, status);
+		lt_gpu_check(d->fd, vm, buf, pbytes, 0xffff, "evictor");
+		igt_assert(lt_check_pattern(buf, pbytes, 0xffff) < 0);
+		igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+		munmap(buf, pbytes);
+		igt_assert_f(lt_wait_for(lt_vram_free(d->fd) == free0),
+			     "round %d: VRAM free %llu, was %llu\n", round,
+			     (unsigned long long)lt_vram_free(d->fd),
+			     (unsigned long long)free0);
+	}
+	igt_info("%d rounds\n", round);
+}
+
 /* ---- pagemap-fd-unbind ---- */
+
+/*
+ * MADVISE and PREFETCH with @pfd, the pagemap fd of a removed device, on
+ * @fd's VM @vm: -ENODEV, whatever the device asked, and nothing changes.
+ */
+static void lt_expect_removed(int fd, __u32 vm, const void *buf,
+			      size_t bytes, int pfd, const char *what)
+{
+	struct drm_vsvm_range_attr attrs[4], before[4];
+	__u32 loc0[BUF_PAGES], loc1[BUF_PAGES];
+	__u64 moved = 0xdead;
+	int n, err;
+
+	n = lt_attrs(fd, vm, buf, bytes, before, 4);
+	igt_assert_eq(vsvm_residency(fd, vm, (uintptr_t)buf, BUF_PAGES, loc0),
+		      0);
+	err = vsvm_madvise(fd, vm, DRM_VSVM_MADVISE_PREFERRED_LOC,
+			   (uintptr_t)buf, bytes / 2,
+			   DRM_VSVM_LOCATION_PAGEMAP_FD, pfd);
+	igt_assert_f(err == -ENODEV, "%s: MADVISE: %s, not ENODEV\n", what,
+		     strerror(-err));
+	err = vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_PAGEMAP_FD,
+			    (uintptr_t)buf, bytes, pfd, &moved);
+	igt_assert_f(err == -ENODEV, "%s: PREFETCH: %s, not ENODEV\n", what,
+		     strerror(-err));
+	igt_assert_eq(lt_attrs(fd, vm, buf, bytes, attrs, 4), n);
+	igt_assert(!memcmp(attrs, before, sizeof(attrs)));
+	igt_assert_eq(vsvm_residency(fd, vm, (uintptr_t)buf, BUF_PAGES, loc1),
+		      0);
+	igt_assert(!memcmp(loc0, loc1, sizeof(loc0)));
+}
 
 struct lt_unbind_race {
 	struct lt_dev *a, *b;
@@ -1795,12 +2014,11 @@ static void *lt_unbind_open(void *arg)
 static void lt_test_pagemap_fd_unbind(void)
 {
 	size_t bytes = BUF_PAGES * page_size;
-	struct drm_vsvm_range_attr attrs[4], before[4];
 	struct lt_pagemap_stats s0, s1;
 	struct lt_unbind_race race;
 	struct lt_dev *a, *b, *lone;
 	__u64 *buf, *rbuf, *cbuf, moved, freeb;
-	int pfd, fd, minor, n, i, go[2];
+	int pfd, fd, minor, i, go[2];
 	pthread_t tp, to;
 	__u32 vma, vmb, vml = 0;
 
@@ -1923,28 +2141,16 @@ static void lt_test_pagemap_fd_unbind(void)
 	for (i = 0; i < BUF_PAGES * page_size / 8; i++)
 		igt_assert_eq_u64(buf[i], 0x77);
 
-	/* the fd is valid, its region takes no migration: -ENODEV */
+	/*
+	 * The fd is valid, its region takes no migration: -ENODEV, from a
+	 * device of its group and from one outside it alike.
+	 */
 	igt_assert_lte(0, fcntl(pfd, F_GETFD));
-	n = lt_attrs(b->fd, vmb, buf, bytes, before, 4);
-	igt_assert_eq(vsvm_madvise(b->fd, vmb, DRM_VSVM_MADVISE_PREFERRED_LOC,
-				   (uintptr_t)buf, bytes / 2,
-				   DRM_VSVM_LOCATION_PAGEMAP_FD, pfd), -ENODEV);
-	igt_assert_eq(vsvm_prefetch(b->fd, vmb, DRM_VSVM_LOCATION_PAGEMAP_FD,
-				    (uintptr_t)buf, bytes, pfd, &moved),
-		      -ENODEV);
-	igt_assert_eq(lt_attrs(b->fd, vmb, buf, bytes, attrs, 4), n);
-	igt_assert(!memcmp(attrs, before, sizeof(attrs)));
-	igt_assert_eq(lt_pages_on(b->fd, vmb, buf, BUF_PAGES, a->index), 0);
+	lt_expect_removed(b->fd, vmb, buf, bytes, pfd, "the peer");
 	if (lone) {
-		int err;
-
 		vml = lt_vm(lone->fd);
-		err = vsvm_madvise(lone->fd, vml,
-				   DRM_VSVM_MADVISE_PREFERRED_LOC,
-				   (uintptr_t)buf, bytes,
-				   DRM_VSVM_LOCATION_PAGEMAP_FD, pfd);
-		igt_assert_f(err == -ENOLINK || err == -ENODEV,
-			     "lone device: %d\n", err);
+		lt_expect_removed(lone->fd, vml, buf, bytes, pfd,
+				  "a device without a path");
 		igt_assert_eq(vsvm_vm_destroy(lone->fd, vml), 0);
 	}
 	/* the removed device's own file: -ENODEV for every call */
@@ -1957,6 +2163,19 @@ static void lt_test_pagemap_fd_unbind(void)
 		igt_assert_eq(arg.fd, -1);
 	}
 
+	/* bound again: a new device; the old fd still names the old one */
+	close(a->fd);
+	vsvm_bus_bind(&a->bd);
+	fd = vsvm_bus_open_render(&a->bd, &minor);
+	igt_assert_f(fd >= 0, "%s: no render node after the bind\n",
+		     a->bd.name);
+	a->fd = fd;
+	a->minor = minor;
+	a->index = vsvm_device_index(fd);
+	vml = lt_vm(a->fd);
+	lt_expect_removed(a->fd, vml, buf, bytes, pfd, "the device bound again");
+	igt_assert_eq(vsvm_vm_destroy(a->fd, vml), 0);
+
 	/* the revoked pagemap goes with its last reference */
 	lt_read_stats(&s0);
 	close(pfd);
@@ -1966,15 +2185,7 @@ static void lt_test_pagemap_fd_unbind(void)
 		     "revoked pagemap not destroyed: %lld -> %lld\n",
 		     s0.destroyed, s1.destroyed);
 
-	/* bound again: a new device, a new pagemap fd */
-	close(a->fd);
-	vsvm_bus_bind(&a->bd);
-	fd = vsvm_bus_open_render(&a->bd, &minor);
-	igt_assert_f(fd >= 0, "%s: no render node after the bind\n",
-		     a->bd.name);
-	a->fd = fd;
-	a->minor = minor;
-	a->index = vsvm_device_index(fd);
+	/* a new pagemap fd of the new device works */
 	pfd = lt_devmem_open(a->fd);
 	vmb = lt_vm(b->fd);
 	igt_assert_eq(vsvm_prefetch(b->fd, vmb, DRM_VSVM_LOCATION_PAGEMAP_FD,
@@ -2039,6 +2250,10 @@ int igt_main()
 	igt_describe("fork() while the parent's GPU writes: the child's memory stays as forked.");
 	igt_subtest("fork-during-gpu-writes")
 		lt_test_fork_during_writes();
+
+	igt_describe("One process evicts another's VRAM, which is killed or checks its data.");
+	igt_subtest("evict-other-process")
+		lt_test_evict_other_process();
 
 	igt_describe("Unbind a device whose pagemap fd is open and advised.");
 	igt_subtest("pagemap-fd-unbind")
