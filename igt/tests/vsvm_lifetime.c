@@ -65,6 +65,11 @@
  * right by its GPU and its CPU. Every byte of the evictor's is right and
  * the VRAM is all free again at the end of each round.
  *
+ * devmem-open-emfile: DEVMEM_OPEN with no fd free (RLIMIT_NOFILE) on a
+ * device whose pagemap memory pressure reclaimed fails with -EMFILE and
+ * leaves no pagemap made (the device's state and its created count, the
+ * pagemap counters) behind: a failed call changes nothing.
+ *
  * pagemap-fd-unbind: a PCI device is unbound while its pagemap fd is open
  * and is a peer VM's preferred location, with that VM's memory in its
  * VRAM, while it holds read replicas of memory in the peer's VRAM and
@@ -1899,6 +1904,89 @@ static void lt_test_evict_other_process(void)
 	igt_info("%d rounds\n", round);
 }
 
+/* ---- devmem-open-emfile ---- */
+
+/* The value of "@key: value" in the device's debugfs "pagemap" file. */
+static void lt_pagemap_field(const struct lt_dev *d, const char *key,
+			     char *val)
+{
+	char path[256], line[128];
+	size_t klen = strlen(key);
+	FILE *f;
+
+	igt_assert_eq(vsvm_debugfs_path(d->minor, "pagemap", path,
+					sizeof(path)), 0);
+	f = fopen(path, "r");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	val[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%31s", val) == 1)
+			break;
+	fclose(f);
+	igt_assert_f(val[0], "%s: no \"%s\"\n", path, key);
+}
+
+static bool lt_pagemap_state_is(const struct lt_dev *d, const char *state)
+{
+	char val[32];
+
+	lt_pagemap_field(d, "pagemap", val);
+	return !strcmp(val, state);
+}
+
+static void lt_test_devmem_emfile(void)
+{
+	struct drm_vsvm_devmem_open o = { .fd = -1 };
+	struct lt_pagemap_stats p0, p1;
+	char created0[32], created1[32];
+	struct rlimit rl, low;
+	struct lt_dev *d = NULL;
+	int i, lowest, pfd;
+
+	/* a device with no pagemap at all: the inactive ones reclaimed */
+	for (i = 0; i < n_devs; i++)
+		lt_wait_for(!lt_pagemap_state_is(&devs[i], "active"));
+	sync();
+	vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
+	vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
+	for (i = 0; i < n_devs && !d; i++)
+		if (lt_pagemap_state_is(&devs[i], "none"))
+			d = &devs[i];
+	igt_require_f(d, "no device without a pagemap after reclaim\n");
+	igt_info("renderD%d\n", d->minor);
+	lt_pagemap_field(d, "created", created0);
+	lt_read_stats(&p0);
+
+	/* no fd left: -EMFILE, and no pagemap made for nothing */
+	lowest = dup(0);
+	igt_assert_lte(0, lowest);
+	close(lowest);
+	igt_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = lowest;
+	igt_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	errno = 0;
+	igt_assert_eq(drmIoctl(d->fd, DRM_IOCTL_VSVM_DEVMEM_OPEN, &o), -1);
+	igt_assert_eq(errno, EMFILE);
+	igt_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	igt_assert_eq(o.fd, -1);
+
+	lt_pagemap_field(d, "created", created1);
+	lt_read_stats(&p1);
+	igt_assert_f(lt_pagemap_state_is(d, "none") &&
+		     !strcmp(created0, created1),
+		     "renderD%d: a failed DEVMEM_OPEN made a pagemap (created %s -> %s)\n",
+		     d->minor, created0, created1);
+	igt_assert_eq_s64(p1.active, p0.active);
+	igt_assert_eq_s64(p1.inactive, p0.inactive);
+
+	/* with an fd free it works */
+	pfd = lt_devmem_open(d->fd);
+	igt_assert(lt_pagemap_state_is(d, "active"));
+	close(pfd);
+}
+
 /* ---- pagemap-fd-unbind ---- */
 
 /*
@@ -2254,6 +2342,10 @@ int igt_main()
 	igt_describe("One process evicts another's VRAM, which is killed or checks its data.");
 	igt_subtest("evict-other-process")
 		lt_test_evict_other_process();
+
+	igt_describe("DEVMEM_OPEN without a free fd: -EMFILE, and no pagemap made.");
+	igt_subtest("devmem-open-emfile")
+		lt_test_devmem_emfile();
 
 	igt_describe("Unbind a device whose pagemap fd is open and advised.");
 	igt_subtest("pagemap-fd-unbind")
