@@ -65,10 +65,12 @@
  * right by its GPU and its CPU. Every byte of the evictor's is right and
  * the VRAM is all free again at the end of each round.
  *
- * devmem-open-emfile: DEVMEM_OPEN with no fd free (RLIMIT_NOFILE) on a
- * device whose pagemap memory pressure reclaimed fails with -EMFILE and
- * leaves no pagemap made (the device's state and its created count, the
- * pagemap counters) behind: a failed call changes nothing.
+ * failed-calls-make-no-pagemap: on a device whose pagemap memory pressure
+ * reclaimed, DEVMEM_OPEN with no fd free (RLIMIT_NOFILE) fails with
+ * -EMFILE and PREFETCH to the device over a range with a hole fails with
+ * -EFAULT, and neither leaves a pagemap made (the device's state and its
+ * created count, the pagemap counters) behind: a failed call changes
+ * nothing.
  *
  * pagemap-fd-unbind: a PCI device is unbound while its pagemap fd is open
  * and is a peer VM's preferred location, with that VM's memory in its
@@ -1904,7 +1906,7 @@ static void lt_test_evict_other_process(void)
 	igt_info("%d rounds\n", round);
 }
 
-/* ---- devmem-open-emfile ---- */
+/* ---- failed-calls-make-no-pagemap ---- */
 
 /* The value of "@key: value" in the device's debugfs "pagemap" file. */
 static void lt_pagemap_field(const struct lt_dev *d, const char *key,
@@ -1935,14 +1937,17 @@ static bool lt_pagemap_state_is(const struct lt_dev *d, const char *state)
 	return !strcmp(val, state);
 }
 
-static void lt_test_devmem_emfile(void)
+static void lt_test_no_pagemap(void)
 {
 	struct drm_vsvm_devmem_open o = { .fd = -1 };
 	struct lt_pagemap_stats p0, p1;
 	char created0[32], created1[32];
+	size_t bytes = BUF_PAGES * page_size;
 	struct rlimit rl, low;
 	struct lt_dev *d = NULL;
 	int i, lowest, pfd;
+	__u64 *buf;
+	__u32 vm;
 
 	/* a device with no pagemap at all: the inactive ones reclaimed */
 	for (i = 0; i < n_devs; i++)
@@ -1980,6 +1985,21 @@ static void lt_test_devmem_emfile(void)
 		     d->minor, created0, created1);
 	igt_assert_eq_s64(p1.active, p0.active);
 	igt_assert_eq_s64(p1.inactive, p0.inactive);
+
+	/* a PREFETCH to the device that fails on a hole makes none either */
+	buf = lt_map(bytes);
+	igt_assert_eq(munmap((char *)buf + bytes, page_size), 0);
+	vm = lt_vm(d->fd);
+	igt_assert_eq(vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_DEVICE,
+				    (uintptr_t)buf, bytes + page_size, 0,
+				    NULL), -EFAULT);
+	lt_pagemap_field(d, "created", created1);
+	igt_assert_f(lt_pagemap_state_is(d, "none") &&
+		     !strcmp(created0, created1),
+		     "renderD%d: a failed PREFETCH made a pagemap (created %s -> %s)\n",
+		     d->minor, created0, created1);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	munmap(buf, bytes);
 
 	/* with an fd free it works */
 	pfd = lt_devmem_open(d->fd);
@@ -2343,9 +2363,9 @@ int igt_main()
 	igt_subtest("evict-other-process")
 		lt_test_evict_other_process();
 
-	igt_describe("DEVMEM_OPEN without a free fd: -EMFILE, and no pagemap made.");
-	igt_subtest("devmem-open-emfile")
-		lt_test_devmem_emfile();
+	igt_describe("DEVMEM_OPEN without a free fd, PREFETCH over a hole: no pagemap made.");
+	igt_subtest("failed-calls-make-no-pagemap")
+		lt_test_no_pagemap();
 
 	igt_describe("Unbind a device whose pagemap fd is open and advised.");
 	igt_subtest("pagemap-fd-unbind")
