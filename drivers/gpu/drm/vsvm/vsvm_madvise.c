@@ -492,19 +492,27 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	}
 	if (args->location == DRM_VSVM_LOCATION_PAGEMAP_FD) {
 		dpagemap = vsvm_pagemap_from_fd(vdev, args->fd, &target);
-	} else if (args->location == DRM_VSVM_LOCATION_DEVICE) {
-		dpagemap = vsvm_pagemap_get(&vdev->pagemap);
-		target = vdev->index;
-	}
-	if (IS_ERR(dpagemap)) {
-		err = PTR_ERR(dpagemap);
-		dpagemap = NULL;
-		goto out_put;
+		if (IS_ERR(dpagemap)) {
+			err = PTR_ERR(dpagemap);
+			dpagemap = NULL;
+			goto out_put;
+		}
 	}
 
 	err = vsvm_prefetch_check_mapped(vm->mm, args->start, end);
 	if (err)
 		goto out_put;
+
+	/* Only now: a call that failed so far made or revived no pagemap. */
+	if (args->location == DRM_VSVM_LOCATION_DEVICE) {
+		dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+		target = vdev->index;
+		if (IS_ERR(dpagemap)) {
+			err = PTR_ERR(dpagemap);
+			dpagemap = NULL;
+			goto out_put;
+		}
+	}
 
 	/*
 	 * Chunk by chunk, so that the memory used is bounded. A CPU fault
