@@ -183,7 +183,8 @@ struct drm_vsvm_vm_destroy {
  * is created on first use and, once no fd or migrated page refers to it,
  * kept inactive until memory pressure destroys it or the next open revives
  * it. Closing the fd drops the reference. Once the device is removed the
- * fd stays valid but the region accepts no migration.
+ * fd stays valid but the region accepts no migration: MADVISE and PREFETCH
+ * with it fail with -ENODEV, on any device.
  *
  * Errors: -EINVAL for nonzero @flags, @pad or @reserved or an unknown
  * @region, -ENODEV once the device is gone, -EMFILE without a free fd.
@@ -477,7 +478,8 @@ enum drm_vsvm_atomic_mode {
  * -EBADF for an @fd that is not open; -EINVAL for an fd that is not a
  * pagemap fd; -ENOLINK for a pagemap of a device without an interconnect
  * to this one; -ENOENT for an unknown @vm_id; -EACCES from a process
- * other than the VM's; -ENODEV once the device is gone.
+ * other than the VM's; -ENODEV once the device is gone, and for the
+ * pagemap fd of a device that is gone.
  */
 struct drm_vsvm_madvise {
 	/** @vm_id: the VM */

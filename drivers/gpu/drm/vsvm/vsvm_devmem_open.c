@@ -22,10 +22,11 @@
 #include "vsvm_pagemap.h"
 
 /*
- * DEVMEM_OPEN: the fd number is reserved and the pagemap file made, the
- * answer written back through @iu if there is one, and only then is the
- * file installed under the fd: until then no other thread can reach it,
- * and a failure just drops both.
+ * DEVMEM_OPEN: the fd number is reserved first (so that a call without a
+ * free fd leaves the pagemap as it was), the pagemap looked up and its
+ * file made, the answer written back through @iu if there is one, and only
+ * then is the file installed under the fd: until then no other thread can
+ * reach it, and a failure just drops both.
  */
 static int vsvm_devmem_open_common(struct drm_device *drm,
 				   struct drm_vsvm_devmem_open *args,
@@ -42,18 +43,21 @@ static int vsvm_devmem_open_common(struct drm_device *drm,
 	if (iu && iu->out_size < offsetofend(typeof(*args), fd))
 		return -EINVAL;	/* the fd could not be returned */
 
-	if (!drm_dev_enter(drm, &idx))
+	/* No fd, no pagemap: a failed call creates or revives nothing. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	if (!drm_dev_enter(drm, &idx)) {
+		put_unused_fd(fd);
 		return -ENODEV;
+	}
 	dpagemap = vsvm_pagemap_get(&vdev->pagemap);
 	drm_dev_exit(idx);
-	if (IS_ERR(dpagemap))
+	if (IS_ERR(dpagemap)) {
+		put_unused_fd(fd);
 		return PTR_ERR(dpagemap);
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		drm_pagemap_put(dpagemap);
-		return fd;
 	}
+
 	pmfile = drm_pagemap_file_create(dpagemap);
 	drm_pagemap_put(dpagemap);
 	if (IS_ERR(pmfile)) {

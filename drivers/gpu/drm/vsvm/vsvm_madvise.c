@@ -74,9 +74,9 @@ static int vsvm_check_range(u64 start, u64 range, unsigned long *end)
  * @index: out: the index of the device whose VRAM the pagemap is
  *
  * Return: a pagemap reference, or an ERR_PTR(): -EBADF for an fd that is
- * not open, -EINVAL for an fd that is not a pagemap fd, -ENOLINK for the
- * pagemap of a device outside @vdev's interconnect owner group, -ENODEV
- * for the pagemap of a removed device.
+ * not open, -EINVAL for an fd that is not a pagemap fd, -ENODEV for the
+ * pagemap of a removed device (whichever device asks), -ENOLINK for the
+ * pagemap of a device outside @vdev's interconnect owner group.
  */
 struct drm_pagemap *vsvm_pagemap_from_fd(struct vsvm_device *vdev, int fd,
 					 u32 *index)
@@ -88,27 +88,31 @@ struct drm_pagemap *vsvm_pagemap_from_fd(struct vsvm_device *vdev, int fd,
 	if (IS_ERR(dpagemap))
 		return dpagemap;
 
-	/*
-	 * Only vsvm pagemaps carry a vsvm owner; this device's own pagemap
-	 * has its owner. Revocation (device removal) is excluded while the
-	 * pagemap's device is looked at.
-	 */
-	if (!dpagemap->pagemap ||
-	    dpagemap->pagemap->owner != vsvm_device_owner(vdev)) {
+	if (!dpagemap->pagemap) {
 		err = -ENOLINK;
 		goto out_put;
 	}
+	/*
+	 * A removed device's pagemap is -ENODEV whoever asks, in its owner
+	 * group or not. Revocation (device removal) is excluded while the
+	 * pagemap's owner and device are looked at. Only vsvm pagemaps carry
+	 * a vsvm owner; this device's own pagemap has its owner.
+	 */
 	if (!drm_pagemap_enter(dpagemap)) {
 		err = -ENODEV;
 		goto out_put;
 	}
-	pd = to_vsvm_pagemap(dpagemap)->pd;
-	if (pd == &vdev->pagemap)
-		*index = vdev->index;
-	else if (!pd->drm)
+	if (dpagemap->pagemap->owner != vsvm_device_owner(vdev)) {
 		err = -ENOLINK;
-	else
-		*index = to_vsvm_device(pd->drm)->index;
+	} else {
+		pd = to_vsvm_pagemap(dpagemap)->pd;
+		if (pd == &vdev->pagemap)
+			*index = vdev->index;
+		else if (!pd->drm)
+			err = -ENOLINK;
+		else
+			*index = to_vsvm_device(pd->drm)->index;
+	}
 	drm_pagemap_exit(dpagemap);
 	if (!err)
 		return dpagemap;
@@ -147,8 +151,8 @@ static int vsvm_madvise_check_value(u32 type, u32 value)
  * nonzero @fd without %DRM_VSVM_LOCATION_PAGEMAP_FD, a bad range or an fd
  * that is not a pagemap fd; -EBADF for an fd not open; -ENOLINK for the
  * pagemap of a device without an interconnect to this one; -ENOENT for an
- * unknown VM; -EACCES from another process; -ENODEV once the device is
- * gone; -ENOMEM.
+ * unknown VM; -EACCES from another process; -ENODEV once the device, or
+ * the device of the pagemap fd, is gone; -ENOMEM.
  */
 int vsvm_madvise_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file)
@@ -489,19 +493,27 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	}
 	if (args->location == DRM_VSVM_LOCATION_PAGEMAP_FD) {
 		dpagemap = vsvm_pagemap_from_fd(vdev, args->fd, &target);
-	} else if (args->location == DRM_VSVM_LOCATION_DEVICE) {
-		dpagemap = vsvm_pagemap_get(&vdev->pagemap);
-		target = vdev->index;
-	}
-	if (IS_ERR(dpagemap)) {
-		err = PTR_ERR(dpagemap);
-		dpagemap = NULL;
-		goto out_put;
+		if (IS_ERR(dpagemap)) {
+			err = PTR_ERR(dpagemap);
+			dpagemap = NULL;
+			goto out_put;
+		}
 	}
 
 	err = vsvm_prefetch_check_mapped(vm->mm, args->start, end);
 	if (err)
 		goto out_put;
+
+	/* Only now: a call that failed so far made or revived no pagemap. */
+	if (args->location == DRM_VSVM_LOCATION_DEVICE) {
+		dpagemap = vsvm_pagemap_get(&vdev->pagemap);
+		target = vdev->index;
+		if (IS_ERR(dpagemap)) {
+			err = PTR_ERR(dpagemap);
+			dpagemap = NULL;
+			goto out_put;
+		}
+	}
 
 	/*
 	 * Chunk by chunk, so that the memory used is bounded. A CPU fault
