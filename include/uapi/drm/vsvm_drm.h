@@ -319,7 +319,10 @@ enum drm_vsvm_exec_op {
  * the call retries them (call again); -EIO when a page bound for the GPU
  * resolves to no memory (its device's memory went away under the work).
  * Work before a failing page has been done: after an error the user buffer
- * of a READ may hold part of the result.
+ * of a READ may hold part of the result. READ and WRITE with a @ptr buffer
+ * that overlaps [@va, @va + @size) are not refused, but the bytes of the
+ * overlap are undefined afterwards (the work may go page by page directly
+ * or through a bounce buffer, as a GPU's copy engine might).
  */
 struct drm_vsvm_exec {
 	/** @vm_id: the VM */
@@ -580,7 +583,9 @@ struct drm_vsvm_query_range_attrs {
  * memory could not be reached (a device being unbound, a peer that cannot
  * reach the target's VRAM); the pages of that chunk keep their data where
  * they were; -EINTR on a fatal signal; -ENOENT, -EACCES, -ENODEV as for
- * MADVISE.
+ * MADVISE. The range moves in chunks: after -EBUSY, -ENOMEM, -EIO or
+ * -EINTR the pages of the chunks before the failing one stay where the
+ * call put them (their data is intact wherever they are).
  */
 struct drm_vsvm_prefetch {
 	/** @vm_id: the VM */
