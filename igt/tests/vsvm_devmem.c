@@ -255,29 +255,9 @@ static void vsvm_read_stats(struct vsvm_pagemap_stats *s)
 static void vsvm_read_pagemap_field(const struct vsvm_dev *d, const char *key,
 				    char *val)
 {
-	char link[PATH_MAX], path[PATH_MAX + 64], line[128];
-	size_t klen = strlen(key);
-	const char *base;
-	ssize_t len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/drm/renderD%d/device",
-		 d->minor);
-	len = readlink(path, link, sizeof(link) - 1);
-	igt_assert_f(len > 0, "readlink %s: %s\n", path, strerror(errno));
-	link[len] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/pagemap", base);
-	f = fopen(path, "r");
-	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
-	val[0] = '\0';
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':' &&
-		    sscanf(line + klen + 1, "%31s", val) == 1)
-			break;
-	fclose(f);
-	igt_assert_f(val[0], "%s: no \"%s\"\n", path, key);
+	igt_assert_f(!vsvm_debugfs_field(d->minor, "pagemap", key, val, 32),
+		     "renderD%d: no \"%s\" in debugfs pagemap\n", d->minor,
+		     key);
 }
 
 /* The device's pagemap state: active, inactive or none. */

@@ -1912,21 +1912,9 @@ static void lt_test_evict_other_process(void)
 static void lt_pagemap_field(const struct lt_dev *d, const char *key,
 			     char *val)
 {
-	char path[256], line[128];
-	size_t klen = strlen(key);
-	FILE *f;
-
-	igt_assert_eq(vsvm_debugfs_path(d->minor, "pagemap", path,
-					sizeof(path)), 0);
-	f = fopen(path, "r");
-	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
-	val[0] = '\0';
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':' &&
-		    sscanf(line + klen + 1, "%31s", val) == 1)
-			break;
-	fclose(f);
-	igt_assert_f(val[0], "%s: no \"%s\"\n", path, key);
+	igt_assert_f(!vsvm_debugfs_field(d->minor, "pagemap", key, val, 32),
+		     "renderD%d: no \"%s\" in debugfs pagemap\n", d->minor,
+		     key);
 }
 
 static bool lt_pagemap_state_is(const struct lt_dev *d, const char *state)

@@ -212,6 +212,40 @@ int vsvm_debugfs_path(int minor, const char *file, char *path, size_t len)
 }
 
 /**
+ * vsvm_debugfs_field() - the value of one line "key: value" of a debugfs file
+ * @minor: N of /dev/dri/renderDN
+ * @file: the file name in the device's directory, e.g. "pagemap"
+ * @key: the key
+ * @val: out: the value's first word
+ * @len: the size of @val, at least 2
+ *
+ * Return: 0, -ENOENT without the file or the key.
+ */
+int vsvm_debugfs_field(int minor, const char *file, const char *key,
+		       char *val, size_t len)
+{
+	char path[PATH_MAX], line[256], fmt[16];
+	size_t klen = strlen(key);
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (vsvm_debugfs_path(minor, file, path, sizeof(path)))
+		return -ENOENT;
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	snprintf(fmt, sizeof(fmt), "%%%zus", len - 1);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, fmt, val) == 1) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/**
  * vsvm_counter() - read one line "name: value" of a device's counters
  * @minor: N of /dev/dri/renderDN
  * @name: the counter
@@ -221,26 +255,12 @@ int vsvm_debugfs_path(int minor, const char *file, char *path, size_t len)
  */
 int vsvm_counter(int minor, const char *name, __u64 *value)
 {
-	char path[PATH_MAX], line[256];
-	size_t len = strlen(name);
-	int ret = -ENOENT;
-	FILE *f;
+	unsigned long long v;
+	char val[32];
 
-	if (vsvm_debugfs_path(minor, "counters", path, sizeof(path)))
+	if (vsvm_debugfs_field(minor, "counters", name, val, sizeof(val)) ||
+	    sscanf(val, "%llu", &v) != 1)
 		return -ENOENT;
-	f = fopen(path, "r");
-	if (!f)
-		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-
-		if (!strncmp(line, name, len) && line[len] == ':' &&
-		    sscanf(line + len + 1, "%llu", &v) == 1) {
-			*value = v;
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	*value = v;
+	return 0;
 }

@@ -28,6 +28,8 @@ int vsvm_exec_atomic_inc(int fd, __u32 vm_id, void *va, size_t size,
 			 struct drm_vsvm_exec *out);
 
 int vsvm_debugfs_path(int minor, const char *file, char *path, size_t len);
+int vsvm_debugfs_field(int minor, const char *file, const char *key,
+		       char *val, size_t len);
 int vsvm_counter(int minor, const char *name, __u64 *value);
 
 #endif
