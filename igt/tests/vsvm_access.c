@@ -389,6 +389,34 @@ static void remote_setup(__u32 va, __u32 vb, __u8 *buf)
 }
 
 /*
+ * Undo remote_read_under_threshold() and a counter block size set since:
+ * the default threshold and block, the VMs, @tmp and @map.
+ */
+static void remote_teardown(void *map, __u8 *tmp, __u32 va, __u32 vb)
+{
+	param_set("access_counter_threshold", 256);
+	param_set("access_counter_granularity_kb", 2048);
+	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
+	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
+	free(tmp);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+}
+
+/*
+ * Unmap @map (BUF_SIZE + BLOCK bytes, @buf in it) and map a new buffer in
+ * its place, filled with @c, set up as remote_setup() does.
+ */
+static void remote_remap(void *map, __u8 *buf, int c, __u32 va, __u32 vb)
+{
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
+	igt_assert(mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		   map);
+	memset(buf, c, BUF_SIZE);
+	remote_setup(va, vb, buf);
+}
+
+/*
  * A buffer filled from @seed, in A's VRAM, that B reads in full once, in
  * place, with the counters on: no migration yet (the caller set the
  * threshold above one read). Returns the buffer; its mapping in *@map,
@@ -422,7 +450,7 @@ static void test_unmap_forgets(bool invalidated)
 	const size_t block_pages = BLOCK / PAGE_SZ;
 	__u64 mig0 = ctr(pb, "access_migrations");
 	__u8 *buf, *buf2, *tmp;
-	void *map, *map2;
+	void *map;
 	__u32 va, vb;
 
 	/* A block read once in full stays under the threshold. */
@@ -432,13 +460,8 @@ static void test_unmap_forgets(bool invalidated)
 		igt_assert_eq(mprotect(map, BUF_SIZE + BLOCK, PROT_READ), 0);
 
 	/* A new buffer in its place, read up to less than the threshold. */
-	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
-	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	igt_assert(map2 == map);
 	buf2 = buf;
-	memset(buf2, 0x3c, BUF_SIZE);
-	remote_setup(va, vb, buf2);
+	remote_remap(map, buf2, 0x3c, va, vb);
 	remote_read_once(vb, buf2, block_pages / 2 + 1, tmp);
 	igt_assert_eq(tmp[0], 0x3c);
 	igt_assert_f(ctr(pb, "access_migrations") == mig0,
@@ -450,7 +473,7 @@ static void test_unmap_forgets(bool invalidated)
 	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
 	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
 	free(tmp);
-	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
 }
 
 /*
@@ -508,7 +531,7 @@ static void test_unmap_forgets_collected(void)
 	const size_t cblock_pages = 16;
 	__u64 mig0 = ctr(pb, "access_migrations");
 	__u8 *buf, *tmp;
-	void *map, *map2;
+	void *map;
 	__u32 va, vb;
 
 	param_set("access_counter_granularity_kb", cblock_pages * PAGE_SZ >> 10);
@@ -522,14 +545,9 @@ static void test_unmap_forgets_collected(void)
 	 */
 	igt_assert_eq(munmap(buf + BLOCK - PAGE_SZ, 2 * PAGE_SZ), 0);
 	fault_far_away(vb, buf);
-	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
 
 	/* A new buffer in its place: two counter blocks read once. */
-	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	igt_assert(map2 == map);
-	memset(buf, 0x3d, BUF_SIZE);
-	remote_setup(va, vb, buf);
+	remote_remap(map, buf, 0x3d, va, vb);
 	remote_read_once(vb, buf, 2 * cblock_pages, tmp);
 	igt_assert_eq(tmp[0], 0x3d);
 	igt_assert_eq(tmp[2 * cblock_pages * PAGE_SZ - 1], 0x3d);
@@ -538,12 +556,7 @@ static void test_unmap_forgets_collected(void)
 	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
 	       "left in A's VRAM");
 
-	param_set("access_counter_threshold", 256);
-	param_set("access_counter_granularity_kb", 2048);
-	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
-	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
-	free(tmp);
-	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+	remote_teardown(map, tmp, va, vb);
 }
 
 /*
@@ -564,7 +577,7 @@ static void test_drop_forgets(bool attrs)
 	__u64 mig0 = ctr(pb, "access_migrations");
 	__u64 mig;
 	__u8 *buf, *tmp;
-	void *map, *map2;
+	void *map;
 	__u32 va, vb;
 	size_t i;
 
@@ -603,14 +616,9 @@ static void test_drop_forgets(bool attrs)
 	/* The replacement goes, collected with the notifier. */
 	igt_assert_eq(munmap(buf, cblock), 0);
 	fault_far_away(vb, buf);
-	igt_assert_eq(munmap(map, BUF_SIZE + BLOCK), 0);
 
 	/* A new buffer in its place: two counter blocks of the rest. */
-	map2 = mmap(map, BUF_SIZE + BLOCK, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	igt_assert(map2 == map);
-	memset(buf, 0x3e, BUF_SIZE);
-	remote_setup(va, vb, buf);
+	remote_remap(map, buf, 0x3e, va, vb);
 	memset(tmp, 0, 2 * cblock);
 	igt_assert_eq(vsvm_exec_read(pb->fd, vb, buf + cblock, 2 * cblock,
 				     tmp, NULL), 0);
@@ -623,12 +631,7 @@ static void test_drop_forgets(bool attrs)
 	all_at(pb, vb, buf, DRM_VSVM_RESIDENCY_DEVICE(pa->index),
 	       "left in A's VRAM");
 
-	param_set("access_counter_threshold", 256);
-	param_set("access_counter_granularity_kb", 2048);
-	igt_assert_eq(vsvm_vm_destroy(pb->fd, vb), 0);
-	igt_assert_eq(vsvm_vm_destroy(pa->fd, va), 0);
-	free(tmp);
-	igt_assert_eq(munmap(map2, BUF_SIZE + BLOCK), 0);
+	remote_teardown(map, tmp, va, vb);
 }
 
 /*
