@@ -88,16 +88,28 @@ static struct vsvm_devmem *to_vsvm_devmem(struct drm_pagemap_devmem *devmem)
  * Released allocations (their last page gone, possibly in atomic context)
  * wait on &vsvm_pagemap_dev.free_list; the next VRAM allocation of the
  * device, or a delayed work item when none comes, frees their VRAM in
- * process context. This collects them now. Takes
- * &vsvm_pagemap_dev.free_lock and &vsvm_vram.lock; may sleep.
+ * process context. This collects them now: on return every allocation
+ * released before the call has its VRAM freed and is no longer counted in
+ * &vsvm_pagemap_dev.devmem_live, also when another caller (the work item)
+ * had taken them off the list first. Takes &vsvm_pagemap_dev.free_lock and
+ * &vsvm_vram.lock; may sleep.
  */
 void vsvm_devmem_reap(struct vsvm_pagemap_dev *pd)
 {
 	struct llist_node *list;
 	struct vsvm_devmem *vd, *next;
 
-	if (llist_empty(&pd->free_list))
-		return;
+	/*
+	 * A reaper takes the list whole under free_lock and frees it before
+	 * unlocking: an empty list with the lock free means nothing released
+	 * is still on its way.
+	 */
+	if (llist_empty(&pd->free_list)) {
+		/* The lock after the list: a reaper locks, then empties it. */
+		smp_rmb();
+		if (!mutex_is_locked(&pd->free_lock))
+			return;
+	}
 	mutex_lock(&pd->free_lock);
 	list = llist_del_all(&pd->free_list);
 	llist_for_each_entry_safe(vd, next, list, free_link) {

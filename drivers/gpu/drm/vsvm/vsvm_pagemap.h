@@ -42,7 +42,8 @@ struct vsvm_vram_alloc;
  * @peer: the device's place in the module-wide owner list
  * @shrinker: destroys the inactive pagemap under memory pressure
  * @cache: holds the device's one pagemap (VRAM region 0)
- * @free_lock: protects @vram against the deferred frees
+ * @free_lock: protects @vram against the deferred frees, and is held by
+ *	vsvm_devmem_reap() while it frees what it took off @free_list
  *	(vsvm_devmem_reap())
  * @free_list: devmem allocations released (possibly in atomic context)
  *	and waiting for vsvm_devmem_reap() to free their VRAM
