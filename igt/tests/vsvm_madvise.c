@@ -24,6 +24,7 @@
 #include "igt.h"
 #include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
+#include "vsvm_workload.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	64
@@ -1228,6 +1229,70 @@ static void vsvm_test_madvise_placement(const struct vsvm_dev *d)
 	free(buf);
 }
 
+/*
+ * A VM made while max_attr_intervals is 8: the ninth interval, a gap
+ * between two and a split are -ENOMEM and change nothing; calls needing
+ * no new interval still work, and below the limit new ones do again.
+ */
+static void vsvm_test_madvise_limit(const struct vsvm_dev *dev)
+{
+	struct vsvm_want w[16];
+	struct vsvm_dev d = *dev;
+	__u64 old;
+	char *p = vsvm_map(32);
+	int i;
+
+	igt_assert_eq(vsvm_module_param_get("vsvm", "max_attr_intervals",
+					    &old), 0);
+	igt_assert_eq(vsvm_module_param_set("vsvm", "max_attr_intervals", 8),
+		      0);
+	i = vsvm_vm_create(d.fd, &d.vm);
+	igt_assert_eq(vsvm_module_param_set("vsvm", "max_attr_intervals",
+					    old), 0);
+	igt_assert_eq(i, 0);
+
+	for (i = 0; i < 16; i += 2)
+		vsvm_madvise_ok(&d, DRM_VSVM_MADVISE_ATOMIC, p, i, 1,
+				DRM_VSVM_ATOMIC_CPU, 0);
+	vsvm_expect(vsvm_madvise(d.fd, d.vm, DRM_VSVM_MADVISE_ATOMIC,
+				 (uintptr_t)p + 16 * PAGE, PAGE,
+				 DRM_VSVM_ATOMIC_CPU, 0), -ENOMEM, &d,
+		    "a ninth interval");
+	vsvm_expect(vsvm_madvise(d.fd, d.vm, DRM_VSVM_MADVISE_ATOMIC,
+				 (uintptr_t)p + PAGE, PAGE,
+				 DRM_VSVM_ATOMIC_CPU, 0), -ENOMEM, &d,
+		    "a gap between two");
+	vsvm_expect(vsvm_madvise(d.fd, d.vm, DRM_VSVM_MADVISE_ATOMIC,
+				 (uintptr_t)p, 3 * PAGE,
+				 DRM_VSVM_ATOMIC_GLOBAL, 0), -ENOMEM, &d,
+		    "over a gap");
+	for (i = 0; i < 16; i++)
+		w[i] = (struct vsvm_want)W(i, i + 1, DEFAULT, 0, 0,
+					   i % 2 ? 0 : DRM_VSVM_ATOMIC_CPU);
+	w[15].end = 32;
+	vsvm_expect_attrs(&d, p, 0, 32, w, 16, "after -ENOMEM");
+
+	/* The same value again, another over whole intervals: no new one. */
+	vsvm_madvise_ok(&d, DRM_VSVM_MADVISE_ATOMIC, p, 0, 1,
+			DRM_VSVM_ATOMIC_CPU, 0);
+	vsvm_madvise_ok(&d, DRM_VSVM_MADVISE_ATOMIC, p, 2, 1,
+			DRM_VSVM_ATOMIC_GLOBAL, 0);
+	w[2].atomic = DRM_VSVM_ATOMIC_GLOBAL;
+	vsvm_expect_attrs(&d, p, 0, 32, w, 16, "no new interval");
+	/* Back to the defaults, then room for new ones. */
+	vsvm_madvise_ok(&d, DRM_VSVM_MADVISE_ATOMIC, p, 0, 32,
+			DRM_VSVM_ATOMIC_DEFAULT, 0);
+	vsvm_madvise_ok(&d, DRM_VSVM_MADVISE_ATOMIC, p, 16, 1,
+			DRM_VSVM_ATOMIC_CPU, 0);
+	w[0] = (struct vsvm_want)W(0, 16, DEFAULT, 0, 0, 0);
+	w[1] = (struct vsvm_want)W(16, 17, DEFAULT, 0, 0,
+				   DRM_VSVM_ATOMIC_CPU);
+	w[2] = (struct vsvm_want)W(17, 32, DEFAULT, 0, 0, 0);
+	vsvm_expect_attrs(&d, p, 0, 32, w, 3, "below the limit");
+	igt_assert_eq(vsvm_vm_destroy(d.fd, d.vm), 0);
+	munmap(p, 32 * PAGE);
+}
+
 int igt_main()
 {
 	igt_fixture() {
@@ -1294,6 +1359,14 @@ int igt_main()
 
 		for (i = 0; i < n_devs; i++)
 			vsvm_test_madvise_bad(&devs[i]);
+	}
+
+	igt_describe("MADVISE beyond max_attr_intervals: -ENOMEM, attributes unchanged.");
+	igt_subtest("madvise-limit") {
+		int i;
+
+		for (i = 0; i < n_devs; i++)
+			vsvm_test_madvise_limit(&devs[i]);
 	}
 
 	igt_describe("QUERY_RANGE_ATTRS bad arguments: exact errno, nothing written.");

@@ -352,6 +352,138 @@ static void attr_test_unmap_many(struct kunit *test)
 	KUNIT_EXPECT_LE(test, vsvm_attr_store_nr_nodes(&t->store), 64);
 }
 
+/* Atomic mode of page @i (from base). */
+static u32 attr_atomic_at(struct kunit *test, unsigned long i)
+{
+	struct attr_test *t = test->priv;
+	struct vsvm_attr a;
+	unsigned long s, e;
+
+	vsvm_attr_store_lookup(&t->store, t->base + P(i), &a, &s, &e);
+	vsvm_attr_put(&a);
+	return a.atomic_mode;
+}
+
+/* The interval limit: a call that could exceed it changes nothing. */
+static void attr_test_limit(struct kunit *test)
+{
+	struct attr_test *t = test->priv;
+	unsigned long i;
+
+	/* [0, 2), [3, 4), [5, 6), [7, 8) */
+	t->store.max_nodes = 4;
+	attr_set(test, 0, 2, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	for (i = 3; i < 8; i += 2)
+		attr_set(test, i, 1, DRM_VSVM_MADVISE_ATOMIC,
+			 DRM_VSVM_ATOMIC_CPU, NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 4);
+	/* A fifth interval, a gap filled, a split: refused. */
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_set(&t->store, t->base + P(9),
+						  t->base + P(10),
+						  DRM_VSVM_MADVISE_ATOMIC,
+						  DRM_VSVM_ATOMIC_CPU, NULL, 0),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_set(&t->store, t->base + P(2),
+						  t->base + P(3),
+						  DRM_VSVM_MADVISE_ATOMIC,
+						  DRM_VSVM_ATOMIC_CPU, NULL, 0),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_set(&t->store, t->base,
+						  t->base + P(1),
+						  DRM_VSVM_MADVISE_MIGRATION_POLICY,
+						  DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES,
+						  NULL, 0), -ENOMEM);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ_MSG(test, attr_atomic_at(test, i),
+				    i < 2 || (i < 8 && i % 2) ?
+				    DRM_VSVM_ATOMIC_CPU :
+				    DRM_VSVM_ATOMIC_DEFAULT, "page %lu", i);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 4);
+	/* Needing no new interval: the same value over all, then a drop. */
+	attr_set(test, 0, 2, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	attr_set(test, 0, 8, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_DEFAULT,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 0);
+	/* Below the limit again. */
+	attr_set(test, 8, 1, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 8), DRM_VSVM_ATOMIC_CPU);
+}
+
+/* munmap never exceeds the limit: a hole at the limit resets the right. */
+static void attr_test_limit_unmap(struct kunit *test)
+{
+	struct attr_test *t = test->priv;
+
+	t->store.max_nodes = 2;
+	attr_set(test, 0, 32, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base + P(8), P(4)), 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 2);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base + P(20), P(2)), 0);
+	{
+		const struct want w[] = {
+			{ 0, 8, LOC(DEFAULT), 0, 0, DRM_VSVM_ATOMIC_CPU },
+			{ 8, 12, LOC(DEFAULT), 0, 0, 0 },
+			{ 12, 20, LOC(DEFAULT), 0, 0, DRM_VSVM_ATOMIC_CPU },
+			{ 20, 32, LOC(DEFAULT), 0, 0, 0 },
+		};
+
+		attr_expect(test, 0, 32, w, 4);
+	}
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 2);
+}
+
+/*
+ * Watches never nest or touch: growing, sliding and joining calls keep
+ * one notifier per disjoint span, and unmaps are still caught.
+ */
+static void attr_test_watches(struct kunit *test)
+{
+	struct attr_test *t = test->priv;
+	unsigned long k;
+
+	for (k = 1; k <= 32; k++) {
+		attr_set(test, 0, k, DRM_VSVM_MADVISE_ATOMIC,
+			 DRM_VSVM_ATOMIC_CPU, NULL, 0);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    vsvm_attr_store_nr_watches(&t->store), 1,
+				    "after [0, %lu)", k);
+	}
+	attr_set(test, 40, 1, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_watches(&t->store), 2);
+	attr_set(test, 41, 1, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_GLOBAL,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_watches(&t->store), 2);
+	for (k = 50; k < 80; k++)
+		attr_set(test, k, 2, DRM_VSVM_MADVISE_ATOMIC,
+			 k % 2 ? DRM_VSVM_ATOMIC_CPU : DRM_VSVM_ATOMIC_GLOBAL,
+			 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_watches(&t->store), 3);
+	attr_set(test, 32, 8, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_watches(&t->store), 2);
+	/* The joined watch still resets what is unmapped under it. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base + P(41), P(1)), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base + P(5), P(1)), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base + P(60), P(1)), 0);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 41), DRM_VSVM_ATOMIC_DEFAULT);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 5), DRM_VSVM_ATOMIC_DEFAULT);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 60), DRM_VSVM_ATOMIC_DEFAULT);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 40), DRM_VSVM_ATOMIC_CPU);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 61), DRM_VSVM_ATOMIC_CPU);
+	KUNIT_EXPECT_EQ(test, attr_atomic_at(test, 62), DRM_VSVM_ATOMIC_GLOBAL);
+	/* Nothing left to watch: the next call removes them. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->base, P(128)), 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_nodes(&t->store), 0);
+	attr_set(test, 0, 1, DRM_VSVM_MADVISE_ATOMIC, DRM_VSVM_ATOMIC_CPU,
+		 NULL, 0);
+	KUNIT_EXPECT_EQ(test, vsvm_attr_store_nr_watches(&t->store), 1);
+}
+
 static struct kunit_case vsvm_attr_test_cases[] = {
 	KUNIT_CASE(attr_test_defaults),
 	KUNIT_CASE(attr_test_split_merge),
@@ -359,6 +491,9 @@ static struct kunit_case vsvm_attr_test_cases[] = {
 	KUNIT_CASE(attr_test_pagemap_refs),
 	KUNIT_CASE(attr_test_unmap_reset),
 	KUNIT_CASE(attr_test_unmap_many),
+	KUNIT_CASE(attr_test_limit),
+	KUNIT_CASE(attr_test_limit_unmap),
+	KUNIT_CASE(attr_test_watches),
 	{}
 };
 

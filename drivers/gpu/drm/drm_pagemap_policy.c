@@ -574,12 +574,12 @@ static struct dpp_block *dpp_block(struct drm_pagemap_policy *pol,
 	dpp_prune(pol, p, now);
 	if (pol->nr_blocks >= DPP_MAX_BLOCKS)
 		return NULL;
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return NULL;
 	b->epoch_start = now;
 	b->last_touch = now;
-	if (xa_err(xa_store(&pol->blocks, index, b, GFP_KERNEL))) {
+	if (xa_err(xa_store(&pol->blocks, index, b, GFP_KERNEL_ACCOUNT))) {
 		kfree(b);
 		return NULL;
 	}
@@ -1103,7 +1103,8 @@ EXPORT_SYMBOL_GPL(drm_pagemap_access_counters_fini);
  * Counts start at zero and again at zero after each notification. At most
  * %DRM_PAGEMAP_ACCESS_COUNTERS_MAX blocks are counted at once; accesses to
  * further blocks are not counted until counts are cleared. May allocate
- * (GFP_KERNEL): not under a lock that reclaim or an mmu notifier takes.
+ * (GFP_KERNEL_ACCOUNT, charged to the caller's memory cgroup): not under a
+ * lock that reclaim or an mmu notifier takes.
  *
  * Return: 1 when the block's count reached @threshold (the block is to be
  * notified, its count is zero again), 0 otherwise, -ENOMEM when the count
@@ -1135,7 +1136,8 @@ int drm_pagemap_access_counters_add(struct drm_pagemap_access_counters *ac,
 	}
 	if (!old && ac->nr_blocks >= DRM_PAGEMAP_ACCESS_COUNTERS_MAX)
 		return 0;
-	ret = xa_store(&ac->counts, index, xa_mk_value(count), GFP_KERNEL);
+	ret = xa_store(&ac->counts, index, xa_mk_value(count),
+		       GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(ret))
 		return xa_err(ret);
 	if (!old)

@@ -482,7 +482,11 @@ enum drm_vsvm_atomic_mode {
  * pagemap fd; -ENOLINK for a pagemap of a device without an interconnect
  * to this one; -ENOENT for an unknown @vm_id; -EACCES from a process
  * other than the VM's; -ENODEV once the device is gone, and for the
- * pagemap fd of a device that is gone.
+ * pagemap fd of a device that is gone; -ENOMEM when memory runs out, or
+ * when the call could leave the VM more intervals than the vsvm module
+ * parameter max_attr_intervals allowed when the VM was made (counting
+ * the splits and filled gaps that would not already have @value: a call
+ * needing no new interval never fails so).
  */
 struct drm_vsvm_madvise {
 	/** @vm_id: the VM */

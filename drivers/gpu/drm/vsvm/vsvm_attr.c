@@ -21,13 +21,26 @@
  * even where the GPU never faulted. Watches that cover no interval any more
  * are removed by the next MADVISE and all of them at VM release.
  *
- * Limits, both on paths that practically never run: when more than
- * %VSVM_ATTR_PENDING_MAX disjoint spans are unmapped between two attribute
- * operations, the nearest two spans are merged and the VA between them
- * (within a watch) is reset as well; and when applying a span inside an
- * interval (a hole) cannot allocate the right part, that part is reset
- * too. Either way attributes go back to the defaults, they are never kept
- * on unmapped memory.
+ * Watches never nest or touch: a new one also covers every watch that
+ * overlaps or touches its range, and those are removed. Each watch covers
+ * at least one interval (the others are removed by the next MADVISE), so
+ * there are never more watches than intervals, plus one.
+ *
+ * Limits. A VM holds at most &vsvm_attr_store.max_nodes intervals (the
+ * module parameter max_attr_intervals when the VM is made), as mm bounds a
+ * process's VMAs with vm.max_map_count: the memory behind them is the
+ * kernel's, charged to the caller's memory cgroup. MADVISE fails with
+ * -ENOMEM, changing nothing, when it could leave more: it counts the
+ * splits and filled gaps that would not already have the value, as mm
+ * refuses a split at its limit before knowing what merges after it. A call
+ * that needs none (it only drops intervals or sets a value they have)
+ * always succeeds, and so does munmap. Two paths that practically
+ * never run lose attributes rather than keep them on unmapped memory: when
+ * more than %VSVM_ATTR_PENDING_MAX disjoint spans are unmapped between two
+ * attribute operations, the nearest two spans are merged and the VA between
+ * them (within a watch) is reset as well; and when applying a span inside
+ * an interval (a hole) would exceed the limit or cannot allocate the right
+ * part, that part is reset too.
  *
  * Locking: see &struct vsvm_attr_store. The store lock is a mutex taken
  * under &vsvm_vm.lock (and possibly the mmap_lock) by the fault path; only
@@ -39,6 +52,7 @@
 #include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -48,6 +62,11 @@
 
 #include "vsvm_attr.h"
 #include "vsvm_vm.h"
+
+static unsigned int max_attr_intervals = 65536;
+module_param(max_attr_intervals, uint, 0644);
+MODULE_PARM_DESC(max_attr_intervals,
+		 "Most attribute intervals one VM holds, taken when the VM is made (default 65536)");
 
 /**
  * struct vsvm_attr_node - one interval of non-default attributes
@@ -195,8 +214,14 @@ static void vsvm_attr_reset(struct vsvm_attr_store *store, unsigned long start,
 		ns = vsvm_attr_node_start(n);
 		ne = vsvm_attr_node_end(n);
 		if (ns < start && ne > end) {
-			/* A hole: without memory the right part goes too. */
-			right = kzalloc(sizeof(*right), GFP_KERNEL);
+			/*
+			 * A hole: at the limit or without memory the right
+			 * part goes too.
+			 */
+			right = NULL;
+			if (store->nr_nodes < store->max_nodes)
+				right = kzalloc(sizeof(*right),
+						GFP_KERNEL_ACCOUNT);
 			if (right)
 				vsvm_attr_insert_copy(store, right, n, end, ne);
 			vsvm_attr_resize(store, n, ns, start);
@@ -295,6 +320,39 @@ static bool vsvm_attr_watched(struct vsvm_attr_store *store,
 	return false;
 }
 
+/*
+ * Widen [@start, @end) over every watch overlapping or touching it: the
+ * span of a new watch, which replaces them.
+ */
+static void vsvm_attr_watch_span(struct vsvm_attr_store *store,
+				 unsigned long *start, unsigned long *end)
+{
+	struct vsvm_attr_watch *w;
+	unsigned long s = *start, e = *end;
+
+	list_for_each_entry(w, &store->watches, link) {
+		if (w->start <= *end && w->end >= *start) {
+			s = min(s, w->start);
+			e = max(e, w->end);
+		}
+	}
+	*start = s;
+	*end = e;
+}
+
+/* Move the watches inside @watch's span, other than it, to @dead. */
+static void vsvm_attr_watch_absorb(struct vsvm_attr_store *store,
+				   struct vsvm_attr_watch *watch,
+				   struct list_head *dead)
+{
+	struct vsvm_attr_watch *w, *next;
+
+	list_for_each_entry_safe(w, next, &store->watches, link)
+		if (w != watch && w->start >= watch->start &&
+		    w->end <= watch->end)
+			list_move(&w->link, dead);
+}
+
 /* A new watch over [@start, @end), not on the list yet; no lock held. */
 static struct vsvm_attr_watch *
 vsvm_attr_watch_create(struct vsvm_attr_store *store, unsigned long start,
@@ -303,7 +361,7 @@ vsvm_attr_watch_create(struct vsvm_attr_store *store, unsigned long start,
 	struct vsvm_attr_watch *w;
 	int err;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return ERR_PTR(-ENOMEM);
 	w->store = store;
@@ -357,6 +415,7 @@ void vsvm_attr_store_init(struct vsvm_attr_store *store, struct mm_struct *mm)
 	spin_lock_init(&store->pending_lock);
 	store->nr_pending = 0;
 	store->overflows = 0;
+	store->max_nodes = READ_ONCE(max_attr_intervals);
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_init);
 
@@ -407,6 +466,29 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
 	}
 }
 
+/* Whether the attribute @type of @n already is @value. */
+static bool vsvm_attr_field_is(const struct vsvm_attr_node *n, u32 type,
+			       u32 value, struct drm_pagemap *dpagemap,
+			       u32 device)
+{
+	switch (type) {
+	case DRM_VSVM_MADVISE_PREFERRED_LOC:
+		return n->attr.preferred_loc == value &&
+		       n->attr.dpagemap == dpagemap && n->device == device;
+	case DRM_VSVM_MADVISE_MIGRATION_POLICY:
+		return n->attr.migration_policy == value;
+	case DRM_VSVM_MADVISE_ATOMIC:
+		return n->attr.atomic_mode == value;
+	case DRM_VSVM_MADVISE_THRASHING:
+		return n->attr.thrashing == value;
+	case DRM_VSVM_MADVISE_ACCESS_COUNTERS:
+		return n->attr.access_counters == value;
+	case DRM_VSVM_MADVISE_READ_MOSTLY:
+		return n->attr.read_mostly == value;
+	}
+	return false;
+}
+
 /**
  * vsvm_attr_store_set() - set one attribute on a VA range
  * @store: the store
@@ -423,38 +505,60 @@ static void vsvm_attr_set_field(struct vsvm_attr_node *n, u32 type, u32 value,
  * failed call changes nothing. Called from a task of the store's mm,
  * without its mmap_lock or the store lock held.
  *
- * Return: 0, -ENOMEM or an errno of mmu_interval_notifier_insert().
+ * Return: 0; -ENOMEM without memory, or when the call could leave more
+ * than &vsvm_attr_store.max_nodes intervals (counting the splits and gaps
+ * that would not take the value they already have); or an errno of
+ * mmu_interval_notifier_insert().
  */
 int vsvm_attr_store_set(struct vsvm_attr_store *store, unsigned long start,
 			unsigned long end, u32 type, u32 value,
 			struct drm_pagemap *dpagemap, u32 device)
 {
-	struct vsvm_attr_node *n, *prev, **spare = NULL;
-	unsigned long pos, next, need = 2, used = 0, i;
+	struct vsvm_attr_node *n, *prev, **spare = NULL, gap_attr = {};
+	unsigned long pos, next, need = 2, used = 0, grow = 0, i;
+	unsigned long wstart, wend;
 	struct vsvm_attr_watch *watch = NULL;
 	LIST_HEAD(dead);
 	int err = 0;
 
+	vsvm_attr_default(&gap_attr.attr);
 retry:
 	mutex_lock(&store->lock);
 	vsvm_attr_apply_pending(store);
 	/*
 	 * A watch over the range first: notifiers are inserted and removed
-	 * without the store lock, which stays inner to the mmap_lock.
+	 * without the store lock, which stays inner to the mmap_lock. The new
+	 * watch replaces those it overlaps or touches.
 	 */
 	if (!vsvm_attr_watched(store, start, end)) {
 		if (!watch) {
+			wstart = start;
+			wend = end;
+			vsvm_attr_watch_span(store, &wstart, &wend);
 			mutex_unlock(&store->lock);
-			watch = vsvm_attr_watch_create(store, start, end);
+			watch = vsvm_attr_watch_create(store, wstart, wend);
 			if (IS_ERR(watch))
 				return PTR_ERR(watch);
 			goto retry;
 		}
 		list_add(&watch->link, &store->watches);
+		vsvm_attr_watch_absorb(store, watch, &dead);
 		watch = NULL;
 	}
 
-	/* Two splits and one node per gap: allocate them all first. */
+	/*
+	 * Two splits and one node per gap: allocate them all first. Count
+	 * those that would not take the value they already have against the
+	 * limit: the others merge back or are dropped.
+	 */
+	n = vsvm_attr_first(store, start, start);
+	if (n && vsvm_attr_node_start(n) < start &&
+	    !vsvm_attr_field_is(n, type, value, dpagemap, device))
+		grow++;
+	n = vsvm_attr_first(store, end - 1, end - 1);
+	if (n && vsvm_attr_node_end(n) > end &&
+	    !vsvm_attr_field_is(n, type, value, dpagemap, device))
+		grow++;
 	pos = start;
 	for (n = vsvm_attr_first(store, start, end - 1); n;
 	     n = vsvm_attr_first(store, pos, end - 1)) {
@@ -466,13 +570,19 @@ retry:
 	}
 	if (pos < end)
 		need++;
+	if (!vsvm_attr_field_is(&gap_attr, type, value, dpagemap, device))
+		grow += need - 2;
+	if (grow && store->nr_nodes + grow > store->max_nodes) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
 	spare = kcalloc(need, sizeof(*spare), GFP_KERNEL);
 	if (!spare) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
 	for (i = 0; i < need; i++) {
-		spare[i] = kzalloc(sizeof(*spare[i]), GFP_KERNEL);
+		spare[i] = kzalloc(sizeof(*spare[i]), GFP_KERNEL_ACCOUNT);
 		if (!spare[i]) {
 			err = -ENOMEM;
 			goto out_free;
@@ -719,6 +829,25 @@ unsigned long vsvm_attr_store_nr_nodes(struct vsvm_attr_store *store)
 	return nr;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_nr_nodes);
+
+/**
+ * vsvm_attr_store_nr_watches() - the number of notifiers of a store
+ * @store: the store
+ *
+ * Return: the number of &struct vsvm_attr_watch the store holds.
+ */
+unsigned long vsvm_attr_store_nr_watches(struct vsvm_attr_store *store)
+{
+	struct vsvm_attr_watch *w;
+	unsigned long nr = 0;
+
+	mutex_lock(&store->lock);
+	list_for_each_entry(w, &store->watches, link)
+		nr++;
+	mutex_unlock(&store->lock);
+	return nr;
+}
+EXPORT_SYMBOL_IF_KUNIT(vsvm_attr_store_nr_watches);
 
 /**
  * vsvm_vm_attr_get() - the attributes at a virtual address of a VM

@@ -64,13 +64,16 @@ struct vsvm_attr_span {
  *	&struct vsvm_attr_node; they never overlap, adjacent ones differ
  * @nr_nodes: the number of nodes in @tree
  * @watches: the &struct vsvm_attr_watch notifiers; together they cover
- *	every interval of @tree
+ *	every interval of @tree, and none overlaps or touches another (but
+ *	for a moment when two MADVISE calls race)
  * @pending_lock: protects @pending, @nr_pending and @overflows; a spinlock
  *	taken by the notifier callbacks, inside every other lock
  * @pending: spans unmapped since the last attribute operation, applied
  *	(reset to the defaults) at the next one under @lock
  * @nr_pending: the number of entries of @pending
  * @overflows: how often @pending was full and two spans were merged
+ * @max_nodes: the most intervals @tree may hold (vsvm_attr_store_set()
+ *	fails with -ENOMEM beyond); set at init, tests may lower it
  */
 struct vsvm_attr_store {
 	struct mm_struct *mm;
@@ -82,6 +85,7 @@ struct vsvm_attr_store {
 	struct vsvm_attr_span pending[VSVM_ATTR_PENDING_MAX];
 	unsigned int nr_pending;
 	unsigned long overflows;
+	unsigned long max_nodes;
 };
 
 void vsvm_attr_store_init(struct vsvm_attr_store *store, struct mm_struct *mm);
@@ -96,6 +100,7 @@ int vsvm_attr_store_query(struct vsvm_attr_store *store, unsigned long start,
 			  unsigned long end, struct drm_vsvm_range_attr **out,
 			  u32 *count);
 unsigned long vsvm_attr_store_nr_nodes(struct vsvm_attr_store *store);
+unsigned long vsvm_attr_store_nr_watches(struct vsvm_attr_store *store);
 
 void vsvm_vm_attr_get(struct vsvm_vm *vm, unsigned long va,
 		      struct vsvm_attr *attr, unsigned long *start,
