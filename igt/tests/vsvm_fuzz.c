@@ -1163,6 +1163,11 @@ static bool gen_exec(struct fcall *c, int nf)
 	if (e->op == DRM_VSVM_EXEC_COPY && !c->invalid && e->size &&
 	    e->src_va < e->va + e->size && e->va < e->src_va + e->size)
 		invalid(c, EINVAL);
+	/* nor may the user buffer of a READ or WRITE (one that wraps faults) */
+	if ((e->op == DRM_VSVM_EXEC_READ || e->op == DRM_VSVM_EXEC_WRITE) &&
+	    e->size && e->ptr + (e->size - 1) >= e->ptr &&
+	    e->ptr < e->va + e->size && e->va < e->ptr + e->size)
+		allow(c, EINVAL, true);
 	add_desc(c, " op=%u w=%u va=%#llx size=%#llx src=%#llx", e->op,
 		 e->width, (unsigned long long)e->va,
 		 (unsigned long long)e->size, (unsigned long long)e->src_va);

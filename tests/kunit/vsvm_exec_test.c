@@ -202,6 +202,26 @@ static void vsvm_exec_test_check(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), 0);
 	a.value = 1;
 	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), -EINVAL);
+
+	/* READ and WRITE: the user buffer must not overlap the range. */
+	a.value = 0;
+	a.va = 0x10000;
+	a.size = 0x2000;
+	a.ptr = a.va + a.size;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), 0);
+	a.ptr = a.va - a.size;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), 0);
+	a.ptr += 1;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), -EINVAL);
+	a.op = DRM_VSVM_EXEC_WRITE;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), -EINVAL);
+	a.ptr = a.va;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), -EINVAL);
+	a.ptr = a.va + a.size - 1;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), -EINVAL);
+	/* A buffer that wraps is left to the copy: -EFAULT there. */
+	a.ptr = U64_MAX - 0xfff;
+	KUNIT_EXPECT_EQ(test, vsvm_exec_check(&a), 0);
 }
 
 static struct kunit_case vsvm_exec_test_cases[] = {

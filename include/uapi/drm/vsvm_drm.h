@@ -274,9 +274,9 @@ enum drm_vsvm_location {
 /**
  * enum drm_vsvm_exec_op - the work of &struct drm_vsvm_exec
  * @DRM_VSVM_EXEC_READ: the GPU reads [va, va + size) and the result is
- *	copied to the user buffer at ptr
- * @DRM_VSVM_EXEC_WRITE: the GPU writes the user buffer at ptr to
- *	[va, va + size)
+ *	copied to the user buffer at ptr, which must not overlap it
+ * @DRM_VSVM_EXEC_WRITE: the GPU writes the user buffer at ptr, which must
+ *	not overlap [va, va + size), to [va, va + size)
  * @DRM_VSVM_EXEC_FILL: the GPU fills [va, va + size) with the low width
  *	bytes of value, repeated (width 1, 2, 4 or 8; va and size multiples
  *	of width)
@@ -308,7 +308,8 @@ enum drm_vsvm_exec_op {
  * Errors: -EINVAL for nonzero @flags or @reserved, an unknown @op, a
  * @width or a field an op does not use that is not zero, @size zero or not
  * a multiple of @width, a misaligned @va or @src_va, a range that wraps
- * around or overlaps (COPY); -E2BIG for @size above
+ * around, a @src_va range (COPY) or @ptr buffer (READ, WRITE) that
+ * overlaps [@va, @va + @size); -E2BIG for @size above
  * %DRM_VSVM_EXEC_MAX_SIZE; -ENOENT for an unknown @vm_id; -EACCES from a
  * process other than the VM's; -EFAULT for VA the process has not mapped
  * or a bad @ptr; -EPERM for a GPU write to read-only memory; -ENOMEM when
@@ -319,10 +320,7 @@ enum drm_vsvm_exec_op {
  * the call retries them (call again); -EIO when a page bound for the GPU
  * resolves to no memory (its device's memory went away under the work).
  * Work before a failing page has been done: after an error the user buffer
- * of a READ may hold part of the result. READ and WRITE with a @ptr buffer
- * that overlaps [@va, @va + @size) are not refused, but the bytes of the
- * overlap are undefined afterwards (the work may go page by page directly
- * or through a bounce buffer, as a GPU's copy engine might).
+ * of a READ may hold part of the result.
  */
 struct drm_vsvm_exec {
 	/** @vm_id: the VM */

@@ -166,6 +166,13 @@ int vsvm_exec_check(const struct drm_vsvm_exec *args)
 	     (args->src_va < args->va + args->size &&
 	      args->va < args->src_va + args->size)))
 		return -EINVAL;
+	/* A user buffer that wraps is -EFAULT, when it is copied. */
+	if ((args->op == DRM_VSVM_EXEC_READ ||
+	     args->op == DRM_VSVM_EXEC_WRITE) &&
+	    !vsvm_exec_wraps(args->ptr, args->size) &&
+	    args->ptr < args->va + args->size &&
+	    args->va < args->ptr + args->size)
+		return -EINVAL;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vsvm_exec_check);
