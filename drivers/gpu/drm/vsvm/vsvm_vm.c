@@ -515,7 +515,7 @@ struct vsvm_vm *vsvm_vm_create(struct vsvm_device *vdev)
 	kref_init(&vm->refcount);
 	vm->vdev = vdev;
 	mutex_init(&vm->lock);
-	xa_init(&vm->pt);
+	xa_init_flags(&vm->pt, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&vm->link);
 	mmgrab(mm);
 	vm->mm = mm;
