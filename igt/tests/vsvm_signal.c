@@ -802,6 +802,122 @@ static void test_ioctl_storm(bool restart)
 	storm_report(restart ? "SA_RESTART" : "no SA_RESTART");
 }
 
+/* ---- first-use-storm ---- */
+
+/*
+ * A fresh process (its mm has no notifier yet) under the storm: VM_CREATE
+ * and the first calls that insert notifiers into the mm. Exit 0, or the
+ * number of the step that failed; 100 + that when no signal came.
+ */
+static void first_use_child(const struct sig_dev *d, bool restart)
+{
+	size_t bytes = 16 * page_size;
+	struct drm_vsvm_vm_create vc = {};
+	int fd = vsvm_open_minor(d->minor), ret, step;
+	void *buf, *out;
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	out = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || buf == MAP_FAILED || out == MAP_FAILED)
+		_exit(99);
+	fill_pat(buf, bytes, 21);
+	storm_start(restart);
+	{
+		struct drm_vsvm_madvise ma = {
+			.type = DRM_VSVM_MADVISE_THRASHING,
+			.start = (uintptr_t)buf, .range = bytes,
+			.value = DRM_VSVM_THRASHING_OFF,
+		};
+		__u32 loc[16];
+		struct drm_vsvm_residency r = {
+			.start = (uintptr_t)buf, .num_pages = 16,
+			.locations = (uintptr_t)loc,
+		};
+		struct drm_vsvm_prefetch pf = {
+			.location = DRM_VSVM_LOCATION_DEVICE,
+			.start = (uintptr_t)buf, .range = bytes,
+		};
+		struct drm_vsvm_exec e = {
+			.op = DRM_VSVM_EXEC_READ, .va = (uintptr_t)buf,
+			.size = bytes, .ptr = (uintptr_t)out,
+		};
+		static const char * const names[] = {
+			"", "VM_CREATE", "RESIDENCY", "MADVISE", "PREFETCH",
+			"EXEC READ",
+		};
+		int i;
+
+		ret = sig_call(fd, DRM_IOCTL_VSVM_VM_CREATE, &vc);
+		step = 1;
+		if (!ret) {
+			r.vm_id = ma.vm_id = pf.vm_id = e.vm_id = vc.vm_id;
+			step = 2;
+			ret = sig_call(fd, DRM_IOCTL_VSVM_RESIDENCY, &r);
+		}
+		if (!ret) {
+			step = 3;
+			ret = sig_call(fd, DRM_IOCTL_VSVM_MADVISE, &ma);
+		}
+		if (!ret) {
+			step = 4;
+			ret = sig_call(fd, DRM_IOCTL_VSVM_PREFETCH, &pf);
+		}
+		if (!ret) {
+			step = 5;
+			ret = sig_call(fd, DRM_IOCTL_VSVM_EXEC, &e);
+		}
+		storm_stop();
+		if (ret) {
+			fprintf(stderr, "renderD%d: %s: %s (%d)\n", d->minor,
+				names[step], sig_errname(ret), ret);
+			_exit(step);
+		}
+		for (i = 0; i < 16; i++)
+			if (loc[i] != DRM_VSVM_RESIDENCY_SYSTEM)
+				_exit(6);
+		/* where the PREFETCH put it */
+		if (vsvm_call(fd, DRM_IOCTL_VSVM_RESIDENCY, &r))
+			_exit(7);
+		for (i = 0; i < 16; i++)
+			if (loc[i] != DRM_VSVM_RESIDENCY_DEVICE(d->index))
+				_exit(7);
+	}
+	if (check_pat(out, bytes, 21) >= 0 || check_pat(buf, bytes, 21) >= 0)
+		_exit(8);
+	_exit(atomic_load(&storm_in_calls) ? 0 : 100);
+}
+
+#define FIRST_USE_CHILDREN	8
+
+static void test_first_use_storm(void)
+{
+	int i, status, signalled = 0;
+
+	storm_reset();
+	for (i = 0; i < FIRST_USE_CHILDREN; i++) {
+		const struct sig_dev *d = &devs[i % n_devs];
+		pid_t pid = fork();
+
+		igt_assert_lte(0, pid);
+		if (!pid)
+			first_use_child(d, i & 1);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status), "child %d: killed by %d\n", i,
+			     WTERMSIG(status));
+		igt_assert_f(WEXITSTATUS(status) == 0 ||
+			     WEXITSTATUS(status) == 100,
+			     "child %d (%s SA_RESTART, renderD%d): step %d failed\n",
+			     i, i & 1 ? "with" : "without", d->minor,
+			     WEXITSTATUS(status));
+		signalled += WEXITSTATUS(status) == 0;
+	}
+	igt_info("%d of %d fresh processes had a signal pending in an ioctl\n",
+		 signalled, FIRST_USE_CHILDREN);
+	igt_assert_f(signalled, "no signal came during an ioctl\n");
+}
+
 /* ---- pagemap-create-storm ---- */
 
 static bool pagemap_state_is(const struct sig_dev *d, const char *state)
@@ -1238,7 +1354,8 @@ static void evict_evictor(const struct sig_dev *d, size_t bytes, int storm,
 static void test_evict(int mode)
 {
 	const struct sig_dev *d = NULL;
-	int vp_in[2], vp_out[2], ep[2], status, i;
+	int vp_in[2], vp_out[2], ep[2], status, estatus, i;
+	bool started;
 	size_t vbytes, ebytes;
 	pid_t victim, evictor;
 	__u64 free0, t0, t1;
@@ -1260,26 +1377,42 @@ static void test_evict(int mode)
 	igt_assert_lte(0, victim);
 	if (!victim)
 		evict_victim(d, vbytes, vp_in[0], vp_out[1]);
-	igt_assert_eq(read_byte(vp_out[0], 60000), 'r');
+	if (read_byte(vp_out[0], 60000) != 'r') {
+		kill(victim, SIGKILL);
+		waitpid(victim, &status, 0);
+		igt_assert_f(false, "the victim did not start: exit %d\n",
+			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
 
 	evictor = fork();
 	igt_assert_lte(0, evictor);
 	if (!evictor)
 		evict_evictor(d, ebytes, mode, ep[1]);
 	close(ep[1]);
-	igt_assert_eq(read_byte(ep[0], 60000), 'r');
+	c = read_byte(ep[0], 60000);
+	started = c == 'r';
+	if (started)
+		c = read_byte(ep[0], mode ? 120000 : KILL_AFTER_MS);
+	t0 = now_ms();
+	kill(evictor, SIGKILL);
+	igt_assert_eq(waitpid(evictor, &estatus, 0), evictor);
+	t1 = now_ms();
+	close(ep[0]);
+
+	/* the victim checks its bytes, whatever the evictor did */
+	igt_assert_eq(write(vp_in[1], "c", 1), 1);
+	igt_assert_eq(waitpid(victim, &status, 0), victim);
+	close(vp_in[0]);
+	close(vp_in[1]);
+	close(vp_out[0]);
+	close(vp_out[1]);
+
+	igt_assert_f(started, "the evictor did not start: exit %d\n",
+		     WIFEXITED(estatus) ? WEXITSTATUS(estatus) : -1);
 	if (mode) {
-		c = read_byte(ep[0], 120000);
-		kill(evictor, SIGKILL);
-		igt_assert_eq(waitpid(evictor, &status, 0), evictor);
 		igt_assert_f(c == 'd', "the evictor failed: exit %d\n",
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			     WIFEXITED(estatus) ? WEXITSTATUS(estatus) : -1);
 	} else {
-		c = read_byte(ep[0], KILL_AFTER_MS);
-		t0 = now_ms();
-		kill(evictor, SIGKILL);
-		igt_assert_eq(waitpid(evictor, &status, 0), evictor);
-		t1 = now_ms();
 		igt_info("renderD%d: the evictor was gone %llu ms after SIGKILL\n",
 			 d->minor, (unsigned long long)(t1 - t0));
 		igt_assert_f(c != 'd', "the eviction ended within %d ms\n",
@@ -1288,16 +1421,9 @@ static void test_evict(int mode)
 			     "the evictor took %llu ms to die\n",
 			     (unsigned long long)(t1 - t0));
 	}
-	close(ep[0]);
-	igt_assert_eq(write(vp_in[1], "c", 1), 1);
-	igt_assert_eq(waitpid(victim, &status, 0), victim);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "the victim's data: exit %d\n",
 		     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	close(vp_in[0]);
-	close(vp_in[1]);
-	close(vp_out[0]);
-	close(vp_out[1]);
 	igt_assert_f(settle(d, free0), "renderD%d: VRAM free %llu, was %llu\n",
 		     d->minor, (unsigned long long)vram_free(d),
 		     (unsigned long long)free0);
@@ -1328,6 +1454,9 @@ int igt_main()
 	igt_describe("The same without SA_RESTART");
 	igt_subtest("ioctl-storm-norestart")
 		test_ioctl_storm(false);
+	igt_describe("VM_CREATE and the first ioctls of a fresh process (its mm's first notifier) under a SIGALRM storm");
+	igt_subtest("first-use-storm")
+		test_first_use_storm();
 	igt_describe("DEVMEM_OPEN, PREFETCH and GPU faults waiting for the creation of a pagemap under a SIGALRM storm");
 	igt_subtest("pagemap-create-storm")
 		test_pagemap_create_storm();
