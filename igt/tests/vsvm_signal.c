@@ -497,6 +497,8 @@ struct rand_worker {
 	__u8 *model;
 	__u8 *io;
 	unsigned long calls;
+	/* RESIDENCY reads of NONE that went away (see rw_resident()) */
+	unsigned long transient;
 	char err[256];
 };
 
@@ -517,7 +519,12 @@ static int rw_call(struct rand_worker *w, unsigned long req, void *arg,
 	return ret;
 }
 
-/* Every page of [off, off + len) of the buffer at @want. */
+/*
+ * Every page of [off, off + len) of the buffer at @want. A page the kernel
+ * itself is moving meanwhile (compaction, khugepaged: a migration entry
+ * or no PMD for a moment) reads as NONE without being lost: such a page is
+ * looked at again, and counted, until it shows.
+ */
 static void rw_resident(struct rand_worker *w, size_t off, size_t len,
 			__u32 want)
 {
@@ -529,15 +536,31 @@ static void rw_resident(struct rand_worker *w, size_t off, size_t len,
 		.num_pages = n,
 		.locations = (uintptr_t)loc,
 	};
+	int tries;
 
-	if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r, "RESIDENCY"))
-		return;
-	for (i = 0; i < n; i++)
-		if (loc[i] != want) {
-			rw_fail(w, "renderD%d: page %zu at 0x%x, not 0x%x",
-				w->d->minor, off / page_size + i, loc[i], want);
+	for (tries = 0; tries < 20; tries++) {
+		bool none = false;
+
+		if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r, "RESIDENCY"))
 			return;
+		for (i = 0; i < n; i++) {
+			if (loc[i] == want)
+				continue;
+			if (loc[i] != DRM_VSVM_RESIDENCY_NONE) {
+				rw_fail(w, "renderD%d: page %zu at 0x%x, not 0x%x",
+					w->d->minor, off / page_size + i,
+					loc[i], want);
+				return;
+			}
+			none = true;
 		}
+		if (!none)
+			return;
+		w->transient++;
+		usleep(10000);
+	}
+	rw_fail(w, "renderD%d: a page of [%zu, %zu) stays NONE, not 0x%x",
+		w->d->minor, off / page_size, off / page_size + n, want);
 }
 
 static void rw_step(struct rand_worker *w, __u64 *rng, int pfd)
@@ -753,7 +776,7 @@ static void test_ioctl_storm(bool restart)
 {
 	struct rand_worker w[MAX_DEVS] = {};
 	struct vsvm_stress st;
-	unsigned long calls = 0;
+	unsigned long calls = 0, transient = 0;
 	sigset_t alrm, old;
 	int i;
 
@@ -788,16 +811,24 @@ static void test_ioctl_storm(bool restart)
 	storm_stop();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (i = 0; i < n_devs; i++) {
+		bool same = !memcmp(w[i].buf, w[i].model, RAND_BYTES);
+
 		calls += w[i].calls;
-		igt_assert_f(!w[i].err[0], "seed %llu: %s\n",
-			     (unsigned long long)st.seed, w[i].err);
-		igt_assert_f(!memcmp(w[i].buf, w[i].model, RAND_BYTES),
-			     "renderD%d: data\n", devs[i].minor);
-		igt_assert_eq(vsvm_vm_destroy(devs[i].fd, w[i].vm), 0);
+		transient += w[i].transient;
 		munmap(w[i].io, RAND_BYTES);
 		munmap(w[i].model, RAND_BYTES);
 		munmap(w[i].buf, RAND_BYTES);
+		igt_assert_eq(vsvm_vm_destroy(devs[i].fd, w[i].vm), 0);
+		if (!w[i].err[0] && !same)
+			snprintf(w[i].err, sizeof(w[i].err),
+				 "renderD%d: data", devs[i].minor);
 	}
+	for (i = 0; i < n_devs; i++)
+		igt_assert_f(!w[i].err[0], "seed %llu: %s\n",
+			     (unsigned long long)st.seed, w[i].err);
+	if (transient)
+		igt_info("%lu RESIDENCY reads saw a page the kernel was moving\n",
+			 transient);
 	igt_info("%lu ioctls on %d devices\n", calls, n_devs);
 	storm_report(restart ? "SA_RESTART" : "no SA_RESTART");
 }
@@ -1000,8 +1031,7 @@ static void test_pagemap_create_storm(void)
 		__u32 vm = vm_new(d->fd);
 		size_t bytes = 64 * page_size;
 
-		for (i = 0; i < SETTLE_MS / 20 &&
-			    pagemap_state_is(d, "active"); i++)
+		for (i = 0; i < 150 && pagemap_state_is(d, "active"); i++)
 			usleep(20000);
 		vsvm_shrink();
 		if (!pagemap_state_is(d, "none")) {
