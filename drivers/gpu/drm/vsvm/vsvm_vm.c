@@ -776,7 +776,9 @@ err_release:
  *
  * Return: 0 with the new id in &drm_vsvm_vm_create.vm_id; -EINVAL for
  * nonzero @flags or @reserved; -ENOSPC when the file holds
- * %VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -ENODEV once the device is gone.
+ * %VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -ENODEV once the device is gone;
+ * -EINTR on a fatal signal (a caught one restarts the call, see
+ * drm_gpusvm_mm_prepare()).
  */
 int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file)
