@@ -41,6 +41,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@
 #define STORM_BYTES	(8ul << 20)
 #define EXEC_BYTES	(2ul << 20)
 /* The buffer of each ioctl-storm thread. */
-#define RAND_BYTES	(1ul << 20)
+#define RAND_BYTES	(1024ul * 1024)
 /* The long calls the kill subtests interrupt. */
 #define KILL_BYTES	(32ul << 20)
 /* How long a killed child may take to be gone, in ms. */
@@ -139,9 +140,11 @@ static void storm_stop(void)
 
 /* An assertion that stops the storm first. */
 #define sig_assert(expr, f...) do {					\
-	if (!(expr)) {							\
+	bool __ok = (expr);						\
+									\
+	if (!__ok) {							\
 		storm_stop();						\
-		igt_assert_f(expr, f);					\
+		igt_assert_f(__ok, f);					\
 	}								\
 } while (0)
 
@@ -276,12 +279,15 @@ static bool resident(const struct sig_dev *d, __u32 vm, const void *va,
 	return ok;
 }
 
-#define assert_resident(d, vm, va, bytes, want) do {			\
-	__u32 __bad = 0;						\
-	sig_assert(resident(d, vm, va, bytes, want, &__bad),		\
-		   "renderD%d: a page at 0x%x, not 0x%x\n", (d)->minor,	\
-		   __bad, (unsigned int)(want));			\
-} while (0)
+static void assert_resident(const struct sig_dev *d, __u32 vm,
+			    const void *va, size_t bytes, __u32 want)
+{
+	__u32 bad = 0;
+
+	sig_assert(resident(d, vm, va, bytes, want, &bad),
+		   "renderD%d: a page at 0x%x, not 0x%x\n", d->minor, bad,
+		   want);
+}
 
 static void exec_call(const struct sig_dev *d, struct drm_vsvm_exec *e,
 		      const char *what)
@@ -502,10 +508,17 @@ struct rand_worker {
 	char err[256];
 };
 
-#define rw_fail(w, f...) do {						\
-	if (!(w)->err[0])						\
-		snprintf((w)->err, sizeof((w)->err), f);		\
-} while (0)
+static void __attribute__((format(printf, 2, 3)))
+rw_fail(struct rand_worker *w, const char *f, ...)
+{
+	va_list ap;
+
+	if (w->err[0])
+		return;
+	va_start(ap, f);
+	vsnprintf(w->err, sizeof(w->err), f, ap);
+	va_end(ap);
+}
 
 static int rw_call(struct rand_worker *w, unsigned long req, void *arg,
 		   const char *what)
@@ -883,7 +896,10 @@ static void first_use_child(const struct sig_dev *d, bool restart)
 		ret = sig_call(fd, DRM_IOCTL_VSVM_VM_CREATE, &vc);
 		step = 1;
 		if (!ret) {
-			r.vm_id = ma.vm_id = pf.vm_id = e.vm_id = vc.vm_id;
+			r.vm_id = vc.vm_id;
+			ma.vm_id = vc.vm_id;
+			pf.vm_id = vc.vm_id;
+			e.vm_id = vc.vm_id;
 			step = 2;
 			ret = sig_call(fd, DRM_IOCTL_VSVM_RESIDENCY, &r);
 		}
@@ -1071,7 +1087,7 @@ static void test_pagemap_create_storm(void)
 				     round, d->minor, c[i].err);
 			if (c[i].role)
 				assert_resident(d, vm, c[i].buf, bytes,
-					DRM_VSVM_RESIDENCY_DEVICE(d->index));
+						DRM_VSVM_RESIDENCY_DEVICE(d->index));
 		}
 		for (i = 0; i < CREATE_THREADS; i++) {
 			size_t k;
@@ -1161,12 +1177,12 @@ static void kill_child(enum kill_op op, const struct sig_dev *d,
 	pf.start = (uintptr_t)buf;
 	e.vm_id = vm;
 	e.va = (uintptr_t)buf;
+	if (op == KILL_PREFETCH_PEER &&
+	    vsvm_call(vsvm_open_minor(p->minor), DRM_IOCTL_VSVM_DEVMEM_OPEN,
+		      &o))
+		_exit(4);
 	switch (op) {
 	case KILL_PREFETCH_PEER:
-		if (vsvm_call(vsvm_open_minor(p->minor),
-			       DRM_IOCTL_VSVM_DEVMEM_OPEN, &o))
-			_exit(4);
-		/* fallthrough */
 	case KILL_PREFETCH_SYSTEM:
 		pf.location = DRM_VSVM_LOCATION_DEVICE;
 		if (vsvm_call(fd, DRM_IOCTL_VSVM_PREFETCH, &pf))
@@ -1466,28 +1482,28 @@ int igt_main()
 	igt_fixture()
 		open_devices();
 
-	igt_describe("PREFETCH to VRAM, a peer and system memory under a SIGALRM storm with SA_RESTART");
+	igt_describe("PREFETCH to VRAM, a peer and system under SIGALRMs, SA_RESTART");
 	igt_subtest("prefetch-storm-restart")
 		test_prefetch_storm(true);
 	igt_describe("The same without SA_RESTART: no call fails");
 	igt_subtest("prefetch-storm-norestart")
 		test_prefetch_storm(false);
-	igt_describe("Every EXEC op, faulting into VRAM, under a SIGALRM storm with SA_RESTART");
+	igt_describe("Every EXEC op, faulting into VRAM, under SIGALRMs, SA_RESTART");
 	igt_subtest("exec-storm-restart")
 		test_exec_storm(true);
 	igt_describe("The same without SA_RESTART");
 	igt_subtest("exec-storm-norestart")
 		test_exec_storm(false);
-	igt_describe("Random ioctls on every device from threads under a SIGALRM storm with SA_RESTART, checked against a model");
+	igt_describe("Random ioctls from threads under SIGALRMs, SA_RESTART, with a model");
 	igt_subtest("ioctl-storm-restart")
 		test_ioctl_storm(true);
 	igt_describe("The same without SA_RESTART");
 	igt_subtest("ioctl-storm-norestart")
 		test_ioctl_storm(false);
-	igt_describe("VM_CREATE and the first ioctls of a fresh process (its mm's first notifier) under a SIGALRM storm");
+	igt_describe("VM_CREATE and the first ioctls of a fresh process under SIGALRMs");
 	igt_subtest("first-use-storm")
 		test_first_use_storm();
-	igt_describe("DEVMEM_OPEN, PREFETCH and GPU faults waiting for the creation of a pagemap under a SIGALRM storm");
+	igt_describe("DEVMEM_OPEN, PREFETCH, GPU faults waiting for a new pagemap, SIGALRMs");
 	igt_subtest("pagemap-create-storm")
 		test_pagemap_create_storm();
 	for (op = 0; op < (int)ARRAY_SIZE(kill_names); op++) {
