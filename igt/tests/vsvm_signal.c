@@ -794,8 +794,8 @@ static void test_ioctl_storm(bool restart)
 	int i;
 
 	storm_reset();
-	vsvm_stress_init(&st, restart ? "vsvm_signal ioctl-storm-restart" :
-			 "vsvm_signal ioctl-storm-norestart", 6);
+	/* the name makes the replay line: make test ONLY=vsvm_signal SEED= */
+	vsvm_stress_init(&st, "vsvm_signal", 6);
 	for (i = 0; i < n_devs; i++) {
 		w[i].d = &devs[i];
 		w[i].st = &st;
