@@ -487,20 +487,6 @@ static long long vsvm_memfree_kb(void)
 	return kb + vsvm_pcp_free_kb();
 }
 
-/*
- * Memory pressure as the kernel's reclaim applies it to shrinkers: drop
- * the slab caches, which runs every shrinker's scan, twice so that the
- * freed objects settle.
- */
-static void vsvm_shrink(void)
-{
-	int i;
-
-	sync();
-	for (i = 0; i < 2; i++)
-		vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
-}
-
 /* The size of struct page on x86-64 (the rig's kernel), in bytes. */
 #define VSVM_STRUCT_PAGE_SIZE	64
 /*

@@ -1940,9 +1940,7 @@ static void lt_test_no_pagemap(void)
 	/* a device with no pagemap at all: the inactive ones reclaimed */
 	for (i = 0; i < n_devs; i++)
 		lt_wait_for(!lt_pagemap_state_is(&devs[i], "active"));
-	sync();
-	vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
-	vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
+	vsvm_shrink();
 	for (i = 0; i < n_devs && !d; i++)
 		if (lt_pagemap_state_is(&devs[i], "none"))
 			d = &devs[i];

@@ -54,6 +54,22 @@ static int vsvm_link_base(const char *path, char *out, size_t len)
 }
 
 /**
+ * vsvm_shrink() - memory pressure, as the kernel's reclaim gives shrinkers
+ *
+ * Drops the slab caches, which runs every shrinker's scan (the pagemap
+ * shrinker destroys the inactive pagemaps), twice so that the freed
+ * objects settle.
+ */
+void vsvm_shrink(void)
+{
+	int i;
+
+	sync();
+	for (i = 0; i < 2; i++)
+		vsvm_sysfs_write("/proc/sys/vm/drop_caches", "3");
+}
+
+/**
  * vsvm_node_bus_dev() - the bus device of a render node
  * @minor: N of /dev/dri/renderDN
  * @bd: out: its bus and name

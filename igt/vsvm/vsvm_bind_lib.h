@@ -19,6 +19,7 @@ struct vsvm_bus_dev {
 };
 
 void vsvm_sysfs_write(const char *path, const char *val);
+void vsvm_shrink(void);
 int vsvm_node_bus_dev(int minor, struct vsvm_bus_dev *bd);
 void vsvm_bus_unbind(const struct vsvm_bus_dev *bd);
 void vsvm_bus_bind(const struct vsvm_bus_dev *bd);

@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <xf86drm.h>
 
 #include "igt.h"
 #include "vsvm_exec_lib.h"
+#include "vsvm_lib.h"
 
 static int vsvm_exec_lib_ioctl(int fd, unsigned long req, void *arg)
 {
-	return drmIoctl(fd, req, arg) ? -errno : 0;
+	return vsvm_call(fd, req, arg);
 }
 
 /**

@@ -88,9 +88,40 @@ int vsvm_open_nodes(struct vsvm_node *nodes, int max)
 	return found;
 }
 
+/* Whether vsvm_call() makes one ioctl() only; see vsvm_call_set_once(). */
+static bool vsvm_ioctl_once;
+
+/**
+ * vsvm_call_set_once() - make the helpers' ioctls single calls
+ * @once: true: one ioctl(), whose EINTR or EAGAIN the caller sees; false
+ *	  (the default): libdrm's drmIoctl(), which repeats the call on them
+ *
+ * For the tests of signals (vsvm_signal), which must see every errno an
+ * ioctl returns. Process-wide: set it before starting threads.
+ */
+void vsvm_call_set_once(bool once)
+{
+	vsvm_ioctl_once = once;
+}
+
+/**
+ * vsvm_call() - the ioctl of every vsvm helper
+ * @fd: the render node
+ * @req: the request
+ * @arg: its argument
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_call(int fd, unsigned long req, void *arg)
+{
+	if (vsvm_ioctl_once)
+		return ioctl(fd, req, arg) ? -errno : 0;
+	return drmIoctl(fd, req, arg) ? -errno : 0;
+}
+
 static int vsvm_lib_ioctl(int fd, unsigned long req, void *arg)
 {
-	return drmIoctl(fd, req, arg) ? -errno : 0;
+	return vsvm_call(fd, req, arg);
 }
 
 /**

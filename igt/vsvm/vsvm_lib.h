@@ -21,6 +21,9 @@ struct vsvm_node {
 };
 
 bool vsvm_fd_is_vsvm(int fd);
+/* The ioctl of every helper: 0 or -errno; once: no EINTR/EAGAIN retry. */
+int vsvm_call(int fd, unsigned long req, void *arg);
+void vsvm_call_set_once(bool once);
 int vsvm_count_fds(void);
 int vsvm_open_minor(int minor);
 int vsvm_vms_file_count(const char *path);

@@ -337,6 +337,8 @@ int drm_gpusvm_init_device(struct drm_gpusvm *gpusvm, const char *name,
 			   unsigned long notifier_size,
 			   const struct drm_gpusvm_ops *ops,
 			   const unsigned long *chunk_sizes, int num_chunks);
+/* drm-msvm extension: register @mm's notifier tree before any work. */
+int drm_gpusvm_mm_prepare(struct mm_struct *mm);
 void drm_gpusvm_fini(struct drm_gpusvm *gpusvm);
 
 unsigned long drm_gpusvm_find_vma_start(struct drm_gpusvm *gpusvm,

@@ -511,6 +511,50 @@ int drm_gpusvm_init(struct drm_gpusvm *gpusvm, const char *name,
 }
 EXPORT_SYMBOL_GPL(drm_gpusvm_init);
 
+static bool drm_gpusvm_mm_probe_invalidate(struct mmu_interval_notifier *mni,
+					   const struct mmu_notifier_range *range,
+					   unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops drm_gpusvm_mm_probe_ops = {
+	.invalidate = drm_gpusvm_mm_probe_invalidate,
+};
+
+/**
+ * drm_gpusvm_mm_prepare() - make an mm ready for the notifiers of mirrors
+ * @mm: the mm, with a user (the caller's own mm)
+ *
+ * drm-msvm extension. The first interval notifier inserted into an mm
+ * registers the mm's notifier tree, and that takes every lock of the mm
+ * (mm_take_all_locks()), which fails with -EINTR when any signal is
+ * pending, fatal or not. Every later insertion (drm_gpusvm's notifiers
+ * and page walks) is then a plain one. Called when a mirror of @mm is
+ * made, before anything else is done (a driver's VM creation), this makes
+ * that registration there and then, so that no call working on the
+ * mirror can fail half-way because the caller has a signal handler: such
+ * a call cannot be restarted, and its -EINTR would reach user space. Cheap
+ * once @mm has its tree (an insertion and a removal).
+ *
+ * Return: 0; -EINTR if a signal was pending (nothing was done: the caller
+ * may restart its system call), -ENOMEM.
+ */
+int drm_gpusvm_mm_prepare(struct mm_struct *mm)
+{
+	struct mmu_interval_notifier probe = {};
+	int err;
+
+	err = mmu_interval_notifier_insert(&probe, mm, 0, PAGE_SIZE,
+					   &drm_gpusvm_mm_probe_ops);
+	if (err)
+		return err;
+	mmu_interval_notifier_remove(&probe);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(drm_gpusvm_mm_prepare);
+
 /**
  * drm_gpusvm_find_vma_start() - start of the first CPU VMA in an interval
  * @gpusvm: the instance

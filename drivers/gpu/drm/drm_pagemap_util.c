@@ -528,9 +528,12 @@ EXPORT_SYMBOL_GPL(drm_pagemap_get_from_cache_if_active);
  * provider again), and if there is none (never created, or destroyed by
  * the shrinker), @create makes one, which the cache keeps.
  *
- * Return: a reference on the pagemap, or an ERR_PTR() (-EINTR on a signal,
- * -ENOMEM, -ENODEV if the provider module is going away, or the error of
- * @create).
+ * Waits for a concurrent lookup or creation killably: only a fatal signal
+ * interrupts it (unlike drm_pagemap_cache_lock_lookup()).
+ *
+ * Return: a reference on the pagemap, or an ERR_PTR() (-EINTR on a fatal
+ * signal, -ENOMEM, -ENODEV if the provider module is going away, or the
+ * error of @create).
  */
 struct drm_pagemap *
 drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
@@ -545,7 +548,14 @@ drm_pagemap_cache_lookup_or_create(struct drm_pagemap_cache *cache,
 	if (dpagemap)
 		return dpagemap;
 
-	err = drm_pagemap_cache_lock_lookup(cache);
+	/*
+	 * Killable, not interruptible: the callers (an ioctl, a GPU fault)
+	 * may have done work already and cannot be restarted, and a caught
+	 * signal must change neither their result nor the placement. The
+	 * holder makes a pagemap (memremap_pages()), which takes bounded
+	 * time.
+	 */
+	err = mutex_lock_killable(&cache->lookup_mutex);
 	if (err)
 		return ERR_PTR(err);
 	dpagemap = drm_pagemap_get_from_cache(cache);
@@ -694,7 +704,8 @@ void drm_pagemap_util_debugfs_init(struct dentry *root)
  *	drm_pagemap_cache_unlock_lookup(cache);
  *	return dpagemap;
  *
- * drm_pagemap_cache_lookup_or_create() is that sequence in one call;
+ * drm_pagemap_cache_lookup_or_create() is that sequence in one call,
+ * waiting for the lock killably (a caught signal does not fail it);
  * drm_pagemap_get_from_cache_if_active() needs no lock and never revives.
  */
 

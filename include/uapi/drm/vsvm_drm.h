@@ -16,6 +16,17 @@ extern "C" {
  * Every ioctl validates every field: unknown flags, query or op values and
  * nonzero reserved or padding fields return -EINVAL, bad user pointers
  * return -EFAULT, and a failed call changes nothing.
+ *
+ * Signals: a signal the process catches (it has a handler) interrupts no
+ * vsvm ioctl, with or without SA_RESTART: the call neither fails with
+ * -EINTR nor does anything else than it would have done without the
+ * signal (the same data, the same placement). Only a fatal signal (SIGKILL,
+ * or one without a handler whose default action ends the process) ends a
+ * call early, between two steps of its work (a PREFETCH chunk, a piece of
+ * EXEC work or a GPU fault, an eviction, a wait for another caller making
+ * the device's pagemap), in bounded time: the call returns -EINTR, which
+ * the dying process never sees, and what it did before stays done, as
+ * after the other errors of the call.
  */
 
 #define DRM_VSVM_QUERY			0x00
@@ -143,7 +154,10 @@ struct drm_vsvm_query_device {
  *
  * Errors: -EINVAL for nonzero @flags or @reserved; -ENOSPC when the file
  * already holds %DRM_VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -EFAULT for a bad
- * argument pointer; -ENODEV once the device is gone.
+ * argument pointer; -ENODEV once the device is gone; -EINTR on a fatal
+ * signal. (The first VM of a process readies its mm for the VM's MMU
+ * notifiers, which a pending signal interrupts: a caught one restarts the
+ * call transparently.)
  */
 struct drm_vsvm_vm_create {
 	/** @flags: must be zero */
@@ -187,7 +201,9 @@ struct drm_vsvm_vm_destroy {
  * with it fail with -ENODEV, on any device.
  *
  * Errors: -EINVAL for nonzero @flags, @pad or @reserved or an unknown
- * @region, -ENODEV once the device is gone, -EMFILE without a free fd.
+ * @region, -ENODEV once the device is gone, -EMFILE without a free fd,
+ * -ENOMEM, -EINTR on a fatal signal (while it waited for another call
+ * making the pagemap).
  */
 struct drm_vsvm_devmem_open {
 	/** @flags: must be zero */

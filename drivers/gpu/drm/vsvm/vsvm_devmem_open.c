@@ -91,7 +91,8 @@ static int vsvm_devmem_open_common(struct drm_device *drm,
  *
  * Return: 0; -EINVAL for nonzero @flags, @pad or @reserved or a region
  * other than 0; -ENODEV once the device is gone; -EMFILE, -ENOMEM or
- * another errno of the pagemap creation.
+ * another errno of the pagemap creation; -EINTR on a fatal signal while
+ * another call makes the pagemap.
  */
 int vsvm_devmem_open_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file)

@@ -693,6 +693,21 @@ static int vsvm_vm_create_common(struct drm_device *drm,
 	if (iu && iu->out_size < offsetofend(typeof(*args), vm_id))
 		return -EINVAL;	/* the id could not be returned */
 
+	/*
+	 * The mm's notifier tree now, before anything is done: its first
+	 * registration fails on any pending signal, and the calls that work
+	 * on the VM later must not. A caught signal restarts this call
+	 * after its handler ran, with or without SA_RESTART: user space
+	 * never sees it.
+	 */
+	if (current->mm) {
+		err = drm_gpusvm_mm_prepare(current->mm);
+		if (err == -EINTR && !fatal_signal_pending(current))
+			err = -ERESTARTNOINTR;
+		if (err)
+			return err;
+	}
+
 	mutex_lock(&vf->lock);
 	if (vf->nr_vms >= VSVM_VM_MAX_PER_FILE) {
 		mutex_unlock(&vf->lock);
@@ -761,7 +776,9 @@ err_release:
  *
  * Return: 0 with the new id in &drm_vsvm_vm_create.vm_id; -EINVAL for
  * nonzero @flags or @reserved; -ENOSPC when the file holds
- * %VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -ENODEV once the device is gone.
+ * %VSVM_VM_MAX_PER_FILE VMs; -ENOMEM; -ENODEV once the device is gone;
+ * -EINTR on a fatal signal (a caught one restarts the call, see
+ * drm_gpusvm_mm_prepare()).
  */
 int vsvm_vm_create_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file)
