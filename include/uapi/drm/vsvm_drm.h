@@ -652,6 +652,12 @@ struct drm_vsvm_prefetch {
  * bitmask of the devices holding a read replica of the page
  * (%DRM_VSVM_READ_MOSTLY_ON), of any VM of the process.
  *
+ * The answer is a snapshot: a page that is being migrated at that instant,
+ * by another thread (a GPU or CPU fault, PREFETCH, eviction, even one that
+ * then fails and leaves the page where it was) or by the kernel itself
+ * (compaction), has no page in the CPU page table then and reads as
+ * %DRM_VSVM_RESIDENCY_NONE.
+ *
  * Errors: -EINVAL for unknown @flags or nonzero @reserved, @start not page
  * aligned, @num_pages zero or above %DRM_VSVM_RESIDENCY_MAX_PAGES, a range
  * that wraps; -EFAULT for a bad @locations; -ENOENT, -EACCES, -ENODEV as
