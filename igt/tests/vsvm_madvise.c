@@ -99,25 +99,6 @@ static void vsvm_expect(int got, int want, const struct vsvm_dev *d,
 		     strerror(-want));
 }
 
-/* RESIDENCY of [p, p + npages pages), all expected to be @want. */
-static void vsvm_expect_residency(const struct vsvm_dev *d, const void *p,
-				  size_t npages, __u32 want,
-				  const char *what)
-{
-	__u32 *loc = calloc(npages, sizeof(*loc));
-	size_t i;
-
-	igt_assert(loc);
-	memset(loc, 0xa5, npages * sizeof(*loc));
-	vsvm_expect(vsvm_residency(d->fd, d->vm, (uintptr_t)p, npages, loc), 0,
-		    d, what);
-	for (i = 0; i < npages; i++)
-		igt_assert_f(loc[i] == want,
-			     "renderD%d, %s: page %zu at %#x, expected %#x\n",
-			     d->minor, what, i, loc[i], want);
-	free(loc);
-}
-
 /* A CPU read of one byte that the compiler keeps. */
 static char vsvm_read_byte(const char *p)
 {
@@ -149,26 +130,26 @@ static void vsvm_test_residency_system(const struct vsvm_dev *d)
 	size_t i;
 	int mfd;
 
-	vsvm_expect_residency(d, p, n, DRM_VSVM_RESIDENCY_NONE,
+	vsvm_expect_residency(d->fd, d->vm, p, n, DRM_VSVM_RESIDENCY_NONE,
 			      "fresh mmap");
 	for (i = 0; i < 8; i++)
 		p[i * PAGE] = 1;
 	for (i = 8; i < 12; i++)
 		vsvm_read_byte(p + i * PAGE);
-	vsvm_expect_residency(d, p, 8, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p, 8, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "written");
-	vsvm_expect_residency(d, (p + 8 * PAGE), 4,
+	vsvm_expect_residency(d->fd, d->vm, (p + 8 * PAGE), 4,
 			      DRM_VSVM_RESIDENCY_SYSTEM, "read");
-	vsvm_expect_residency(d, (p + 12 * PAGE), n - 12,
+	vsvm_expect_residency(d->fd, d->vm, (p + 12 * PAGE), n - 12,
 			      DRM_VSVM_RESIDENCY_NONE, "untouched");
 
 	/* Unmapped VA reads as NONE, also in the middle of a call. */
 	igt_assert(munmap((p + 4 * PAGE), 4 * PAGE) == 0);
-	vsvm_expect_residency(d, p, 4, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p, 4, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "kept");
-	vsvm_expect_residency(d, (p + 4 * PAGE), 4,
+	vsvm_expect_residency(d->fd, d->vm, (p + 4 * PAGE), 4,
 			      DRM_VSVM_RESIDENCY_NONE, "unmapped");
-	vsvm_expect_residency(d, (p + 8 * PAGE), 4,
+	vsvm_expect_residency(d->fd, d->vm, (p + 8 * PAGE), 4,
 			      DRM_VSVM_RESIDENCY_SYSTEM, "after the hole");
 
 	/* Shared file-backed memory. */
@@ -177,22 +158,22 @@ static void vsvm_test_residency_system(const struct vsvm_dev *d)
 	igt_assert(ftruncate(mfd, 4 * PAGE) == 0);
 	f = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	igt_assert(f != MAP_FAILED);
-	vsvm_expect_residency(d, f, 4, DRM_VSVM_RESIDENCY_NONE, "memfd fresh");
+	vsvm_expect_residency(d->fd, d->vm, f, 4, DRM_VSVM_RESIDENCY_NONE, "memfd fresh");
 	f[PAGE] = 3;
-	vsvm_expect_residency(d, f + PAGE, 1, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, f + PAGE, 1, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "memfd written");
-	vsvm_expect_residency(d, f + 2 * PAGE, 2, DRM_VSVM_RESIDENCY_NONE,
+	vsvm_expect_residency(d->fd, d->vm, f + 2 * PAGE, 2, DRM_VSVM_RESIDENCY_NONE,
 			      "memfd untouched");
 	munmap(f, 4 * PAGE);
 	close(mfd);
 
 	/* Nothing was faulted in by the queries. */
-	vsvm_expect_residency(d, (p + 12 * PAGE), n - 12,
+	vsvm_expect_residency(d->fd, d->vm, (p + 12 * PAGE), n - 12,
 			      DRM_VSVM_RESIDENCY_NONE, "still untouched");
 	munmap(p, 4 * PAGE);
 	munmap((p + 8 * PAGE), (n - 8) * PAGE);
 	/* Nothing mapped at all. */
-	vsvm_expect_residency(d, p, n, DRM_VSVM_RESIDENCY_NONE,
+	vsvm_expect_residency(d->fd, d->vm, p, n, DRM_VSVM_RESIDENCY_NONE,
 			      "all unmapped");
 }
 
@@ -938,20 +919,20 @@ static void vsvm_test_prefetch(const struct vsvm_dev *d)
 
 	vsvm_fill(p, n, 1);
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, n, "to VRAM");
-	vsvm_expect_residency(d, p, n, dev, "in VRAM");
+	vsvm_expect_residency(d->fd, d->vm, p, n, dev, "in VRAM");
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, 0,
 			 "to VRAM again");
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p, n, 0, n, "to system");
-	vsvm_expect_residency(d, p, n, DRM_VSVM_RESIDENCY_SYSTEM, "back");
+	vsvm_expect_residency(d->fd, d->vm, p, n, DRM_VSVM_RESIDENCY_SYSTEM, "back");
 	vsvm_check(p, n, 1, "after the round trip");
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p, n, 0, 0,
 			 "to system again");
 
 	/* CPU access brings the pages back with their contents. */
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, n, "to VRAM 2");
-	vsvm_expect_residency(d, p, n, dev, "in VRAM 2");
+	vsvm_expect_residency(d->fd, d->vm, p, n, dev, "in VRAM 2");
 	vsvm_check(p, n, 1, "CPU read of VRAM");
-	vsvm_expect_residency(d, p, n, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p, n, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "after CPU read");
 
 	/* Only populated pages move; part of the range. */
@@ -961,11 +942,11 @@ static void vsvm_test_prefetch(const struct vsvm_dev *d)
 	vsvm_fill(p + 8 * PAGE, 2, 3);
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, 6,
 			 "half populated");
-	vsvm_expect_residency(d, p, 4, dev, "populated");
-	vsvm_expect_residency(d, p + 4 * PAGE, 4, DRM_VSVM_RESIDENCY_NONE,
+	vsvm_expect_residency(d->fd, d->vm, p, 4, dev, "populated");
+	vsvm_expect_residency(d->fd, d->vm, p + 4 * PAGE, 4, DRM_VSVM_RESIDENCY_NONE,
 			      "hole");
-	vsvm_expect_residency(d, p + 8 * PAGE, 2, dev, "populated 2");
-	vsvm_expect_residency(d, p + 10 * PAGE, 6, DRM_VSVM_RESIDENCY_NONE,
+	vsvm_expect_residency(d->fd, d->vm, p + 8 * PAGE, 2, dev, "populated 2");
+	vsvm_expect_residency(d->fd, d->vm, p + 10 * PAGE, 6, DRM_VSVM_RESIDENCY_NONE,
 			      "tail");
 	/*
 	 * Part of an allocation back: the CPU fault path may take its
@@ -973,7 +954,7 @@ static void vsvm_test_prefetch(const struct vsvm_dev *d)
 	 */
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p + PAGE, 2, 0, 2,
 			 "part back");
-	vsvm_expect_residency(d, p + PAGE, 2, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p + PAGE, 2, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "pages 1-2");
 	igt_assert_eq(vsvm_count_at(d, p, 4, dev) +
 		      vsvm_count_at(d, p, 4, DRM_VSVM_RESIDENCY_SYSTEM), 4);
@@ -990,7 +971,7 @@ static void vsvm_test_prefetch(const struct vsvm_dev *d)
 		vsvm_fill(s, 4, 4);
 		vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, s, 4, 0, 0,
 				 "shared");
-		vsvm_expect_residency(d, s, 4, DRM_VSVM_RESIDENCY_SYSTEM,
+		vsvm_expect_residency(d->fd, d->vm, s, 4, DRM_VSVM_RESIDENCY_SYSTEM,
 				      "shared stays");
 		vsvm_check(s, 4, 4, "shared");
 		munmap(s, 4 * PAGE);
@@ -1010,9 +991,9 @@ static void vsvm_test_prefetch_pagemap_fd(const struct vsvm_dev *d)
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_PAGEMAP_FD, p, n, pfd, n,
 			 "to the fd's VRAM");
 	close(pfd);
-	vsvm_expect_residency(d, p, n, dev, "fd closed");
+	vsvm_expect_residency(d->fd, d->vm, p, n, dev, "fd closed");
 	vsvm_check(p, n / 2, 5, "fd closed, CPU read");
-	vsvm_expect_residency(d, p, n / 2, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p, n / 2, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "read back");
 	left = vsvm_count_at(d, p + n / 2 * PAGE, n / 2, dev);
 	igt_assert_eq(left + vsvm_count_at(d, p + n / 2 * PAGE, n / 2,
@@ -1051,8 +1032,8 @@ static void vsvm_test_prefetch_bad(const struct vsvm_dev *d)
 		a = good;						\
 		field_set;						\
 		vsvm_expect(vsvm_prefetch_raw(d, &a), err, d, what_);	\
-		vsvm_expect_residency(d, p, 8,				\
-				      DRM_VSVM_RESIDENCY_SYSTEM, what_);	\
+		vsvm_expect_residency(d->fd, d->vm, p, 8,				\
+				      DRM_VSVM_RESIDENCY_SYSTEM, what_); \
 	} while (0)
 
 	BAD(a.flags = 1, -EINVAL, "flags");
@@ -1080,7 +1061,7 @@ static void vsvm_test_prefetch_bad(const struct vsvm_dev *d)
 	a = good;
 	vsvm_expect(vsvm_child_errno(d, DRM_IOCTL_VSVM_PREFETCH, &a), -EACCES,
 		    d, "child");
-	vsvm_expect_residency(d, p, 8, DRM_VSVM_RESIDENCY_SYSTEM, "child");
+	vsvm_expect_residency(d->fd, d->vm, p, 8, DRM_VSVM_RESIDENCY_SYSTEM, "child");
 	vsvm_check(p, 8, 6, "after the bad calls");
 #undef BAD
 	close(null_fd);
@@ -1112,11 +1093,11 @@ static void vsvm_test_prefetch_enolink(void)
 				     devs[i].minor, devs[j].minor, ret);
 			if (ret == 0) {
 				igt_assert_eq_u64(moved, 4);
-				vsvm_expect_residency(&devs[i], p, 4,
+				vsvm_expect_residency(devs[i].fd, devs[i].vm, p, 4,
 						      DRM_VSVM_RESIDENCY_DEVICE(devs[j].index),
 						      "peer VRAM");
 			} else {
-				vsvm_expect_residency(&devs[i], p, 4,
+				vsvm_expect_residency(devs[i].fd, devs[i].vm, p, 4,
 						      DRM_VSVM_RESIDENCY_SYSTEM,
 						      "after ENOLINK");
 			}
@@ -1146,7 +1127,7 @@ static void vsvm_test_prefetch_large(const struct vsvm_dev *d)
 	vsvm_fill(p + 1000 * PAGE, 48, 11);
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_DEVICE, p, n, 0, 48,
 			 "to VRAM");
-	vsvm_expect_residency(d, p + 1000 * PAGE, 48,
+	vsvm_expect_residency(d->fd, d->vm, p + 1000 * PAGE, 48,
 			      DRM_VSVM_RESIDENCY_DEVICE(d->index), "in VRAM");
 	vsvm_prefetch_ok(d, DRM_VSVM_LOCATION_SYSTEM, p, n, 0, 48,
 			 "to system");
@@ -1169,12 +1150,12 @@ static void vsvm_test_prefetch_cross(void)
 				continue;
 			vsvm_prefetch_ok(&devs[j], DRM_VSVM_LOCATION_DEVICE, p,
 					 n, 0, n, "to the first device");
-			vsvm_expect_residency(&devs[i], p, n,
+			vsvm_expect_residency(devs[i].fd, devs[i].vm, p, n,
 					      DRM_VSVM_RESIDENCY_DEVICE(devs[j].index),
 					      "first device");
 			vsvm_prefetch_ok(&devs[i], DRM_VSVM_LOCATION_DEVICE, p,
 					 n, 0, n, "to the second device");
-			vsvm_expect_residency(&devs[j], p, n,
+			vsvm_expect_residency(devs[j].fd, devs[j].vm, p, n,
 					      DRM_VSVM_RESIDENCY_DEVICE(devs[i].index),
 					      "second device");
 			vsvm_check(p, n, 8, "after two devices");
@@ -1205,10 +1186,10 @@ static void vsvm_test_madvise_placement(const struct vsvm_dev *d)
 	vsvm_fill(buf, n, 10);
 	vsvm_expect(vsvm_exec_write(d->fd, d->vm, p, n * PAGE, buf, &out), 0,
 		    d, "GPU write");
-	vsvm_expect_residency(d, p, 4, DRM_VSVM_RESIDENCY_SYSTEM,
+	vsvm_expect_residency(d->fd, d->vm, p, 4, DRM_VSVM_RESIDENCY_SYSTEM,
 			      "preferred system");
-	vsvm_expect_residency(d, p + 4 * PAGE, 4, dev, "preferred device");
-	vsvm_expect_residency(d, p + 8 * PAGE, 4, dev, "preferred pagemap fd");
+	vsvm_expect_residency(d->fd, d->vm, p + 4 * PAGE, 4, dev, "preferred device");
+	vsvm_expect_residency(d->fd, d->vm, p + 8 * PAGE, 4, dev, "preferred pagemap fd");
 	/* The GPU sees its data; then the CPU does. */
 	memset(buf, 0, n * PAGE);
 	vsvm_expect(vsvm_exec_read(d->fd, d->vm, p, n * PAGE, buf, &out), 0,

@@ -559,45 +559,6 @@ static void buf_unmap(__u8 *buf, size_t size)
 	igt_assert_eq(munmap(buf - PAGE_SZ, size + 2 * PAGE_SZ), 0);
 }
 
-static void fill_pattern(__u8 *buf, size_t size, __u32 seed)
-{
-	__u32 *w = (__u32 *)buf;
-	size_t i;
-
-	for (i = 0; i < size / 4; i++)
-		w[i] = seed ^ (__u32)(i * 2654435761u);
-}
-
-static void check_pattern(const __u8 *buf, size_t size, __u32 seed,
-			  const char *what)
-{
-	const __u32 *w = (const __u32 *)buf;
-	size_t i;
-
-	for (i = 0; i < size / 4; i++)
-		igt_assert_f(w[i] == (seed ^ (__u32)(i * 2654435761u)),
-			     "%s: word %zu is %#x, expected %#x\n", what, i,
-			     w[i], seed ^ (__u32)(i * 2654435761u));
-}
-
-/* Every page of [@buf, + @npages) is at @want, as @d's VM @vm sees it. */
-static void expect_residency(const struct vsvm_dev *d, __u32 vm,
-			     const __u8 *buf, size_t npages, __u32 want,
-			     const char *what)
-{
-	__u32 *loc = calloc(npages, sizeof(*loc));
-	size_t i;
-
-	igt_assert(loc);
-	igt_assert_eq(vsvm_residency(d->fd, vm, (uintptr_t)buf, npages, loc),
-		      0);
-	for (i = 0; i < npages; i++)
-		igt_assert_f(loc[i] == want,
-			     "%s: page %zu at %#x, expected %#x\n", what, i,
-			     loc[i], want);
-	free(loc);
-}
-
 /*
  * A buffer goes system -> @a -> @b -> system by GPU faults (reads, data
  * checked each time), its residency checked at each step. With @direct
@@ -616,20 +577,20 @@ static void test_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 	igt_assert(got);
 	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
 	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
-	fill_pattern(buf, size, 0x600d);
-	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "before");
+	vsvm_fill_pattern(buf, size, 0x600d);
+	vsvm_expect_residency(a->fd, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "before");
 
 	/* system -> a */
 	paths_read(a, &pa0);
 	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
-	check_pattern(got, size, 0x600d, "GPU0 read");
+	vsvm_check_pattern(got, size, 0x600d, "GPU0 read");
 	igt_assert_eq_u64(out.pages_in, npages);
-	expect_residency(a, vma, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
-	expect_residency(b, vmb, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
-			 "on GPU0, seen from GPU1");
+	vsvm_expect_residency(a->fd, vma, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
+	vsvm_expect_residency(b->fd, vmb, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
+			      "on GPU0, seen from GPU1");
 	paths_read(a, &pa1);
 	igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram, npages);
 
@@ -637,14 +598,14 @@ static void test_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 	paths_read(b, &pb0);
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, &out), 0);
-	check_pattern(got, size, 0x600d, "GPU1 read");
+	vsvm_check_pattern(got, size, 0x600d, "GPU1 read");
 	paths_read(a, &pa0);
 	paths_read(b, &pb1);
 	if (direct) {
 		igt_assert_eq_u64(out.pages_in, npages);
-		expect_residency(b, vmb, buf, npages,
-				 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
-				 "on GPU1");
+		vsvm_expect_residency(b->fd, vmb, buf, npages,
+				      DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+				      "on GPU1");
 		igt_assert_eq_u64(pb1.p2p_in - pb0.p2p_in, npages);
 		igt_assert_eq_u64(pa0.p2p_out - pa1.p2p_out, npages);
 		/* never through system memory */
@@ -657,16 +618,16 @@ static void test_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 		igt_assert_eq_u64(pa0.p2p_out, pa1.p2p_out);
 		igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram,
 				  out.pages_in);
-		expect_residency(b, vmb, buf, npages,
-				 out.pages_in ?
-				 DRM_VSVM_RESIDENCY_DEVICE(b->info.index) :
-				 DRM_VSVM_RESIDENCY_SYSTEM, "after GPU1");
+		vsvm_expect_residency(b->fd, vmb, buf, npages,
+				      out.pages_in ?
+				      DRM_VSVM_RESIDENCY_DEVICE(b->info.index) :
+				      DRM_VSVM_RESIDENCY_SYSTEM, "after GPU1");
 	}
 
 	/* -> system, by the CPU */
-	check_pattern(buf, size, 0x600d, "CPU read");
-	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "back in system memory");
+	vsvm_check_pattern(buf, size, 0x600d, "CPU read");
+	vsvm_expect_residency(a->fd, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "back in system memory");
 	paths_read(b, &pb2);
 	if (direct)
 		igt_assert_eq_u64(pb2.vram_to_sys - pb1.vram_to_sys, npages);
@@ -692,22 +653,22 @@ static void test_coherency(struct vsvm_dev *a, struct vsvm_dev *b)
 		struct vsvm_dev *w = round & 1 ? b : a, *r = round & 1 ? a : b;
 		__u32 vmw = round & 1 ? vmb : vma, vmr = round & 1 ? vma : vmb;
 
-		fill_pattern(data, size, 0xc0 + round);
+		vsvm_fill_pattern(data, size, 0xc0 + round);
 		igt_assert_eq(vsvm_exec_write(w->fd, vmw, buf, size, data,
 					      NULL), 0);
 		memset(got, 0, size);
 		igt_assert_eq(vsvm_exec_read(r->fd, vmr, buf, size, got,
 					     NULL), 0);
-		check_pattern(got, size, 0xc0 + round, "the other GPU's read");
+		vsvm_check_pattern(got, size, 0xc0 + round, "the other GPU's read");
 		if (round == 2)
-			check_pattern(buf, size, 0xc0 + round, "CPU read");
+			vsvm_check_pattern(buf, size, 0xc0 + round, "CPU read");
 	}
 	/* a CPU write seen by both */
-	fill_pattern(buf, size, 0xcc);
+	vsvm_fill_pattern(buf, size, 0xcc);
 	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, NULL), 0);
-	check_pattern(got, size, 0xcc, "GPU0 read of a CPU write");
+	vsvm_check_pattern(got, size, 0xcc, "GPU0 read of a CPU write");
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
-	check_pattern(got, size, 0xcc, "GPU1 read of a CPU write");
+	vsvm_check_pattern(got, size, 0xcc, "GPU1 read of a CPU write");
 	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
 	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
 	buf_unmap(buf, PAGE_SZ * 16);
@@ -806,14 +767,14 @@ static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 
 	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
 	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
-	fill_pattern(buf, size, 0x9e7c);
-	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "before");
+	vsvm_fill_pattern(buf, size, 0x9e7c);
+	vsvm_expect_residency(a->fd, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "before");
 
 	paths_read(a, &pa0);
 	prefetch(a, vma, DRM_VSVM_LOCATION_PAGEMAP_FD, buf, size, fa, npages);
-	expect_residency(a, vma, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
+	vsvm_expect_residency(a->fd, vma, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(a->info.index), "on GPU0");
 	paths_read(a, &pa1);
 	igt_assert_eq_u64(pa1.sys_to_vram - pa0.sys_to_vram, npages);
 
@@ -829,14 +790,14 @@ static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 					    DRM_VSVM_LOCATION_PAGEMAP_FD,
 					    (uintptr_t)buf, size, fb, &moved),
 			      -ENOLINK);
-		expect_residency(a, vma, buf, npages,
-				 DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
-				 "after the refused PREFETCH");
+		vsvm_expect_residency(a->fd, vma, buf, npages,
+				      DRM_VSVM_RESIDENCY_DEVICE(a->info.index),
+				      "after the refused PREFETCH");
 		prefetch(b, vmb, DRM_VSVM_LOCATION_DEVICE, buf, size, 0,
 			 npages);
 	}
-	expect_residency(b, vmb, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index), "on GPU1");
+	vsvm_expect_residency(b->fd, vmb, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(b->info.index), "on GPU1");
 	paths_read(a, &pa0);
 	paths_read(b, &pb1);
 	if (direct) {
@@ -852,11 +813,11 @@ static void test_prefetch_migration(struct vsvm_dev *a, struct vsvm_dev *b,
 	}
 
 	prefetch(a, vma, DRM_VSVM_LOCATION_SYSTEM, buf, size, 0, npages);
-	expect_residency(b, vmb, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "back in system memory");
+	vsvm_expect_residency(b->fd, vmb, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "back in system memory");
 	paths_read(b, &pb0);
 	igt_assert_eq_u64(pb0.vram_to_sys - pb1.vram_to_sys, npages);
-	check_pattern(buf, size, 0x9e7c, "CPU read");
+	vsvm_check_pattern(buf, size, 0x9e7c, "CPU read");
 
 	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
 	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
@@ -890,13 +851,13 @@ static void test_xgpu_access(struct vsvm_dev *a, struct vsvm_dev *b)
 
 	paths_read(a, &pa0);
 	paths_read(b, &pb0);
-	fill_pattern(data, size, 0x7a11);
+	vsvm_fill_pattern(data, size, 0x7a11);
 	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, &out), 0);
 	/* not into GPU0's VRAM: into GPU1's */
 	igt_assert_eq_u64(out.pages_in, 0);
-	expect_residency(a, vma, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
-			 "advised to GPU1, written by GPU0");
+	vsvm_expect_residency(a->fd, vma, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			      "advised to GPU1, written by GPU0");
 	paths_read(a, &pa1);
 	paths_read(b, &pb1);
 	igt_assert_eq_u64(pb1.sys_to_vram - pb0.sys_to_vram, npages);
@@ -905,17 +866,17 @@ static void test_xgpu_access(struct vsvm_dev *a, struct vsvm_dev *b)
 	/* GPU0 reads them in place, nothing moves */
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
-	check_pattern(got, size, 0x7a11, "GPU0 read of GPU1's VRAM");
+	vsvm_check_pattern(got, size, 0x7a11, "GPU0 read of GPU1's VRAM");
 	igt_assert_eq_u64(out.pages_in, 0);
 	igt_assert_eq_u64(out.pages_out, 0);
-	expect_residency(b, vmb, buf, npages,
-			 DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
-			 "still on GPU1");
+	vsvm_expect_residency(b->fd, vmb, buf, npages,
+			      DRM_VSVM_RESIDENCY_DEVICE(b->info.index),
+			      "still on GPU1");
 
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
-	check_pattern(got, size, 0x7a11, "GPU1 read");
-	check_pattern(buf, size, 0x7a11, "CPU read");
+	vsvm_check_pattern(got, size, 0x7a11, "GPU1 read");
+	vsvm_check_pattern(buf, size, 0x7a11, "CPU read");
 
 	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
 	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
@@ -941,7 +902,7 @@ static void test_enolink(struct vsvm_dev *a, struct vsvm_dev *b,
 
 	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
 	igt_assert_eq(vsvm_vm_create(none->fd, &vmn), 0);
-	fill_pattern(buf, size, 0xe1);
+	vsvm_fill_pattern(buf, size, 0xe1);
 
 	igt_assert_eq(vsvm_madvise(none->fd, vmn,
 				   DRM_VSVM_MADVISE_PREFERRED_LOC,
@@ -964,9 +925,9 @@ static void test_enolink(struct vsvm_dev *a, struct vsvm_dev *b,
 					     &attr, &n), 0);
 	igt_assert_eq_u32(n, 1);
 	igt_assert_eq_u32(attr.preferred_loc, DRM_VSVM_LOCATION_DEFAULT);
-	expect_residency(a, vma, buf, size / PAGE_SZ,
-			 DRM_VSVM_RESIDENCY_SYSTEM, "after the refusals");
-	check_pattern(buf, size, 0xe1, "CPU read");
+	vsvm_expect_residency(a->fd, vma, buf, size / PAGE_SZ,
+			      DRM_VSVM_RESIDENCY_SYSTEM, "after the refusals");
+	vsvm_check_pattern(buf, size, 0xe1, "CPU read");
 
 	/* the peer's fd is fine */
 	igt_assert_eq(vsvm_madvise(a->fd, vma, DRM_VSVM_MADVISE_PREFERRED_LOC,
@@ -1100,9 +1061,9 @@ static void expect_halves(const struct vsvm_dev *d, __u32 vm, const __u8 *buf,
 			  size_t npages, __u32 first, __u32 second,
 			  const char *what)
 {
-	expect_residency(d, vm, buf, npages / 2, first, what);
-	expect_residency(d, vm, buf + npages / 2 * PAGE_SZ, npages / 2, second,
-			 what);
+	vsvm_expect_residency(d->fd, vm, buf, npages / 2, first, what);
+	vsvm_expect_residency(d->fd, vm, buf + npages / 2 * PAGE_SZ, npages / 2, second,
+			      what);
 }
 
 /*
@@ -1128,7 +1089,7 @@ static void test_pagefault(struct vsvm_dev *a, struct vsvm_dev *b,
 	buf = buf_map_aligned(size, &map, &map_size);
 	igt_assert_eq(vsvm_vm_create(a->fd, &vma), 0);
 	igt_assert_eq(vsvm_vm_create(b->fd, &vmb), 0);
-	fill_pattern(data, size, 0xfa17);
+	vsvm_fill_pattern(data, size, 0xfa17);
 
 	/* each GPU writes its half: GPU faults bring it to its VRAM */
 	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, half, data, &out), 0);
@@ -1145,13 +1106,13 @@ static void test_pagefault(struct vsvm_dev *a, struct vsvm_dev *b,
 	paths_read(b, &pb0);
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, &out), 0);
-	check_pattern(got, size, 0xfa17, "GPU0 read");
+	vsvm_check_pattern(got, size, 0xfa17, "GPU0 read");
 	igt_assert_lt_u64(0, out.gpu_faults);
 	paths_read(a, &pa1);
 	paths_read(b, &pb1);
 	if (direct) {
 		igt_assert_eq_u64(out.pages_in, npages / 2);
-		expect_residency(b, vmb, buf, npages, on_a, "all on GPU0");
+		vsvm_expect_residency(b->fd, vmb, buf, npages, on_a, "all on GPU0");
 		igt_assert_eq_u64(pa1.p2p_in - pa0.p2p_in, npages / 2);
 		igt_assert_eq_u64(pb1.p2p_out - pb0.p2p_out, npages / 2);
 		igt_assert_eq_u64(pb1.vram_to_sys, pb0.vram_to_sys);
@@ -1168,31 +1129,31 @@ static void test_pagefault(struct vsvm_dev *a, struct vsvm_dev *b,
 				  out.pages_in);
 		igt_assert_eq_u64(pa1.p2p_in, pa0.p2p_in);
 		igt_assert_eq_u64(pb1.p2p_out, pb0.p2p_out);
-		expect_residency(a, vma, buf, npages / 2, on_a,
-				 "GPU0's half still on GPU0");
-		expect_residency(a, vma, buf + half, npages / 2,
-				 out.pages_in ? on_a :
-				 DRM_VSVM_RESIDENCY_SYSTEM,
-				 "GPU1's half, after GPU0's read");
+		vsvm_expect_residency(a->fd, vma, buf, npages / 2, on_a,
+				      "GPU0's half still on GPU0");
+		vsvm_expect_residency(a->fd, vma, buf + half, npages / 2,
+				      out.pages_in ? on_a :
+				      DRM_VSVM_RESIDENCY_SYSTEM,
+				      "GPU1's half, after GPU0's read");
 	}
 
 	/* GPU1 reads it all: what is in GPU0's VRAM comes over */
 	memset(got, 0, size);
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, &out), 0);
-	check_pattern(got, size, 0xfa17, "GPU1 read");
+	vsvm_check_pattern(got, size, 0xfa17, "GPU1 read");
 	paths_read(b, &pb0);
 	if (direct) {
 		igt_assert_eq_u64(out.pages_in, npages);
-		expect_residency(a, vma, buf, npages, on_b, "all on GPU1");
+		vsvm_expect_residency(a->fd, vma, buf, npages, on_b, "all on GPU1");
 		igt_assert_eq_u64(pb0.p2p_in - pb1.p2p_in, npages);
 	} else {
 		igt_assert_eq_u64(pb0.p2p_in, pb1.p2p_in);
 	}
 
 	/* and the CPU faults it all back */
-	check_pattern(buf, size, 0xfa17, "CPU read");
-	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "back in system memory");
+	vsvm_check_pattern(buf, size, 0xfa17, "CPU read");
+	vsvm_expect_residency(a->fd, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "back in system memory");
 
 	igt_assert_eq(vsvm_vm_destroy(a->fd, vma), 0);
 	igt_assert_eq(vsvm_vm_destroy(b->fd, vmb), 0);
@@ -1266,22 +1227,22 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b, bool protect)
 					   DRM_VSVM_THRASHING_OFF, 0), 0);
 	}
 
-	fill_pattern(data, size, 0xc0f1);
+	vsvm_fill_pattern(data, size, 0xc0f1);
 	igt_assert_eq(vsvm_exec_write(a->fd, vma, buf, size, data, NULL), 0);
 	for (round = 0; round < 4; round++) {
 		/* GPU0's advice: GPU1's VRAM; GPU1's advice: GPU0's */
 		memset(got, 0, size);
 		igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got,
 					     NULL), 0);
-		check_pattern(got, size, 0xc0f1, "GPU0 read");
-		expect_residency(a, vma, buf, npages, on_b,
-				 "placed by GPU0's advice");
+		vsvm_check_pattern(got, size, 0xc0f1, "GPU0 read");
+		vsvm_expect_residency(a->fd, vma, buf, npages, on_b,
+				      "placed by GPU0's advice");
 		memset(got, 0, size);
 		igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got,
 					     NULL), 0);
-		check_pattern(got, size, 0xc0f1, "GPU1 read");
-		expect_residency(b, vmb, buf, npages, protect ? on_b : on_a,
-				 protect ? "GPU0's advice won" :
+		vsvm_check_pattern(got, size, 0xc0f1, "GPU1 read");
+		vsvm_expect_residency(b->fd, vmb, buf, npages, protect ? on_b : on_a,
+				      protect ? "GPU0's advice won" :
 					   "placed by GPU1's advice");
 	}
 
@@ -1300,17 +1261,17 @@ static void test_conflict(struct vsvm_dev *a, struct vsvm_dev *b, bool protect)
 	 * Advice applies from the next GPU fault: the CPU takes the buffer
 	 * back first, which drops every GPU mapping of it.
 	 */
-	check_pattern(buf, size, 0xc0f1, "CPU read between the advice");
-	expect_residency(a, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
-			 "back in system memory");
+	vsvm_check_pattern(buf, size, 0xc0f1, "CPU read between the advice");
+	vsvm_expect_residency(a->fd, vma, buf, npages, DRM_VSVM_RESIDENCY_SYSTEM,
+			      "back in system memory");
 	igt_assert_eq(vsvm_exec_read(a->fd, vma, buf, size, got, NULL), 0);
-	check_pattern(got, size, 0xc0f1, "GPU0 read, own advice");
-	expect_residency(b, vmb, buf, npages, on_a, "on GPU0");
+	vsvm_check_pattern(got, size, 0xc0f1, "GPU0 read, own advice");
+	vsvm_expect_residency(b->fd, vmb, buf, npages, on_a, "on GPU0");
 	igt_assert_eq(vsvm_exec_read(b->fd, vmb, buf, size, got, NULL), 0);
-	check_pattern(got, size, 0xc0f1, "GPU1 read, own advice");
-	expect_residency(a, vma, buf, npages, protect ? on_a : on_b,
-			 protect ? "GPU0's advice still wins" : "on GPU1");
-	check_pattern(buf, size, 0xc0f1, "CPU read");
+	vsvm_check_pattern(got, size, 0xc0f1, "GPU1 read, own advice");
+	vsvm_expect_residency(a->fd, vma, buf, npages, protect ? on_a : on_b,
+			      protect ? "GPU0's advice still wins" : "on GPU1");
+	vsvm_check_pattern(buf, size, 0xc0f1, "CPU read");
 
 	close(fa);
 	close(fb);
@@ -1410,14 +1371,14 @@ static void test_munmap_race(struct vsvm_dev *a, struct vsvm_dev *b)
 	igt_assert_lt_u64(0, t[0].done + t[1].done);
 
 	/* the last mapping is what everyone sees */
-	fill_pattern(buf, size, 0x3ace);
+	vsvm_fill_pattern(buf, size, 0x3ace);
 	for (i = 0; i < 2; i++) {
 		memset(got, 0, size);
 		igt_assert_eq(vsvm_exec_read(t[i].d->fd, t[i].vm, buf, size,
 					     got, NULL), 0);
-		check_pattern(got, size, 0x3ace, "GPU read after the race");
+		vsvm_check_pattern(got, size, 0x3ace, "GPU read after the race");
 	}
-	check_pattern(buf, size, 0x3ace, "CPU read after the race");
+	vsvm_check_pattern(buf, size, 0x3ace, "CPU read after the race");
 
 	/* gone with the mapping: nothing is left anywhere */
 	buf_unmap(buf, size);

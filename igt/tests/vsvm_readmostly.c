@@ -208,15 +208,8 @@ static __u64 rd_read(struct setup *s, int r, __u8 seed, const char *what)
 /* Per page, which devices hold a replica, as reader 0's VM sees it. */
 static void replicas(struct setup *s, __u32 *mask)
 {
-	struct drm_vsvm_residency a = {
-		.vm_id = s->vm[0],
-		.flags = DRM_VSVM_RESIDENCY_REPLICAS,
-		.start = (uintptr_t)s->buf,
-		.num_pages = NPAGES,
-		.locations = (uintptr_t)mask,
-	};
-
-	igt_assert_eq(drmIoctl(rd[0]->fd, DRM_IOCTL_VSVM_RESIDENCY, &a), 0);
+	igt_assert_eq(vsvm_replicas(rd[0]->fd, s->vm[0], (uintptr_t)s->buf,
+				    NPAGES, mask), 0);
 }
 
 static void expect_replicas(struct setup *s, __u32 want, const char *what)

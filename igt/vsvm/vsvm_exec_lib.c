@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -263,4 +264,73 @@ int vsvm_counter(int minor, const char *name, __u64 *value)
 		return -ENOENT;
 	*value = v;
 	return 0;
+}
+
+static __u32 vsvm_pattern_word(size_t i, __u32 seed)
+{
+	return seed ^ (__u32)(i * 2654435761u);
+}
+
+/**
+ * vsvm_fill_pattern() - write the pattern of @seed to a buffer
+ * @buf: the buffer, 4-byte aligned
+ * @size: its size in bytes, a multiple of 4
+ * @seed: the pattern's seed
+ *
+ * Each 32-bit word depends on its index and @seed, so that a word moved,
+ * lost or left stale shows. vsvm_check_pattern() checks it.
+ */
+void vsvm_fill_pattern(void *buf, size_t size, __u32 seed)
+{
+	__u32 *w = buf;
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		w[i] = vsvm_pattern_word(i, seed);
+}
+
+/**
+ * vsvm_check_pattern() - assert that a buffer holds the pattern of @seed
+ * @buf: the buffer
+ * @size: its size in bytes, a multiple of 4
+ * @seed: the pattern's seed
+ * @what: what is checked, for the failure message
+ *
+ * Every byte is checked; the first word that differs fails the test.
+ */
+void vsvm_check_pattern(const void *buf, size_t size, __u32 seed,
+			const char *what)
+{
+	const __u32 *w = buf;
+	size_t i;
+
+	for (i = 0; i < size / 4; i++)
+		igt_assert_f(w[i] == vsvm_pattern_word(i, seed),
+			     "%s: word %zu is %#x, expected %#x\n", what, i,
+			     w[i], vsvm_pattern_word(i, seed));
+}
+
+/**
+ * vsvm_expect_residency() - assert where every page of a range is
+ * @fd: the render node
+ * @vm_id: the VM that asks (RESIDENCY)
+ * @buf: the first page
+ * @npages: the number of pages
+ * @want: the %DRM_VSVM_RESIDENCY_* location of every page
+ * @what: what is checked, for the failure message
+ */
+void vsvm_expect_residency(int fd, __u32 vm_id, const void *buf,
+			   size_t npages, __u32 want, const char *what)
+{
+	__u32 *loc = calloc(npages, sizeof(*loc));
+	size_t i;
+
+	igt_assert(loc);
+	igt_assert_eq(vsvm_residency(fd, vm_id, (uintptr_t)buf, npages, loc),
+		      0);
+	for (i = 0; i < npages; i++)
+		igt_assert_f(loc[i] == want,
+			     "%s: page %zu at %#x, expected %#x\n", what, i,
+			     loc[i], want);
+	free(loc);
 }

@@ -32,4 +32,11 @@ int vsvm_debugfs_field(int minor, const char *file, const char *key,
 		       char *val, size_t len);
 int vsvm_counter(int minor, const char *name, __u64 *value);
 
+/* Data and placement checks; they assert. */
+void vsvm_fill_pattern(void *buf, size_t size, __u32 seed);
+void vsvm_check_pattern(const void *buf, size_t size, __u32 seed,
+			const char *what);
+void vsvm_expect_residency(int fd, __u32 vm_id, const void *buf,
+			   size_t npages, __u32 want, const char *what);
+
 #endif

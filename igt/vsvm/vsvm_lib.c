@@ -206,6 +206,30 @@ int vsvm_residency(int fd, __u32 vm_id, __u64 start, __u64 npages,
 }
 
 /**
+ * vsvm_replicas() - DRM_IOCTL_VSVM_RESIDENCY with DRM_VSVM_RESIDENCY_REPLICAS
+ * @fd: the render node
+ * @vm_id: the VM
+ * @start: the first page
+ * @npages: the number of pages
+ * @masks: out: per page, the bitmask of the devices holding a read replica
+ *
+ * Return: 0 or a negative errno.
+ */
+int vsvm_replicas(int fd, __u32 vm_id, __u64 start, __u64 npages,
+		  __u32 *masks)
+{
+	struct drm_vsvm_residency arg = {
+		.vm_id = vm_id,
+		.flags = DRM_VSVM_RESIDENCY_REPLICAS,
+		.start = start,
+		.num_pages = npages,
+		.locations = (uintptr_t)masks,
+	};
+
+	return vsvm_lib_ioctl(fd, DRM_IOCTL_VSVM_RESIDENCY, &arg);
+}
+
+/**
  * vsvm_madvise() - DRM_IOCTL_VSVM_MADVISE
  * @fd: the render node
  * @vm_id: the VM

@@ -32,6 +32,8 @@ int vsvm_open_nodes(struct vsvm_node *nodes, int max);
 /* RESIDENCY, MADVISE, QUERY_RANGE_ATTRS, PREFETCH: 0 or -errno. */
 int vsvm_residency(int fd, __u32 vm_id, __u64 start, __u64 npages,
 		   __u32 *locations);
+int vsvm_replicas(int fd, __u32 vm_id, __u64 start, __u64 npages,
+		  __u32 *masks);
 int vsvm_madvise(int fd, __u32 vm_id, __u32 type, __u64 start,
 		 __u64 range, __u32 value, __s32 pagemap_fd);
 int vsvm_query_range_attrs(int fd, __u32 vm_id, __u64 start,

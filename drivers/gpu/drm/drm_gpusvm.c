@@ -1489,6 +1489,22 @@ static int drm_gpusvm_map_pages(struct drm_gpusvm *gpusvm,
 			addr = drm_pagemap_addr_encode(dma,
 						       DRM_INTERCONNECT_SYSTEM,
 						       order, dir);
+			/*
+			 * The device may write the page from now on, and
+			 * nobody tells the CPU page table: hmm_range_fault()
+			 * does not fault a writable but clean entry for
+			 * write, so it stays clean. Dirty the folio as a CPU
+			 * write would, or reclaim may drop a lazily freed
+			 * (MADV_FREE) page, or writeback skip a file page,
+			 * with the device's data in it. Anything that cleans
+			 * the folio later (writeback, MADV_FREE, reclaim)
+			 * first invalidates this mapping, so the next device
+			 * write faults and dirties it again. The page is
+			 * mapped and an invalidation would wait for the
+			 * notifier lock held here, so truncation cannot race.
+			 */
+			if (!ctx->read_only && (pfns[i] & HMM_PFN_WRITE))
+				folio_mark_dirty(page_folio(page));
 			nsys++;
 		}
 		svm_pages->dma_addr[i] = addr;

@@ -1240,6 +1240,20 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 			break;
 	}
 
+	/*
+	 * The system page is now the only copy of what the device may have
+	 * written: dirty it. Migration hands the page flags on, system page
+	 * to device page and back, and nothing dirties a device page: a
+	 * lazily freed (MADV_FREE) page would come back clean and not
+	 * swap-backed, and reclaim would drop the device's writes.
+	 */
+	for (i = 0; !err && i < npages; i++) {
+		struct page *dpage = migrate_pfn_to_page(buf->dst[i]);
+
+		if (dpage)
+			folio_mark_dirty(page_folio(dpage));
+	}
+
 err_put:
 	for (i = 0; i < npages; i++) {
 		struct drm_pagemap_devmem *devmem = buf->owner[i];

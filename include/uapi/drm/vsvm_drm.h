@@ -327,14 +327,17 @@ enum drm_vsvm_exec_op {
  * around, a @src_va range (COPY) or @ptr buffer (READ, WRITE) that
  * overlaps [@va, @va + @size); -E2BIG for @size above
  * %DRM_VSVM_EXEC_MAX_SIZE; -ENOENT for an unknown @vm_id; -EACCES from a
- * process other than the VM's; -EFAULT for VA the process has not mapped
- * or a bad @ptr; -EPERM for a GPU write to read-only memory; -ENOMEM when
- * memory runs out, also while faulting in or migrating mapped memory
- * (never -EFAULT then); -EINTR on a fatal signal; -ENODEV once the device
- * is gone; -EBUSY when invalidations (migrations, mprotect() or munmap() by
- * other threads) kept racing the GPU faults of one page more times than
- * the call retries them (call again); -EIO when a page bound for the GPU
- * resolves to no memory (its device's memory went away under the work).
+ * process other than the VM's; -EFAULT for VA the process has not mapped,
+ * beyond the end of the file it maps (where the CPU gets SIGBUS), mapped
+ * with no page a device may use (VM_IO or VM_PFNMAP mappings, such as the
+ * vDSO's [vvar] data) or a bad @ptr; -EPERM for a GPU write to read-only
+ * memory; -ENOMEM when memory runs out, also while faulting in or
+ * migrating mapped memory (never -EFAULT then); -EINTR on a fatal
+ * signal; -ENODEV once the device is gone; -EBUSY when invalidations
+ * (migrations, mprotect() or munmap() by other threads) kept racing the
+ * GPU faults of one page more times than the call retries them (call
+ * again); -EIO when a page bound for the GPU resolves to no memory (its
+ * device's memory went away under the work).
  * Work before a failing page has been done: after an error the user buffer
  * of a READ may hold part of the result.
  */
@@ -597,13 +600,15 @@ struct drm_vsvm_query_range_attrs {
  * range even after eviction, or when memory runs out (never -EFAULT then);
  * -EBUSY when pages stayed busy (another migration, GPU work or an
  * mprotect() racing the call on the same pages, retried inside the call
- * for a while: call again); -EIO when a copy failed because a device's
- * memory could not be reached (a device being unbound, a peer that cannot
- * reach the target's VRAM); the pages of that chunk keep their data where
- * they were; -EINTR on a fatal signal; -ENOENT, -EACCES, -ENODEV as for
- * MADVISE. The range moves in chunks: after -EBUSY, -ENOMEM, -EIO or
- * -EINTR the pages of the chunks before the failing one stay where the
- * call put them (their data is intact wherever they are).
+ * for a while: call again; or references held on them, by a pipe after
+ * vmsplice() for example, which do not go away by themselves); -EIO when
+ * a copy failed because a device's memory could not be reached (a device
+ * being unbound, a peer that cannot reach the target's VRAM); the pages
+ * of that chunk keep their data where they were; -EINTR on a fatal
+ * signal; -ENOENT, -EACCES, -ENODEV as for MADVISE. The range moves in
+ * chunks: after -EBUSY, -ENOMEM, -EIO or -EINTR the pages of the chunks
+ * before the failing one stay where the call put them (their data is
+ * intact wherever they are).
  */
 struct drm_vsvm_prefetch {
 	/** @vm_id: the VM */

@@ -606,6 +606,19 @@ again:
 			err = -EAGAIN;
 	}
 	/*
+	 * -EFAULT from a range of several pages that @va's VMA holds: a page
+	 * of it cannot be faulted in, maybe not @va's (beyond the end of the
+	 * file the VMA maps: the CPU gets SIGBUS there, and only there).
+	 * Fault @va's page alone, as the CPU would; once.
+	 */
+	if (err == -EFAULT && end - start > PAGE_SIZE &&
+	    drm_gpusvm_range_size(range) > PAGE_SIZE &&
+	    vsvm_fault_va_mapped(vm, va, &writable)) {
+		start = va & PAGE_MASK;
+		end = start + PAGE_SIZE;
+		goto again;
+	}
+	/*
 	 * -EPERM for a write to writable memory: an mprotect() made part of
 	 * the range read-only after it was found to fit its VMA. Make a range
 	 * that fits the VMA as it is now, a bounded number of times.
