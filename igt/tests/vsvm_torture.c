@@ -96,6 +96,7 @@ struct proc_report {
 	unsigned long fails;
 	unsigned long replicated;
 	unsigned long evictions;
+	unsigned long busy;
 };
 
 static struct vsvm_stress stress;
@@ -114,6 +115,8 @@ static bool stop;
 static bool adv;
 /* Pages seen replicated by the advice subtest's reads */
 static unsigned long replicated;
+/* EXEC calls of the advice subtest that ended -EBUSY and were redone */
+static unsigned long busy;
 
 struct thread {
 	int id;
@@ -287,6 +290,27 @@ static int t_exec(struct tdev *d, struct drm_vsvm_exec *e)
 	return xioctl(d->fd, DRM_IOCTL_VSVM_EXEC, e);
 }
 
+/*
+ * EXEC, called again after -EBUSY (invalidations kept racing its faults:
+ * documented, "call again") in the advice subtest, where the migrations of
+ * the counters, the policy, replicas and the evictor race every page. Only
+ * for work that may be done twice: READ, WRITE, FILL, COPY, and
+ * ATOMIC_INC within one page (a page is done whole or not at all, and
+ * -EBUSY means its page was not).
+ */
+static int t_exec_again(struct tdev *d, struct drm_vsvm_exec *e)
+{
+	unsigned int tries;
+	int err;
+
+	for (tries = 0; ; tries++) {
+		err = t_exec(d, e);
+		if (err != EBUSY || !adv || tries == 8)
+			return err;
+		__atomic_add_fetch(&busy, 1, __ATOMIC_RELAXED);
+	}
+}
+
 static void t_check(struct thread *t, __u64 off, __u64 len,
 		    const __u8 *got, const char *what)
 {
@@ -413,7 +437,7 @@ static bool va_read_every(struct thread *t, __u64 va, __u64 len,
 			.va = va, .size = len,
 		};
 
-		err = t_exec(d, &e);
+		err = t_exec_again(d, &e);
 		if (err) {
 			t_fail(t, "%s: GPU read on dev%d: %s", what,
 			       (int)(d - devs), strerror(err));
@@ -459,7 +483,7 @@ static void t_read_every(struct thread *t, __u64 off, __u64 len,
 
 		if (j >= 0 && (j == i || !devs[i].linked[j]))
 			continue;
-		err = t_exec(d, &e);
+		err = t_exec_again(d, &e);
 		if (err) {
 			t_fail(t, "%s: GPU read on dev%d after dev%d: %s", what,
 			       (int)(d - devs), i, strerror(err));
@@ -483,6 +507,42 @@ static void op_readall(struct thread *t)
 		 "GPU read on every device off %#llx len %#llx",
 		 (unsigned long long)off, (unsigned long long)len);
 	t_read_every(t, off, len, "read on every device");
+}
+
+/*
+ * An ATOMIC_INC of the region that ended -EBUSY: the pages before the one
+ * that kept faulting are done, whole, the others not at all. Check that
+ * the region is so, and go on from it.
+ */
+static void t_atomic_busy(struct thread *t, __u64 off, __u64 len, __u64 inc)
+{
+	__u64 i, end, v, want, page;
+	bool done = true, all_inc, all_same;
+
+	__atomic_add_fetch(&busy, 1, __ATOMIC_RELAXED);
+	for (page = off; page < off + len; page = end) {
+		end = (page & ~(PAGE_SZ - 1)) + PAGE_SZ;
+		if (end > off + len)
+			end = off + len;
+		all_inc = true;
+		all_same = true;
+		for (i = page; i < end; i += 8) {
+			memcpy(&v, t->region + i, 8);
+			memcpy(&want, t->model + i, 8);
+			all_inc &= v == want + inc;
+			all_same &= v == want;
+		}
+		if (done && all_inc)
+			continue;
+		if (all_same) {
+			done = false;
+			continue;
+		}
+		t_fail(t, "ATOMIC_INC -EBUSY: page %#llx not done whole, or after one not done",
+		       (unsigned long long)page);
+		break;
+	}
+	memcpy(t->model + off, t->region + off, len);
 }
 
 static void op_gpu(struct thread *t)
@@ -532,7 +592,15 @@ static void op_gpu(struct thread *t)
 	snprintf(t->last, sizeof(t->last),
 		 "EXEC op %d dev%d off %#llx len %#llx", op, (int)(d - devs),
 		 (unsigned long long)off, (unsigned long long)len);
-	err = t_exec(d, &e);
+	if (op == DRM_VSVM_EXEC_ATOMIC_INC) {
+		err = t_exec(d, &e);
+		if (adv && err == EBUSY) {
+			t_atomic_busy(t, off, len, e.value);
+			return;
+		}
+	} else {
+		err = t_exec_again(d, &e);
+	}
 	if (err) {
 		t_fail(t, "EXEC on valid memory: %s", strerror(err));
 		memcpy(t->model, t->region, RSZ);
@@ -631,7 +699,8 @@ static void op_counters(struct thread *t)
 		snprintf(t->last, sizeof(t->last),
 			 "GPU atomics dev%d %u..%u width %u", (int)(d - devs),
 			 a, b, e.width);
-		err = t_exec(d, &e);
+		/* within one page: -EBUSY did none of them */
+		err = t_exec_again(d, &e);
 		if (err) {
 			t_fail(t, "ATOMIC_INC on the counters: %s",
 			       strerror(err));
@@ -942,7 +1011,7 @@ static void op_mremap(struct thread *t)
 			.va = (uintptr_t)away, .size = len,
 		};
 
-		err = t_exec(t_dev(t), &e);
+		err = t_exec_again(t_dev(t), &e);
 		if (err) {
 			t_fail(t, "GPU fill of memory mremap()ped away: %s",
 			       strerror(err));
@@ -1232,7 +1301,7 @@ static void final_check(void)
 				.ptr = (uintptr_t)buf,
 				.va = (uintptr_t)t->region, .size = RSZ,
 			};
-			int err = t_exec(&devs[j], &e);
+			int err = t_exec_again(&devs[j], &e);
 
 			if (err)
 				t_fail(t, "final GPU read on dev%d: %s", j,
@@ -1324,6 +1393,7 @@ static void torture_process(int p)
 	}
 	reports[p].fails = fails;
 	reports[p].replicated = replicated;
+	reports[p].busy = busy;
 	close_devices(devs, n_devs);
 	munmap(mem, len);
 }
@@ -1410,6 +1480,7 @@ static void run_torture(int nproc)
 {
 	struct timespec t0, t1;
 	unsigned long ops = 0, forks = 0, nfails = 0, repl = 0, evict = 0;
+	unsigned long nbusy = 0;
 	double t;
 	int p;
 
@@ -1430,14 +1501,15 @@ static void run_torture(int nproc)
 		nfails += reports[p].fails;
 		repl += reports[p].replicated;
 		evict += reports[p].evictions;
+		nbusy += reports[p].busy;
 	}
 	igt_info("%s: %d processes x %d threads, %d devices: %lu ops (%.0f/s), %lu forks, %lu failures, seed %llu\n",
 		 adv ? "advice" : "torture", NPROC, NTHREADS, n_devs, ops,
 		 ops / (t > 0 ? t : 1), forks, nfails,
 		 (unsigned long long)stress.seed);
 	if (adv)
-		igt_info("advice: %lu pages seen replicated, %lu VRAM fills by the evictor\n",
-			 repl, evict);
+		igt_info("advice: %lu pages seen replicated, %lu VRAM fills by the evictor, %lu EXEC -EBUSY called again\n",
+			 repl, evict, nbusy);
 	igt_assert_f(!nfails, "%lu failures, seed %llu\n", nfails,
 		     (unsigned long long)stress.seed);
 }
