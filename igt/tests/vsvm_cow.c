@@ -558,7 +558,10 @@ static bool parent_stays(const __u32 *loc, const __u32 *want)
 static void test_fork_counters(void)
 {
 	const struct dev *a, *b;
-	__u8 *buf = map_buf(BUF_SIZE);
+	/* one 64 KiB counter block: aligned to it */
+	__u8 *map = map_buf(2 * BUF_SIZE);
+	__u8 *buf = (__u8 *)(((uintptr_t)map + BUF_SIZE - 1) &
+			     ~(uintptr_t)(BUF_SIZE - 1));
 	int done[2], go[2], status, ret = 0, i;
 	__u32 loc[BUF_PAGES], want[BUF_PAGES];
 	pid_t pid;
@@ -616,7 +619,7 @@ static void test_fork_counters(void)
 		     ret, status);
 	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		     "child: status %#x (the step that failed)\n", status);
-	munmap(buf, BUF_SIZE);
+	munmap(map, 2 * BUF_SIZE);
 }
 
 /* Threads that keep moving and advising a buffer until told to stop. */
