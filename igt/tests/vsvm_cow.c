@@ -25,6 +25,13 @@
  * mprotect-neighbour: GPU fills of writable pages succeed while another
  * page of the same 64 KiB range flips between read-only and writable.
  *
+ * fork-access-counters: the parent's buffer in a device A's VRAM, shared
+ * copy-on-write with a child whose P2P peer B reads it in place until its
+ * access counters move it (the child's copy only). Parent and child each
+ * write their copy by CPU and by GPU (A and B) and read it on both: each
+ * sees only its own data, and the parent's pages never go to another
+ * VRAM.
+ *
  * no-efault: GPU READ, WRITE, FILL and COPY on valid, mapped memory, while
  * other threads migrate, prefetch and advise the same buffer, never fail
  * with -EFAULT (a race with a migration or an invalidation is retried
@@ -32,6 +39,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +55,7 @@
 #include "vsvm_exec_lib.h"
 #include "vsvm_lib.h"
 #include "vsvm_stress.h"
+#include "vsvm_workload.h"
 #include <drm/vsvm_drm.h>
 
 #define MAX_DEVICES	64
@@ -372,6 +381,247 @@ static void test_fork_migrate_own(const struct dev *p, const struct dev *c)
 	munmap(buf, BUF_SIZE);
 }
 
+/* Two devices with a P2P link: *a, *b; false if there are none. */
+static bool p2p_pair(const struct dev **a, const struct dev **b)
+{
+	int i, j;
+
+	for (i = 0; i < n_devs; i++)
+		for (j = 0; j < n_devs; j++)
+			if (i != j && vsvm_link_to(devs[i].fd, devs[j].index) ==
+				      DRM_VSVM_LINK_P2P) {
+				*a = &devs[i];
+				*b = &devs[j];
+				return true;
+			}
+	return false;
+}
+
+static const struct {
+	const char *module;
+	const char *name;
+	__u64 value;
+} fa_params[] = {
+	{ "vsvm", "access_counter_threshold", 16 },
+	{ "vsvm", "access_counter_granularity_kb", 64 },
+};
+
+static __u64 fa_saved[ARRAY_SIZE(fa_params)];
+
+static void fa_params_set(bool set)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fa_params); i++) {
+		if (set)
+			igt_assert_eq(vsvm_module_param_get(fa_params[i].module,
+							    fa_params[i].name,
+							    &fa_saved[i]), 0);
+		igt_assert_eq(vsvm_module_param_set(fa_params[i].module,
+						    fa_params[i].name,
+						    set ? fa_params[i].value :
+						    fa_saved[i]), 0);
+	}
+}
+
+/* @who's copy, written by CPU (first half) and GPU @g (second half). */
+static int write_copy(const struct dev *g, __u8 *buf, __u8 seed)
+{
+	__u8 *src = malloc(BUF_SIZE);
+	int ret;
+
+	if (!src)
+		return -ENOMEM;
+	fill_pattern(src, BUF_SIZE, seed);
+	memcpy(buf, src, BUF_SIZE / 2);
+	ret = vsvm_exec_write(g->fd, g->vm, buf + BUF_SIZE / 2,
+			      BUF_SIZE / 2, src + BUF_SIZE / 2, NULL);
+	free(src);
+	return ret;
+}
+
+/* @buf reads as @seed's pattern on @x, @y and the CPU: 0, else a step. */
+static int read_copy(const struct dev *x, const struct dev *y, __u8 *buf,
+		     __u8 seed)
+{
+	__u8 *back = malloc(BUF_SIZE);
+	int ret = 0;
+
+	if (!back)
+		return 1;
+	if (vsvm_exec_read(x->fd, x->vm, buf, BUF_SIZE, back, NULL) ||
+	    check_pattern(back, BUF_SIZE, seed) >= 0)
+		ret = 2;
+	else if (vsvm_exec_read(y->fd, y->vm, buf, BUF_SIZE, back, NULL) ||
+		 check_pattern(back, BUF_SIZE, seed) >= 0)
+		ret = 3;
+	else if (check_pattern(buf, BUF_SIZE, seed) >= 0)
+		ret = 4;
+	free(back);
+	return ret;
+}
+
+static const struct dev *own_dev(struct dev *cd, int n, int minor)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cd[i].minor == minor)
+			return &cd[i];
+	return NULL;
+}
+
+/*
+ * The child of fork-access-counters: B reads its copy in place until its
+ * access counters move it into B's VRAM; then it writes its copy, waits
+ * for the parent's writes, and checks that it still reads its own. Exit
+ * status: the step that failed.
+ */
+static int fa_child(__u8 *buf, int a_minor, int b_minor, int done, int go)
+{
+	struct dev cd[MAX_DEVICES];
+	const struct dev *a, *b;
+	__u8 *back = malloc(BUF_SIZE);
+	__u32 loc[BUF_PAGES];
+	int n, i, ret;
+	char c = 0;
+
+	n = open_devs(cd, MAX_DEVICES);
+	a = own_dev(cd, n, a_minor);
+	b = own_dev(cd, n, b_minor);
+	if (!a || !b || !back)
+		return 30;
+	if (vsvm_madvise(b->fd, b->vm, DRM_VSVM_MADVISE_MIGRATION_POLICY,
+			 (uintptr_t)buf, BUF_SIZE,
+			 DRM_VSVM_MIGRATE_ONLY_SYSTEM_PAGES, 0) ||
+	    vsvm_madvise(b->fd, b->vm, DRM_VSVM_MADVISE_ACCESS_COUNTERS,
+			 (uintptr_t)buf, BUF_SIZE,
+			 DRM_VSVM_ACCESS_COUNTERS_ON, 0))
+		return 31;
+	/* B reads in place until its counters move its copy */
+	for (i = 0; i < 4; i++)
+		if (vsvm_exec_read(b->fd, b->vm, buf, BUF_SIZE, back, NULL) ||
+		    check_pattern(back, BUF_SIZE, 90) >= 0)
+			return 32;
+	/* the child's copy is in B's VRAM */
+	if (residency(b, buf, BUF_PAGES, loc) ||
+	    !all_at(loc, BUF_PAGES, DRM_VSVM_RESIDENCY_DEVICE(b->index))) {
+		fprintf(stderr, "child: not in B's VRAM (page 0 at %#x)\n",
+			loc[0]);
+		return 33;
+	}
+	/* the parent checks that its pages did not move */
+	if (write(done, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 35;
+	if (read_copy(a, b, buf, 90))
+		return 34;
+	if (write(done, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 38;
+	/* the parent wrote its copy: ours did not change */
+	ret = read_copy(b, a, buf, 90);
+	if (ret)
+		return 40 + ret;
+	ret = write_copy(b, buf, 92);
+	if (ret)
+		return 36;
+	ret = read_copy(a, b, buf, 92);
+	if (ret)
+		return 50 + ret;
+	if (write(done, &c, 1) != 1 || read(go, &c, 1) != 1)
+		return 37;
+	ret = read_copy(b, a, buf, 92);
+	if (ret)
+		return 60 + ret;
+	free(back);
+	return 0;
+}
+
+/*
+ * The parent's pages after the child's migrations: where they were, or in
+ * system memory. Never in another VRAM: the child moves its own copy.
+ * (System memory: the child's migration breaks the copy-on-write sharing
+ * first, as a CPU write would, and a CPU write fault on a device page
+ * shared with another process migrates the page back to system memory
+ * for both processes, see drm_pagemap_break_cow(); the data stays each
+ * process's own.)
+ */
+static bool parent_stays(const __u32 *loc, const __u32 *want)
+{
+	size_t i;
+
+	for (i = 0; i < BUF_PAGES; i++)
+		if (loc[i] != want[i] && loc[i] != DRM_VSVM_RESIDENCY_SYSTEM)
+			return false;
+	return true;
+}
+
+static void test_fork_counters(void)
+{
+	const struct dev *a, *b;
+	/* one 64 KiB counter block: aligned to it */
+	__u8 *map = map_buf(2 * BUF_SIZE);
+	__u8 *buf = (__u8 *)(((uintptr_t)map + BUF_SIZE - 1) &
+			     ~(uintptr_t)(BUF_SIZE - 1));
+	int done[2], go[2], status, ret = 0, i;
+	__u32 loc[BUF_PAGES], want[BUF_PAGES];
+	pid_t pid;
+	char c = 0;
+
+	igt_require_f(p2p_pair(&a, &b), "no two devices with a P2P link\n");
+	fa_params_set(true);
+	fill_pattern(buf, BUF_SIZE, 90);
+	igt_assert_eq(place_buf(a, buf, BUF_SIZE, PLACE_VRAM), 0);
+	igt_assert_eq(residency(a, buf, BUF_PAGES, want), 0);
+	for (i = 0; i < (int)BUF_PAGES; i++)
+		if (want[i] >= DRM_VSVM_RESIDENCY_DEVICE(0))
+			break;
+	igt_assert_f(i < (int)BUF_PAGES,
+		     "no page of the parent's buffer in VRAM (page 0 at %#x)\n",
+		     want[0]);
+	igt_assert_eq(pipe(done), 0);
+	igt_assert_eq(pipe(go), 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0)
+		_exit(fa_child(buf, a->minor, b->minor, done[1], go[0]));
+	close(done[1]);
+	close(go[0]);
+	if (read(done[0], &c, 1) != 1) {
+		ret = 1;
+	} else {
+		/* the child's counters moved its copy, not ours */
+		ret = residency(a, buf, BUF_PAGES, loc) ? 2 :
+		      !parent_stays(loc, want) ? 3 :
+		      write(go[1], &c, 1) != 1 ? 10 :
+		      read(done[0], &c, 1) != 1 ? 11 :
+		      residency(a, buf, BUF_PAGES, loc) ? 12 :
+		      !parent_stays(loc, want) ? 13 :
+		      read_copy(b, a, buf, 90) ? 4 :
+		      write_copy(b, buf, 91) ? 5 :
+		      read_copy(a, b, buf, 91) ? 6 :
+		      write(go[1], &c, 1) != 1 ? 7 :
+		      read(done[0], &c, 1) != 1 ? 8 :
+		      read_copy(b, a, buf, 91) ? 9 : 0;
+	}
+	if (ret)
+		kill(pid, SIGKILL);
+	else
+		igt_assert_eq(write(go[1], &c, 1), 1);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	close(done[0]);
+	close(go[1]);
+	fa_params_set(false);
+	for (i = 0; (ret == 3 || ret == 13) && i < (int)BUF_PAGES; i++)
+		if (loc[i] != want[i])
+			igt_info("parent's page %d: at %#x before the child's work, %#x after\n",
+				 i, want[i], loc[i]);
+	igt_assert_f(!ret, "parent: step %d failed (the child's status %#x)\n",
+		     ret, status);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "child: status %#x (the step that failed)\n", status);
+	munmap(map, 2 * BUF_SIZE);
+}
+
 /* Threads that keep moving and advising a buffer until told to stop. */
 struct churn {
 	const struct dev *d;
@@ -673,6 +923,10 @@ int igt_main()
 		for (i = 0; i < n_devs; i++)
 			test_fork_migrate_own(&devs[0], &devs[i]);
 	}
+
+	igt_describe("fork(): the child's access counters move its own copy only.");
+	igt_subtest("fork-access-counters")
+		test_fork_counters();
 
 	igt_describe("No GPU write lands in memory made read-only.");
 	igt_subtest("mprotect-race") {

@@ -14,6 +14,16 @@
  * And racing: while one device keeps writing a new version over the
  * buffer, the others keep reading it; no read may hold a word older than
  * the version whose write returned before the read began.
+ *
+ * Isolation and protection with replicas in place: fork() while two
+ * devices hold replicas, then parent and child each write by CPU and by
+ * GPU and read from every device, with replicas of their own (each sees
+ * only its own data); mprotect(PROT_READ) of a replicated range, then GPU
+ * writes of every kind from every reader (-EPERM, and every replica
+ * holds the data); munmap() of part of a replicated range and a new
+ * mapping there (no stale replica reaches a GPU); ATOMIC_INC of two
+ * devices on a replicated range while the others keep reading it (exact
+ * counts).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -857,6 +868,503 @@ static void test_unbind_reader(void)
 	teardown(&s, true);
 }
 
+/* Every reader reads the buffer: per byte, @want(i). */
+static int all_read_fn(struct setup *s, __u8 (*want)(size_t i), int *who,
+		       size_t *at)
+{
+	int i, err;
+	size_t j;
+
+	for (i = 0; i < n_rd; i++) {
+		memset(s->tmp, 0, BUF_SIZE);
+		err = vsvm_exec_read(rd[i]->fd, s->vm[i], s->buf, BUF_SIZE,
+				     s->tmp, NULL);
+		if (err) {
+			*who = i;
+			return err;
+		}
+		for (j = 0; j < BUF_SIZE; j++)
+			if (s->tmp[j] != want(j)) {
+				*who = i;
+				*at = j;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+/* The replicas of the buffer in @vm on @fd. Return: 0 or -errno. */
+static int replicas_get(int fd, __u32 vm, __u8 *buf, __u32 *mask)
+{
+	struct drm_vsvm_residency a = {
+		.vm_id = vm,
+		.flags = DRM_VSVM_RESIDENCY_REPLICAS,
+		.start = (uintptr_t)buf,
+		.num_pages = NPAGES,
+		.locations = (uintptr_t)mask,
+	};
+
+	return drmIoctl(fd, DRM_IOCTL_VSVM_RESIDENCY, &a) ? -errno : 0;
+}
+
+/* The replicas of the buffer in @vm on @fd, each page: @want. */
+static int replicas_are(int fd, __u32 vm, __u8 *buf, __u32 want)
+{
+	static __u32 mask[NPAGES];
+	size_t i;
+	int err = replicas_get(fd, vm, buf, mask);
+
+	if (err)
+		return err;
+	for (i = 0; i < NPAGES; i++)
+		if (mask[i] != want)
+			return 1;
+	return 0;
+}
+
+/*
+ * Once every reader read the buffer: each page's master is in a reader's
+ * VRAM and every other reader holds a replica of it. Return: 0, the page
+ * + 1 that is not so, or -errno.
+ */
+static long replicas_of_master(int fd, __u32 vm, __u8 *buf)
+{
+	static __u32 mask[NPAGES], where[NPAGES];
+	int i, k, err = replicas_get(fd, vm, buf, mask);
+	size_t j;
+
+	if (!err)
+		err = vsvm_residency(fd, vm, (uintptr_t)buf, NPAGES, where);
+	if (err)
+		return err;
+	for (j = 0; j < NPAGES; j++) {
+		__u32 want = 0;
+
+		for (k = 0; k < n_rd; k++)
+			if (where[j] == DRM_VSVM_RESIDENCY_DEVICE(rd[k]->index))
+				break;
+		if (k == n_rd)
+			return j + 1;
+		for (i = 0; i < n_rd; i++)
+			if (i != k)
+				want |= 1u << rd[i]->index;
+		if (mask[j] != want)
+			return j + 1;
+	}
+	return 0;
+}
+
+/* The data of the fork test: the parent's, the child's, by halves. */
+static __u8 fk_orig(size_t i)
+{
+	return pat(i, 23);
+}
+
+static __u8 fk_parent(size_t i)
+{
+	return i < BLOCK ? pat(i, 24) : pat(i, 25);
+}
+
+static __u8 fk_child(size_t i)
+{
+	return i < BLOCK ? pat(i, 26) : pat(i, 27);
+}
+
+/* CPU writes the first half, GPU @g the second: @want's bytes. */
+static int write_halves(struct setup *s, int g, __u8 (*want)(size_t i))
+{
+	size_t j;
+
+	for (j = 0; j < BLOCK; j++)
+		s->buf[j] = want(j);
+	for (j = BLOCK; j < BUF_SIZE; j++)
+		s->tmp[j - BLOCK] = want(j);
+	return vsvm_exec_write(rd[g]->fd, s->vm[g], s->buf + BLOCK, BLOCK,
+			       s->tmp, NULL);
+}
+
+/*
+ * The child of fork-isolation: its own VMs and replicas of the memory it
+ * shares with the parent; then each side writes. Exit status: the step
+ * that failed.
+ */
+static int fork_isolation_child(struct setup *s, int to_child, int to_parent)
+{
+	int i, who = -1, err;
+	size_t at = 0, j;
+	char c;
+
+	for (i = 0; i < n_rd; i++)
+		if (vsvm_vm_create(rd[i]->fd, &s->vm[i]) ||
+		    vsvm_madvise(rd[i]->fd, s->vm[i],
+				 DRM_VSVM_MADVISE_READ_MOSTLY,
+				 (uintptr_t)s->buf, BUF_SIZE,
+				 DRM_VSVM_READ_MOSTLY_ON, 0))
+			return 10;
+	/* its replicas of the shared pages: the data as at the fork */
+	if (all_read_fn(s, fk_orig, &who, &at))
+		return 11;
+	if (replicas_are(rd[0]->fd, s->vm[0], s->buf, replica_mask()))
+		return 12;
+	if (write(to_parent, "r", 1) != 1 || read(to_child, &c, 1) != 1)
+		return 13;
+	/* the parent wrote by CPU and by GPU: nothing of it here */
+	err = all_read_fn(s, fk_orig, &who, &at);
+	if (err) {
+		fprintf(stderr, "child: reader %d: byte %zu: %d (the parent's write?)\n",
+			who, at, err);
+		return 14;
+	}
+	for (j = 0; j < BUF_SIZE; j++)
+		if (s->buf[j] != fk_orig(j))
+			return 15;
+	/* the child's own writes, CPU and GPU (a replica holder) */
+	if (write_halves(s, n_rd - 1, fk_child))
+		return 16;
+	if (replicas_are(rd[0]->fd, s->vm[0], s->buf, 0))
+		return 17;
+	err = all_read_fn(s, fk_child, &who, &at);
+	if (err) {
+		fprintf(stderr, "child: reader %d: byte %zu: %d after its writes\n",
+			who, at, err);
+		return 18;
+	}
+	/* read again: replicas of its own data */
+	if (all_read_fn(s, fk_child, &who, &at))
+		return 19;
+	if (replicas_of_master(rd[0]->fd, s->vm[0], s->buf))
+		return 23;
+	if (write(to_parent, "w", 1) != 1 || read(to_child, &c, 1) != 1)
+		return 20;
+	/* the parent read and replicated its data meanwhile */
+	if (all_read_fn(s, fk_child, &who, &at))
+		return 21;
+	for (j = 0; j < BUF_SIZE; j++)
+		if (s->buf[j] != fk_child(j))
+			return 22;
+	for (i = 0; i < n_rd; i++)
+		vsvm_vm_destroy(rd[i]->fd, s->vm[i]);
+	return 0;
+}
+
+/*
+ * The parent's side of fork-isolation. Return: NULL, or what failed (the
+ * caller stops the child before it fails the subtest).
+ */
+static const char *fork_isolation_parent(struct setup *s, int to_child,
+					 int to_parent)
+{
+	int who = -1;
+	size_t at = 0, j;
+	char c;
+
+	/* fork() collapsed them; the parent's replicas of the shared pages */
+	if (replicas_are(rd[0]->fd, s->vm[0], s->buf, 0))
+		return "a replica after fork()";
+	if (all_read_fn(s, fk_orig, &who, &at))
+		return "the parent's reads after fork()";
+	if (replicas_are(rd[0]->fd, s->vm[0], s->buf, replica_mask()))
+		return "the parent's replicas after fork()";
+	if (read(to_parent, &c, 1) != 1)
+		return "the child's replicas (see its status)";
+	/*
+	 * Both hold replicas of the same pages: the parent writes (GPU: the
+	 * master's device, whose VRAM page the child shares).
+	 */
+	if (write_halves(s, 0, fk_parent))
+		return "the parent's GPU write";
+	if (replicas_are(rd[0]->fd, s->vm[0], s->buf, 0))
+		return "a replica after the parent's writes";
+	if (all_read_fn(s, fk_parent, &who, &at))
+		return "the parent's reads of its writes";
+	if (write(to_child, "w", 1) != 1 || read(to_parent, &c, 1) != 1)
+		return "the child's writes (see its status)";
+	/* the child wrote its copy: nothing of it here */
+	if (all_read_fn(s, fk_parent, &who, &at))
+		return "the parent's reads after the child's writes";
+	/* every reader read it: replicas of wherever the master went */
+	if (replicas_of_master(rd[0]->fd, s->vm[0], s->buf))
+		return "the parent's replicas of its data";
+	for (j = 0; j < BUF_SIZE; j++)
+		if (s->buf[j] != fk_parent(j))
+			return "the parent's CPU read";
+	if (write(to_child, "d", 1) != 1)
+		return "the child went";
+	return NULL;
+}
+
+static void test_fork_isolation(void)
+{
+	int to_child[2], to_parent[2], status;
+	const char *fail;
+	struct setup s;
+	pid_t pid;
+
+	setup(&s, 23);
+	replicate(&s, 23);
+	igt_assert_eq(pipe(to_child), 0);
+	igt_assert_eq(pipe(to_parent), 0);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0)
+		_exit(fork_isolation_child(&s, to_child[0], to_parent[1]));
+	fail = fork_isolation_parent(&s, to_child[1], to_parent[0]);
+	if (fail)
+		kill(pid, SIGKILL);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	igt_assert_f(!fail, "parent: %s (child status 0x%x)\n", fail, status);
+	igt_assert_f(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "child: status 0x%x (the step that failed)\n", status);
+	teardown(&s, true);
+}
+
+static void test_mprotect_write(void)
+{
+	struct setup s;
+	__u8 *src;
+	int i;
+
+	setup(&s, 28);
+	replicate(&s, 28);
+	igt_assert_eq(mprotect(s.buf, BUF_SIZE, PROT_READ), 0);
+	expect_replicas(&s, 0, "after mprotect(PROT_READ)");
+	/* read-only memory replicates again */
+	for (i = 0; i < n_rd; i++)
+		rd_read(&s, i, 28, "read-only");
+	expect_replicas(&s, replica_mask(), "replicas of read-only memory");
+	src = malloc(BUF_SIZE);
+	igt_assert(src);
+	memset(src, 0xee, BUF_SIZE);
+	/* every kind of GPU write, from every reader: refused */
+	for (i = 0; i < n_rd; i++) {
+		igt_assert_eq(vsvm_exec_write(rd[i]->fd, s.vm[i], s.buf,
+					      BUF_SIZE, src, NULL), -EPERM);
+		igt_assert_eq(vsvm_exec_fill(rd[i]->fd, s.vm[i],
+					     s.buf + PAGE_SZ, PAGE_SZ, 4,
+					     0xdeadbeef, NULL), -EPERM);
+		igt_assert_eq(vsvm_exec_atomic_inc(rd[i]->fd, s.vm[i],
+						   s.buf + BLOCK, 64, 8, 1,
+						   NULL), -EPERM);
+		igt_assert_eq(vsvm_exec_copy(rd[i]->fd, s.vm[i], s.buf,
+					     s.buf + BLOCK, BLOCK, NULL),
+			      -EPERM);
+		/* every replica and the master: unchanged */
+		all_read(&s, 28, "after a refused GPU write");
+	}
+	/* writable again: a reader writes, all read it */
+	igt_assert_eq(mprotect(s.buf, BUF_SIZE, PROT_READ | PROT_WRITE), 0);
+	for (i = 0; i < (int)BUF_SIZE; i++)
+		src[i] = pat(i, 29);
+	igt_assert_eq(vsvm_exec_write(rd[n_rd - 1]->fd, s.vm[n_rd - 1], s.buf,
+				      BUF_SIZE, src, NULL), 0);
+	expect_replicas(&s, 0, "after the write once writable");
+	all_read(&s, 29, "after the write once writable");
+	free(src);
+	teardown(&s, true);
+}
+
+/* The bytes after munmap() of [BLOCK/2, BLOCK/2 + 64 KiB) and block 1. */
+#define HOLE_OFF	(BLOCK / 2)
+#define HOLE_SIZE	(64ul << 10)
+
+static __u8 remap_want(size_t i)
+{
+	if (i >= HOLE_OFF && i < HOLE_OFF + HOLE_SIZE)
+		return 0;
+	if (i >= BLOCK)
+		return i < BLOCK + BLOCK / 2 ? pat(i, 31) : 0;
+	return pat(i, 30);
+}
+
+static void test_munmap_remap(void)
+{
+	__u32 mask[NPAGES];
+	struct setup s;
+	int i, who = -1, err;
+	size_t at = 0, j;
+	void *p;
+
+	setup(&s, 30);
+	replicate(&s, 30);
+	/* a hole in the middle of a replicated range, and a whole block */
+	igt_assert_eq(munmap(s.buf + HOLE_OFF, HOLE_SIZE), 0);
+	igt_assert_eq(munmap(s.buf + BLOCK, BLOCK), 0);
+	replicas(&s, mask);
+	for (j = 0; j < NPAGES; j++)
+		if ((j * PAGE_SZ >= HOLE_OFF &&
+		     j * PAGE_SZ < HOLE_OFF + HOLE_SIZE) || j * PAGE_SZ >= BLOCK)
+			igt_assert_f(!mask[j],
+				     "unmapped page %zu replicated on 0x%x\n",
+				     j, mask[j]);
+	for (i = 0; i < n_rd; i++)
+		igt_assert_eq(vsvm_exec_read(rd[i]->fd, s.vm[i],
+					     s.buf + HOLE_OFF, PAGE_SZ, s.tmp,
+					     NULL), -EFAULT);
+	/* new memory there: zeros, half of the block written by the CPU */
+	p = mmap(s.buf + HOLE_OFF, HOLE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(p == s.buf + HOLE_OFF);
+	p = mmap(s.buf + BLOCK, BLOCK, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(p == s.buf + BLOCK);
+	for (j = BLOCK; j < BLOCK + BLOCK / 2; j++)
+		s.buf[j] = pat(j, 31);
+	err = all_read_fn(&s, remap_want, &who, &at);
+	igt_assert_f(!err, "reader %d: byte %zu is 0x%x, not 0x%x (%d): stale replica data\n",
+		     who, at, s.tmp[at], remap_want(at), err);
+	/* the advice went with the memory: READ_MOSTLY again, replicas again */
+	for (i = 0; i < n_rd; i++)
+		igt_assert_eq(vsvm_madvise(rd[i]->fd, s.vm[i],
+					   DRM_VSVM_MADVISE_READ_MOSTLY,
+					   (uintptr_t)s.buf, BUF_SIZE,
+					   DRM_VSVM_READ_MOSTLY_ON, 0), 0);
+	for (i = 0; i < 2; i++) {
+		err = all_read_fn(&s, remap_want, &who, &at);
+		igt_assert_f(!err, "reader %d: byte %zu is 0x%x, not 0x%x (%d): advised again\n",
+			     who, at, s.tmp[at], remap_want(at), err);
+	}
+	for (j = 0; j < BUF_SIZE; j++)
+		igt_assert_f(s.buf[j] == remap_want(j),
+			     "CPU byte %zu is 0x%x, not 0x%x\n", j, s.buf[j],
+			     remap_want(j));
+	teardown(&s, true);
+}
+
+#define ATOMIC_ROUNDS	100
+#define ATOMIC_SIZE	(64ul << 10)
+
+struct atomic_worker {
+	struct setup *s;
+	int who;
+	bool reader;
+	atomic_int *stop;
+	int err;
+	unsigned long n;
+};
+
+/* Increment every counter by 1, ATOMIC_ROUNDS times; or keep reading. */
+static void *atomic_worker(void *arg)
+{
+	struct atomic_worker *w = arg;
+	__u8 *tmp;
+	int r;
+
+	if (!w->reader) {
+		for (r = 0; r < ATOMIC_ROUNDS && !w->err; r++, w->n++)
+			w->err = vsvm_exec_atomic_inc(rd[w->who]->fd,
+						      w->s->vm[w->who],
+						      w->s->buf, ATOMIC_SIZE,
+						      r & 1 ? 4 : 8, 1, NULL);
+		return NULL;
+	}
+	tmp = malloc(BUF_SIZE);
+	if (!tmp)
+		return NULL;
+	while (!atomic_load(w->stop) && !w->err) {
+		w->err = vsvm_exec_read(rd[w->who]->fd, w->s->vm[w->who],
+					w->s->buf, ATOMIC_SIZE, tmp, NULL);
+		w->n++;
+	}
+	free(tmp);
+	return NULL;
+}
+
+static void run_atomic(__u64 hold)
+{
+	struct atomic_worker w[MAX_READERS + 2];
+	pthread_t th[MAX_READERS + 2];
+	atomic_int stop = 0;
+	__u64 saved = 10000;
+	struct setup s;
+	__u8 *want;
+	int i, n = 0;
+	size_t j;
+
+	igt_assert_eq(vsvm_module_param_get("drm_msvm",
+					    "replica_write_hold_us", &saved), 0);
+	igt_assert_eq(vsvm_module_param_set("drm_msvm",
+					    "replica_write_hold_us", hold), 0);
+	setup(&s, 32);
+	replicate(&s, 32);
+	/*
+	 * Two devices increment every counter of the first 64 KiB, in
+	 * rounds of 64-bit and of 32-bit counters over the same bytes (no
+	 * 32-bit half of the pattern is near a wrap, so the order of the
+	 * rounds does not change the sums); the other readers keep reading
+	 * the buffer, re-making replicas.
+	 */
+	for (i = 0; i < 2; i++, n++)
+		w[n] = (struct atomic_worker){ .s = &s, .who = i ? n_rd - 1 : 0,
+					       .stop = &stop };
+	for (i = 0; i < n_rd; i++, n++)
+		w[n] = (struct atomic_worker){ .s = &s, .who = i,
+					       .reader = true, .stop = &stop };
+	for (i = 0; i < n; i++)
+		igt_assert_eq(pthread_create(&th[i], NULL, atomic_worker,
+					     &w[i]), 0);
+	igt_assert_eq(pthread_join(th[0], NULL), 0);
+	igt_assert_eq(pthread_join(th[1], NULL), 0);
+	atomic_store(&stop, 1);
+	for (i = 2; i < n; i++)
+		igt_assert_eq(pthread_join(th[i], NULL), 0);
+	igt_assert_eq(vsvm_module_param_set("drm_msvm",
+					    "replica_write_hold_us", saved), 0);
+	for (i = 0; i < n; i++) {
+		igt_info("%s on reader %d: %lu calls, %d\n",
+			 w[i].reader ? "reads" : "increments", w[i].who,
+			 w[i].n, w[i].err);
+		igt_assert_eq(w[i].err, 0);
+	}
+	/* the model: per round, each u64 or each u32 of the range + 1 */
+	want = malloc(BUF_SIZE);
+	igt_assert(want);
+	for (j = 0; j < BUF_SIZE; j++)
+		want[j] = pat(j, 32);
+	for (i = 0; i < 2 * ATOMIC_ROUNDS; i++) {
+		bool narrow = (i % ATOMIC_ROUNDS) & 1;
+
+		for (j = 0; j < ATOMIC_SIZE; j += narrow ? 4 : 8) {
+			if (narrow) {
+				__u32 v;
+
+				memcpy(&v, want + j, 4);
+				v++;
+				memcpy(want + j, &v, 4);
+			} else {
+				__u64 v;
+
+				memcpy(&v, want + j, 8);
+				v++;
+				memcpy(want + j, &v, 8);
+			}
+		}
+	}
+	for (i = 0; i < n_rd; i++) {
+		memset(s.tmp, 0, BUF_SIZE);
+		igt_assert_eq(vsvm_exec_read(rd[i]->fd, s.vm[i], s.buf,
+					     BUF_SIZE, s.tmp, NULL), 0);
+		for (j = 0; j < BUF_SIZE; j++)
+			igt_assert_f(s.tmp[j] == want[j],
+				     "reader %d: byte %zu is 0x%x, not 0x%x: a lost or doubled increment\n",
+				     i, j, s.tmp[j], want[j]);
+	}
+	for (j = 0; j < BUF_SIZE; j++)
+		igt_assert_f(s.buf[j] == want[j], "CPU byte %zu is 0x%x, not 0x%x\n",
+			     j, s.buf[j], want[j]);
+	free(want);
+	teardown(&s, true);
+}
+
+static void test_atomic_two(void)
+{
+	run_atomic(10000);
+	run_atomic(0);
+}
+
 int igt_main()
 {
 	int i;
@@ -958,6 +1466,30 @@ int igt_main()
 	igt_subtest("unbind-reader") {
 		igt_require_f(n_rd >= 2, "no two linked devices\n");
 		test_unbind_reader();
+	}
+
+	igt_describe("fork() with replicas: parent and child write, each reads its own.");
+	igt_subtest("fork-isolation") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_fork_isolation();
+	}
+
+	igt_describe("Replicated read-only memory: GPU writes -EPERM, replicas exact.");
+	igt_subtest("mprotect-write") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_mprotect_write();
+	}
+
+	igt_describe("munmap() of part of a replicated range, new memory there: no stale replica.");
+	igt_subtest("munmap-remap") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_munmap_remap();
+	}
+
+	igt_describe("ATOMIC_INC of two devices on replicated memory: exact counts.");
+	igt_subtest("atomic-two") {
+		igt_require_f(n_rd >= 2, "no two linked devices\n");
+		test_atomic_two();
 	}
 
 	igt_fixture() {
