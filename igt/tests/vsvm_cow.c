@@ -889,7 +889,7 @@ int igt_main()
 		n_devs = open_devs(devs, MAX_DEVICES);
 		igt_assert(n_devs >= 0);
 		igt_require_f(n_devs > 0, "no vsvm render node\n");
-		vsvm_stress_init(&st, "vsvm_cow", 4);
+		vsvm_stress_init(&st, "vsvm_cow", 3);
 	}
 
 	igt_describe("Child GPU writes after fork: system memory, write.");

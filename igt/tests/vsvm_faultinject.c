@@ -68,7 +68,7 @@
  * The time of a run under make check; make stress gives its own. buddy-split
  * takes an eighth of it (at least 4 s), each rate run a quarter.
  */
-#define SLICE_SECONDS	24
+#define SLICE_SECONDS	18
 
 struct fi_dev {
 	int fd;

@@ -2896,7 +2896,7 @@ static void test_fork_mix(void)
 int igt_main()
 {
 	igt_fixture() {
-		vsvm_stress_init(&stress, "vsvm_fuzz", 24);
+		vsvm_stress_init(&stress, "vsvm_fuzz", 16);
 		open_devices();
 		rng.seed = vsvm_stress_subseed(&stress, 0);
 		setup_memory();

@@ -1476,7 +1476,7 @@ static void test_mix(void)
 	__u64 rs, step = 0;
 	int i, ret;
 
-	vsvm_stress_init(&st, "vsvm_mm", 10);
+	vsvm_stress_init(&st, "vsvm_mm", 5);
 	rs = vsvm_stress_subseed(&st, 1);
 	for (i = 0; i < MIX_BUFS; i++) {
 		bufs[i].p = map_mem(SIZE, MAP_PRIVATE);

@@ -77,8 +77,8 @@
 /* Where a thread's mremap()ped part goes meanwhile (advice subtest) */
 #define AWAY_BASE	0x340000000ull
 /* The time of each subtest under make check */
-#define TORTURE_SLICE	22
-#define ADVICE_SLICE	25
+#define TORTURE_SLICE	12
+#define ADVICE_SLICE	13
 
 struct tdev {
 	int fd;
