@@ -717,14 +717,29 @@ static void rw_step(struct rand_worker *w, __u64 *rng, int pfd)
 			.vm_id = w->vm, .start = (uintptr_t)w->buf,
 			.num_pages = pages, .locations = (uintptr_t)loc,
 		};
+		int tries;
 
-		if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r, "RESIDENCY"))
-			break;
-		for (i = 0; i < pages; i++)
-			if (loc[i] == DRM_VSVM_RESIDENCY_NONE ||
-			    loc[i] == DRM_VSVM_RESIDENCY_OTHER)
-				rw_fail(w, "renderD%d: page %zu at 0x%x",
-					w->d->minor, i, loc[i]);
+		/* A page in migration reads as NONE: look again. */
+		for (tries = 0; tries < 20; tries++) {
+			bool none = false;
+
+			if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r,
+				    "RESIDENCY"))
+				break;
+			for (i = 0; i < pages; i++) {
+				if (loc[i] == DRM_VSVM_RESIDENCY_OTHER)
+					rw_fail(w, "renderD%d: page %zu at 0x%x",
+						w->d->minor, i, loc[i]);
+				none |= loc[i] == DRM_VSVM_RESIDENCY_NONE;
+			}
+			if (!none)
+				break;
+			w->transient++;
+			usleep(10000);
+		}
+		if (tries == 20)
+			rw_fail(w, "renderD%d: a page stays NONE",
+				w->d->minor);
 		break;
 	}
 	case 10: { /* QUERY the device, and DEVMEM_OPEN its VRAM */
