@@ -941,7 +941,7 @@ int igt_main()
 		int i;
 
 		for (i = 0; i < n_devs; i++)
-			test_mprotect_neighbour(&devs[i], 40);
+			test_mprotect_neighbour(&devs[i], 25);
 	}
 
 	igt_describe("GPU ops on valid memory never fail with -EFAULT.");

@@ -234,7 +234,7 @@ static struct cost compare(struct pdev **who, int n, unsigned int iters,
 static void test_p2p(void)
 {
 	igt_require_f(pair[0], "no P2P pair\n");
-	igt_assert_lte_u64(1, compare(pair, 2, 100, 5, "P2P pair",
+	igt_assert_lte_u64(1, compare(pair, 2, 50, 5, "P2P pair",
 				      NULL).pins);
 }
 
