@@ -855,6 +855,27 @@ static void op_madvise(struct thread *t)
 	}
 }
 
+/* A GPU read (or FILL) of [off, off + len) of the region: -EFAULT. */
+static void t_expect_efault(struct thread *t, struct tdev *d, __u64 off,
+			    __u64 len, bool fill, const char *what)
+{
+	struct drm_vsvm_exec e = {
+		.op = DRM_VSVM_EXEC_READ, .ptr = (uintptr_t)t->buf,
+		.va = (uintptr_t)t->region + off, .size = len,
+	};
+	int err;
+
+	if (fill) {
+		e.op = DRM_VSVM_EXEC_FILL;
+		e.ptr = 0;
+		e.width = 1;
+		e.value = 0x5a;
+	}
+	err = t_exec(d, &e);
+	if (err != EFAULT)
+		t_fail(t, "%s: %s, not EFAULT", what, strerror(err));
+}
+
 /* Unmap part of the region: GPU access faults; then fresh zero pages. */
 static void op_unmap(struct thread *t)
 {
@@ -869,25 +890,8 @@ static void op_unmap(struct thread *t)
 		 (int)(d - devs), (unsigned long long)off,
 		 (unsigned long long)len);
 	igt_assert_eq(munmap(t->region + off, len), 0);
-	{
-		struct drm_vsvm_exec e = {
-			.op = DRM_VSVM_EXEC_READ, .ptr = (uintptr_t)t->buf,
-			.va = (uintptr_t)t->region + off, .size = len,
-		};
-
-		err = t_exec(d, &e);
-		if (err != EFAULT)
-			t_fail(t, "GPU read of unmapped memory: %s, not EFAULT",
-			       strerror(err));
-		e.op = DRM_VSVM_EXEC_FILL;
-		e.ptr = 0;
-		e.width = 1;
-		e.value = 0x5a;
-		err = t_exec(d, &e);
-		if (err != EFAULT)
-			t_fail(t, "GPU fill of unmapped memory: %s, not EFAULT",
-			       strerror(err));
-	}
+	t_expect_efault(t, d, off, len, false, "GPU read of unmapped memory");
+	t_expect_efault(t, d, off, len, true, "GPU fill of unmapped memory");
 	err = vsvm_residency(d->fd, d->vm, (uintptr_t)t->region + off,
 			     len / PAGE_SZ, loc);
 	if (err)
@@ -991,17 +995,8 @@ static void op_mremap(struct thread *t)
 	if (p == MAP_FAILED && errno == EFAULT)
 		return;
 	igt_assert(p == away);
-	{
-		struct drm_vsvm_exec e = {
-			.op = DRM_VSVM_EXEC_READ, .ptr = (uintptr_t)t->buf,
-			.va = (uintptr_t)t->region + off, .size = len,
-		};
-
-		err = t_exec(d, &e);
-		if (err != EFAULT)
-			t_fail(t, "GPU read of memory mremap()ped away: %s, not EFAULT",
-			       strerror(err));
-	}
+	t_expect_efault(t, d, off, len, false,
+			"GPU read of memory mremap()ped away");
 	t_no_replicas(t, off, len, "after mremap");
 	va_read_every(t, (uintptr_t)away, len, t->model + off,
 		      "memory mremap()ped away");
