@@ -221,10 +221,16 @@ struct drm_pagemap_devmem_ops {
 /**
  * struct drm_pagemap_devmem - one device-memory allocation backing a range
  * @dev: the device that copies (DMA-maps system pages for it)
- * @mm: the mm the allocation was made for (not referenced), informational
+ * @mm: the mm the allocation was made for, or NULL. Not referenced by the
+ *	framework: whoever made the allocation keeps the mm_struct valid
+ *	(mmgrab()) for as long as the allocation exists, because
+ *	drm_pagemap_evict_to_ram() and drm_pagemap_revoke() reach the pages
+ *	through it
  * @ops: the allocation's operations
  * @dpagemap: the pagemap the memory belongs to
  * @size: the size in bytes (a multiple of PAGE_SIZE)
+ * @start: the address in @mm of the range migrated into the allocation, set
+ *	   by drm_pagemap_migrate_to_devmem() (a drm-msvm extension)
  * @timeslice_expiration: jiffies before which the first attempt of a CPU
  *			  fault on the allocation backs off (drops the mmap
  *			  lock and has the fault retried) instead of
@@ -242,6 +248,7 @@ struct drm_pagemap_devmem {
 	const struct drm_pagemap_devmem_ops *ops;
 	struct drm_pagemap *dpagemap;
 	size_t size;
+	unsigned long start;
 	u64 timeslice_expiration;
 	struct dma_fence *pre_migrate_fence;
 };

@@ -698,6 +698,27 @@ static void tpm_populate(struct kunit *test)
 	tpm_expect_where(test, addr, 0, n, 0);
 }
 
+/*
+ * @n pages of a new mapping filled with @seed, migrated into a new
+ * allocation of @tpm made for the test's mm (for no mm without @with_mm);
+ * the test holds a reference on it.
+ */
+static struct tdevmem *tpm_migrated(struct kunit *test, struct tpm *tpm,
+				    bool with_mm, unsigned long n, u32 seed,
+				    unsigned long *addr)
+{
+	struct tdevmem *td;
+
+	/* The first mapping of a test gives it its mm. */
+	*addr = tpm_user_map(test, n, n, seed, ANON_PRIVATE);
+	td = __tdevmem_alloc(tpm, with_mm ? current->mm : NULL, n);
+	KUNIT_ASSERT_NOT_NULL(test, td);
+	kref_get(&td->ref);
+	KUNIT_ASSERT_EQ(test, tpm_migrate(td, *addr, *addr + n * PAGE_SIZE, 0),
+			0);
+	return td;
+}
+
 static void tpm_evict(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -706,10 +727,7 @@ static void tpm_evict(struct kunit *test)
 	struct tdevmem *td;
 	unsigned long addr;
 
-	addr = tpm_user_map(test, n, n, 0xbeef, ANON_PRIVATE);
-	td = tdevmem_alloc(test, a, n);
-	kref_get(&td->ref);
-	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
+	td = tpm_migrated(test, a, true, n, 0xbeef, &addr);
 	tpm_expect_where(test, addr, 0, n, 1 + a->id);
 
 	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), 0);
@@ -731,10 +749,7 @@ static void tpm_evict_busy(struct kunit *test)
 	unsigned long addr;
 	struct page *page;
 
-	addr = tpm_user_map(test, n, n, 0xb05e, ANON_PRIVATE);
-	td = tdevmem_alloc(test, a, n);
-	kref_get(&td->ref);
-	KUNIT_ASSERT_EQ(test, tpm_migrate(td, addr, addr + n * PAGE_SIZE, 0), 0);
+	td = tpm_migrated(test, a, true, n, 0xb05e, &addr);
 
 	/* A device page someone holds locked cannot go: retried, then -EBUSY. */
 	page = pfn_to_page(a->pfn_first + td->first + 2);
@@ -1229,6 +1244,60 @@ static void tpm_peer_copy_fails(struct kunit *test)
 	tpm_expect_user_data(test, addr, n, n, 0xfa11);
 }
 
+/*
+ * Eviction reaches the pages through the allocation's mm and only tries its
+ * mmap lock (the caller may hold another mm's): with the lock held for
+ * writing it gives up with -EBUSY, copying nothing; once free, they go.
+ */
+static void tpm_evict_mm_busy(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+
+	td = tpm_migrated(test, a, true, n, 0x1b5e, &addr);
+
+	mmap_write_lock(current->mm);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), -EBUSY);
+	mmap_write_unlock(current->mm);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 0);
+	tpm_expect_where(test, addr, 0, n, 1 + a->id);
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), 0);
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0x1b5e);
+}
+
+/*
+ * Eviction never unmaps pages by pfn (on Linux 6.12 that races with the
+ * exit of the process mapping them): an allocation without an mm keeps its
+ * pages (-EBUSY). Revocation, when the device goes, still takes them.
+ */
+static void tpm_evict_no_mm(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct tdevmem *td;
+	unsigned long addr;
+
+	td = tpm_migrated(test, a, false, n, 0x0e0e, &addr);
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 0);
+	tpm_expect_where(test, addr, 0, n, 1 + a->id);
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(&a->dpagemap), 0);
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0x0e0e);
+}
+
 static void tpm_revoke(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -1557,6 +1626,8 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_populate),
 	KUNIT_CASE(tpm_evict),
 	KUNIT_CASE(tpm_evict_busy),
+	KUNIT_CASE(tpm_evict_mm_busy),
+	KUNIT_CASE(tpm_evict_no_mm),
 	KUNIT_CASE(tpm_range_to_ram),
 	KUNIT_CASE(tpm_fault_mixed),
 	KUNIT_CASE(tpm_busy_pinned),

@@ -68,7 +68,7 @@
  * of drm_pagemap_pagemap_ops_get(), which migrates the allocation's aligned
  * window; during the migration timeslice a fault backs off once, without
  * sleeping, and migrates on its retry), with drm_pagemap_evict_to_ram()
- * (one allocation, no mm needed), by VA range without any CPU fault with
+ * (one allocation, through the mm it was made for), by VA range without any CPU fault with
  * drm_pagemap_migrate_range_to_ram() (a driver's prefetch to system
  * memory), or all at once with drm_pagemap_revoke() when the device goes
  * offline.
@@ -637,7 +637,9 @@ EXPORT_SYMBOL_GPL(drm_pagemap_page_to_devmem);
  * drm_pagemap_devmem_init() - initialize a device-memory allocation
  * @devmem_allocation: the allocation
  * @dev: the device that copies (system pages are DMA-mapped for it)
- * @mm: the mm it is made for, not referenced
+ * @mm: the mm it is made for, or NULL; the caller keeps the mm_struct valid
+ *	(mmgrab()) as long as the allocation exists (see
+ *	&drm_pagemap_devmem.mm)
  * @ops: its operations
  * @dpagemap: the pagemap of its memory
  * @size: its size in bytes, a multiple of PAGE_SIZE
@@ -656,6 +658,7 @@ void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 	devmem_allocation->ops = ops;
 	devmem_allocation->dpagemap = dpagemap;
 	devmem_allocation->size = size;
+	devmem_allocation->start = 0;
 	devmem_allocation->timeslice_expiration = 0;
 	devmem_allocation->pre_migrate_fence = pre_migrate_fence;
 }
@@ -992,6 +995,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 		goto out_release;
 	}
 	migrate.vma = vma;
+	devmem_allocation->start = start;
 
 	err = drm_pagemap_mbuf_alloc(&buf, npages);
 	if (err)
@@ -1154,9 +1158,10 @@ static bool drm_pagemap_run_holds(struct page **pages, unsigned long npages,
 }
 
 /*
- * For the collected device pages in @buf->src, allocate system pages, map
- * them for the device of the allocation each page belongs to, copy with one
- * call per run of consecutive pages of one allocation, and unmap. Pages that
+ * For the collected device pages in @buf->src (of allocation @only alone,
+ * unless NULL), allocate system pages, map them for the device of the
+ * allocation each page belongs to, copy with one call per run of
+ * consecutive pages of one allocation, and unmap. Pages that
  * get no system page stay where they are (dst 0), and so do the pages of a
  * run whose copy fails with -ENOMEM (the copy could not allocate), unless
  * the run holds @fault_page: under memory pressure the window migrates
@@ -1167,7 +1172,8 @@ static bool drm_pagemap_run_holds(struct page **pages, unsigned long npages,
 static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 				   unsigned long npages,
 				   struct vm_area_struct *vma,
-				   unsigned long start, struct page *fault_page)
+				   unsigned long start, struct page *fault_page,
+				   const struct drm_pagemap_devmem *only)
 {
 	unsigned long i, run;
 	int err = 0;
@@ -1186,7 +1192,7 @@ static int drm_pagemap_copy_to_ram(struct drm_pagemap_mbuf *buf,
 			continue;
 		zdd = drm_pagemap_page_zdd(spage);
 		devmem = zdd ? zdd->devmem_allocation : NULL;
-		if (!devmem)
+		if (!devmem || (only && devmem != only))
 			continue;
 
 		if (vma)
@@ -1268,17 +1274,159 @@ err_put:
 	return err;
 }
 
+/* The most pages one migrate_vma_setup() of a migration to RAM collects. */
+#define DRM_PAGEMAP_RANGE_CHUNK 512UL
+
 /*
- * Evict the device pages at @pfns (in use or not) to system memory.
- * Return: the number of pages of @pfns still in use afterwards (busy), or
- * a negative errno.
+ * Migrate the device pages of owner @pgmap_owner (of allocation @only alone,
+ * unless NULL) mapped in [@start, @end) of @mm to system memory, in chunks
+ * of at most @cap pages (the size of @buf). The mmap lock is held.
  */
-static long drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
-				   const unsigned long *pfns,
-				   unsigned long npages)
+static int drm_pagemap_range_to_ram_locked(struct mm_struct *mm,
+					   unsigned long start,
+					   unsigned long end,
+					   void *pgmap_owner,
+					   struct drm_pagemap_mbuf *buf,
+					   unsigned long cap,
+					   const struct drm_pagemap_devmem *only)
+{
+	unsigned long addr = start;
+	int err = 0;
+
+	mmap_assert_locked(mm);
+	while (addr < end && !err) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		struct migrate_vma migrate = {
+			.src = buf->src,
+			.dst = buf->dst,
+			.pgmap_owner = pgmap_owner,
+			.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		};
+		unsigned long npages;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max(addr, vma->vm_start);
+		migrate.vma = vma;
+		migrate.start = addr;
+		migrate.end = min3(end, vma->vm_end, addr + (cap << PAGE_SHIFT));
+		npages = (migrate.end - migrate.start) >> PAGE_SHIFT;
+		addr = migrate.end;
+		/* Device-private pages live in anonymous private memory only. */
+		if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
+			continue;
+
+		err = migrate_vma_setup(&migrate);
+		if (err)
+			break;
+		if (migrate.cpages)
+			err = drm_pagemap_copy_to_ram(buf, npages, vma,
+						      migrate.start, NULL, only);
+		migrate_vma_pages(&migrate);
+		migrate_vma_finalize(&migrate);
+		cond_resched();
+	}
+	return err;
+}
+
+/*
+ * Migrate the pages of @devmem still mapped where they were migrated to it,
+ * in its mm, to system memory.
+ *
+ * Only ever through migrate_vma_*() under the mmap lock, never through
+ * migrate_device_range(): on Linux 6.12 the latter takes no reference on
+ * the anon_vma of the pages it unmaps, so a process that unmaps them or
+ * exits during the copy frees the anon_vma that migrate_device_finalize()
+ * then walks. Under the mmap lock the VMA found holds that anon_vma.
+ *
+ * An mm that is exiting, or whose mmap lock is not free for reading, is
+ * skipped: the caller may be holding another mm's mmap lock, so this
+ * never waits for one. Pages mapped elsewhere (moved by mremap(), kept by a
+ * fork() child alone) are left where they are.
+ */
+static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
+				    unsigned long cap,
+				    struct drm_pagemap_devmem *devmem)
+{
+	struct mm_struct *mm = devmem->mm;
+	int err;
+
+	if (!mm || !devmem->start || !mmget_not_zero(mm))
+		return 0;
+	if (!mmap_read_trylock(mm)) {
+		mmput_async(mm);
+		return 0;
+	}
+	err = drm_pagemap_range_to_ram_locked(mm, devmem->start,
+					      devmem->start + devmem->size,
+					      devmem->dpagemap->pagemap->owner,
+					      buf, cap, devmem);
+	mmap_read_unlock(mm);
+	/* Never the exit of @mm under another mm's mmap lock. */
+	mmput_async(mm);
+	return err;
+}
+
+/*
+ * Evict the allocations of the device pages at @pfns that are in use with
+ * drm_pagemap_evict_mapped(), each allocation once. Return 0 or the error
+ * of a copy.
+ */
+static int drm_pagemap_evict_mapped_pfns(struct drm_pagemap_mbuf *buf,
+					 unsigned long cap,
+					 const unsigned long *pfns,
+					 unsigned long npages)
+{
+	const struct drm_pagemap_devmem *last = NULL;
+	unsigned long i;
+	int err = 0;
+
+	for (i = 0; i < npages && !err; i++) {
+		struct page *page = pfn_to_page(pfns[i]);
+		struct drm_pagemap_zdd *zdd;
+
+		if (!get_page_unless_zero(page))
+			continue;
+		/* Our page reference keeps its zdd reference, the zdd alive. */
+		zdd = drm_pagemap_page_zdd(page);
+		if (zdd && zdd->devmem_allocation &&
+		    zdd->devmem_allocation != last)
+			drm_pagemap_zdd_get(zdd);
+		else
+			zdd = NULL;
+		put_page(page);
+		if (!zdd)
+			continue;
+		last = zdd->devmem_allocation;
+		err = drm_pagemap_evict_mapped(buf, cap, zdd->devmem_allocation);
+		drm_pagemap_zdd_put(zdd);
+	}
+	return err;
+}
+
+/* The number of the device pages at @pfns still in use. */
+static unsigned long drm_pagemap_pfns_busy(const unsigned long *pfns,
+					   unsigned long npages)
+{
+	unsigned long i, busy = 0;
+
+	for (i = 0; i < npages; i++)
+		if (page_ref_count(pfn_to_page(pfns[i])))
+			busy++;
+	return busy;
+}
+
+/*
+ * Force the device pages at @pfns (in use or not) to system memory with
+ * migrate_device_range(), wherever they are mapped. See
+ * drm_pagemap_evict_mapped() for why only drm_pagemap_revoke() does this,
+ * and only for what is left once the mapped pages went the safe way.
+ */
+static int drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
+				  const unsigned long *pfns,
+				  unsigned long npages)
 {
 	unsigned long i, run;
-	long busy = 0;
 	int err;
 
 	for (i = 0; i < npages; i = run) {
@@ -1288,33 +1436,59 @@ static long drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
 		migrate_device_range(buf->src + i, pfns[i], run - i);
 	}
 
-	err = drm_pagemap_copy_to_ram(buf, npages, NULL, 0, NULL);
+	err = drm_pagemap_copy_to_ram(buf, npages, NULL, 0, NULL, NULL);
 	migrate_device_pages(buf->src, buf->dst, npages);
 	migrate_device_finalize(buf->src, buf->dst, npages);
-	if (err)
-		return err;
-
-	for (i = 0; i < npages; i++)
-		if (page_ref_count(pfn_to_page(pfns[i])))
-			busy++;
-	return busy;
+	return err;
 }
 
-/* Retry busy pages for @timeout_ms at least 100 times, then -EBUSY. */
+/* How many times eviction tries, at least, before it gives up or forces. */
+#define DRM_PAGEMAP_EVICT_TRIES 100
+/*
+ * How many tries in a row that move no page an eviction without @force
+ * makes before it gives up: the pages left are not where it looks (a fork()
+ * child maps them, mremap() moved them) or their mm is busy.
+ */
+#define DRM_PAGEMAP_EVICT_STALLS 10
+
+/*
+ * Evict the device pages at @pfns (of @devmem alone, if not NULL), retrying
+ * busy pages for @timeout_ms and at least DRM_PAGEMAP_EVICT_TRIES times,
+ * then -EBUSY; without @force, -EBUSY as soon as DRM_PAGEMAP_EVICT_STALLS
+ * tries in a row moved nothing. With @force, after DRM_PAGEMAP_EVICT_TRIES
+ * tries the pages left are forced with drm_pagemap_evict_pfns() until the
+ * timeout.
+ */
 static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
+				   unsigned long cap,
+				   struct drm_pagemap_devmem *devmem,
 				   const unsigned long *pfns,
 				   unsigned long npages,
-				   unsigned int timeout_ms)
+				   unsigned int timeout_ms, bool force)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
-	int tries;
-	long busy;
+	unsigned long busy, last = ULONG_MAX;
+	int tries, stalls = 0, err;
 
 	for (tries = 0; ; tries++) {
-		busy = drm_pagemap_evict_pfns(buf, pfns, npages);
-		if (busy <= 0)
-			return busy;
-		if (tries >= 100 && time_after(jiffies, deadline))
+		if (force && tries >= DRM_PAGEMAP_EVICT_TRIES)
+			err = drm_pagemap_evict_pfns(buf, pfns, npages);
+		else if (devmem)
+			err = drm_pagemap_evict_mapped(buf, cap, devmem);
+		else
+			err = drm_pagemap_evict_mapped_pfns(buf, cap, pfns,
+							    npages);
+		if (err)
+			return err;
+		busy = drm_pagemap_pfns_busy(pfns, npages);
+		if (!busy)
+			return 0;
+		stalls = busy < last ? 0 : stalls + 1;
+		last = busy;
+		if (!force && stalls >= DRM_PAGEMAP_EVICT_STALLS)
+			return -EBUSY;
+		if (tries >= DRM_PAGEMAP_EVICT_TRIES &&
+		    time_after(jiffies, deadline))
 			return -EBUSY;
 		/* Someone holds a page: let them finish. */
 		usleep_range(500, 1000);
@@ -1329,20 +1503,30 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
  * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
  * @devmem_allocation: the allocation
  *
- * Needs no mm: the device pages are found from their pfns
- * (&drm_pagemap_devmem_ops.populate_devmem_pfn) and migrated with
- * migrate_device_range(). Busy pages are retried for a while. The caller
- * must keep @devmem_allocation valid across the call, even if its last page
- * goes meanwhile (its devmem_release must then only drop the allocation's
- * own reference), and hold a reference on its pagemap.
+ * Migrates the pages of the allocation mapped where they were migrated to
+ * it, in &drm_pagemap_devmem.mm, with migrate_vma_*() under that mm's mmap
+ * lock, which it only tries to take (the caller may hold another mm's):
+ * an mm exiting or busy with a change of its mappings is left alone, and
+ * so are pages that mremap() moved or that only a fork() child still maps
+ * (they come back to system memory on their next CPU access, or are freed
+ * with their last mapping). Busy pages are retried for a while. The caller
+ * must keep @devmem_allocation valid across the call, even if its last
+ * page goes meanwhile (its devmem_release must then only drop the
+ * allocation's own reference), and hold a reference on its pagemap.
+ *
+ * Unlike upstream, it does not use migrate_device_pfns(): on Linux 6.12 that
+ * path races with the exit of a process mapping the pages (see
+ * drm_pagemap_evict_mapped()).
  *
  * Return: 0 once no page of the allocation is left in device memory;
- * -EBUSY if some stayed busy; -ENOMEM; -EIO or the copy error (the pages
- * concerned keep their data in device memory).
+ * -EBUSY if some stayed (busy, or mapped where eviction cannot reach);
+ * -ENOMEM; -EIO or the copy error (the pages concerned keep their data in
+ * device memory).
  */
 int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
 {
 	unsigned long npages = devmem_allocation->size >> PAGE_SHIFT;
+	unsigned long cap = min(npages, DRM_PAGEMAP_RANGE_CHUNK);
 	struct drm_pagemap_mbuf buf;
 	unsigned long *pfns;
 	int err;
@@ -1350,23 +1534,22 @@ int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
 	pfns = kvcalloc(npages, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
 		return -ENOMEM;
-	err = drm_pagemap_mbuf_alloc(&buf, npages);
+	err = drm_pagemap_mbuf_alloc(&buf, cap);
 	if (err)
 		goto out_pfns;
 	err = devmem_allocation->ops->populate_devmem_pfn(devmem_allocation,
 							  npages, pfns);
 	if (!err)
-		err = drm_pagemap_evict_retry(&buf, pfns, npages,
-					      DRM_PAGEMAP_EVICT_TIMEOUT_MS);
+		err = drm_pagemap_evict_retry(&buf, cap, devmem_allocation,
+					      pfns, npages,
+					      DRM_PAGEMAP_EVICT_TIMEOUT_MS,
+					      false);
 	drm_pagemap_mbuf_free(&buf);
 out_pfns:
 	kvfree(pfns);
 	return err;
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram);
-
-/* The most pages drm_pagemap_migrate_range_to_ram() migrates at once. */
-#define DRM_PAGEMAP_RANGE_CHUNK 512UL
 
 /**
  * drm_pagemap_migrate_range_to_ram() - migrate the device pages of a VA
@@ -1398,50 +1581,18 @@ EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram);
 int drm_pagemap_migrate_range_to_ram(struct mm_struct *mm, unsigned long start,
 				     unsigned long end, void *pgmap_owner)
 {
+	unsigned long cap = min((end - start) >> PAGE_SHIFT,
+				DRM_PAGEMAP_RANGE_CHUNK);
 	struct drm_pagemap_mbuf buf;
-	unsigned long addr = start;
-	int err = 0;
+	int err;
 
 	mmap_assert_locked(mm);
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start > end)
 		return -EINVAL;
-	if (drm_pagemap_mbuf_alloc(&buf, min((end - start) >> PAGE_SHIFT,
-					     DRM_PAGEMAP_RANGE_CHUNK)))
+	if (drm_pagemap_mbuf_alloc(&buf, cap))
 		return -ENOMEM;
-
-	while (addr < end && !err) {
-		struct vm_area_struct *vma = find_vma(mm, addr);
-		struct migrate_vma migrate = {
-			.src = buf.src,
-			.dst = buf.dst,
-			.pgmap_owner = pgmap_owner,
-			.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-		};
-		unsigned long npages;
-
-		if (!vma || vma->vm_start >= end)
-			break;
-		addr = max(addr, vma->vm_start);
-		migrate.vma = vma;
-		migrate.start = addr;
-		migrate.end = min3(end, vma->vm_end,
-				   addr + (DRM_PAGEMAP_RANGE_CHUNK << PAGE_SHIFT));
-		npages = (migrate.end - migrate.start) >> PAGE_SHIFT;
-		addr = migrate.end;
-		/* Device-private pages live in anonymous private memory only. */
-		if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
-			continue;
-
-		err = migrate_vma_setup(&migrate);
-		if (err)
-			break;
-		if (migrate.cpages)
-			err = drm_pagemap_copy_to_ram(&buf, npages, vma,
-						      migrate.start, NULL);
-		migrate_vma_pages(&migrate);
-		migrate_vma_finalize(&migrate);
-		cond_resched();
-	}
+	err = drm_pagemap_range_to_ram_locked(mm, start, end, pgmap_owner,
+					      &buf, cap, NULL);
 	drm_pagemap_mbuf_free(&buf);
 	return err;
 }
@@ -1458,7 +1609,13 @@ EXPORT_SYMBOL_GPL(drm_pagemap_migrate_range_to_ram);
  * flight, so that no device memory is allocated for @dpagemap once it
  * returns; lets its cache forget it (the last put destroys
  * it instead of keeping it inactive), and migrates every page it still
- * holds to system memory, whatever mm maps it, without losing data.
+ * holds to system memory, whatever mm maps it, without losing data: first
+ * through the mm of each page's allocation, as drm_pagemap_evict_to_ram()
+ * does, then, for the pages that way cannot reach (moved by mremap(), or
+ * mapped by a fork() child alone), with migrate_device_range(). That last
+ * step is the one place left where Linux 6.12's migrate_device_range()
+ * can meet the exit of a process mapping the page (see
+ * drm_pagemap_evict_to_ram()); it only runs when a device goes away.
  *
  * Return: 0, or -EBUSY if pages stayed busy, -ENOMEM, or a copy error.
  */
@@ -1504,8 +1661,11 @@ int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
 
 			for (i = 0; i < n; i++)
 				pfns[i] = pfn + i;
-			err = drm_pagemap_evict_retry(&buf, pfns, n,
-						      DRM_PAGEMAP_REVOKE_TIMEOUT_MS);
+			err = drm_pagemap_evict_retry(&buf,
+						      DRM_PAGEMAP_REVOKE_CHUNK,
+						      NULL, pfns, n,
+						      DRM_PAGEMAP_REVOKE_TIMEOUT_MS,
+						      true);
 			pfn += n;
 			cond_resched();
 		}
@@ -1561,7 +1721,8 @@ static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
 	if (!migrate.cpages)
 		goto out;	/* busy: the fault is retried */
 
-	err = drm_pagemap_copy_to_ram(&buf, npages, vma, start, vmf->page);
+	err = drm_pagemap_copy_to_ram(&buf, npages, vma, start, vmf->page,
+				      NULL);
 	migrate_vma_pages(&migrate);
 	migrate_vma_finalize(&migrate);
 out:

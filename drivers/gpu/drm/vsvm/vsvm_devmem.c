@@ -12,10 +12,11 @@
  *
  * The live allocations are kept in LRU order (&vsvm_pagemap_dev.lru). When
  * the VRAM cannot hold a new allocation, the least recently used ones are
- * evicted to system memory (drm_pagemap_evict_to_ram(), which needs no mm
- * lock) until it fits; only when no victim is left does the migration fail
- * (-ENOMEM). See &struct vsvm_pagemap_dev for what counts as a use, what
- * is skipped, and the lock order.
+ * evicted to system memory (drm_pagemap_evict_to_ram(), through the mm of
+ * each allocation, which it keeps grabbed: mmgrab()) until it fits; only
+ * when no victim is left does the migration fail (-ENOMEM). See &struct
+ * vsvm_pagemap_dev for what counts as a use, what is skipped, and the lock
+ * order.
  *
  * Locking: &vsvm_pagemap_dev.free_lock (a mutex) protects the VRAM pointer
  * against the deferred frees; it is outer to &vsvm_vram.lock and inner to
@@ -28,6 +29,7 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -116,6 +118,8 @@ void vsvm_devmem_reap(struct vsvm_pagemap_dev *pd)
 		/* Without VRAM (device gone, pages were busy) leak it. */
 		if (pd->vram)
 			vsvm_vram_free(vd->alloc);
+		if (vd->base.mm)
+			mmdrop(vd->base.mm);
 		kfree(vd);
 		atomic_dec(&pd->devmem_live);
 	}
@@ -438,7 +442,8 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 /**
  * vsvm_devmem_create() - allocate VRAM for a migration
  * @vpm: the pagemap of the VRAM; the caller holds a reference
- * @mm: the mm the range belongs to (not referenced)
+ * @mm: the mm the range belongs to, or NULL; grabbed (mmgrab()) until the
+ *	allocation is freed
  * @size: the size of the range, a nonzero multiple of PAGE_SIZE
  *
  * When the VRAM is full, evicts the least recently used allocations of the
@@ -479,6 +484,9 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 	vd->created = jiffies;
 	vd->last_use = vd->created;
 	atomic_inc(&pd->devmem_live);
+	/* Eviction reaches the pages through @mm: dropped when @vd is freed. */
+	if (mm)
+		mmgrab(mm);
 	drm_pagemap_devmem_init(&vd->base, pd->dev, mm, &vsvm_devmem_ops,
 				&vpm->dpagemap, size, NULL);
 
