@@ -65,6 +65,15 @@
  * right by its GPU and its CPU. Every byte of the evictor's is right and
  * the VRAM is all free again at the end of each round.
  *
+ * evict-teardown-race: a process's memory is in a device's VRAM while the
+ * test process prefetches a VRAM's worth of its own there, evicting it;
+ * at a seeded point of that eviction the process exits, dies of SIGKILL,
+ * unmaps the memory, moves it with mremap() and unmaps it, or leaves it
+ * to a fork child alone, which exits. No kernel report (the eviction of
+ * memory whose process lets go of it once freed the anon_vma it then
+ * walked), the child's copy and every byte of the test process's right,
+ * and the VRAM all free again after each round.
+ *
  * failed-calls-make-no-pagemap: on a device whose pagemap memory pressure
  * reclaimed, DEVMEM_OPEN with no fd free (RLIMIT_NOFILE) fails with
  * -EMFILE and PREFETCH to the device over a range with a hole fails with
@@ -87,6 +96,7 @@
  *
  * The randomised subtests print their seed (VSVM_SEED replays it).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -103,6 +113,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -1783,18 +1794,59 @@ static void lt_test_fork_during_writes(void)
 
 /* ---- evict-other-process ---- */
 
+/* The device with the least VRAM, 64 MiB at most: the evictor is quick. */
+static struct lt_dev *lt_small_vram_dev(void)
+{
+	struct drm_vsvm_query_device info;
+	struct lt_dev *d = NULL;
+	__u64 least = 0;
+	int i;
+
+	for (i = 0; i < n_devs; i++) {
+		vsvm_device_info(devs[i].fd, &info);
+		if (!d || info.vram_size < least) {
+			d = &devs[i];
+			least = info.vram_size;
+		}
+	}
+	igt_require_f(d && least <= (64ull << 20),
+		      "no device with 64 MiB of VRAM or less\n");
+	igt_info("renderD%d, %llu MiB of VRAM\n", d->minor,
+		 (unsigned long long)(least >> 20));
+	return d;
+}
+
+/*
+ * The evictor's end of a round: its @bytes at @buf right by the GPU and the
+ * CPU, its VM and memory gone, and the device's VRAM free back at @free0.
+ */
+static void lt_evictor_done(const struct lt_dev *d, __u32 vm, __u64 *buf,
+			    size_t bytes, __u64 tag, __u64 free0, int round)
+{
+	lt_gpu_check(d->fd, vm, buf, bytes, tag, "evictor");
+	igt_assert(lt_check_pattern(buf, bytes, tag) < 0);
+	igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
+	munmap(buf, bytes);
+	igt_assert_f(lt_wait_for(lt_vram_free(d->fd) == free0),
+		     "round %d: VRAM free %llu, was %llu\n", round,
+		     (unsigned long long)lt_vram_free(d->fd),
+		     (unsigned long long)free0);
+}
+
 /*
  * The victim: its buffer in the device's VRAM, then it waits for a byte on
  * @go: 'v' verifies the data (exit 0 if right) or it is killed meanwhile.
  */
-static void lt_evict_victim(const struct lt_dev *d, size_t bytes, int ready,
-			    int go)
+static void lt_evict_victim(const struct lt_dev *d, size_t bytes, int how,
+			    unsigned int delay_us, int ready, int go)
 {
 	__u64 *buf, *copy;
 	__u32 vm;
 	int fd;
 	char c;
 
+	(void)how;
+	(void)delay_us;
 	fd = vsvm_open_minor(d->minor);
 	lt_child_check(fd >= 0);
 	lt_child_check(!vsvm_vm_create(fd, &vm));
@@ -1814,57 +1866,66 @@ static void lt_evict_victim(const struct lt_dev *d, size_t bytes, int ready,
 	_exit(0);
 }
 
+typedef void (*lt_victim_fn)(const struct lt_dev *d, size_t bytes, int how,
+			     unsigned int delay_us, int ready, int go);
+
+/*
+ * Fork a process running @victim(@d, @bytes, @how, @delay_us) and wait for
+ * its 'r'. Return its pid; *@go is the write end of its pipe of orders.
+ */
+static pid_t lt_start_victim(lt_victim_fn victim, const struct lt_dev *d,
+			     size_t bytes, int how, unsigned int delay_us,
+			     int *go, int round)
+{
+	int ready[2], orders[2];
+	pid_t pid;
+	char c;
+
+	igt_assert_eq(pipe(ready), 0);
+	igt_assert_eq(pipe(orders), 0);
+	pid = fork();
+	igt_assert_lte(0, pid);
+	if (!pid) {
+		close(ready[0]);
+		close(orders[1]);
+		victim(d, bytes, how, delay_us, ready[1], orders[0]);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(orders[0]);
+	igt_assert_f(read(ready[0], &c, 1) == 1,
+		     "round %d: victim set-up failed\n", round);
+	close(ready[0]);
+	*go = orders[1];
+	return pid;
+}
+
 static void lt_test_evict_other_process(void)
 {
 	struct drm_vsvm_query_device info;
-	struct lt_dev *d = NULL;
+	struct lt_dev *d = lt_small_vram_dev();
 	struct vsvm_stress st;
-	__u64 state, free0 = 0;
-	int i, round;
+	__u64 state, free0;
+	int round;
 
-	/* the device with the least VRAM: the parent evicts quickly */
-	for (i = 0; i < n_devs; i++) {
-		vsvm_device_info(devs[i].fd, &info);
-		if (!d || info.vram_size < free0) {
-			d = &devs[i];
-			free0 = info.vram_size;
-		}
-	}
-	igt_require_f(free0 <= (64ull << 20),
-		      "no device with 64 MiB of VRAM or less\n");
 	vsvm_stress_init(&st, "vsvm_lifetime", 4);
 	state = vsvm_stress_subseed(&st, 6);
-	igt_info("renderD%d, %llu MiB of VRAM\n", d->minor,
-		 (unsigned long long)(free0 >> 20));
 	free0 = lt_vram_free(d->fd);
 
 	for (round = 0; vsvm_stress_running(&st); round++) {
 		size_t vbytes, pbytes, chunk = 1 << 20, off, kill_at;
 		bool kill_it = vsvm_rand_below(&state, 2);
-		int ready[2], go[2], status, err;
+		int go, status, err;
 		__u64 *buf;
 		pid_t pid;
 		__u32 vm;
-		char c;
 
 		vsvm_device_info(d->fd, &info);
 		vbytes = info.vram_size / 2;
 		pbytes = info.vram_size;
 		kill_at = vsvm_rand_below(&state, pbytes / chunk) * chunk;
-		igt_assert_eq(pipe(ready), 0);
-		igt_assert_eq(pipe(go), 0);
-		pid = fork();
-		igt_assert_lte(0, pid);
-		if (!pid) {
-			close(ready[0]);
-			close(go[1]);
-			lt_evict_victim(d, vbytes, ready[1], go[0]);
-		}
-		close(ready[1]);
-		close(go[0]);
-		igt_assert_f(read(ready[0], &c, 1) == 1,
-			     "round %d: victim set-up failed\n", round);
-		close(ready[0]);
+		pid = lt_start_victim(lt_evict_victim, d, vbytes, 0, 0, &go,
+				      round);
 
 		/* a VRAM's worth of ours, a chunk at a time: theirs goes */
 		buf = lt_map(pbytes);
@@ -1881,8 +1942,8 @@ static void lt_test_evict_other_process(void)
 				     off, strerror(-err));
 		}
 		if (!kill_it)
-			igt_assert_eq(write(go[1], "v", 1), 1);
-		close(go[1]);
+			igt_assert_eq(write(go, "v", 1), 1);
+		close(go);
 		igt_assert_eq(waitpid(pid, &status, 0), pid);
 		if (kill_it)
 			igt_assert_f(WIFSIGNALED(status) &&
@@ -1894,16 +1955,161 @@ static void lt_test_evict_other_process(void)
 				     !WEXITSTATUS(status),
 				     "round %d: the evicted victim's data is wrong (status %#x)\n",
 				     round, status);
-		lt_gpu_check(d->fd, vm, buf, pbytes, 0xffff, "evictor");
-		igt_assert(lt_check_pattern(buf, pbytes, 0xffff) < 0);
-		igt_assert_eq(vsvm_vm_destroy(d->fd, vm), 0);
-		munmap(buf, pbytes);
-		igt_assert_f(lt_wait_for(lt_vram_free(d->fd) == free0),
-			     "round %d: VRAM free %llu, was %llu\n", round,
-			     (unsigned long long)lt_vram_free(d->fd),
-			     (unsigned long long)free0);
+		lt_evictor_done(d, vm, buf, pbytes, 0xffff, free0, round);
 	}
 	igt_info("%d rounds\n", round);
+}
+
+/* ---- evict-teardown-race ---- */
+
+/* How the victim of evict-teardown-race lets go of its memory. */
+enum lt_teardown {
+	LT_TD_EXIT,	/* it exits */
+	LT_TD_KILL,	/* it dies of SIGKILL */
+	LT_TD_MUNMAP,	/* it unmaps the memory */
+	LT_TD_MREMAP,	/* it moves the memory, then unmaps it */
+	LT_TD_FORK,	/* a child it forked maps it alone, then exits */
+	LT_TD_COUNT
+};
+
+static const char * const lt_td_names[LT_TD_COUNT] = {
+	"exit", "kill", "munmap", "mremap", "fork",
+};
+
+static __u64 lt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+/*
+ * The victim: @bytes of its memory in @d's VRAM, then 'r' on @ready; once
+ * a byte comes on @go it waits @delay_us and lets go of the memory as @how
+ * says, then exits 0. With LT_TD_FORK its forked child alone maps the
+ * memory (the victim unmapped it before 'r'), and that child reads @go.
+ */
+static void lt_race_victim(const struct lt_dev *d, size_t bytes, int how,
+			   unsigned int delay_us, int ready, int go)
+{
+	pid_t child = -1;
+	int fd, status;
+	__u64 *buf;
+	void *to;
+	__u32 vm;
+	char c;
+
+	fd = vsvm_open_minor(d->minor);
+	lt_child_check(fd >= 0);
+	lt_child_check(!vsvm_vm_create(fd, &vm));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* where LT_TD_MREMAP moves it */
+	to = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	lt_child_check(buf != MAP_FAILED && to != MAP_FAILED);
+	lt_fill_pattern(buf, bytes, 0xdddd);
+	lt_child_check(!vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_DEVICE,
+				      (uintptr_t)buf, bytes, 0, NULL));
+	if (how == LT_TD_FORK) {
+		child = fork();
+		lt_child_check(child >= 0);
+		if (!child) {
+			lt_child_check(read(go, &c, 1) == 1);
+			usleep(delay_us);
+			_exit(lt_check_pattern(buf, bytes, 0xdddd) < 0 ? 0 : 1);
+		}
+		lt_child_check(!munmap(buf, bytes));
+	}
+	lt_child_check(write(ready, "r", 1) == 1);
+	if (how == LT_TD_FORK) {
+		lt_child_check(waitpid(child, &status, 0) == child);
+		_exit(WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1);
+	}
+	lt_child_check(read(go, &c, 1) == 1);
+	usleep(delay_us);
+	switch (how) {
+	case LT_TD_KILL:
+		raise(SIGKILL);
+		break;
+	case LT_TD_MUNMAP:
+		lt_child_check(!munmap(buf, bytes));
+		break;
+	case LT_TD_MREMAP:
+		lt_child_check(mremap(buf, bytes, bytes,
+				      MREMAP_MAYMOVE | MREMAP_FIXED, to) == to);
+		usleep(delay_us / 4);
+		lt_child_check(!munmap(to, bytes));
+		break;
+	}
+	_exit(0);
+}
+
+static void lt_test_evict_teardown_race(void)
+{
+	struct drm_vsvm_query_device info;
+	unsigned int seen[LT_TD_COUNT] = {};
+	unsigned int window_us = 200000;
+	struct lt_dev *d = lt_small_vram_dev();
+	struct vsvm_stress st;
+	__u64 state, free0;
+	int round;
+
+	vsvm_stress_init(&st, "vsvm_lifetime", 6);
+	state = vsvm_stress_subseed(&st, 7);
+	free0 = lt_vram_free(d->fd);
+
+	for (round = 0; vsvm_stress_running(&st); round++) {
+		size_t vbytes, pbytes, chunk = 1 << 20, off;
+		int how = vsvm_rand_below(&state, LT_TD_COUNT);
+		unsigned int delay = vsvm_rand_below(&state, window_us);
+		int go, status, err;
+		__u64 *buf, t0;
+		pid_t pid;
+		__u32 vm;
+
+		vsvm_device_info(d->fd, &info);
+		vbytes = info.vram_size / 2;
+		pbytes = info.vram_size;
+		pid = lt_start_victim(lt_race_victim, d, vbytes, how, delay, &go,
+				      round);
+
+		/* a VRAM's worth of ours: theirs goes while they let go */
+		buf = lt_map(pbytes);
+		lt_fill_pattern(buf, pbytes, 0xcccc);
+		vm = lt_vm(d->fd);
+		t0 = lt_now_us();
+		igt_assert_eq(write(go, "g", 1), 1);
+		for (off = 0; off < pbytes; off += chunk) {
+			err = vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_DEVICE,
+					    (uintptr_t)buf + off, chunk, 0,
+					    NULL);
+			/* VRAM that only the victim's fork child maps stays */
+			igt_assert_f(!err || err == -EBUSY ||
+				     (err == -ENOMEM && how == LT_TD_FORK),
+				     "round %d (%s): prefetch at %zu: %s\n",
+				     round, lt_td_names[how], off,
+				     strerror(-err));
+		}
+		/* the next victim lets go somewhere in a prefetch as long */
+		window_us = (lt_now_us() - t0) + 1000;
+		close(go);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		if (how == LT_TD_KILL)
+			igt_assert_f(WIFSIGNALED(status) &&
+				     WTERMSIG(status) == SIGKILL,
+				     "round %d: victim status %#x\n", round,
+				     status);
+		else
+			igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+				     "round %d (%s): victim status %#x\n",
+				     round, lt_td_names[how], status);
+		lt_evictor_done(d, vm, buf, pbytes, 0xcccc, free0, round);
+		seen[how]++;
+	}
+	igt_info("%d rounds: %u exit, %u kill, %u munmap, %u mremap, %u fork\n",
+		 round, seen[LT_TD_EXIT], seen[LT_TD_KILL], seen[LT_TD_MUNMAP],
+		 seen[LT_TD_MREMAP], seen[LT_TD_FORK]);
 }
 
 /* ---- failed-calls-make-no-pagemap ---- */
@@ -2348,6 +2554,10 @@ int igt_main()
 	igt_describe("One process evicts another's VRAM, which is killed or checks its data.");
 	igt_subtest("evict-other-process")
 		lt_test_evict_other_process();
+
+	igt_describe("Eviction while the memory's process lets go of it.");
+	igt_subtest("evict-teardown-race")
+		lt_test_evict_teardown_race();
 
 	igt_describe("DEVMEM_OPEN without a free fd, PREFETCH over a hole: no pagemap made.");
 	igt_subtest("failed-calls-make-no-pagemap")
