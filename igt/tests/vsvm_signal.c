@@ -505,6 +505,8 @@ struct rand_worker {
 	unsigned long calls;
 	/* RESIDENCY reads of NONE that went away (see rw_resident()) */
 	unsigned long transient;
+	/* the longest of those waits */
+	__u64 longest_none_ms;
 	char err[256];
 };
 
@@ -532,11 +534,17 @@ static int rw_call(struct rand_worker *w, unsigned long req, void *arg,
 	return ret;
 }
 
+/* How long a page may read NONE (in migration) before it counts as lost. */
+#define NONE_WAIT_MS	5000
+
 /*
- * Every page of [off, off + len) of the buffer at @want. A page the kernel
- * itself is moving meanwhile (compaction, khugepaged: a migration entry
- * or no PMD for a moment) reads as NONE without being lost: such a page is
- * looked at again, and counted, until it shows.
+ * Every page of [off, off + len) of the buffer at @want, or, for @want
+ * NONE, somewhere but OTHER. A page being moved meanwhile (by compaction,
+ * khugepaged, or another thread's eviction of VRAM: a migration entry, or
+ * no PMD for a moment) reads as NONE without being lost: such a page is
+ * looked at again, and counted, until it shows; for NONE_WAIT_MS at most,
+ * under TCG with every device's thread migrating. The longest wait is
+ * reported.
  */
 static void rw_resident(struct rand_worker *w, size_t off, size_t len,
 			__u32 want)
@@ -549,31 +557,41 @@ static void rw_resident(struct rand_worker *w, size_t off, size_t len,
 		.num_pages = n,
 		.locations = (uintptr_t)loc,
 	};
-	int tries;
+	__u64 t0 = now_ms(), waited;
 
-	for (tries = 0; tries < 20; tries++) {
+	for (;;) {
 		bool none = false;
 
 		if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r, "RESIDENCY"))
 			return;
 		for (i = 0; i < n; i++) {
-			if (loc[i] == want)
+			if (loc[i] == DRM_VSVM_RESIDENCY_NONE) {
+				none = true;
 				continue;
-			if (loc[i] != DRM_VSVM_RESIDENCY_NONE) {
-				rw_fail(w, "renderD%d: page %zu at 0x%x, not 0x%x",
-					w->d->minor, off / page_size + i,
-					loc[i], want);
-				return;
 			}
-			none = true;
-		}
-		if (!none)
+			if (want == DRM_VSVM_RESIDENCY_NONE ?
+			    loc[i] != DRM_VSVM_RESIDENCY_OTHER :
+			    loc[i] == want)
+				continue;
+			rw_fail(w, "renderD%d: page %zu at 0x%x, not 0x%x",
+				w->d->minor, off / page_size + i, loc[i], want);
 			return;
+		}
+		waited = now_ms() - t0;
+		if (!none)
+			break;
 		w->transient++;
+		if (waited > NONE_WAIT_MS) {
+			rw_fail(w, "renderD%d: a page of [%zu, %zu) reads NONE for %llu ms",
+				w->d->minor, off / page_size,
+				off / page_size + n,
+				(unsigned long long)waited);
+			return;
+		}
 		usleep(10000);
 	}
-	rw_fail(w, "renderD%d: a page of [%zu, %zu) stays NONE, not 0x%x",
-		w->d->minor, off / page_size, off / page_size + n, want);
+	if (waited > w->longest_none_ms)
+		w->longest_none_ms = waited;
 }
 
 static void rw_step(struct rand_worker *w, __u64 *rng, int pfd)
@@ -711,37 +729,9 @@ static void rw_step(struct rand_worker *w, __u64 *rng, int pfd)
 				w->d->minor, (unsigned long long)at_va);
 		break;
 	}
-	case 9: { /* RESIDENCY: every page somewhere */
-		__u32 loc[RAND_BYTES / 4096];
-		struct drm_vsvm_residency r = {
-			.vm_id = w->vm, .start = (uintptr_t)w->buf,
-			.num_pages = pages, .locations = (uintptr_t)loc,
-		};
-		int tries;
-
-		/* A page in migration reads as NONE: look again. */
-		for (tries = 0; tries < 20; tries++) {
-			bool none = false;
-
-			if (rw_call(w, DRM_IOCTL_VSVM_RESIDENCY, &r,
-				    "RESIDENCY"))
-				break;
-			for (i = 0; i < pages; i++) {
-				if (loc[i] == DRM_VSVM_RESIDENCY_OTHER)
-					rw_fail(w, "renderD%d: page %zu at 0x%x",
-						w->d->minor, i, loc[i]);
-				none |= loc[i] == DRM_VSVM_RESIDENCY_NONE;
-			}
-			if (!none)
-				break;
-			w->transient++;
-			usleep(10000);
-		}
-		if (tries == 20)
-			rw_fail(w, "renderD%d: a page stays NONE",
-				w->d->minor);
+	case 9: /* RESIDENCY: every page somewhere */
+		rw_resident(w, 0, RAND_BYTES, DRM_VSVM_RESIDENCY_NONE);
 		break;
-	}
 	case 10: { /* QUERY the device, and DEVMEM_OPEN its VRAM */
 		struct drm_vsvm_query_device qd;
 		struct drm_vsvm_query q = {
@@ -805,6 +795,7 @@ static void test_ioctl_storm(bool restart)
 	struct rand_worker w[MAX_DEVS] = {};
 	struct vsvm_stress st;
 	unsigned long calls = 0, transient = 0;
+	__u64 longest = 0;
 	sigset_t alrm, old;
 	int i;
 
@@ -843,6 +834,8 @@ static void test_ioctl_storm(bool restart)
 
 		calls += w[i].calls;
 		transient += w[i].transient;
+		if (w[i].longest_none_ms > longest)
+			longest = w[i].longest_none_ms;
 		munmap(w[i].io, RAND_BYTES);
 		munmap(w[i].model, RAND_BYTES);
 		munmap(w[i].buf, RAND_BYTES);
@@ -855,8 +848,8 @@ static void test_ioctl_storm(bool restart)
 		igt_assert_f(!w[i].err[0], "seed %llu: %s\n",
 			     (unsigned long long)st.seed, w[i].err);
 	if (transient)
-		igt_info("%lu RESIDENCY reads saw a page the kernel was moving\n",
-			 transient);
+		igt_info("%lu RESIDENCY reads saw a page the kernel was moving, for %llu ms at most\n",
+			 transient, (unsigned long long)longest);
 	igt_info("%lu ioctls on %d devices\n", calls, n_devs);
 	storm_report(restart ? "SA_RESTART" : "no SA_RESTART");
 }
