@@ -74,6 +74,14 @@
  * walked), the child's copy and every byte of the test process's right,
  * and the VRAM all free again after each round.
  *
+ * evict-moved: a process's memory in a device's VRAM is moved with
+ * mremap(), then the test process prefetches a VRAM's worth there: the
+ * moved memory is evicted (every prefetch succeeds, the process finds its
+ * memory in system memory, intact). Then the same with the memory left to
+ * a fork child alone: eviction cannot reach it, prefetches may find the
+ * VRAM full (-ENOMEM), the child's copy is intact and its VRAM free once
+ * it exits.
+ *
  * failed-calls-make-no-pagemap: on a device whose pagemap memory pressure
  * reclaimed, DEVMEM_OPEN with no fd free (RLIMIT_NOFILE) fails with
  * -EMFILE and PREFETCH to the device over a range with a hole fails with
@@ -2112,6 +2120,132 @@ static void lt_test_evict_teardown_race(void)
 		 seen[LT_TD_MREMAP], seen[LT_TD_FORK]);
 }
 
+/* ---- evict-moved ---- */
+
+/* How many pages of [@va, +@npages) read @where in RESIDENCY, or -1. */
+static long lt_count_at(int fd, __u32 vm, const void *va, size_t npages,
+			__u32 where)
+{
+	__u32 *loc = calloc(npages, sizeof(*loc));
+	long n = 0;
+	size_t i;
+
+	if (!loc || vsvm_residency(fd, vm, (uintptr_t)va, npages, loc)) {
+		free(loc);
+		return -1;
+	}
+	for (i = 0; i < npages; i++)
+		n += loc[i] == where;
+	free(loc);
+	return n;
+}
+
+/*
+ * The victim of evict-moved: @bytes of its memory in @d's VRAM, then moved
+ * elsewhere with mremap() (@how 0) or left to a fork child alone (@how 1),
+ * then 'r'. On 'v' the memory (the child's copy) must read right and, once
+ * moved, all be in system memory again: exit 0.
+ */
+static void lt_moved_victim(const struct lt_dev *d, size_t bytes, int how,
+			    unsigned int delay_us, int ready, int go)
+{
+	size_t npages = bytes / page_size;
+	int fd, status;
+	__u64 *buf, *to;
+	pid_t child;
+	__u32 vm;
+	char c;
+
+	(void)delay_us;
+	fd = vsvm_open_minor(d->minor);
+	lt_child_check(fd >= 0);
+	lt_child_check(!vsvm_vm_create(fd, &vm));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	to = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	lt_child_check(buf != MAP_FAILED && to != MAP_FAILED);
+	lt_fill_pattern(buf, bytes, 0xabab);
+	lt_child_check(!vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_DEVICE,
+				      (uintptr_t)buf, bytes, 0, NULL));
+	if (how) {
+		child = fork();
+		lt_child_check(child >= 0);
+		if (!child) {
+			lt_child_check(read(go, &c, 1) == 1 && c == 'v');
+			_exit(lt_check_pattern(buf, bytes, 0xabab) < 0 ? 0 : 1);
+		}
+		lt_child_check(!munmap(buf, bytes));
+		lt_child_check(write(ready, "r", 1) == 1);
+		lt_child_check(waitpid(child, &status, 0) == child);
+		_exit(WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1);
+	}
+	lt_child_check(mremap(buf, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED,
+			      to) == to);
+	lt_child_check(lt_count_at(fd, vm, to, npages,
+				   DRM_VSVM_RESIDENCY_DEVICE(d->index)) ==
+		       (long)npages);
+	lt_child_check(write(ready, "r", 1) == 1);
+	lt_child_check(read(go, &c, 1) == 1 && c == 'v');
+	/* evicted from where mremap() put it */
+	lt_child_check(lt_count_at(fd, vm, to, npages,
+				   DRM_VSVM_RESIDENCY_SYSTEM) == (long)npages);
+	lt_child_check(lt_check_pattern(to, bytes, 0xabab) < 0);
+	_exit(0);
+}
+
+static void lt_test_evict_moved(void)
+{
+	static const char * const what[] = { "mremap", "fork child" };
+	struct lt_dev *d = lt_small_vram_dev();
+	struct drm_vsvm_query_device info;
+	__u64 free0 = lt_vram_free(d->fd);
+	int how;
+
+	for (how = 0; how < 2; how++) {
+		size_t vbytes, pbytes, chunk = 1 << 20, off;
+		int go, status, err, nomem = 0;
+		__u64 *buf;
+		pid_t pid;
+		__u32 vm;
+
+		vsvm_device_info(d->fd, &info);
+		vbytes = info.vram_size / 2;
+		pbytes = info.vram_size;
+		pid = lt_start_victim(lt_moved_victim, d, vbytes, how, 0, &go,
+				      how);
+		buf = lt_map(pbytes);
+		lt_fill_pattern(buf, pbytes, 0xbaba);
+		vm = lt_vm(d->fd);
+		for (off = 0; off < pbytes; off += chunk) {
+			err = vsvm_prefetch(d->fd, vm, DRM_VSVM_LOCATION_DEVICE,
+					    (uintptr_t)buf + off, chunk, 0,
+					    NULL);
+			/*
+			 * Moved memory is evicted; what a fork child alone
+			 * maps cannot be (the README says why) and stays.
+			 */
+			igt_assert_f(!err || (how && err == -ENOMEM),
+				     "%s: prefetch at %zu: %s\n", what[how],
+				     off, strerror(-err));
+			nomem += err == -ENOMEM;
+		}
+		if (!how)
+			igt_assert_eq(lt_count_at(d->fd, vm, buf,
+						  pbytes / page_size,
+						  DRM_VSVM_RESIDENCY_DEVICE(d->index)),
+				      (long)(pbytes / page_size));
+		igt_info("%s: %d of %zu chunks found the VRAM full\n", what[how],
+			 nomem, pbytes / chunk);
+		igt_assert_eq(write(go, "v", 1), 1);
+		close(go);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+			     "%s: the victim's memory: status %#x\n", what[how],
+			     status);
+		lt_evictor_done(d, vm, buf, pbytes, 0xbaba, free0, how);
+	}
+}
+
 /* ---- failed-calls-make-no-pagemap ---- */
 
 /* The value of "@key: value" in the device's debugfs "pagemap" file. */
@@ -2558,6 +2692,10 @@ int igt_main()
 	igt_describe("Eviction while the memory's process lets go of it.");
 	igt_subtest("evict-teardown-race")
 		lt_test_evict_teardown_race();
+
+	igt_describe("Eviction finds memory mremap() moved; a fork child's stays.");
+	igt_subtest("evict-moved")
+		lt_test_evict_moved();
 
 	igt_describe("DEVMEM_OPEN without a free fd, PREFETCH over a hole: no pagemap made.");
 	igt_subtest("failed-calls-make-no-pagemap")

@@ -231,6 +231,8 @@ struct drm_pagemap_devmem_ops {
  * @size: the size in bytes (a multiple of PAGE_SIZE)
  * @start: the address in @mm of the range migrated into the allocation, set
  *	   by drm_pagemap_migrate_to_devmem() (a drm-msvm extension)
+ * @pgoff: the page offset in its VMA of @start, which mremap() keeps: where
+ *	   eviction finds the pages again once moved (a drm-msvm extension)
  * @timeslice_expiration: jiffies before which the first attempt of a CPU
  *			  fault on the allocation backs off (drops the mmap
  *			  lock and has the fault retried) instead of
@@ -249,6 +251,7 @@ struct drm_pagemap_devmem {
 	struct drm_pagemap *dpagemap;
 	size_t size;
 	unsigned long start;
+	pgoff_t pgoff;
 	u64 timeslice_expiration;
 	struct dma_fence *pre_migrate_fence;
 };

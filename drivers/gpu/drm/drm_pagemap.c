@@ -659,6 +659,7 @@ void drm_pagemap_devmem_init(struct drm_pagemap_devmem *devmem_allocation,
 	devmem_allocation->dpagemap = dpagemap;
 	devmem_allocation->size = size;
 	devmem_allocation->start = 0;
+	devmem_allocation->pgoff = 0;
 	devmem_allocation->timeslice_expiration = 0;
 	devmem_allocation->pre_migrate_fence = pre_migrate_fence;
 }
@@ -996,6 +997,7 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 	}
 	migrate.vma = vma;
 	devmem_allocation->start = start;
+	devmem_allocation->pgoff = linear_page_index(vma, start);
 
 	err = drm_pagemap_mbuf_alloc(&buf, npages);
 	if (err)
@@ -1330,8 +1332,54 @@ static int drm_pagemap_range_to_ram_locked(struct mm_struct *mm,
 }
 
 /*
+ * The most VMAs one try of an eviction looks into for moved pages: the
+ * process whose memory is evicted chooses its VMAs, the evictor is another.
+ */
+#define DRM_PAGEMAP_MOVED_VMAS 16
+
+/*
+ * The pages of @devmem that mremap() moved within its mm: every anonymous
+ * VMA whose page offsets overlap those of the allocation (mremap() keeps a
+ * page's offset) is looked at there, but the VMA of the allocation's own
+ * range, DRM_PAGEMAP_MOVED_VMAS at most. Pages of other allocations found
+ * that way are left alone.
+ */
+static int drm_pagemap_moved_to_ram_locked(struct mm_struct *mm,
+					   struct drm_pagemap_devmem *devmem,
+					   struct drm_pagemap_mbuf *buf,
+					   unsigned long cap)
+{
+	pgoff_t first = devmem->pgoff;
+	pgoff_t last = first + (devmem->size >> PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	int err = 0, left = DRM_PAGEMAP_MOVED_VMAS;
+
+	VMA_ITERATOR(vmi, mm, 0);
+
+	for_each_vma(vmi, vma) {
+		pgoff_t vfirst = vma->vm_pgoff, vlast = vfirst + vma_pages(vma);
+		unsigned long start, end;
+
+		if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED) ||
+		    vlast <= first || vfirst >= last)
+			continue;
+		start = vma->vm_start + ((max(first, vfirst) - vfirst) << PAGE_SHIFT);
+		end = vma->vm_start + ((min(last, vlast) - vfirst) << PAGE_SHIFT);
+		/* Where the pages were migrated from: looked at already. */
+		if (start <= devmem->start && devmem->start < end)
+			continue;
+		err = drm_pagemap_range_to_ram_locked(mm, start, end,
+						      devmem->dpagemap->pagemap->owner,
+						      buf, cap, devmem);
+		if (err || !--left)
+			break;
+	}
+	return err;
+}
+
+/*
  * Migrate the pages of @devmem still mapped where they were migrated to it,
- * in its mm, to system memory.
+ * in its mm, to system memory; with @moved, also those mremap() moved.
  *
  * Only ever through migrate_vma_*() under the mmap lock, never through
  * migrate_device_range(): on Linux 6.12 the latter takes no reference on
@@ -1341,12 +1389,13 @@ static int drm_pagemap_range_to_ram_locked(struct mm_struct *mm,
  *
  * An mm that is exiting, or whose mmap lock is not free for reading, is
  * skipped: the caller may be holding another mm's mmap lock, so this
- * never waits for one. Pages mapped elsewhere (moved by mremap(), kept by a
- * fork() child alone) are left where they are.
+ * never waits for one. Pages that a fork() child alone maps are left where
+ * they are.
  */
 static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
 				    unsigned long cap,
-				    struct drm_pagemap_devmem *devmem)
+				    struct drm_pagemap_devmem *devmem,
+				    bool moved)
 {
 	struct mm_struct *mm = devmem->mm;
 	int err;
@@ -1361,6 +1410,8 @@ static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
 					      devmem->start + devmem->size,
 					      devmem->dpagemap->pagemap->owner,
 					      buf, cap, devmem);
+	if (!err && moved)
+		err = drm_pagemap_moved_to_ram_locked(mm, devmem, buf, cap);
 	mmap_read_unlock(mm);
 	/* Never the exit of @mm under another mm's mmap lock. */
 	mmput_async(mm);
@@ -1375,7 +1426,7 @@ static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
 static int drm_pagemap_evict_mapped_pfns(struct drm_pagemap_mbuf *buf,
 					 unsigned long cap,
 					 const unsigned long *pfns,
-					 unsigned long npages)
+					 unsigned long npages, bool moved)
 {
 	const struct drm_pagemap_devmem *last = NULL;
 	unsigned long i;
@@ -1398,7 +1449,8 @@ static int drm_pagemap_evict_mapped_pfns(struct drm_pagemap_mbuf *buf,
 		if (!zdd)
 			continue;
 		last = zdd->devmem_allocation;
-		err = drm_pagemap_evict_mapped(buf, cap, zdd->devmem_allocation);
+		err = drm_pagemap_evict_mapped(buf, cap, zdd->devmem_allocation,
+					       moved);
 		drm_pagemap_zdd_put(zdd);
 	}
 	return err;
@@ -1447,13 +1499,15 @@ static int drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
 /*
  * How many tries in a row that move no page an eviction without @force
  * makes before it gives up: the pages left are not where it looks (a fork()
- * child maps them, mremap() moved them) or their mm is busy.
+ * child maps them) or their mm is busy.
  */
 #define DRM_PAGEMAP_EVICT_STALLS 10
 
 /*
- * Evict the device pages at @pfns (of @devmem alone, if not NULL), retrying
- * busy pages for @timeout_ms and at least DRM_PAGEMAP_EVICT_TRIES times,
+ * Evict the device pages at @pfns (of @devmem alone, if not NULL): the first
+ * try where they were migrated from, the next ones also where mremap() may
+ * have moved them. Retries busy pages for @timeout_ms and at least
+ * DRM_PAGEMAP_EVICT_TRIES times,
  * then -EBUSY; without @force, -EBUSY as soon as DRM_PAGEMAP_EVICT_STALLS
  * tries in a row moved nothing. With @force, after DRM_PAGEMAP_EVICT_TRIES
  * tries the pages left are forced with drm_pagemap_evict_pfns() until the
@@ -1474,10 +1528,11 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
 		if (force && tries >= DRM_PAGEMAP_EVICT_TRIES)
 			err = drm_pagemap_evict_pfns(buf, pfns, npages);
 		else if (devmem)
-			err = drm_pagemap_evict_mapped(buf, cap, devmem);
+			err = drm_pagemap_evict_mapped(buf, cap, devmem,
+						       tries > 0);
 		else
 			err = drm_pagemap_evict_mapped_pfns(buf, cap, pfns,
-							    npages);
+							    npages, tries > 0);
 		if (err)
 			return err;
 		busy = drm_pagemap_pfns_busy(pfns, npages);
@@ -1503,13 +1558,13 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
  * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
  * @devmem_allocation: the allocation
  *
- * Migrates the pages of the allocation mapped where they were migrated to
- * it, in &drm_pagemap_devmem.mm, with migrate_vma_*() under that mm's mmap
- * lock, which it only tries to take (the caller may hold another mm's):
- * an mm exiting or busy with a change of its mappings is left alone, and
- * so are pages that mremap() moved or that only a fork() child still maps
- * (they come back to system memory on their next CPU access, or are freed
- * with their last mapping). Busy pages are retried for a while. The caller
+ * Migrates the pages of the allocation mapped in &drm_pagemap_devmem.mm,
+ * where they were migrated to it or where mremap() moved them, with
+ * migrate_vma_*() under that mm's mmap lock, which it only tries to take
+ * (the caller may hold another mm's): an mm exiting or busy with a change
+ * of its mappings is left alone, and so are pages that only a fork() child
+ * still maps (they come back to system memory on their next CPU access,
+ * or are freed with their last mapping). Busy pages are retried for a while. The caller
  * must keep @devmem_allocation valid across the call, even if its last
  * page goes meanwhile (its devmem_release must then only drop the
  * allocation's own reference), and hold a reference on its pagemap.
@@ -1611,8 +1666,8 @@ EXPORT_SYMBOL_GPL(drm_pagemap_migrate_range_to_ram);
  * it instead of keeping it inactive), and migrates every page it still
  * holds to system memory, whatever mm maps it, without losing data: first
  * through the mm of each page's allocation, as drm_pagemap_evict_to_ram()
- * does, then, for the pages that way cannot reach (moved by mremap(), or
- * mapped by a fork() child alone), with migrate_device_range(). That last
+ * does, then, for the pages that way cannot reach (mapped by a fork()
+ * child alone), with migrate_device_range(). That last
  * step is the one place left where Linux 6.12's migrate_device_range()
  * can meet the exit of a process mapping the page (see
  * drm_pagemap_evict_to_ram()); it only runs when a device goes away.
