@@ -52,6 +52,15 @@ fi
 echo "static: vsvm uses no framework-private header or field"
 "$TOP_DIR/tools/check-private.sh" || fail=1
 
+echo "static: igt/meson.build lists every igt test"
+for t in "$TOP_DIR"/igt/tests/vsvm_*.c; do
+	t=$(basename "$t" .c)
+	if ! grep -q "'$t'" "$TOP_DIR/igt/meson.build"; then
+		echo "igt/meson.build: $t is not built"
+		fail=1
+	fi
+done
+
 if [ $fail -ne 0 ]; then
 	echo "static: FAILED (logs in $OUT)"
 	exit 1
