@@ -2063,7 +2063,7 @@ static void lt_test_evict_teardown_race(void)
 	__u64 state, free0;
 	int round;
 
-	vsvm_stress_init(&st, "vsvm_lifetime", 6);
+	vsvm_stress_init(&st, "vsvm_lifetime", 4);
 	state = vsvm_stress_subseed(&st, 7);
 	free0 = lt_vram_free(d->fd);
 
