@@ -1993,6 +1993,29 @@ static __u64 lt_now_us(void)
 }
 
 /*
+ * A victim's set-up: a file of @d and a VM, @bytes of memory filled with
+ * @tag and prefetched to @d's VRAM, and as much address space reserved at
+ * *@to (for mremap()). Return the memory.
+ */
+static __u64 *lt_victim_in_vram(const struct lt_dev *d, size_t bytes,
+				__u64 tag, int *fd, __u32 *vm, void **to)
+{
+	__u64 *buf;
+
+	*fd = vsvm_open_minor(d->minor);
+	lt_child_check(*fd >= 0);
+	lt_child_check(!vsvm_vm_create(*fd, vm));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*to = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	lt_child_check(buf != MAP_FAILED && *to != MAP_FAILED);
+	lt_fill_pattern(buf, bytes, tag);
+	lt_child_check(!vsvm_prefetch(*fd, *vm, DRM_VSVM_LOCATION_DEVICE,
+				      (uintptr_t)buf, bytes, 0, NULL));
+	return buf;
+}
+
+/*
  * The victim: @bytes of its memory in @d's VRAM, then 'r' on @ready; once
  * a byte comes on @go it waits @delay_us and lets go of the memory as @how
  * says, then exits 0. With LT_TD_FORK its forked child alone maps the
@@ -2008,17 +2031,7 @@ static void lt_race_victim(const struct lt_dev *d, size_t bytes, int how,
 	__u32 vm;
 	char c;
 
-	fd = vsvm_open_minor(d->minor);
-	lt_child_check(fd >= 0);
-	lt_child_check(!vsvm_vm_create(fd, &vm));
-	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	/* where LT_TD_MREMAP moves it */
-	to = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	lt_child_check(buf != MAP_FAILED && to != MAP_FAILED);
-	lt_fill_pattern(buf, bytes, 0xdddd);
-	lt_child_check(!vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_DEVICE,
-				      (uintptr_t)buf, bytes, 0, NULL));
+	buf = lt_victim_in_vram(d, bytes, 0xdddd, &fd, &vm, &to);
 	if (how == LT_TD_FORK) {
 		child = fork();
 		lt_child_check(child >= 0);
@@ -2157,16 +2170,7 @@ static void lt_moved_victim(const struct lt_dev *d, size_t bytes, int how,
 	char c;
 
 	(void)delay_us;
-	fd = vsvm_open_minor(d->minor);
-	lt_child_check(fd >= 0);
-	lt_child_check(!vsvm_vm_create(fd, &vm));
-	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	to = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	lt_child_check(buf != MAP_FAILED && to != MAP_FAILED);
-	lt_fill_pattern(buf, bytes, 0xabab);
-	lt_child_check(!vsvm_prefetch(fd, vm, DRM_VSVM_LOCATION_DEVICE,
-				      (uintptr_t)buf, bytes, 0, NULL));
+	buf = lt_victim_in_vram(d, bytes, 0xabab, &fd, &vm, (void **)&to);
 	if (how) {
 		child = fork();
 		lt_child_check(child >= 0);
