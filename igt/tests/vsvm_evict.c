@@ -11,11 +11,15 @@
  * in VRAM, and every byte must read back right through the GPU (EXEC READ,
  * which migrates evicted data back in and evicts again) and the CPU.
  * PREFETCH of twice the VRAM to the device, chunk by chunk, never fails for
- * lack of VRAM either.
+ * lack of VRAM either, also while another thread maps and unmaps memory
+ * (its mmap() waits for the mmap lock the PREFETCH holds, which eviction
+ * of the process's own older chunks must then not try to take again).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,12 +304,33 @@ static void test_working_set(const struct evict_dev *d, bool gpu_check)
 	munmap(buf, size);
 }
 
+static atomic_bool mapper_stop;
+static atomic_ulong mapper_maps;
+
+/* mmap() and munmap() a page, over and over: a writer of the mmap lock. */
+static void *mapper(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&mapper_stop)) {
+		void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED) {
+			munmap(p, page_size);
+			atomic_fetch_add(&mapper_maps, 1);
+		}
+	}
+	return NULL;
+}
+
 /*
  * PREFETCH of a working set twice the VRAM, chunk by chunk, never fails:
  * each prefetch evicts the oldest chunks; the last VRAM-full is resident.
+ * With @writer, a thread maps and unmaps memory all along.
  */
-static void test_prefetch(const struct evict_dev *d)
+static void test_prefetch(const struct evict_dev *d, bool writer)
 {
+	pthread_t thread;
 	size_t size = 2 * d->q.vram_size, npages = size / page_size;
 	size_t vram, sys, first_sys, last_vram, c, bad;
 	__u64 seed = 0xfe7c0000ull + d->minor, *buf;
@@ -319,6 +344,11 @@ static void test_prefetch(const struct evict_dev *d)
 	fill_pattern(buf, 0, npages, seed);
 	vm = vm_create(d);
 	ev0 = pagemap_counter(d, "evictions");
+	if (writer) {
+		atomic_store(&mapper_stop, false);
+		atomic_store(&mapper_maps, 0);
+		igt_assert_eq(pthread_create(&thread, NULL, mapper, NULL), 0);
+	}
 
 	for (c = 0; c < size / CHUNK; c++) {
 		struct drm_vsvm_prefetch p = {
@@ -332,6 +362,11 @@ static void test_prefetch(const struct evict_dev *d)
 		igt_assert_f(!err, "PREFETCH chunk %zu: %s\n", c,
 			     strerror(err));
 		igt_assert_eq_u64(p.pages_migrated, CHUNK / page_size);
+	}
+	if (writer) {
+		atomic_store(&mapper_stop, true);
+		pthread_join(thread, NULL);
+		igt_info("%lu mmap()s meanwhile\n", atomic_load(&mapper_maps));
 	}
 	igt_assert_lt_s64(ev0, pagemap_counter(d, "evictions"));
 	residency(d, vm, buf, npages, &vram, &sys, &first_sys, &last_vram);
@@ -383,5 +418,9 @@ int igt_main()
 
 	igt_describe("PREFETCH twice the VRAM to the device: never -ENOMEM.");
 	igt_subtest("prefetch-2x")
-		test_prefetch(smallest(0));
+		test_prefetch(smallest(0), false);
+
+	igt_describe("The same while another thread maps and unmaps memory.");
+	igt_subtest("prefetch-2x-mmap-writer")
+		test_prefetch(smallest(0), true);
 }

@@ -343,6 +343,8 @@ int drm_pagemap_migrate_to_devmem(struct drm_pagemap_devmem *devmem_allocation,
 				  unsigned long start, unsigned long end,
 				  const struct drm_pagemap_migrate_details *mdetails);
 int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation);
+int drm_pagemap_evict_to_ram_held(struct drm_pagemap_devmem *devmem_allocation,
+				  struct mm_struct *held_mm);
 /* drm-msvm extension: migration of a VA range to RAM without CPU faults. */
 int drm_pagemap_migrate_range_to_ram(struct mm_struct *mm, unsigned long start,
 				     unsigned long end, void *pgmap_owner);

@@ -7,6 +7,8 @@
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
@@ -17,6 +19,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmap_lock.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
@@ -1298,6 +1301,67 @@ static void tpm_evict_no_mm(struct kunit *test)
 	tpm_expect_user_data(test, addr, n, n, 0x0e0e);
 }
 
+/* A thread that takes an mm's mmap lock for writing, once. */
+struct tpm_writer {
+	struct mm_struct *mm;
+	struct completion done;
+};
+
+static int tpm_writer_fn(void *arg)
+{
+	struct tpm_writer *w = arg;
+
+	mmap_write_lock(w->mm);
+	mmap_write_unlock(w->mm);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * A writer waits behind the caller's mmap read lock: a trylock of that lock
+ * fails until the caller lets go, so drm_pagemap_evict_to_ram() gives up
+ * (-EBUSY) on an allocation of that mm, where
+ * drm_pagemap_evict_to_ram_held() migrates it under the caller's lock.
+ */
+static void tpm_evict_held(struct kunit *test)
+{
+	struct tpm_ctx *ctx = test->priv;
+	struct tpm *a = ctx->tpm[0];
+	const unsigned long n = 8;
+	struct tpm_writer w;
+	struct task_struct *task;
+	struct tdevmem *td;
+	unsigned long addr;
+	int i;
+
+	td = tpm_migrated(test, a, true, n, 0x4e1d, &addr);
+	w.mm = current->mm;
+	init_completion(&w.done);
+	mmap_read_lock(w.mm);
+	task = kthread_run(tpm_writer_fn, &w, "tpm_writer");
+	if (IS_ERR(task)) {
+		mmap_read_unlock(w.mm);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		return;
+	}
+	for (i = 0; i < 2000 && !mmap_lock_is_contended(w.mm); i++)
+		usleep_range(500, 1000);
+	KUNIT_EXPECT_TRUE(test, mmap_lock_is_contended(w.mm));
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram_held(&td->devmem, w.mm),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->copy_to_ram_calls), 1);
+	mmap_read_unlock(w.mm);
+	wait_for_completion(&w.done);
+
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, 0x4e1d);
+}
+
 static void tpm_revoke(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -1628,6 +1692,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(tpm_evict_busy),
 	KUNIT_CASE(tpm_evict_mm_busy),
 	KUNIT_CASE(tpm_evict_no_mm),
+	KUNIT_CASE(tpm_evict_held),
 	KUNIT_CASE(tpm_range_to_ram),
 	KUNIT_CASE(tpm_fault_mixed),
 	KUNIT_CASE(tpm_busy_pinned),

@@ -660,8 +660,10 @@ static void pm_test_evict_none(struct kunit *test)
 	a = pm_test_map(test, 1, 1, 0x2a);
 	dp = vsvm_pagemap_get(&t->pd);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	mmap_read_lock(current->mm);
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dp), current->mm,
 				VRAM_PAGES * PAGE_SIZE);
+	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vd));
 	KUNIT_EXPECT_EQ(test, vsvm_vram_avail(&t->vram), 0);
 
@@ -735,8 +737,10 @@ static void pm_test_pre_migrate_fence(struct kunit *test)
 	addr = pm_test_map(test, npages, npages, 0xf3);
 	dp = vsvm_pagemap_get(&t->pd);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dp));
+	mmap_read_lock(current->mm);
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dp), current->mm,
 				npages * PAGE_SIZE);
+	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(vd));
 	vd->base.pre_migrate_fence = dma_fence_get(&f->base);
 

@@ -1379,7 +1379,8 @@ static int drm_pagemap_moved_to_ram_locked(struct mm_struct *mm,
 
 /*
  * Migrate the pages of @devmem still mapped where they were migrated to it,
- * in its mm, to system memory; with @moved, also those mremap() moved.
+ * in its mm, to system memory; with @moved, also those mremap() moved. If
+ * that mm is @held_mm, the caller holds its mmap lock.
  *
  * Only ever through migrate_vma_*() under the mmap lock, never through
  * migrate_device_range(): on Linux 6.12 the latter takes no reference on
@@ -1387,24 +1388,29 @@ static int drm_pagemap_moved_to_ram_locked(struct mm_struct *mm,
  * exits during the copy frees the anon_vma that migrate_device_finalize()
  * then walks. Under the mmap lock the VMA found holds that anon_vma.
  *
- * An mm that is exiting, or whose mmap lock is not free for reading, is
- * skipped: the caller may be holding another mm's mmap lock, so this
- * never waits for one. Pages that a fork() child alone maps are left where
+ * Any other mm that is exiting, or whose mmap lock is not free for reading,
+ * is skipped: the caller may be holding another mm's mmap lock, so this
+ * never waits for one (and a trylock of @held_mm would fail as long as a
+ * writer waits behind the caller). Pages that a fork() child alone maps are left where
  * they are.
  */
 static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
 				    unsigned long cap,
 				    struct drm_pagemap_devmem *devmem,
-				    bool moved)
+				    bool moved, struct mm_struct *held_mm)
 {
 	struct mm_struct *mm = devmem->mm;
 	int err;
 
-	if (!mm || !devmem->start || !mmget_not_zero(mm))
+	if (!mm || !devmem->start)
 		return 0;
-	if (!mmap_read_trylock(mm)) {
-		mmput_async(mm);
-		return 0;
+	if (mm != held_mm) {
+		if (!mmget_not_zero(mm))
+			return 0;
+		if (!mmap_read_trylock(mm)) {
+			mmput_async(mm);
+			return 0;
+		}
 	}
 	err = drm_pagemap_range_to_ram_locked(mm, devmem->start,
 					      devmem->start + devmem->size,
@@ -1412,6 +1418,8 @@ static int drm_pagemap_evict_mapped(struct drm_pagemap_mbuf *buf,
 					      buf, cap, devmem);
 	if (!err && moved)
 		err = drm_pagemap_moved_to_ram_locked(mm, devmem, buf, cap);
+	if (mm == held_mm)
+		return err;
 	mmap_read_unlock(mm);
 	/* Never the exit of @mm under another mm's mmap lock. */
 	mmput_async(mm);
@@ -1450,7 +1458,7 @@ static int drm_pagemap_evict_mapped_pfns(struct drm_pagemap_mbuf *buf,
 			continue;
 		last = zdd->devmem_allocation;
 		err = drm_pagemap_evict_mapped(buf, cap, zdd->devmem_allocation,
-					       moved);
+					       moved, NULL);
 		drm_pagemap_zdd_put(zdd);
 	}
 	return err;
@@ -1504,7 +1512,8 @@ static int drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
 #define DRM_PAGEMAP_EVICT_STALLS 10
 
 /*
- * Evict the device pages at @pfns (of @devmem alone, if not NULL): the first
+ * Evict the device pages at @pfns (of @devmem alone, if not NULL; the caller
+ * holds the mmap lock of @held_mm, if not NULL): the first
  * try where they were migrated from, the next ones also where mremap() may
  * have moved them. Retries busy pages for @timeout_ms and at least
  * DRM_PAGEMAP_EVICT_TRIES times,
@@ -1516,6 +1525,7 @@ static int drm_pagemap_evict_pfns(struct drm_pagemap_mbuf *buf,
 static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
 				   unsigned long cap,
 				   struct drm_pagemap_devmem *devmem,
+				   struct mm_struct *held_mm,
 				   const unsigned long *pfns,
 				   unsigned long npages,
 				   unsigned int timeout_ms, bool force)
@@ -1529,7 +1539,7 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
 			err = drm_pagemap_evict_pfns(buf, pfns, npages);
 		else if (devmem)
 			err = drm_pagemap_evict_mapped(buf, cap, devmem,
-						       tries > 0);
+						       tries > 0, held_mm);
 		else
 			err = drm_pagemap_evict_mapped_pfns(buf, cap, pfns,
 							    npages, tries > 0);
@@ -1555,19 +1565,25 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
 #define DRM_PAGEMAP_REVOKE_TIMEOUT_MS 10000
 
 /**
- * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
+ * drm_pagemap_evict_to_ram_held() - migrate an allocation back to system
+ * memory, from a caller that may hold an mmap lock
  * @devmem_allocation: the allocation
+ * @held_mm: an mm whose mmap lock the caller holds for reading (the mm of
+ *	     the migration that needs the memory), or NULL
  *
- * Migrates the pages of the allocation mapped in &drm_pagemap_devmem.mm,
- * where they were migrated to it or where mremap() moved them, with
- * migrate_vma_*() under that mm's mmap lock, which it only tries to take
- * (the caller may hold another mm's): an mm exiting or busy with a change
- * of its mappings is left alone, and so are pages that only a fork() child
- * still maps (they come back to system memory on their next CPU access,
- * or are freed with their last mapping). Busy pages are retried for a while. The caller
- * must keep @devmem_allocation valid across the call, even if its last
- * page goes meanwhile (its devmem_release must then only drop the
- * allocation's own reference), and hold a reference on its pagemap.
+ * A drm-msvm extension of drm_pagemap_evict_to_ram(). Migrates the pages
+ * of the allocation mapped in &drm_pagemap_devmem.mm, where they were
+ * migrated to it or where mremap() moved them, with migrate_vma_*() under
+ * that mm's mmap lock, which it only tries to take (the caller may hold
+ * another mm's), or under the caller's lock if that mm is @held_mm (a
+ * trylock would fail while a writer waits behind the caller): an mm
+ * exiting or busy with a change of its mappings is left alone, and so are
+ * pages that only a fork() child still maps (they come back to system
+ * memory on their next CPU access, or are freed with their last mapping).
+ * Busy pages are retried for a while. The caller must keep
+ * @devmem_allocation valid across the call, even if its last page goes
+ * meanwhile (its devmem_release must then only drop the allocation's own
+ * reference), and hold a reference on its pagemap.
  *
  * Unlike upstream, it does not use migrate_device_pfns(): on Linux 6.12 that
  * path races with the exit of a process mapping the pages (see
@@ -1578,7 +1594,8 @@ static int drm_pagemap_evict_retry(struct drm_pagemap_mbuf *buf,
  * -ENOMEM; -EIO or the copy error (the pages concerned keep their data in
  * device memory).
  */
-int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
+int drm_pagemap_evict_to_ram_held(struct drm_pagemap_devmem *devmem_allocation,
+				  struct mm_struct *held_mm)
 {
 	unsigned long npages = devmem_allocation->size >> PAGE_SHIFT;
 	unsigned long cap = min(npages, DRM_PAGEMAP_RANGE_CHUNK);
@@ -1596,13 +1613,27 @@ int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
 							  npages, pfns);
 	if (!err)
 		err = drm_pagemap_evict_retry(&buf, cap, devmem_allocation,
-					      pfns, npages,
+					      held_mm, pfns, npages,
 					      DRM_PAGEMAP_EVICT_TIMEOUT_MS,
 					      false);
 	drm_pagemap_mbuf_free(&buf);
 out_pfns:
 	kvfree(pfns);
 	return err;
+}
+EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram_held);
+
+/**
+ * drm_pagemap_evict_to_ram() - migrate an allocation back to system memory
+ * @devmem_allocation: the allocation
+ *
+ * drm_pagemap_evict_to_ram_held() for a caller that holds no mmap lock.
+ *
+ * Return: as drm_pagemap_evict_to_ram_held().
+ */
+int drm_pagemap_evict_to_ram(struct drm_pagemap_devmem *devmem_allocation)
+{
+	return drm_pagemap_evict_to_ram_held(devmem_allocation, NULL);
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_evict_to_ram);
 
@@ -1718,7 +1749,7 @@ int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
 				pfns[i] = pfn + i;
 			err = drm_pagemap_evict_retry(&buf,
 						      DRM_PAGEMAP_REVOKE_CHUNK,
-						      NULL, pfns, n,
+						      NULL, NULL, pfns, n,
 						      DRM_PAGEMAP_REVOKE_TIMEOUT_MS,
 						      true);
 			pfn += n;

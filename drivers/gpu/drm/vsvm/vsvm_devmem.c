@@ -357,16 +357,17 @@ static struct vsvm_devmem *vsvm_devmem_pick_victim(struct vsvm_pagemap *vpm,
 
 /*
  * Evict @vd (referenced by the caller, who also holds a reference on its
- * pagemap) to system memory, count it, and drop the caller's reference.
+ * pagemap, and the mmap lock of @held_mm if not NULL) to system memory,
+ * count it, and drop the caller's reference.
  */
-static void vsvm_devmem_evict(struct vsvm_devmem *vd)
+static void vsvm_devmem_evict(struct vsvm_devmem *vd, struct mm_struct *held_mm)
 {
 	struct vsvm_pagemap_dev *pd = vd->vpm->pd;
 	unsigned long before, after, flags;
 	int err;
 
 	before = vsvm_devmem_pages_in_vram(vd);
-	err = drm_pagemap_evict_to_ram(&vd->base);
+	err = drm_pagemap_evict_to_ram_held(&vd->base, held_mm);
 	after = vsvm_devmem_pages_in_vram(vd);
 	if (before > after) {
 		atomic64_add(before - after, &pd->evicted_pages);
@@ -387,11 +388,13 @@ static void vsvm_devmem_evict(struct vsvm_devmem *vd)
 
 /*
  * Allocate @size bytes of VRAM for @vpm, evicting least recently used
- * allocations while the VRAM is full. Called with no lock but, maybe, the
- * faulting mm's mmap lock and a VM lock, which eviction does not need.
+ * allocations while the VRAM is full. Called with no lock but @mm's mmap
+ * lock (if @mm is not NULL) and maybe a VM lock, which eviction does not
+ * need; victims of @mm are evicted under that mmap lock.
  */
 static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
-						      size_t size)
+						      size_t size,
+						      struct mm_struct *mm)
 {
 	struct vsvm_pagemap_dev *pd = vpm->pd;
 	struct vsvm_vram_alloc *alloc;
@@ -421,7 +424,7 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 		victim = vsvm_devmem_pick_victim(vpm, seq);
 		if (!victim)
 			break;
-		vsvm_devmem_evict(victim);
+		vsvm_devmem_evict(victim, mm);
 		/* Collect the VRAM of what the eviction released. */
 		vsvm_devmem_reap(pd);
 		alloc = vsvm_vram_alloc(pd->vram, size, 0, 0);
@@ -442,13 +445,13 @@ static struct vsvm_vram_alloc *vsvm_devmem_alloc_vram(struct vsvm_pagemap *vpm,
 /**
  * vsvm_devmem_create() - allocate VRAM for a migration
  * @vpm: the pagemap of the VRAM; the caller holds a reference
- * @mm: the mm the range belongs to, or NULL; grabbed (mmgrab()) until the
- *	allocation is freed
+ * @mm: the mm the range belongs to, with its mmap lock held for reading, or
+ *	NULL; grabbed (mmgrab()) until the allocation is freed
  * @size: the size of the range, a nonzero multiple of PAGE_SIZE
  *
  * When the VRAM is full, evicts the least recently used allocations of the
- * device to system memory to make room (see &struct vsvm_pagemap_dev); may
- * be called with an mmap lock and a VM lock held.
+ * device to system memory to make room (see &struct vsvm_pagemap_dev), those
+ * of @mm under the caller's mmap lock; may be called with a VM lock held.
  *
  * The allocation goes on the LRU, marked filling (never a victim). It is
  * consumed by drm_pagemap_migrate_to_devmem() (the pages' reference: its
@@ -469,7 +472,7 @@ struct vsvm_devmem *vsvm_devmem_create(struct vsvm_pagemap *vpm,
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
-	vd->alloc = vsvm_devmem_alloc_vram(vpm, size);
+	vd->alloc = vsvm_devmem_alloc_vram(vpm, size, mm);
 	if (IS_ERR(vd->alloc)) {
 		int err = PTR_ERR(vd->alloc);
 
