@@ -722,6 +722,21 @@ static struct tdevmem *tpm_migrated(struct kunit *test, struct tpm *tpm,
 	return td;
 }
 
+/*
+ * The @n pages at @addr, of allocation @td of @tpm, are back in system memory
+ * with their data (@seed), the allocation released; drops the test's
+ * reference on it.
+ */
+static void tpm_expect_evicted(struct kunit *test, struct tpm *tpm,
+			       struct tdevmem *td, unsigned long addr,
+			       unsigned long n, u32 seed)
+{
+	tpm_expect_where(test, addr, 0, n, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tpm->devmem_live), 0);
+	kref_put(&td->ref, tdevmem_free);
+	tpm_expect_user_data(test, addr, n, n, seed);
+}
+
 static void tpm_evict(struct kunit *test)
 {
 	struct tpm_ctx *ctx = test->priv;
@@ -769,10 +784,7 @@ static void tpm_evict_busy(struct kunit *test)
 	put_page(page);
 
 	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), 0);
-	tpm_expect_where(test, addr, 0, n, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
-	kref_put(&td->ref, tdevmem_free);
-	tpm_expect_user_data(test, addr, n, n, 0xb05e);
+	tpm_expect_evicted(test, a, td, addr, n, 0xb05e);
 }
 
 /*
@@ -1269,10 +1281,7 @@ static void tpm_evict_mm_busy(struct kunit *test)
 	tpm_expect_where(test, addr, 0, n, 1 + a->id);
 
 	KUNIT_EXPECT_EQ(test, drm_pagemap_evict_to_ram(&td->devmem), 0);
-	tpm_expect_where(test, addr, 0, n, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
-	kref_put(&td->ref, tdevmem_free);
-	tpm_expect_user_data(test, addr, n, n, 0x1b5e);
+	tpm_expect_evicted(test, a, td, addr, n, 0x1b5e);
 }
 
 /*
@@ -1295,10 +1304,7 @@ static void tpm_evict_no_mm(struct kunit *test)
 	tpm_expect_where(test, addr, 0, n, 1 + a->id);
 
 	KUNIT_EXPECT_EQ(test, drm_pagemap_revoke(&a->dpagemap), 0);
-	tpm_expect_where(test, addr, 0, n, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
-	kref_put(&td->ref, tdevmem_free);
-	tpm_expect_user_data(test, addr, n, n, 0x0e0e);
+	tpm_expect_evicted(test, a, td, addr, n, 0x0e0e);
 }
 
 /* A thread that takes an mm's mmap lock for writing, once. */
@@ -1356,10 +1362,7 @@ static void tpm_evict_held(struct kunit *test)
 	mmap_read_unlock(w.mm);
 	wait_for_completion(&w.done);
 
-	tpm_expect_where(test, addr, 0, n, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->devmem_live), 0);
-	kref_put(&td->ref, tdevmem_free);
-	tpm_expect_user_data(test, addr, n, n, 0x4e1d);
+	tpm_expect_evicted(test, a, td, addr, n, 0x4e1d);
 }
 
 static void tpm_revoke(struct kunit *test)
