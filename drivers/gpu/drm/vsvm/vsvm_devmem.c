@@ -372,7 +372,7 @@ static void vsvm_devmem_evict(struct vsvm_devmem *vd, struct mm_struct *held_mm)
 	if (before > after) {
 		atomic64_add(before - after, &pd->evicted_pages);
 		/* The migration policy of the mm learns where it went. */
-		drm_pagemap_policy_evicted(vd->base.mm, vd->start,
+		drm_pagemap_policy_evicted(vd->base.mm, vd->base.start,
 					   vd->base.size, vd->base.dpagemap);
 	}
 	if (err || after)

@@ -140,7 +140,6 @@ static int vsvm_pagemap_populate_mm(struct drm_pagemap *dpagemap,
 	vd = vsvm_devmem_create(to_vsvm_pagemap(dpagemap), mm, end - start);
 	if (IS_ERR(vd))
 		return PTR_ERR(vd);
-	vd->start = start;
 	err = drm_pagemap_migrate_to_devmem(&vd->base, mm, start, end,
 					    &mdetails);
 	vsvm_devmem_filled(vd);

@@ -189,8 +189,6 @@ struct vsvm_pagemap {
  * @evict_seq: the last eviction pass that tried it
  * @filling: being filled by its migration: not a victim
  * @evicting: being evicted: not a victim of another pass
- * @start: the first address of the range migrated into it (for the
- *	migration policy's record of an eviction), set before it is filled
  *
  * The LRU fields are protected by &vsvm_pagemap_dev.lru_lock.
  */
@@ -206,7 +204,6 @@ struct vsvm_devmem {
 	u64 evict_seq;
 	bool filling;
 	bool evicting;
-	unsigned long start;
 };
 
 /* vsvm_pagemap_dev.c: set-up and tear-down */
