@@ -6,6 +6,7 @@
 #include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
@@ -20,6 +21,8 @@
 #include <drm/drm_device.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
+
+#include "drm_msvm_internal.h"
 
 /**
  * DOC: Overview
@@ -1637,6 +1640,15 @@ int drm_gpusvm_fault_errno(struct mm_struct *mm, unsigned long start,
 EXPORT_SYMBOL_GPL(drm_gpusvm_fault_errno);
 
 /*
+ * Whether the walk about to start is to fail as one that invalidations kept
+ * racing for HMM_RANGE_DEFAULT_TIMEOUT (drm_msvm_fail_walk_timeout).
+ */
+static bool drm_gpusvm_walk_fails(void)
+{
+	return should_fail(&drm_msvm_fail_walk_timeout, 1);
+}
+
+/*
  * Whether a walk that an invalidation keeps restarting gives up: after
  * HMM_RANGE_DEFAULT_TIMEOUT, but never before %DRM_GPUSVM_MIN_WALKS
  * attempts, so that a thread that was not scheduled for the whole timeout
@@ -1736,6 +1748,10 @@ static int __drm_gpusvm_get_pages(struct drm_gpusvm *gpusvm,
 			err = -ENOMEM;
 			goto out_free;
 		}
+	}
+	if (drm_gpusvm_walk_fails()) {
+		err = -EBUSY;
+		goto out_free;
 	}
 	if (!mmget_not_zero(mm)) {
 		err = -EFAULT;
@@ -1946,6 +1962,8 @@ int drm_gpusvm_range_evict(struct drm_gpusvm *gpusvm,
 
 	drm_gpusvm_driver_lock_held(gpusvm);
 
+	if (drm_gpusvm_walk_fails())
+		return -EBUSY;
 	pfns = kvmalloc_array(drm_gpusvm_range_npages(range), sizeof(*pfns),
 			      GFP_KERNEL);
 	if (!pfns)

@@ -12,12 +12,24 @@
 #include <linux/spinlock.h>
 
 struct dentry;
+struct fault_attr;
 struct workqueue_struct;
 
 /* The drm_msvm debugfs directory (NULL or an error pointer without debugfs). */
 extern struct dentry *drm_msvm_debugfs_root;
 /* drm_msvm's workqueue: deferred pagemap destruction; flushed at exit. */
 extern struct workqueue_struct *drm_msvm_wq;
+
+/*
+ * Fault injection for the drivers' tests: debugfs drm_msvm/fail_walk_timeout
+ * (the kernel's fault-injection attributes: probability, times,
+ * task-filter, ...) makes drm_gpusvm_get_pages(),
+ * drm_gpusvm_range_get_pages() and drm_gpusvm_range_evict() fail with
+ * -EBUSY before their walk, as they do when invalidations kept racing it
+ * for HMM_RANGE_DEFAULT_TIMEOUT: a rare case (a loaded machine, other
+ * threads migrating the same pages) that a driver must retry.
+ */
+extern struct fault_attr drm_msvm_fail_walk_timeout;
 
 /* The global pagemap counters behind struct drm_pagemap_stats. */
 struct drm_pagemap_counters {

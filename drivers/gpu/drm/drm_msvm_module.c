@@ -8,6 +8,7 @@
  * already refuses it (Kbuild), this guards a module copied between kernels.
  */
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/kconfig.h>
 #include <linux/module.h>
 #include <linux/printk.h>
@@ -19,6 +20,7 @@
 
 struct dentry *drm_msvm_debugfs_root;
 struct workqueue_struct *drm_msvm_wq;
+DECLARE_FAULT_ATTR(drm_msvm_fail_walk_timeout);
 
 static const struct {
 	const char *name;
@@ -50,6 +52,8 @@ static int __init drm_msvm_init(void)
 	drm_msvm_debugfs_root = debugfs_create_dir("drm_msvm", NULL);
 	drm_pagemap_util_debugfs_init(drm_msvm_debugfs_root);
 	drm_pagemap_policy_debugfs_init(drm_msvm_debugfs_root);
+	fault_create_debugfs_attr("fail_walk_timeout", drm_msvm_debugfs_root,
+				  &drm_msvm_fail_walk_timeout);
 	return 0;
 }
 module_init(drm_msvm_init);
