@@ -26,6 +26,12 @@
  *  - ioctls: both injections at 10% during VM_CREATE/VM_DESTROY,
  *    DEVMEM_OPEN, MADVISE and RESIDENCY; a failed MADVISE must change no
  *    attribute (QUERY_RANGE_ATTRS with injection off);
+ *  - walk-timeout: drm_msvm's fail_walk_timeout fails the walks of this
+ *    process's GPU faults with -EBUSY, as invalidations racing them for a
+ *    second do on a loaded machine (the eviction out of a peer's VRAM, the
+ *    fault-in of the pages): a GPU fault that fails so is replayed, and
+ *    EXEC succeeds with the right data; with every walk failing, EXEC ends
+ *    in -EBUSY after a bounded number of faults and changes nothing;
  *  - rate-1, rate-5, rate-10: both injections at 1%, 5% and 10% during
  *    random PREFETCH to VRAM and to system memory, GPU faults (EXEC FILL,
  *    WRITE, READ), CPU faults back to system memory and eviction (more
@@ -59,6 +65,9 @@
 #define MAX_DEVICES	16
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 #define FAIL_PAGE	"/sys/kernel/debug/fail_page_alloc"
+#define FAIL_WALK	"/sys/kernel/debug/drm_msvm/fail_walk_timeout"
+/* The walks walk-timeout fails before the fault that succeeds. */
+#define WALK_FAILURES	6
 /* The times counter of an injection run: decremented by each failure. */
 #define FI_TIMES	100000000ll
 /* The buffers of a rate run. */
@@ -986,6 +995,134 @@ static void test_rate(int percent, unsigned int seconds)
 	assert_vram_free();
 }
 
+/*
+ * Arm fail_walk_timeout for this process: its next @times walks fail (-1:
+ * all of them).
+ */
+static void walk_fail_config(long long times)
+{
+	char v[32];
+
+	attr_write(FAIL_WALK, "probability", "0");
+	attr_write(FAIL_WALK, "task-filter", "Y");
+	attr_write(FAIL_WALK, "verbose", "0");
+	attr_write(FAIL_WALK, "interval", "1");
+	attr_write(FAIL_WALK, "space", "0");
+	snprintf(v, sizeof(v), "%lld", times);
+	attr_write(FAIL_WALK, "times", v);
+	attr_write(FAIL_WALK, "probability", "100");
+}
+
+static void walk_fail_reset(void)
+{
+	attr_write(FAIL_WALK, "probability", "0");
+	attr_write(FAIL_WALK, "times", "1");
+}
+
+/*
+ * One GPU READ by @d of @len bytes at @buf, which hold @expect, with the
+ * first @times walks of this process failing: it succeeds, reads @expect,
+ * and took every injected failure (the faults were replayed).
+ */
+static void walk_read_survives(struct fi_dev *d, unsigned char *buf,
+			       size_t len, const unsigned char *expect,
+			       const char *what)
+{
+	unsigned char *out = calloc(1, len);
+	struct drm_vsvm_exec e;
+	long long left;
+	int err;
+
+	igt_assert(out);
+	walk_fail_config(WALK_FAILURES);
+	fi_arm(true);
+	err = -vsvm_exec_read(d->fd, d->vm, buf, len, out, &e);
+	fi_arm(false);
+	left = attr_read(FAIL_WALK, "times");
+	walk_fail_reset();
+	igt_info("walk-timeout: %s: READ by renderD%d: %s after %llu GPU faults, %lld walks failed\n",
+		 what, d->minor, strerror(err),
+		 (unsigned long long)e.gpu_faults,
+		 WALK_FAILURES - left);
+	igt_assert_f(!err, "%s: READ with %d walks failing: %s\n", what,
+		     WALK_FAILURES, strerror(err));
+	igt_assert_eq(left, 0);
+	igt_assert_f(e.gpu_faults > WALK_FAILURES,
+		     "%s: %llu GPU faults for %d failed walks\n", what,
+		     (unsigned long long)e.gpu_faults, WALK_FAILURES);
+	igt_assert(!memcmp(out, expect, len));
+	igt_assert(!memcmp(buf, expect, len));
+	free(out);
+}
+
+static void test_walk_timeout(void)
+{
+	size_t len = 16 * page_size, i;
+	unsigned char *buf, *expect, *out;
+	struct fi_dev *d = &devs[0];
+	struct drm_vsvm_exec e;
+	__u32 loc[16];
+	long long left;
+	int a, b, err;
+
+	expect = malloc(len);
+	out = malloc(len);
+	igt_assert(expect && out);
+	buf = map_anon(len);
+	for (i = 0; i < len; i++)
+		expect[i] = (unsigned char)(i * 13 + 1);
+	memcpy(buf, expect, len);
+
+	/* The fault-in of system pages: drm_gpusvm_range_get_pages(). */
+	igt_assert_eq(madvise_loc(d, buf, len, DRM_VSVM_LOCATION_SYSTEM), 0);
+	walk_read_survives(d, buf, len, expect, "system memory");
+
+	/*
+	 * The eviction out of the VRAM of a device without a path to the
+	 * reader, to system memory as advised: drm_gpusvm_range_evict().
+	 */
+	if (!find_no_path_pair(&a, &b)) {
+		igt_assert_eq(prefetch(&devs[a], buf, len,
+				       DRM_VSVM_LOCATION_DEVICE, NULL), 0);
+		igt_assert_eq(madvise_loc(&devs[b], buf, len,
+					  DRM_VSVM_LOCATION_SYSTEM), 0);
+		walk_read_survives(&devs[b], buf, len, expect,
+				   "a peer's VRAM without a path");
+		igt_assert_eq(vsvm_residency(devs[b].fd, devs[b].vm,
+					     (uintptr_t)buf, 16, loc), 0);
+		for (i = 0; i < 16; i++)
+			igt_assert_eq_u32(loc[i], DRM_VSVM_RESIDENCY_SYSTEM);
+	} else {
+		igt_info("walk-timeout: no pair of devices without a path, eviction case not run\n");
+	}
+
+	/* Every walk fails: -EBUSY after a bounded number of faults. */
+	igt_assert_eq(prefetch(d, buf, len, DRM_VSVM_LOCATION_SYSTEM, NULL),
+		      0);
+	memset(out, 0, len);
+	walk_fail_config(-1);
+	fi_arm(true);
+	err = -vsvm_exec_fill(d->fd, d->vm, buf, len, 1, 0xee, &e);
+	fi_arm(false);
+	left = attr_read(FAIL_WALK, "times");
+	walk_fail_reset();
+	igt_info("walk-timeout: FILL with every walk failing: %s after %llu GPU faults\n",
+		 strerror(err), (unsigned long long)e.gpu_faults);
+	igt_assert_f(err == EBUSY, "FILL with every walk failing: %s, expected %s\n",
+		     strerror(err), strerror(EBUSY));
+	igt_assert_eq(left, -1);
+	igt_assert(e.gpu_faults > 1);
+	igt_assert(!memcmp(buf, expect, len));
+	/* and without injection the same work is done */
+	igt_assert_eq(vsvm_exec_fill(d->fd, d->vm, buf, len, 1, 0xee, &e), 0);
+	memset(expect, 0xee, len);
+	igt_assert(!memcmp(buf, expect, len));
+	munmap(buf, len);
+	free(out);
+	free(expect);
+	assert_vram_free();
+}
+
 int igt_main()
 {
 	unsigned int rate_seconds;
@@ -1013,6 +1150,13 @@ int igt_main()
 	igt_subtest("ioctls")
 		test_ioctls();
 
+	igt_describe("GPU faults whose walks time out are replayed; -EBUSY if all do.");
+	igt_subtest("walk-timeout") {
+		igt_require_f(!access(FAIL_WALK "/probability", W_OK),
+			      "no %s\n", FAIL_WALK);
+		test_walk_timeout();
+	}
+
 	igt_subtest("rate-1")
 		test_rate(1, rate_seconds);
 
@@ -1028,6 +1172,8 @@ int igt_main()
 		if (make_it_fail_fd >= 0)
 			fi_arm(false);
 		fi_reset();
+		if (!access(FAIL_WALK "/probability", W_OK))
+			walk_fail_reset();
 		for (i = 0; i < n_devs; i++) {
 			igt_assert_eq(vsvm_vm_destroy(devs[i].fd, devs[i].vm), 0);
 			close(devs[i].pagemap_fd);

@@ -18,9 +18,11 @@
  * and the replay runs before any invalidation; and the work's own faults
  * may evict each other (a COPY between two ranges in a full VRAM), so
  * after %VSVM_EXEC_MIGRATING_TRIES faults without progress the fault maps
- * the pages where they are (%VSVM_FAULT_IN_PLACE). A page that still keeps
- * faulting ends the work with -EBUSY, so nothing hangs (not -EAGAIN, which
- * libdrm's drmIoctl() retries forever).
+ * the pages where they are (%VSVM_FAULT_IN_PLACE). A fault that fails
+ * for want of time (invalidations kept racing it, or its walk or eviction
+ * timed out) is such a try too. A page that still keeps faulting ends the
+ * work with -EBUSY, so nothing hangs (not -EAGAIN, which libdrm's
+ * drmIoctl() retries forever).
  *
  * The work runs in chunks of %VSVM_EXEC_CHUNK bytes, each under the VM lock
  * (which serializes the VM's faults and its GPU work). A user copy may
@@ -382,6 +384,17 @@ static int vsvm_exec_chunk(struct vsvm_exec *ex, u64 off, u64 len)
 			flags |= VSVM_FAULT_IN_PLACE;
 		err = vsvm_vm_fault_access(vm, ex->fault_va, ex->fault_access,
 					   flags, &ex->stats);
+		/*
+		 * A fault that lost to other migrations (-EAGAIN) or whose
+		 * walk or eviction timed out (-EBUSY: on a loaded machine,
+		 * with other threads migrating the same pages) is replayed,
+		 * as a GPU replays a fault: a try without progress.
+		 */
+		if (err == -EAGAIN || err == -EBUSY) {
+			cond_resched();
+			drm_gpusvm_notifier_lock(&vm->svm);
+			continue;
+		}
 		if (err)
 			break;
 		/* The notifier lock is held: the replay sees the binding. */

@@ -487,8 +487,9 @@ static enum vsvm_pt_atomic vsvm_fault_pt_atomic(const struct vsvm_placement *p)
  * -EACCES from another mm; -ENOENT if no VMA holds @va; -EINVAL if it is
  * outside the mirrored VA; -EPERM for a write to read-only memory; -EFAULT
  * if the memory cannot be faulted in or the mm is gone; -EINTR on a fatal
- * signal; -EAGAIN if invalidations kept racing; another errno of
- * drm_gpusvm.
+ * signal; -EAGAIN if invalidations kept racing; -EBUSY if a walk or an
+ * eviction timed out (both transient: the caller may fault again); another
+ * errno of drm_gpusvm.
  */
 int vsvm_vm_fault_access(struct vsvm_vm *vm, unsigned long va,
 			 enum vsvm_access access, unsigned int flags,
