@@ -33,6 +33,12 @@ REPORTS = [
 ]
 
 SUBTEST = re.compile(r'^Subtest (\S+): (SUCCESS|FAIL|SKIP|CRASH)')
+# The lines of an igt binary's output that say why a subtest failed: quoted
+# in the summary, so that its last lines (all a CI excerpt may keep) name
+# the cause and the seed.
+WHY = re.compile(r'FAILURE|[Aa]ssertion|Failed assertion|seed \d+|'
+                 r'Last errno|error:|timed out|[Ss]tuck')
+MAX_WHY = 12
 KUNIT_DONE = re.compile(r'Testing complete\. Ran (\d+) tests?(?:: (.*))?')
 
 
@@ -87,6 +93,7 @@ def main():
     ap.add_argument('--subset', action='store_true',
                     help='only some tests were asked for (run.sh --only): '
                          'a run without KUnit suites is not a failure')
+    ap.add_argument('--seed', help='the run\'s seed, repeated on failure')
     args = ap.parse_args()
     out = args.results.rsplit('/', 1)[0]
 
@@ -112,7 +119,7 @@ def main():
             cur[1].append(line)
             continue
         if line.startswith('RIG-IGT-BEGIN '):
-            igt = {'name': line.split()[1], 'sub': 0, 'fail': 0}
+            igt = {'name': line.split()[1], 'sub': 0, 'fail': 0, 'why': []}
             print(f'== igt {igt["name"]}')
             continue
         if line.startswith('RIG-IGT-END ') and igt:
@@ -129,6 +136,10 @@ def main():
             continue
         if igt is not None:
             print('   ', line)
+            if 'replay:' in line:
+                igt['replay'] = line.strip()
+            elif WHY.search(line):
+                igt['why'].append(line.strip())
             m = SUBTEST.match(line)
             if m:
                 igt['sub'] += 1
@@ -139,7 +150,11 @@ def main():
                 else:
                     igt['fail'] += 1
                     failed += 1
-                    problems.append(f'igt {igt["name"]}: {m.group(1)} {m.group(2)}')
+                    why = ([igt['replay']] if 'replay' in igt else []) + \
+                        igt['why'][-MAX_WHY:]
+                    problems.append(f'igt {igt["name"]}: {m.group(1)} {m.group(2)}'
+                                    + ''.join('\n    ' + w for w in why))
+                igt['why'] = []
             continue
         if line == 'RIG-KMEMLEAK-BEGIN':
             in_leaks = True
@@ -153,7 +168,8 @@ def main():
         if line.startswith('RIG-RELOAD-OK'):
             passed += 1
         for tag in ('RIG-SETUP-FAILED', 'RIG-KUNIT-LOAD-FAILED', 'RIG-RELOAD-FAILED',
-                    'RIG-KUNIT-UNLOAD-FAILED', 'RIG-UNLOAD-FAILED'):
+                    'RIG-KUNIT-UNLOAD-FAILED', 'RIG-UNLOAD-FAILED',
+                    'RIG-DEVMEM-HELD'):
             if line.startswith(tag):
                 problems.append(line)
                 failed += 1
@@ -197,6 +213,9 @@ def main():
         print('rig: FAIL:', p)
     if problems:
         print(f'rig: logs: {args.console} {args.results}')
+        if args.seed:
+            print(f'rig: seed {args.seed} (replay with --seed {args.seed}, '
+                  f'make test SEED={args.seed})')
     print(f'{passed} passed, {failed} failed, {skipped} skipped')
     sys.exit(1 if problems or failed else 0)
 

@@ -199,7 +199,7 @@ test)
 	echo "rig: guest ran $(( $(date +%s) - start ))s (qemu exit $rc)"
 	[ $rc -ne 124 ] || echo "rig: guest killed after the ${TIMEOUT}s timeout"
 	exec python3 "$RIG_DIR/report.py" --console "$OUT/console.log" \
-		--results "$OUT/results.log" ${ONLY:+--subset} \
+		--results "$OUT/results.log" ${ONLY:+--subset} --seed "$SEED" \
 		--kunit-py "$(rig_src_dir)/tools/testing/kunit/kunit.py"
 	;;
 demo)
