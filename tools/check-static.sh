@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The static checks of `make check`, each required to find nothing:
-#   checkpatch.pl --strict on every C source and header,
+#   checkpatch.pl --strict on every C source and header (findings cached
+#   per file content, so that a warm run checks what changed),
 #   a clean W=1 build with sparse on every file (C=1 after a clean),
 #   scripts/kernel-doc -none on every C source and header,
 #   tools/check-private.sh: vsvm uses no framework-private header or field.
@@ -25,11 +26,50 @@ mapfile -t kfiles < <(git ls-files 'drivers/*.[ch]' 'include/*.h' 'tests/*.[ch]'
 # the checks user-space code is exempt from. igt/api-check/igt.h is IGT
 # master's API in IGT's own shapes (its for-loop macros, empty macro
 # arguments), for a compile check only, and is not checked.
+# checkpatch.pl -f of one file depends on the file, its path, the options and
+# checkpatch.pl alone: its findings are cached per (all four) under
+# $OUT/checkpatch-cache, so that a warm run checks only the files that
+# changed; the rest are checked two processes at a time.
+CP_CACHE=$OUT/checkpatch-cache
+mkdir -p "$CP_CACHE"
+cp_key() {
+	{ printf '%s\n' "$1" "$2"; cat "$SRC/scripts/checkpatch.pl" "$2"; } |
+		sha1sum | cut -d' ' -f1
+}
+
+# checkpatch IGNORE FILE...: the findings of checkpatch --strict, cached.
+checkpatch() {
+	local ignore=$1 f key new=$OUT/checkpatch-new.log
+	local todo=()
+
+	shift
+	for f; do
+		key=$(cp_key "$ignore" "$f")
+		if [ -e "$CP_CACHE/$key" ]; then
+			cat "$CP_CACHE/$key"
+		else
+			todo+=("$f")
+		fi
+	done
+	[ ${#todo[@]} -gt 0 ] || return 0
+	printf '%s\0' "${todo[@]}" |
+		xargs -0 -n 8 -P 2 perl "$SRC/scripts/checkpatch.pl" --strict \
+			--no-tree --terse --show-types --ignore "$ignore" -f \
+			> "$new" 2>&1
+	cat "$new"
+	for f in "${todo[@]}"; do
+		key=$(cp_key "$ignore" "$f")
+		awk -v f="$f:" 'index($0, f) == 1' "$new" > "$CP_CACHE/$key.tmp"
+		mv "$CP_CACHE/$key.tmp" "$CP_CACHE/$key"
+	done
+}
+
 echo "static: checkpatch --strict on ${#files[@]} + ${#ufiles[@]} files"
-perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	--ignore FILE_PATH_CHANGES -f "${files[@]}" > "$OUT/checkpatch.log" 2>&1
-perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	--ignore FILE_PATH_CHANGES,CAMELCASE,FUNCTION_WITHOUT_ARGS,PREFER_DEFINED_ATTRIBUTE_MACRO -f "${ufiles[@]}" >> "$OUT/checkpatch.log" 2>&1
+{
+	checkpatch FILE_PATH_CHANGES "${files[@]}"
+	checkpatch FILE_PATH_CHANGES,CAMELCASE,FUNCTION_WITHOUT_ARGS,PREFER_DEFINED_ATTRIBUTE_MACRO \
+		"${ufiles[@]}"
+} > "$OUT/checkpatch.log"
 if grep -qE ': (ERROR|WARNING|CHECK):' "$OUT/checkpatch.log"; then
 	grep -E ': (ERROR|WARNING|CHECK):' "$OUT/checkpatch.log"
 	fail=1
