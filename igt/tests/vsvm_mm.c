@@ -1608,6 +1608,40 @@ static void test_mix(void)
 		 (unsigned long long)st.seed);
 }
 
+/*
+ * cpu-fault-window: a CPU fault on a page in VRAM brings back the window of
+ * its own allocation around it, never another allocation's pages in that
+ * window. A (4 pages from page 1) and B (4 pages from page 5) are
+ * prefetched by two calls, into two allocations of 16 KiB; the CPU reads
+ * page 4, A's last: the 16 KiB-aligned block around it, pages 4 to 7,
+ * holds three pages of B, which stay in VRAM, as do A's pages outside the
+ * block.
+ */
+static void test_cpu_fault_window(void)
+{
+	const size_t win = 4 * PAGE_SZ;
+	__u8 *map = map_mem(2 * SIZE, MAP_PRIVATE), *buf;
+	static __u32 expect[SIZE / 4];
+
+	buf = (__u8 *)(((uintptr_t)map + win - 1) & ~(uintptr_t)(win - 1));
+	vsvm_fill_pattern(buf, SIZE, 0x3d1);
+	vsvm_fill_pattern(expect, SIZE, 0x3d1);
+	prefetch(buf + PAGE_SZ, win, DRM_VSVM_LOCATION_DEVICE);
+	prefetch(buf + 5 * PAGE_SZ, win, DRM_VSVM_LOCATION_DEVICE);
+	expect_at(buf + PAGE_SZ, 8, vram, "two allocations prefetched");
+	igt_assert_eq_u32(*(volatile __u32 *)(buf + 4 * PAGE_SZ),
+			  expect[4 * PAGE_SZ / 4]);
+	expect_at(buf + 4 * PAGE_SZ, 1, DRM_VSVM_RESIDENCY_SYSTEM,
+		  "the page the CPU read");
+	expect_at(buf + PAGE_SZ, 3, vram,
+		  "its allocation's pages outside the window");
+	expect_at(buf + 5 * PAGE_SZ, 4, vram,
+		  "the other allocation's pages in the window");
+	gpu_check(buf, SIZE, 0x3d1, "GPU read after the CPU fault");
+	vsvm_check_pattern(buf, SIZE, 0x3d1, "CPU read after the CPU fault");
+	igt_assert_eq(munmap(map, 2 * SIZE), 0);
+}
+
 int igt_main()
 {
 	int i;
@@ -1671,6 +1705,8 @@ int igt_main()
 		test_replica_remote();
 	igt_subtest("access-counters-readonly")
 		test_access_readonly();
+	igt_subtest("cpu-fault-window")
+		test_cpu_fault_window();
 	igt_subtest("mix")
 		test_mix();
 

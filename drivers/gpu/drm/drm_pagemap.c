@@ -1762,10 +1762,19 @@ int drm_pagemap_revoke(struct drm_pagemap *dpagemap)
 }
 EXPORT_SYMBOL_GPL(drm_pagemap_revoke);
 
-/* Migrate the faulting allocation's window of @vma back to system memory. */
+/*
+ * Migrate the faulting allocation's window of @vma back to system memory:
+ * its pages in the @size-aligned block around the fault, within the VA
+ * range it was migrated to while the fault is in it (mremap() may have
+ * moved it). The pages of other allocations in the block stay where they
+ * are: the window never moves memory the CPU did not touch of another
+ * allocation, another buffer or another device's work.
+ */
 static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
 						    size_t size)
 {
+	struct drm_pagemap_zdd *zdd = vmf->page->zone_device_data;
+	struct drm_pagemap_devmem *devmem = zdd->devmem_allocation;
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct migrate_vma migrate = {
@@ -1783,6 +1792,10 @@ static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
 
 		start = max(base, vma->vm_start);
 		end = min(base + size, vma->vm_end);
+		if (addr >= devmem->start && addr - devmem->start < size) {
+			start = max(start, devmem->start);
+			end = min(end, devmem->start + size);
+		}
 	} else {
 		start = addr;
 		end = addr + PAGE_SIZE;
@@ -1808,7 +1821,7 @@ static vm_fault_t drm_pagemap_migrate_window_to_ram(struct vm_fault *vmf,
 		goto out;	/* busy: the fault is retried */
 
 	err = drm_pagemap_copy_to_ram(&buf, npages, vma, start, vmf->page,
-				      NULL);
+				      devmem);
 	migrate_vma_pages(&migrate);
 	migrate_vma_finalize(&migrate);
 out:
