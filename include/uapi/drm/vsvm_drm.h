@@ -590,7 +590,12 @@ struct drm_vsvm_query_range_attrs {
  * Migrates the pages of [@start, @start + @range) that the process has
  * populated to a location ahead of GPU access: system memory, the VM's
  * device's VRAM, or the region of a pagemap fd. Only anonymous private
- * memory moves to VRAM; other memory stays in system memory.
+ * memory moves to VRAM; other memory stays in system memory. A page that
+ * the kernel itself is moving when the call looks at it (a transparent
+ * huge page split by a migration of a neighbouring range, compaction)
+ * reads as not populated: the call looks again after moving the others
+ * and moves what it then finds, but a page still in such a move at the
+ * end stays where it was.
  *
  * Errors: -EINVAL for nonzero @flags or @reserved, an unknown @location
  * or %DRM_VSVM_LOCATION_DEFAULT, @fd not zero where @location is not

@@ -50,6 +50,13 @@
  */
 #define VSVM_PREFETCH_TRIES	8
 #define VSVM_PREFETCH_BUSY_MS	200
+/*
+ * Passes over a chunk whose pages read "not present" before the first and
+ * present after it: they were populated, but in a migration entry of the
+ * kernel's when looked at (a transparent huge page split by a migration of
+ * a neighbouring range, compaction), and are moved by the next pass.
+ */
+#define VSVM_PREFETCH_PASSES	4
 
 /*
  * Validate a page-aligned, nonempty, non-wrapping range of user VA.
@@ -444,6 +451,22 @@ static int vsvm_prefetch_to_vram(struct mm_struct *mm,
 	return 0;
 }
 
+/*
+ * Whether a page of the chunk that read not present before the pass is
+ * present and not at @want after it (see VSVM_PREFETCH_PASSES).
+ */
+static bool vsvm_prefetch_appeared(const u32 *before, const u32 *after,
+				   unsigned long n, u32 want)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (before[i] == DRM_VSVM_RESIDENCY_NONE &&
+		    after[i] != DRM_VSVM_RESIDENCY_NONE && after[i] != want)
+			return true;
+	return false;
+}
+
 /**
  * vsvm_prefetch_ioctl() - DRM_IOCTL_VSVM_PREFETCH
  * @drm: the DRM device
@@ -467,6 +490,7 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 	u32 *before = NULL, *after = NULL, *next = NULL, target = 0, want;
 	unsigned long end, npages, i, n, done;
 	void *owner = vsvm_device_owner(vdev);
+	unsigned int pass;
 	struct vsvm_vm *vm;
 	u64 moved = 0;
 	int idx, err;
@@ -550,15 +574,22 @@ int vsvm_prefetch_ioctl(struct drm_device *drm, void *data,
 				break;
 		}
 		memcpy(after, before, n * sizeof(*after));
-		if (dpagemap) {
-			err = vsvm_prefetch_to_vram(vm->mm, dpagemap, target,
-						    addr, n, after);
-			if (!err)
-				err = vsvm_residency_get(vm->mm, owner, addr,
-							 n, after);
-		} else {
-			err = vsvm_prefetch_to_ram(vm->mm, owner, addr, n,
-						   after);
+		for (pass = 0; !err && pass < VSVM_PREFETCH_PASSES; pass++) {
+			if (dpagemap) {
+				err = vsvm_prefetch_to_vram(vm->mm, dpagemap,
+							    target, addr, n,
+							    after);
+				if (!err)
+					err = vsvm_residency_get(vm->mm, owner,
+								 addr, n,
+								 after);
+			} else {
+				err = vsvm_prefetch_to_ram(vm->mm, owner, addr,
+							   n, after);
+			}
+			if (err || !vsvm_prefetch_appeared(before, after, n,
+							   want))
+				break;
 		}
 		for (i = 0; !err && i < n; i++)
 			if (before[i] != want && after[i] == want &&
