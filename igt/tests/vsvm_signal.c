@@ -495,6 +495,9 @@ static void test_exec_storm(bool restart)
 
 struct rand_worker {
 	pthread_t thread;
+	/* buf, model and io, in a region of their own (map_worker_region()) */
+	__u8 *region;
+	size_t region_off;
 	const struct sig_dev *d;
 	__u64 seed;
 	const struct vsvm_stress *st;
@@ -532,6 +535,23 @@ static int rw_call(struct rand_worker *w, unsigned long req, void *arg,
 		rw_fail(w, "renderD%d: %s: %s (%d)", w->d->minor, what,
 			sig_errname(ret), ret);
 	return ret;
+}
+
+/*
+ * A worker's buffers, in huge pages of their own: a transparent huge page
+ * shared with another worker's buffer would be split by that worker's
+ * migrations, and its pages would read "not present" meanwhile (the
+ * kernel's migration entries), which PREFETCH documents it may skip.
+ */
+#define HUGE_BYTES	(2ul << 20)
+#define WORKER_MAP	(4 * RAND_BYTES + 2 * HUGE_BYTES)
+
+static __u8 *worker_region(size_t *off)
+{
+	__u8 *p = map_anon(WORKER_MAP);
+
+	*off = (HUGE_BYTES - (uintptr_t)p % HUGE_BYTES) % HUGE_BYTES;
+	return p + *off;
 }
 
 /* How long a page may read NONE (in migration) before it counts as lost. */
@@ -807,9 +827,10 @@ static void test_ioctl_storm(bool restart)
 		w[i].st = &st;
 		w[i].seed = vsvm_stress_subseed(&st, i);
 		w[i].vm = vm_new(devs[i].fd);
-		w[i].buf = map_anon(RAND_BYTES);
-		w[i].model = map_anon(RAND_BYTES);
-		w[i].io = map_anon(RAND_BYTES);
+		w[i].region = worker_region(&w[i].region_off);
+		w[i].buf = w[i].region;
+		w[i].model = w[i].region + RAND_BYTES;
+		w[i].io = w[i].region + 2 * RAND_BYTES;
 		fill_pat(w[i].model, RAND_BYTES, 200 + i);
 		memcpy(w[i].buf, w[i].model, RAND_BYTES);
 		igt_assert_eq(vsvm_madvise(devs[i].fd, w[i].vm,
@@ -836,9 +857,7 @@ static void test_ioctl_storm(bool restart)
 		transient += w[i].transient;
 		if (w[i].longest_none_ms > longest)
 			longest = w[i].longest_none_ms;
-		munmap(w[i].io, RAND_BYTES);
-		munmap(w[i].model, RAND_BYTES);
-		munmap(w[i].buf, RAND_BYTES);
+		munmap(w[i].region - w[i].region_off, WORKER_MAP);
 		igt_assert_eq(vsvm_vm_destroy(devs[i].fd, w[i].vm), 0);
 		if (!w[i].err[0] && !same)
 			snprintf(w[i].err, sizeof(w[i].err),
