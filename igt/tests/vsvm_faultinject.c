@@ -140,19 +140,30 @@ static long long attr_read(const char *dir, const char *name)
 	return atoll(buf);
 }
 
-/* Configure one fault attribute directory, injection not yet armed. */
-static void fi_config(const char *dir, int percent)
+/*
+ * The attributes every fault attribute directory has: off, for this
+ * process only, quiet, every time, at most @times failures.
+ */
+static void fa_config(const char *dir, long long times)
 {
 	char v[32];
 
 	attr_write(dir, "probability", "0");
 	attr_write(dir, "task-filter", "Y");
-	attr_write(dir, "ignore-gfp-wait", "N");
 	attr_write(dir, "verbose", "0");
 	attr_write(dir, "interval", "1");
 	attr_write(dir, "space", "0");
-	snprintf(v, sizeof(v), "%lld", FI_TIMES);
+	snprintf(v, sizeof(v), "%lld", times);
 	attr_write(dir, "times", v);
+}
+
+/* Configure one fault attribute directory, injection not yet armed. */
+static void fi_config(const char *dir, int percent)
+{
+	char v[32];
+
+	fa_config(dir, FI_TIMES);
+	attr_write(dir, "ignore-gfp-wait", "N");
 	if (!strcmp(dir, FAIL_PAGE)) {
 		attr_write(dir, "ignore-gfp-highmem", "N");
 		attr_write(dir, "min-order", "0");
@@ -1001,15 +1012,7 @@ static void test_rate(int percent, unsigned int seconds)
  */
 static void walk_fail_config(long long times)
 {
-	char v[32];
-
-	attr_write(FAIL_WALK, "probability", "0");
-	attr_write(FAIL_WALK, "task-filter", "Y");
-	attr_write(FAIL_WALK, "verbose", "0");
-	attr_write(FAIL_WALK, "interval", "1");
-	attr_write(FAIL_WALK, "space", "0");
-	snprintf(v, sizeof(v), "%lld", times);
-	attr_write(FAIL_WALK, "times", v);
+	fa_config(FAIL_WALK, times);
 	attr_write(FAIL_WALK, "probability", "100");
 }
 
